@@ -1,0 +1,337 @@
+"""Who may give blood on a given day: pure rules of Thông tư 26/2013/TT-BYT (no database, no clock).
+
+Every number lives in `EligibilityRules`, embedded in the app's settings as `[eligibility]`.
+Every function takes the date it judges as a parameter.
+
+Decisions, each of them tested in tests/unit/test_eligibility.py:
+
+* Age. A donor may give from the 18th birthday through the day before the 61st
+  (`min_age` 18, `max_age` 60, both inclusive). With only a birth year the check is conservative
+  both ways: the minimum age counts from 31 December of that year (the latest possible birthday),
+  the maximum from 1 January (the earliest). A 29 February birthday, in a common year, counts as
+  1 March for the minimum age and 28 February for the maximum. An unknown age is a warning, not
+  a block: the drive's doctor checks the identity card.
+* Weight. Women need at least `min_weight_female_kg` (42), men `min_weight_male_kg` (45);
+  an unknown sex uses the women's threshold, with a warning. An unknown weight is a warning.
+  Weight cannot be predicted, so an underweight donor has no `eligible_from` date.
+* Interval (Điều 6: 12 weeks after whole blood or red-cell apheresis, 2 weeks after plasma or
+  platelet apheresis; "when types alternate the interval follows the type of the most recent
+  donation"). Implemented as: a donor may give from max over past donations of
+  (donation.date + interval_days[donation.type]). On a lawful history this is the same as the
+  decree's rule, because each donation was itself given after its predecessor's interval, so the
+  most recent donation always yields the maximum. On a messy history (a plasma donation recorded
+  one week after a whole-blood one) it keeps the 12-week wait of the whole-blood donation instead
+  of letting the later plasma record shorten it to 2 weeks.
+* Donations dated on or after the day being judged count too (they may be recorded in advance,
+  or a check may be run for a past or planned date). The interval rule is applied in both
+  directions: a recorded donation X blocks day D when
+  ``X.date - interval_days[type asked for] < D < X.date + interval_days[X.type]``, i.e. giving on
+  D would come too soon after X, or X would come too soon after a donation on D. So a check of a
+  date long before a recorded donation is not blocked by it, but a drive planned 10 days before
+  a booked whole-blood donation is. A donation already recorded on D blocks D.
+* Deferrals. `Deferral.end` is the first day the donor may give again (the deferral covers
+  `start <= day < end`); `end=None` is a permanent deferral. A deferral starting after the day
+  judged does not block that day.
+* A deceased donor is never eligible.
+* `Verdict.eligible_from` is the earliest day on or after the judged day when every blocking
+  reason has cleared, or None when no date can be given (too old, permanent deferral, deceased,
+  underweight).
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from donor_registry.types import DonationType, Sex
+
+DEFAULT_INTERVAL_DAYS: dict[DonationType, int] = {
+    DonationType.whole_blood: 84,
+    DonationType.red_cell_apheresis: 84,
+    DonationType.plasma_apheresis: 14,
+    DonationType.platelet_apheresis: 14,
+}
+
+
+class EligibilityRules(BaseModel):
+    """The numbers of Thông tư 26/2013/TT-BYT; section `[eligibility]` of config.toml."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_age: int = Field(18, ge=0)
+    max_age: int = Field(60, ge=0)
+    min_weight_female_kg: float = Field(42, gt=0)
+    min_weight_male_kg: float = Field(45, gt=0)
+    full_volume_from_kg: float = Field(45, gt=0)
+    max_volume_ml_light: int = Field(250, gt=0)
+    ml_per_kg: float = Field(9, gt=0)
+    max_volume_ml: int = Field(500, gt=0)
+    interval_days: dict[DonationType, int] = Field(
+        default_factory=lambda: dict(DEFAULT_INTERVAL_DAYS)
+    )
+
+    @field_validator("interval_days")
+    @classmethod
+    def _complete_intervals(cls, value: dict[DonationType, int]) -> dict[DonationType, int]:
+        """Fill the types config.toml leaves out with the decree's defaults; refuse days < 1."""
+        merged = {**DEFAULT_INTERVAL_DAYS, **value}
+        bad = {t.value: d for t, d in merged.items() if d < 1}
+        if bad:
+            raise ValueError(f"interval_days must be at least 1 day: {bad}")
+        return merged
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> "EligibilityRules":
+        """Refuse a minimum age above the maximum age."""
+        if self.min_age > self.max_age:
+            raise ValueError(f"min_age {self.min_age} is above max_age {self.max_age}")
+        return self
+
+
+DEFAULT_RULES = EligibilityRules()
+
+
+@dataclass(frozen=True)
+class PastDonation:
+    """One recorded donation: its local date and type."""
+
+    date: date
+    type: DonationType
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """A deferral from `start` until `end`, the first day the donor may give again (None = permanent)."""
+
+    start: date
+    end: date | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class DonorFacts:
+    """What the rules need to know about a donor; None means unknown."""
+
+    date_of_birth: date | None
+    birth_year: int | None
+    sex: Sex
+    weight_kg: float | None
+    donations: Sequence[PastDonation] = ()
+    deferrals: Sequence[Deferral] = ()
+    deceased: bool = False
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a donor may not give: a stable code, a plain-English message, the day it clears (None = never)."""
+
+    code: str
+    message: str
+    until: date | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of `check`: blocking reasons, the earliest eligible day, non-blocking warnings."""
+
+    eligible: bool
+    reasons: tuple[Reason, ...]
+    eligible_from: date | None
+    warnings: tuple[str, ...]
+
+
+def anniversary(born: date, years: int, *, early: bool) -> date:
+    """The `years`th birthday; a 29 February birthday falls on 28 Feb (early) or 1 Mar in common years."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 2, 28) if early else date(born.year + years, 3, 1)
+
+
+def _old_enough_from(facts: DonorFacts, rules: EligibilityRules) -> date | None:
+    """The first day the donor is surely `min_age` years old, or None if the age is unknown."""
+    if facts.date_of_birth is not None:
+        return anniversary(facts.date_of_birth, rules.min_age, early=False)
+    if facts.birth_year is not None:
+        return date(facts.birth_year + rules.min_age, 12, 31)
+    return None
+
+
+def _too_old_from(facts: DonorFacts, rules: EligibilityRules) -> date | None:
+    """The first day the donor may be past `max_age`, or None if the age is unknown."""
+    if facts.date_of_birth is not None:
+        return anniversary(facts.date_of_birth, rules.max_age + 1, early=True)
+    if facts.birth_year is not None:
+        return date(facts.birth_year + rules.max_age + 1, 1, 1)
+    return None
+
+
+def _born_text(facts: DonorFacts) -> str:
+    """'born 2008-05-01' or 'born in 2008 (birth year only)' for messages."""
+    if facts.date_of_birth is not None:
+        return f"born {facts.date_of_birth.isoformat()}"
+    return f"born in {facts.birth_year} (birth year only)"
+
+
+def _age_reasons(facts: DonorFacts, on: date, rules: EligibilityRules) -> list[Reason]:
+    """Too young (until the minimum age is reached) or too old (for good)."""
+    old_enough = _old_enough_from(facts, rules)
+    too_old = _too_old_from(facts, rules)
+    if old_enough is not None and on < old_enough:
+        text = f"under {rules.min_age}: {_born_text(facts)}; may give from {old_enough.isoformat()}"
+        return [Reason("too_young", text, old_enough)]
+    if too_old is not None and on >= too_old:
+        text = f"over {rules.max_age}: {_born_text(facts)}; too old since {too_old.isoformat()}"
+        return [Reason("too_old", text, None)]
+    return []
+
+
+def _weight_threshold(sex: Sex, rules: EligibilityRules) -> float:
+    """The minimum weight for a sex; an unknown sex uses the women's threshold."""
+    return rules.min_weight_male_kg if sex == Sex.male else rules.min_weight_female_kg
+
+
+def _weight_reasons(facts: DonorFacts, rules: EligibilityRules) -> list[Reason]:
+    """Underweight for the donor's sex; an unknown weight does not block."""
+    if facts.weight_kg is None:
+        return []
+    threshold = _weight_threshold(facts.sex, rules)
+    if facts.weight_kg >= threshold:
+        return []
+    who = "men" if facts.sex == Sex.male else "women" if facts.sex == Sex.female else "unknown sex"
+    text = f"weight {facts.weight_kg:g} kg is below the {threshold:g} kg minimum ({who})"
+    return [Reason("underweight", text, None)]
+
+
+def _label(donation_type: DonationType) -> str:
+    """'whole blood', 'plasma apheresis' for messages."""
+    return donation_type.value.replace("_", " ")
+
+
+def _interval_message(
+    blocking: PastDonation, until: date, on: date, donation_type: DonationType, facts: DonorFacts
+) -> str:
+    """Explain which recorded donation blocks `on` and when the wait ends."""
+    kind, when = _label(blocking.type), blocking.date.isoformat()
+    if blocking.date > on:
+        return (
+            f"{kind} donation recorded on {when}, less than the {_label(donation_type)} interval "
+            f"after {on.isoformat()}; next from {until.isoformat()}"
+        )
+    if blocking.date == on:
+        return f"{kind} donation already recorded on {when}; next from {until.isoformat()}"
+    latest = max(d.date for d in facts.donations if d.date <= on)
+    prefix = "last " if blocking.date == latest else ""
+    return f"{prefix}{kind} donation on {when}; next from {until.isoformat()}"
+
+
+def _interval_reasons(
+    facts: DonorFacts, donation_type: DonationType, on: date, rules: EligibilityRules
+) -> list[Reason]:
+    """The recorded donation that keeps the donor waiting longest, if any blocks `on`."""
+    ahead = timedelta(days=rules.interval_days[donation_type])
+    blocking = [
+        (d.date + timedelta(days=rules.interval_days[d.type]), d)
+        for d in facts.donations
+        if d.date - ahead < on < d.date + timedelta(days=rules.interval_days[d.type])
+    ]
+    if not blocking:
+        return []
+    until, worst = max(blocking, key=lambda pair: (pair[0], pair[1].date))
+    return [Reason("interval", _interval_message(worst, until, on, donation_type, facts), until)]
+
+
+def _deferral_reasons(facts: DonorFacts, on: date) -> list[Reason]:
+    """Deferrals in force on `on` (start <= on < end); permanent ones never clear."""
+    reasons = []
+    for d in facts.deferrals:
+        if d.start > on:
+            continue
+        if d.end is None:
+            text = f"permanently deferred since {d.start.isoformat()} ({d.reason})"
+            reasons.append(Reason("deferred_permanently", text, None))
+        elif on < d.end:
+            text = f"deferred from {d.start.isoformat()} ({d.reason}); may give from {d.end.isoformat()}"
+            reasons.append(Reason("deferred", text, d.end))
+    return reasons
+
+
+def _blocking_reasons(
+    facts: DonorFacts, donation_type: DonationType, on: date, rules: EligibilityRules
+) -> list[Reason]:
+    """Every reason the donor may not give `donation_type` on `on`."""
+    reasons = [Reason("deceased", "recorded as deceased", None)] if facts.deceased else []
+    reasons += _age_reasons(facts, on, rules)
+    reasons += _weight_reasons(facts, rules)
+    reasons += _interval_reasons(facts, donation_type, on, rules)
+    reasons += _deferral_reasons(facts, on)
+    return reasons
+
+
+def _warnings(facts: DonorFacts) -> list[str]:
+    """Gaps in the facts that do not block but should be checked at the drive."""
+    warnings = []
+    if facts.date_of_birth is None and facts.birth_year is None:
+        warnings.append("birth date unknown: age not checked")
+    elif (
+        facts.date_of_birth is not None
+        and facts.birth_year is not None
+        and facts.date_of_birth.year != facts.birth_year
+    ):
+        warnings.append(
+            f"birth year {facts.birth_year} disagrees with date of birth "
+            f"{facts.date_of_birth.isoformat()}; the date of birth was used"
+        )
+    if facts.weight_kg is None:
+        warnings.append("weight unknown: weight not checked")
+    elif facts.sex not in (Sex.male, Sex.female):
+        warnings.append("sex unknown: the women's minimum weight was used")
+    return warnings
+
+
+def next_eligible_date(
+    facts: DonorFacts,
+    donation_type: DonationType,
+    on_or_after: date,
+    rules: EligibilityRules = DEFAULT_RULES,
+) -> date | None:
+    """The first day on or after `on_or_after` the donor may give, or None if no day can be named."""
+    day = on_or_after
+    while True:
+        reasons = _blocking_reasons(facts, donation_type, day, rules)
+        if not reasons:
+            return day
+        if any(r.until is None for r in reasons):
+            return None
+        # Each reason blocks a run of consecutive days up to its `until`, so none is free before
+        # the latest one; every step moves forward, and there are finitely many `until` dates.
+        later = max(r.until for r in reasons if r.until is not None)
+        if later <= day:
+            raise RuntimeError(f"eligibility reasons blocking {day} do not clear after it")
+        day = later
+
+
+def check(
+    facts: DonorFacts,
+    donation_type: DonationType,
+    on: date,
+    rules: EligibilityRules = DEFAULT_RULES,
+) -> Verdict:
+    """Whether the donor may give `donation_type` on `on`, why not, and from when."""
+    reasons = tuple(_blocking_reasons(facts, donation_type, on, rules))
+    eligible_from = on if not reasons else next_eligible_date(facts, donation_type, on, rules)
+    return Verdict(not reasons, reasons, eligible_from, tuple(_warnings(facts)))
+
+
+def max_volume_ml(
+    weight_kg: float | None, sex: Sex, rules: EligibilityRules = DEFAULT_RULES
+) -> int | None:
+    """Most whole blood (ml) a donor of this weight may give, or None if unknown or underweight."""
+    if weight_kg is None or weight_kg < _weight_threshold(sex, rules):
+        return None
+    if weight_kg < rules.full_volume_from_kg:
+        return rules.max_volume_ml_light
+    by_weight = math.floor(round(weight_kg * rules.ml_per_kg, 6))
+    return min(by_weight, rules.max_volume_ml)
