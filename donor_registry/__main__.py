@@ -1,0 +1,3 @@
+from donor_registry.cli import main
+
+main()

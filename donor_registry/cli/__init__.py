@@ -1,0 +1,45 @@
+"""The `donor-registry` command line: a thin layer over the domain services."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from donor_registry import __version__
+from donor_registry.cli import db, donations, donors
+from donor_registry.cli.context import AppContext, PlainErrors
+
+app = typer.Typer(
+    cls=PlainErrors,
+    help="Blood donor registry for Red Cross chapters: donors, donations, honours, campaigns, SMS.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(db.app, name="db")
+app.add_typer(donors.app, name="donors")
+app.add_typer(donations.app, name="donations")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"donor-registry {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Settings file (default: $DONOR_REGISTRY_CONFIG, else ./config.toml).")] = None,
+    debug: Annotated[bool, typer.Option(help="Show full tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Set up the shared context for every command."""
+    ctx.obj = AppContext(config_path=config, debug=debug)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="donor-registry")

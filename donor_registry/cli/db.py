@@ -1,0 +1,27 @@
+"""`donor-registry db`: create and upgrade the schema."""
+
+import typer
+
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import console
+from donor_registry.db import current_revisions, head_revisions, upgrade
+
+app = typer.Typer(help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_command(ctx: typer.Context) -> None:
+    """Create the tables, or bring an existing database up to the current schema."""
+    engine = app_context(ctx).engine(check_schema=False)
+    upgrade(engine)
+    console.print(f"database is up to date ({engine.url.render_as_string(hide_password=True)})")
+
+
+@app.command("status")
+def status_command(ctx: typer.Context) -> None:
+    """Show the schema revision of the database and the one the code expects."""
+    engine = app_context(ctx).engine(check_schema=False)
+    current, heads = current_revisions(engine), head_revisions(engine)
+    console.print(f"database: {', '.join(sorted(current)) or 'empty'}")
+    console.print(f"code:     {', '.join(sorted(heads))}")
+    console.print("up to date" if current == heads else "run `donor-registry db upgrade`")

@@ -1,0 +1,223 @@
+"""`donor-registry donors`: register, find, show, list, update and merge donors."""
+
+from typing import Annotated
+
+import typer
+
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import console, print_json, print_table
+from donor_registry.cli.params import parse_date, parse_group
+from donor_registry.cli import views
+from donor_registry.db import session_scope
+from donor_registry.donations.service import donor_donations
+from donor_registry.donors import duplicates, service
+from donor_registry.donors.models import DonorCreate, DonorUpdate
+from donor_registry.errors import UserError
+from donor_registry.types import ConsentChannel, Sex
+
+app = typer.Typer(help="Register, find, list, update and merge donors.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+NameArg = Annotated[str, typer.Argument(help="Full name, e.g. 'Nguyễn Thị Hoà' (family name first).")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    full_name: NameArg,
+    born: Annotated[str | None, typer.Option(help="Date of birth (2001-04-07 or 07/04/2001).")] = None,
+    birth_year: Annotated[int | None, typer.Option(help="Birth year, when only the year is known.")] = None,
+    sex: Annotated[Sex, typer.Option(help="male, female or unknown.")] = Sex.unknown,
+    group: Annotated[str | None, typer.Option(help="Blood group: O+, A-, AB+, B (Rh unknown)…")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone in any form: 0912 345 678, +84912345678, 0169…")] = None,
+    national_id: Annotated[str | None, typer.Option(help="CCCD (12 digits) or CMND (9 digits).")] = None,
+    address: Annotated[str | None, typer.Option(help="Street address.")] = None,
+    commune: Annotated[str | None, typer.Option(help="Commune / ward (xã / phường).")] = None,
+    district: Annotated[str | None, typer.Option(help="District (huyện / quận).")] = None,
+    province: Annotated[str | None, typer.Option(help="Province / city (tỉnh / thành phố).")] = None,
+    weight: Annotated[float | None, typer.Option(help="Latest weight in kg.")] = None,
+    consent: Annotated[ConsentChannel | None, typer.Option(help="Record consent given now, and how.")] = None,
+    standby: Annotated[bool, typer.Option(help="Join the emergency standby reserve.")] = False,
+    notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a new donor. A national ID already in the registry is refused, naming its holder."""
+    app_ctx = app_context(ctx)
+    abo, rh = parse_group(group)
+    now = app_ctx.now()
+    data = DonorCreate(
+        full_name=full_name, date_of_birth=parse_date(born), birth_year=birth_year, sex=sex,
+        abo=abo, rh=rh, phone_e164=phone, national_id=national_id, address=address,
+        commune=commune, district=district, province=province, weight_kg=weight,
+        weight_measured_on=app_ctx.today() if weight else None, consent_channel=consent,
+        standby=standby, notes=notes,
+    )
+    with session_scope(app_ctx.engine()) as session:
+        donor = service.create_donor(session=session, data=data, now=now)
+        result = views.donor_summary(donor, masked=False)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"registered donor #{result['id']}: {result['full_name']}")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    donor_id: Annotated[int, typer.Argument(help="The donor's number (#id).")],
+    on: Annotated[str | None, typer.Option(help="Check eligibility on this date (default today).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One donor: details, donation history, counts by type, next eligible date per type."""
+    app_ctx = app_context(ctx)
+    day = parse_date(on) or app_ctx.today()
+    with session_scope(app_ctx.engine()) as session:
+        donor = service.get_donor(session=session, donor_id=donor_id)
+        record = views.donor_record(donor, donor_donations(session=session, donor_id=donor_id),
+                                    app_ctx.settings.eligibility, day)
+    if as_json:
+        print_json(record)
+        return
+    views.print_donor_record(record)
+
+
+@app.command("find")
+def find(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Name (with or without diacritics), phone, or national ID.")],
+    limit: Annotated[int, typer.Option(help="At most this many donors.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Find donors by name ('nguyen thi hoa' finds 'Nguyễn Thị Hoà'), phone in any format, or ID."""
+    with session_scope(app_context(ctx).engine()) as session:
+        found = [views.donor_summary(d) for d in service.find_donors(session=session, query=query, limit=limit)]
+    if as_json:
+        print_json(found)
+    else:
+        views.print_donor_table(found, empty=f"no donor matches '{query}'")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    group: Annotated[str | None, typer.Option(help="Only this blood group (O+, A-, …; 'O' = any Rh).")] = None,
+    commune: Annotated[str | None, typer.Option(help="Only donors living in this commune.")] = None,
+    district: Annotated[str | None, typer.Option(help="Only donors living in this district.")] = None,
+    province: Annotated[str | None, typer.Option(help="Only donors living in this province.")] = None,
+    eligible_on: Annotated[str | None, typer.Option(help="Only donors who may give on this date.")] = None,
+    standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help="Only (or no) standby donors.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
+    offset: Annotated[int, typer.Option(help="Skip this many rows first (paging).")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List donors with filters; phone and national ID are masked."""
+    app_ctx = app_context(ctx)
+    abo, rh = parse_group(group)
+    filters = service.DonorFilters(
+        abo=abo, rh=rh, commune=commune, district=district, province=province,
+        standby=standby, eligible_on=parse_date(eligible_on),
+    )
+    rules = app_ctx.settings.eligibility
+    with session_scope(app_ctx.engine()) as session:
+        total = service.count_donors(session=session, filters=filters, rules=rules)
+        rows = [views.donor_summary(d) for d in service.list_donors(
+            session=session, filters=filters, rules=rules, limit=limit, offset=offset)]
+    if as_json:
+        print_json({"total": total, "donors": rows})
+        return
+    views.print_donor_table(rows, empty="no donor matches these filters")
+    if total > len(rows):
+        console.print(f"{len(rows)} of {total} shown; use --offset {offset + len(rows)} for more")
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    donor_id: Annotated[int, typer.Argument(help="The donor's number (#id).")],
+    full_name: Annotated[str | None, typer.Option(help="Corrected full name.")] = None,
+    born: Annotated[str | None, typer.Option(help="Date of birth.")] = None,
+    birth_year: Annotated[int | None, typer.Option(help="Birth year.")] = None,
+    sex: Annotated[Sex | None, typer.Option(help="male, female or unknown.")] = None,
+    group: Annotated[str | None, typer.Option(help="Blood group, e.g. O+.")] = None,
+    phone: Annotated[str | None, typer.Option(help="New phone number.")] = None,
+    national_id: Annotated[str | None, typer.Option(help="CCCD or CMND.")] = None,
+    address: Annotated[str | None, typer.Option(help="Street address.")] = None,
+    commune: Annotated[str | None, typer.Option(help="Commune / ward.")] = None,
+    district: Annotated[str | None, typer.Option(help="District.")] = None,
+    province: Annotated[str | None, typer.Option(help="Province.")] = None,
+    weight: Annotated[float | None, typer.Option(help="Weight in kg, measured today.")] = None,
+    standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help="Join or leave the reserve.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
+    consent: Annotated[ConsentChannel | None, typer.Option(help="Record consent given now, and how.")] = None,
+    withdraw_consent: Annotated[bool, typer.Option(help="Record that the donor withdrew consent.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Change some of a donor's details; only the options given change."""
+    app_ctx = app_context(ctx)
+    given = {k: v for k, v in dict(
+        full_name=full_name, date_of_birth=parse_date(born), birth_year=birth_year, sex=sex,
+        phone=phone, national_id=national_id, address=address, commune=commune, district=district,
+        province=province, weight_kg=weight, standby=standby, notes=notes,
+    ).items() if v is not None}
+    if group is not None:
+        given["abo"], given["rh"] = parse_group(group)
+    if not given and consent is None and not withdraw_consent:
+        raise UserError("nothing to change: give at least one option (see --help)")
+    now = app_ctx.now()
+    with session_scope(app_ctx.engine()) as session:
+        donor = service.update_donor(session=session, donor_id=donor_id, changes=DonorUpdate(**given), now=now)
+        if consent is not None:
+            service.record_consent(session=session, donor_id=donor_id, channel=consent, now=now)
+        if withdraw_consent:
+            service.withdraw_consent(session=session, donor_id=donor_id, now=now)
+        result = views.donor_summary(donor, masked=False)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"updated donor #{donor_id}: {result['full_name']}")
+
+
+@app.command("duplicates")
+def duplicates_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List pairs of donors that look like the same person, with the reason."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        pairs = duplicates.find_duplicates(session=session, settings=app_ctx.settings.duplicates)
+        rows = [
+            {"first": views.donor_summary(p.first), "second": views.donor_summary(p.second), "reasons": p.reasons}
+            for p in pairs
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Possible duplicates", ["#", "name", "born", "#", "name", "born", "why"],
+        [(r["first"]["id"], r["first"]["full_name"], r["first"]["born"], r["second"]["id"],
+          r["second"]["full_name"], r["second"]["born"], "; ".join(r["reasons"])) for r in rows],
+        empty="no likely duplicates",
+    )
+    if rows:
+        console.print("merge one pair with: donor-registry donors merge KEEP_ID DUPLICATE_ID")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep_id: Annotated[int, typer.Argument(help="The donor to keep.")],
+    duplicate_id: Annotated[int, typer.Argument(help="The duplicate whose records move to KEEP_ID.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Merge a duplicate into the donor kept: every donation and record moves, in one transaction."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        record = duplicates.merge_donors(
+            session=session, keep_id=keep_id, duplicate_id=duplicate_id,
+            rules=app_ctx.settings.eligibility, now=app_ctx.now(),
+            command=f"donors merge {keep_id} {duplicate_id}",
+        )
+        result = {"kept_id": keep_id, "merged_id": duplicate_id, "moved": record.moved}
+    if as_json:
+        print_json(result)
+        return
+    moved = ", ".join(f"{n} {name}" for name, n in result["moved"].items()) or "no records"
+    console.print(f"merged donor #{duplicate_id} into #{keep_id}; moved {moved}")

@@ -1,0 +1,130 @@
+"""How donors and donations look on screen and in --json (shared by several commands)."""
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+
+from donor_registry.cli.output import console, print_fields, print_table
+from donor_registry.donations.models import Donation, Outcome
+from donor_registry.donations.service import donor_facts
+from donor_registry.donors.models import Donor
+from donor_registry.eligibility import EligibilityRules, check
+from donor_registry.phones import mask_phone
+from donor_registry.text import mask_national_id
+from donor_registry.types import DonationType, blood_group_label
+
+
+def donor_summary(donor: Donor, *, masked: bool = True) -> dict:
+    """The fields a list shows; phone and national ID masked unless asked otherwise."""
+    phone, national_id = donor.phone_e164, donor.national_id
+    if masked:
+        phone = mask_phone(phone) if phone else None
+        national_id = mask_national_id(national_id) if national_id else None
+    return {
+        "id": donor.id,
+        "full_name": donor.full_name,
+        "born": donor.date_of_birth.isoformat() if donor.date_of_birth else donor.birth_year,
+        "sex": donor.sex.value,
+        "blood_group": blood_group_label(donor.abo, donor.rh),
+        "phone": phone,
+        "sms_capable": donor.phone_sms_capable,
+        "national_id": national_id,
+        "commune": donor.commune,
+        "district": donor.district,
+        "province": donor.province,
+        "standby": donor.standby,
+        "donation_count": donor.donation_count,
+        "last_donation_on": donor.last_donation_on,
+        "eligible_again_on": donor.eligible_again_on,
+    }
+
+
+def donor_record(donor: Donor, donations: Sequence[Donation], rules: EligibilityRules, on: dt.date) -> dict:
+    """Everything `donors show` prints: details, history, counts by type, eligibility per type."""
+    facts = donor_facts(donor=donor, donations=donations)
+    counts = Counter(d.type.value for d in donations if d.outcome == Outcome.donated)
+    eligibility = {}
+    for kind in DonationType:
+        verdict = check(facts, kind, on, rules)
+        eligibility[kind.value] = {
+            "eligible": verdict.eligible,
+            "eligible_from": verdict.eligible_from,
+            "reasons": [reason.message for reason in verdict.reasons],
+            "warnings": list(verdict.warnings),
+        }
+    return {
+        **donor_summary(donor, masked=False),
+        "address": donor.address,
+        "weight_kg": donor.weight_kg,
+        "consent_at": donor.consent_at,
+        "consent_withdrawn_at": donor.consent_withdrawn_at,
+        "sms_opted_out_at": donor.sms_opted_out_at,
+        "notes": donor.notes,
+        "counts_by_type": dict(counts),
+        "checked_on": on,
+        "eligibility": eligibility,
+        "history": [donation_summary(d) for d in donations],
+    }
+
+
+def donation_summary(donation: Donation) -> dict:
+    """One donation or deferral as a flat dict."""
+    return {
+        "id": donation.id,
+        "donor_id": donation.donor_id,
+        "donated_on": donation.donated_on,
+        "type": donation.type.value,
+        "outcome": donation.outcome.value,
+        "volume_ml": donation.volume_ml,
+        "site": donation.site,
+        "drive_id": donation.drive_id,
+        "certificate_no": donation.certificate_no,
+        "deferral_reason": donation.deferral_reason,
+        "deferral_until": donation.deferral_until,
+    }
+
+
+def print_donor_table(rows: list[dict], *, empty: str) -> None:
+    """Donors as a table, one row each."""
+    print_table(
+        None, ["#", "name", "born", "group", "phone", "commune", "district", "donations", "next"],
+        [(r["id"], r["full_name"], r["born"], r["blood_group"], r["phone"], r["commune"], r["district"],
+          r["donation_count"], r["eligible_again_on"]) for r in rows],
+        empty=empty,
+    )
+
+
+def print_donor_record(record: dict) -> None:
+    """The page `donors show` prints."""
+    print_fields(f"#{record['id']} {record['full_name']}", [
+        ("born", record["born"]), ("sex", record["sex"]), ("blood group", record["blood_group"]),
+        ("phone", f"{record['phone'] or '-'}{'' if record['sms_capable'] else ' (no SMS)'}"),
+        ("national ID", record["national_id"]), ("address", record["address"]),
+        ("area", ", ".join(filter(None, [record["commune"], record["district"], record["province"]]))),
+        ("weight", f"{record['weight_kg']} kg" if record["weight_kg"] else None),
+        ("standby", "yes" if record["standby"] else "no"),
+        ("consent", _consent_text(record)),
+        ("donations", f"{record['donation_count']} "
+                      f"({', '.join(f'{n} {k}' for k, n in record['counts_by_type'].items()) or 'none'})"),
+    ])
+    console.print(f"[bold]May give on {record['checked_on']}?[/bold]")
+    for kind, verdict in record["eligibility"].items():
+        if verdict["eligible"]:
+            line = "yes"
+        elif verdict["eligible_from"]:
+            line = f"no, from {verdict['eligible_from']}: {'; '.join(verdict['reasons'])}"
+        else:
+            line = f"no: {'; '.join(verdict['reasons'])}"
+        console.print(f"  {kind.ljust(20)} {line}", highlight=False)
+    print_table("History", ["date", "type", "outcome", "ml", "site", "certificate"], [
+        (h["donated_on"], h["type"], h["outcome"] + (f" ({h['deferral_reason']})" if h["deferral_reason"] else ""),
+         h["volume_ml"], h["site"], h["certificate_no"]) for h in record["history"]
+    ], empty="no donations recorded")
+
+
+def _consent_text(record: dict) -> str:
+    if record["consent_withdrawn_at"]:
+        return f"withdrawn {record['consent_withdrawn_at']:%Y-%m-%d}"
+    if record["consent_at"]:
+        return f"given {record['consent_at']:%Y-%m-%d}"
+    return "not recorded"

@@ -1,0 +1,127 @@
+"""Recording donations and deferrals, and keeping each donor's counts and dates current."""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select
+
+from donor_registry.donations.models import Donation, DonationCreate, Outcome
+from donor_registry.donors.models import Donor
+from donor_registry.donors.service import get_donor
+from donor_registry.eligibility import Deferral, DonorFacts, EligibilityRules, PastDonation
+from donor_registry.errors import Conflict, UserError
+from donor_registry.types import DonationType
+
+PERMANENT = dt.date.max
+
+
+def record_donation(
+    *, session: Session, donor_id: int, data: DonationCreate, rules: EligibilityRules,
+    now: dt.datetime, source: str = "cli",
+) -> Donation:
+    """Record one donation or deferral and bring the donor's counts up to date."""
+    donor = get_donor(session=session, donor_id=donor_id)
+    _check_donation(data, today=now.date())
+    if data.certificate_no:
+        taken = session.exec(select(Donation).where(Donation.certificate_no == data.certificate_no)).first()
+        if taken is not None:
+            raise Conflict(f"certificate {data.certificate_no} is already recorded (donation #{taken.id})")
+    donation = Donation.model_validate(data, update={"donor_id": donor.id, "source": source, "created_at": now})
+    session.add(donation)
+    session.flush()
+    refresh_donor_stats(session=session, donor_ids=[donor.id], rules=rules)
+    return donation
+
+
+def _check_donation(data: DonationCreate, *, today: dt.date) -> None:
+    if data.donated_on > today:
+        raise UserError(f"donation date {data.donated_on} is in the future")
+    if data.outcome == Outcome.deferred and not data.deferral_reason:
+        raise UserError("a deferral needs a reason (--deferral-reason)")
+    if data.outcome == Outcome.donated and (data.deferral_reason or data.deferral_until):
+        raise UserError("a deferral reason or end date only goes with --deferred")
+    if data.deferral_until is not None and data.deferral_until <= data.donated_on:
+        raise UserError("the deferral must end after the day it was given")
+
+
+@dataclass(frozen=True)
+class DonorStats:
+    donation_count: int
+    last_donation_on: dt.date | None
+    last_donation_type: DonationType | None
+    eligible_again_on: dt.date | None
+    deferred_until: dt.date | None
+
+
+def summarize(rows: Sequence[tuple[dt.date, DonationType, Outcome, dt.date | None]], rules: EligibilityRules) -> DonorStats:
+    """Counts and dates from one donor's (date, type, outcome, deferral_until) rows."""
+    donated = sorted((day, kind) for day, kind, outcome, _ in rows if outcome == Outcome.donated)
+    deferrals = [until or PERMANENT for _, _, outcome, until in rows if outcome == Outcome.deferred]
+    clear_dates = [day + dt.timedelta(days=rules.interval_days[kind]) for day, kind in donated]
+    return DonorStats(
+        donation_count=len(donated),
+        last_donation_on=donated[-1][0] if donated else None,
+        last_donation_type=donated[-1][1] if donated else None,
+        eligible_again_on=max(clear_dates, default=None),
+        deferred_until=max(deferrals, default=None),
+    )
+
+
+def refresh_donor_stats(*, session: Session, donor_ids: Iterable[int], rules: EligibilityRules, chunk: int = 500) -> None:
+    """Recompute the denormalised counts and dates of these donors from their donation rows."""
+    ids = sorted(set(donor_ids))
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        rows_by_donor: dict[int, list] = {donor_id: [] for donor_id in part}
+        query = sa_select(
+            Donation.donor_id, Donation.donated_on, Donation.type, Donation.outcome, Donation.deferral_until
+        ).where(Donation.donor_id.in_(part))
+        for donor_id, *row in session.execute(query):
+            rows_by_donor[donor_id].append(row)
+        for donor in session.exec(select(Donor).where(Donor.id.in_(part))):
+            stats = summarize(rows_by_donor[donor.id], rules)
+            for field, value in vars(stats).items():
+                setattr(donor, field, value)
+            session.add(donor)
+    session.flush()
+
+
+def donor_donations(*, session: Session, donor_id: int) -> list[Donation]:
+    """Every donation and deferral of a donor, oldest first."""
+    query = select(Donation).where(Donation.donor_id == donor_id).order_by(Donation.donated_on, Donation.id)
+    return list(session.exec(query))
+
+
+def list_donations(
+    *, session: Session, donor_id: int | None = None, since: dt.date | None = None,
+    until: dt.date | None = None, drive_id: int | None = None, limit: int = 200,
+) -> list[tuple[Donation, Donor]]:
+    """Donations with their donors, newest first, filtered by donor, dates or drive."""
+    query = select(Donation, Donor).join(Donor, Donor.id == Donation.donor_id)
+    if donor_id is not None:
+        query = query.where(Donation.donor_id == donor_id)
+    if since is not None:
+        query = query.where(Donation.donated_on >= since)
+    if until is not None:
+        query = query.where(Donation.donated_on <= until)
+    if drive_id is not None:
+        query = query.where(Donation.drive_id == drive_id)
+    return list(session.exec(query.order_by(Donation.donated_on.desc(), Donation.id.desc()).limit(limit)))
+
+
+def donor_facts(*, donor: Donor, donations: Sequence[Donation]) -> DonorFacts:
+    """The pure-rule view of a donor, for eligibility.check."""
+    return DonorFacts(
+        date_of_birth=donor.date_of_birth,
+        birth_year=donor.birth_year,
+        sex=donor.sex,
+        weight_kg=donor.weight_kg,
+        donations=tuple(PastDonation(d.donated_on, d.type) for d in donations if d.outcome == Outcome.donated),
+        deferrals=tuple(
+            Deferral(d.donated_on, d.deferral_until, d.deferral_reason or "")
+            for d in donations if d.outcome == Outcome.deferred
+        ),
+        deceased=donor.deceased_on is not None,
+    )

@@ -1,0 +1,1 @@
+"""The donor registry: people, search, duplicates, merges and consent."""

@@ -1,0 +1,102 @@
+"""Donor tables and the models the CLI and API read and write."""
+
+import datetime as dt
+
+from pydantic import field_validator
+from sqlalchemy import JSON, Column, String
+from sqlmodel import Field, SQLModel
+
+from donor_registry.db import enum_type
+from donor_registry.types import ABO, ConsentChannel, DonationType, Rh, Sex
+
+
+class DonorBase(SQLModel):
+    full_name: str = Field(max_length=200)
+    date_of_birth: dt.date | None = None
+    birth_year: int | None = None
+    sex: Sex = Field(default=Sex.unknown, sa_type=enum_type(Sex))
+    abo: ABO | None = Field(default=None, sa_type=enum_type(ABO))
+    rh: Rh | None = Field(default=None, sa_type=enum_type(Rh))
+    phone_e164: str | None = Field(default=None, sa_type=String(20), index=True)
+    phone_sms_capable: bool = False
+    national_id: str | None = Field(default=None, sa_type=String(12), unique=True)
+    address: str | None = Field(default=None, max_length=300)
+    commune: str | None = Field(default=None, max_length=100)
+    district: str | None = Field(default=None, max_length=100)
+    province: str | None = Field(default=None, max_length=100)
+    weight_kg: float | None = Field(default=None, gt=0, lt=300)
+    weight_measured_on: dt.date | None = None
+    consent_at: dt.datetime | None = None
+    consent_channel: ConsentChannel | None = Field(
+        default=None, sa_type=enum_type(ConsentChannel)
+    )
+    consent_withdrawn_at: dt.datetime | None = None
+    standby: bool = False
+    sms_opted_out_at: dt.datetime | None = None
+    deceased_on: dt.date | None = None
+    notes: str | None = None
+
+
+class Donor(DonorBase, table=True):
+    __tablename__ = "donors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_folded: str = Field(index=True, max_length=200)
+    commune_key: str | None = Field(default=None, index=True, max_length=100)
+    district_key: str | None = Field(default=None, index=True, max_length=100)
+    province_key: str | None = Field(default=None, max_length=100)
+    # Kept up to date by donations.service.refresh_donor_stats after every write, so lists,
+    # honours and matching over a million donors need no aggregate over every donation.
+    donation_count: int = 0
+    last_donation_on: dt.date | None = None
+    last_donation_type: DonationType | None = Field(
+        default=None, sa_type=enum_type(DonationType)
+    )
+    eligible_again_on: dt.date | None = Field(default=None, index=True)
+    deferred_until: dt.date | None = None
+    merged_into_id: int | None = Field(default=None, foreign_key="donors.id", index=True)
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DonorCreate(DonorBase):
+    """What a coordinator or an import gives; service.create_donor normalises and checks it."""
+
+    @field_validator("full_name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("full name is empty")
+        return value
+
+
+class DonorUpdate(SQLModel):
+    full_name: str | None = None
+    date_of_birth: dt.date | None = None
+    birth_year: int | None = None
+    sex: Sex | None = None
+    abo: ABO | None = None
+    rh: Rh | None = None
+    phone: str | None = None
+    national_id: str | None = None
+    address: str | None = None
+    commune: str | None = None
+    district: str | None = None
+    province: str | None = None
+    weight_kg: float | None = None
+    standby: bool | None = None
+    notes: str | None = None
+
+
+class DonorMerge(SQLModel, table=True):
+    """One merge of a duplicate into the donor kept: what moved, and the duplicate as it was."""
+
+    __tablename__ = "donor_merges"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kept_id: int = Field(foreign_key="donors.id", index=True)
+    merged_id: int = Field(foreign_key="donors.id", index=True)
+    merged_at: dt.datetime
+    command: str = Field(max_length=200)
+    moved: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,187 @@
+"""Registering, finding, listing and updating donors."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from donor_registry.donors import normalize
+from donor_registry.donors.eligibility_sql import eligible_on_clause
+from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
+from donor_registry.eligibility import EligibilityRules
+from donor_registry.errors import Conflict, NotFound, UserError
+from donor_registry.text import fold, normalize_name
+from donor_registry.types import ABO, ConsentChannel, Rh
+
+
+def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime) -> Donor:
+    """Register a donor after normalising every field; a known national ID is refused."""
+    values = _canonical_fields(data.model_dump(), today=now.date())
+    _refuse_taken_national_id(session, values.get("national_id"))
+    donor = Donor(**values, created_at=now, updated_at=now)
+    if donor.consent_at is None and donor.consent_channel is not None:
+        donor.consent_at = now
+    session.add(donor)
+    session.flush()
+    return donor
+
+
+def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: dt.datetime) -> Donor:
+    """Change the given fields of a donor, with the same normalisation as registration."""
+    donor = get_donor(session=session, donor_id=donor_id)
+    given = changes.model_dump(exclude_unset=True)
+    if "phone" in given:
+        given["phone_e164"] = given.pop("phone")
+    merged = {**donor.model_dump(include=set(DonorCreate.model_fields)), **given}
+    values = _canonical_fields(merged, today=now.date())
+    if values.get("national_id") != donor.national_id:
+        _refuse_taken_national_id(session, values.get("national_id"), except_id=donor.id)
+    if "weight_kg" in given and given["weight_kg"] is not None:
+        values["weight_measured_on"] = now.date()
+    for key, value in values.items():
+        setattr(donor, key, value)
+    donor.updated_at = now
+    session.add(donor)
+    session.flush()
+    return donor
+
+
+def _canonical_fields(raw: dict, *, today: dt.date) -> dict:
+    values = dict(raw)
+    values["full_name"] = normalize_name(values["full_name"])
+    values["name_folded"] = fold(values["full_name"])
+    values["date_of_birth"], values["birth_year"] = normalize.birth(
+        values.get("date_of_birth"), values.get("birth_year"), today
+    )
+    values["national_id"] = normalize.national_id(values.get("national_id"))
+    values["phone_e164"], values["phone_sms_capable"] = normalize.phone(values.get("phone_e164"))
+    for area in ("commune", "district", "province"):
+        values[area] = normalize.place(values.get(area))
+        values[f"{area}_key"] = normalize.area_key(values[area])
+    return values
+
+
+def _refuse_taken_national_id(session: Session, national_id: str | None, except_id: int | None = None) -> None:
+    if national_id is None:
+        return
+    holder = session.exec(select(Donor).where(Donor.national_id == national_id)).first()
+    if holder is not None and holder.id != except_id:
+        raise Conflict(
+            f"national ID {national_id} is already registered to donor #{holder.id} ({holder.full_name})"
+        )
+
+
+def get_donor(*, session: Session, donor_id: int) -> Donor:
+    """The donor with this id; a merged duplicate points to the donor it was merged into."""
+    donor = session.get(Donor, donor_id)
+    if donor is None:
+        raise NotFound(f"no donor #{donor_id}")
+    if donor.merged_into_id is not None:
+        raise NotFound(f"donor #{donor_id} was merged into donor #{donor.merged_into_id}")
+    return donor
+
+
+def record_consent(*, session: Session, donor_id: int, channel: ConsentChannel, now: dt.datetime) -> Donor:
+    """Record that the donor agreed to be contacted and have their data kept."""
+    donor = get_donor(session=session, donor_id=donor_id)
+    donor.consent_at, donor.consent_channel, donor.consent_withdrawn_at = now, channel, None
+    donor.updated_at = now
+    session.add(donor)
+    return donor
+
+
+def withdraw_consent(*, session: Session, donor_id: int, now: dt.datetime) -> Donor:
+    """Record the withdrawal of consent: the donor is no longer contacted."""
+    donor = get_donor(session=session, donor_id=donor_id)
+    donor.consent_withdrawn_at, donor.updated_at = now, now
+    session.add(donor)
+    return donor
+
+
+_DIGITS_ONLY = re.compile(r"[\d\s.+()\-]+")
+
+
+def find_donors(*, session: Session, query: str, limit: int = 50) -> list[Donor]:
+    """Donors matching a national ID, a phone in any format, or a name with or without diacritics."""
+    query = query.strip()
+    if not query:
+        raise UserError("give a name, a phone number or a national ID to search for")
+    active = select(Donor).where(Donor.merged_into_id.is_(None))
+    if _DIGITS_ONLY.fullmatch(query):
+        return list(session.exec(active.where(_identifier_clause(query)).limit(limit)))
+    tokens = fold(query).split()
+    # Every word must appear as a whole word or a word prefix, in any order: 'an nguyen'
+    # finds 'Nguyễn Văn An'. name_folded is stored with single spaces, so ' ' + word works.
+    padded = " " + Donor.name_folded
+    for token in tokens:
+        active = active.where(padded.like(f"% {_escape_like(token)}%", escape="\\"))
+    found = session.exec(active.order_by(Donor.name_folded, Donor.id).limit(limit))
+    return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
+
+
+def _whole_word_hits(name_folded: str, tokens: list[str]) -> int:
+    words = set(name_folded.split())
+    return sum(token in words for token in tokens)
+
+
+def _identifier_clause(query: str):
+    digits = re.sub(r"\D", "", query)
+    clauses = []
+    if len(digits) in (9, 12):
+        clauses.append(Donor.national_id == digits)
+    try:
+        e164, _ = normalize.phone(query)
+        clauses.append(Donor.phone_e164 == e164)
+    except UserError:
+        pass
+    if not clauses:
+        raise UserError(f"'{query}' is neither a valid phone number nor a 9- or 12-digit national ID")
+    return or_(*clauses)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class DonorFilters:
+    abo: ABO | None = None
+    rh: Rh | None = None
+    commune: str | None = None
+    district: str | None = None
+    province: str | None = None
+    standby: bool | None = None
+    eligible_on: dt.date | None = None
+
+
+def list_donors(
+    *, session: Session, filters: DonorFilters, rules: EligibilityRules, limit: int = 100, offset: int = 0
+) -> list[Donor]:
+    """Active donors matching every given filter, ordered by folded name."""
+    query = _filtered(select(Donor), filters, rules)
+    return list(session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit).offset(offset)))
+
+
+def count_donors(*, session: Session, filters: DonorFilters, rules: EligibilityRules) -> int:
+    """How many active donors match the filters."""
+    return session.exec(_filtered(select(func.count()).select_from(Donor), filters, rules)).one()
+
+
+def _filtered(query, filters: DonorFilters, rules: EligibilityRules):
+    query = query.where(Donor.merged_into_id.is_(None))
+    if filters.abo is not None:
+        query = query.where(Donor.abo == filters.abo)
+    if filters.rh is not None:
+        query = query.where(Donor.rh == filters.rh)
+    for area in ("commune", "district", "province"):
+        wanted = getattr(filters, area)
+        if wanted:
+            query = query.where(getattr(Donor, f"{area}_key") == normalize.area_key(wanted))
+    if filters.standby is not None:
+        query = query.where(Donor.standby.is_(filters.standby))
+    if filters.eligible_on is not None:
+        query = query.where(eligible_on_clause(filters.eligible_on, rules))
+    return query
+

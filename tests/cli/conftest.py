@@ -1,0 +1,37 @@
+"""Run the real CLI in-process on a temporary SQLite database with a pinned clock."""
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from typer.testing import CliRunner
+
+from donor_registry.cli import app
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def cli(sqlite_url, monkeypatch, tmp_path):
+    """cli('donors', 'add', ...) -> CliResult; fails the test on an unexpected exception."""
+    monkeypatch.setenv("DONOR_REGISTRY_DATABASE__URL", sqlite_url)
+    monkeypatch.setenv("DONOR_REGISTRY_NOW", "2026-06-01T03:00:00+00:00")
+    monkeypatch.delenv("DONOR_REGISTRY_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> CliResult:
+        result = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=True)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
