@@ -1,0 +1,31 @@
+"""The HTTP side: hospital API, donor reply pages, Twilio webhooks, health. Routers per domain."""
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from donor_registry.config import Settings
+from donor_registry.db import make_engine
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The FastAPI application on the configured database (or the engine given, for tests)."""
+    app = FastAPI(
+        title="donor_registry",
+        description="Hospital emergency requests, donor replies and SMS callbacks.",
+        docs_url=None,  # served by api/docs.py without CDN assets, where present
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(
+        settings.database.url, busy_timeout_ms=settings.database.sqlite_busy_timeout_ms
+    )
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _routers():
+    # One line per domain router; each module defines `router = APIRouter(...)`.
+    from donor_registry.api import health
+
+    return [health.router]
