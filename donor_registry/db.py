@@ -21,6 +21,10 @@ def is_sqlite(engine_or_url) -> bool:
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
     """An engine for SQLite (WAL, busy timeout, foreign keys) or PostgreSQL (psycopg 3)."""
+    # Map every table before first use: foreign keys across domains (donations.drive_id ->
+    # drives) only resolve when both models are imported, whichever command runs.
+    import donor_registry.models  # noqa: F401
+
     if not is_sqlite(url):
         return create_engine(url, echo=echo, pool_pre_ping=True)
     engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
