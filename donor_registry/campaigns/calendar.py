@@ -412,10 +412,12 @@ DEFAULT_TEMPLATES: tuple[CampaignTemplate, ...] = (
 
 
 class CampaignSettings(BaseModel):
-    """Suggested `[campaigns]` settings section: templates plus the Tết-warning window."""
+    """The `[campaigns]` settings section: templates, staffing and the Tết-warning window."""
 
     model_config = ConfigDict(extra="forbid")
     templates: tuple[CampaignTemplate, ...] = DEFAULT_TEMPLATES
+    max_drives_per_day: int = Field(default=2, ge=1, le=100)
+    calendar_uid_domain: str = Field(default="donor-registry", pattern=r"^[A-Za-z0-9.-]+$")
     tet_holiday_days_before: int = Field(default=TET_HOLIDAY_DAYS_BEFORE, ge=0, le=30)
     tet_holiday_days_after: int = Field(default=TET_HOLIDAY_DAYS_AFTER, ge=0, le=30)
 

@@ -1,0 +1,95 @@
+"""Campaigns (a yearly season such as Chủ nhật Đỏ) and the drives (blood collection days) they hold."""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from donor_registry.db import enum_type
+from donor_registry.donors.models import Donor
+
+
+class CampaignStatus(StrEnum):
+    planned = "planned"
+    cancelled = "cancelled"
+
+
+class DriveStatus(StrEnum):
+    planned = "planned"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class CampaignBase(SQLModel):
+    name: str = Field(max_length=200)
+    year: int = Field(index=True)
+    start: dt.date
+    end: dt.date
+    target_units: int = Field(default=0, ge=0)
+    notes: str | None = None
+
+
+class Campaign(CampaignBase, table=True):
+    """One campaign of one year; `template_key` is set when `campaigns plan` made it from a template."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("template_key", "year", name="uq_campaigns_template_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_key: str | None = Field(default=None, max_length=64)
+    status: CampaignStatus = Field(default=CampaignStatus.planned, sa_type=enum_type(CampaignStatus))
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CampaignCreate(CampaignBase):
+    template_key: str | None = None
+
+
+class DriveBase(SQLModel):
+    campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    date: dt.date = Field(index=True)
+    start_time: dt.time
+    end_time: dt.time
+    venue: str = Field(max_length=200)
+    commune: str | None = Field(default=None, max_length=100)
+    district: str | None = Field(default=None, max_length=100)
+    province: str | None = Field(default=None, max_length=100)
+    capacity: int | None = Field(default=None, ge=0)
+    target_units: int | None = Field(default=None, ge=0)
+    notes: str | None = None
+
+
+class Drive(DriveBase, table=True):
+    """A blood collection day at one venue; results are filled in by `drives close`."""
+
+    __tablename__ = "drives"
+
+    id: int | None = Field(default=None, primary_key=True)
+    venue_key: str = Field(max_length=200)
+    commune_key: str | None = Field(default=None, max_length=100)
+    district_key: str | None = Field(default=None, max_length=100)
+    province_key: str | None = Field(default=None, max_length=100)
+    status: DriveStatus = Field(default=DriveStatus.planned, sa_type=enum_type(DriveStatus))
+    # Results, recorded when the drive is closed.
+    registered: int | None = Field(default=None, ge=0)
+    donated: int | None = Field(default=None, ge=0)
+    deferred: int | None = Field(default=None, ge=0)
+    units: int | None = Field(default=None, ge=0)
+    # iCalendar SEQUENCE: bumped on every change a calendar must pick up (reschedule, cancel).
+    sequence: int = 0
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DriveCreate(DriveBase):
+    pass
+
+
+# Area lookups over the donors table (expected turnout; also reminders and emergency matching).
+# Every eligibility filter says `merged_into_id IS NULL`, and without these SQLite's planner
+# takes ix_donors_merged_into_id for it and scans nearly every donor (1.2 s instead of 40 ms
+# for a district of 5,000 donors among 1,000,000: scripts/benchmarks/turnout.py).
+Index("ix_donors_commune_key_merged_into_id", Donor.commune_key, Donor.merged_into_id)
+Index("ix_donors_district_key_merged_into_id", Donor.district_key, Donor.merged_into_id)

@@ -1,0 +1,147 @@
+"""How campaigns and drives look on screen and in --json."""
+
+import datetime as dt
+
+from rich.table import Table
+
+from donor_registry.campaigns.models import Campaign, Drive
+from donor_registry.campaigns.service import PlanItem
+from donor_registry.campaigns.turnout import Turnout
+from donor_registry.cli.output import console, err_console, print_fields, print_table
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def weekday(day: dt.date) -> str:
+    """The Vietnamese name of the day of the week."""
+    return WEEKDAYS_VI[day.weekday()]
+
+
+def campaign_summary(campaign: Campaign) -> dict:
+    """A campaign as a flat dict."""
+    return {
+        "id": campaign.id, "template_key": campaign.template_key, "name": campaign.name, "year": campaign.year,
+        "start": campaign.start, "end": campaign.end, "target_units": campaign.target_units,
+        "status": campaign.status.value, "notes": campaign.notes,
+    }
+
+
+def drive_summary(drive: Drive) -> dict:
+    """A drive as a flat dict, results included once it is closed."""
+    return {
+        "id": drive.id, "campaign_id": drive.campaign_id, "date": drive.date,
+        "start": f"{drive.start_time:%H:%M}", "end": f"{drive.end_time:%H:%M}", "venue": drive.venue,
+        "commune": drive.commune, "district": drive.district, "province": drive.province,
+        "capacity": drive.capacity, "target_units": drive.target_units, "status": drive.status.value,
+        "registered": drive.registered, "donated": drive.donated, "deferred": drive.deferred,
+        "units": drive.units, "sequence": drive.sequence, "notes": drive.notes,
+    }
+
+
+def turnout_summary(turnout: Turnout) -> dict:
+    return {"area": turnout.area, "area_name": turnout.area_name, "total": turnout.total,
+            "by_group": turnout.by_group}
+
+
+def plan_row(item: PlanItem) -> dict:
+    """One line of `campaigns plan --json`."""
+    plan = item.planned
+    return {
+        "id": item.campaign.id if item.campaign else None, "template_key": plan.template_key,
+        "name": item.campaign.name if item.campaign else plan.name,
+        "start": item.campaign.start if item.campaign else plan.start,
+        "end": item.campaign.end if item.campaign else plan.end,
+        "days": list(plan.days), "target_units": plan.target_units,
+        "action": "create" if item.created else "already planned",
+        "status": item.campaign.status.value if item.campaign else None,
+    }
+
+
+def _months(year: int, items: list[PlanItem]) -> list[tuple[int, int]]:
+    first = min((item.planned.start for item in items), default=dt.date(year, 1, 1))
+    months = [(year - 1, 12)] if first.year < year else []
+    return months + [(year, m) for m in range(1, 13)]
+
+
+def _cell(plan, month: tuple[int, int]) -> str:
+    year, number = month
+    if plan.days:  # weekly: how many of its days fall in the month
+        count = sum(1 for d in plan.days if (d.year, d.month) == month)
+        return str(count) if count else ""
+    month_start = dt.date(year, number, 1)
+    month_end = dt.date(year + number // 12, number % 12 + 1, 1) - dt.timedelta(days=1)
+    return "■" if plan.start <= month_end and plan.end >= month_start else ""
+
+
+def print_plan_calendar(year: int, items: list[PlanItem]) -> None:
+    """The year's campaigns as a month grid: ■ for months a campaign runs, N for N weekly days."""
+    months = _months(year, items)
+    table = Table(title=f"Campaigns {year}", header_style="bold")
+    for header in ("#", "campaign", "from", "to", "target", ""):
+        table.add_column(header)
+    for y, m in months:
+        table.add_column(f"{m}/{str(y)[2:]}" if y != year else str(m), justify="center")
+    for item in items:
+        plan = item.planned
+        campaign = item.campaign
+        start, end = (campaign.start, campaign.end) if campaign else (plan.start, plan.end)
+        state = "new" if item.created else campaign.status.value
+        table.add_row(str(campaign.id) if campaign else "-", campaign.name if campaign else plan.name,
+                      f"{start:%d/%m/%Y}", f"{end:%d/%m/%Y}", str(plan.target_units), state,
+                      *(_cell(plan, month) for month in months))
+    console.print(table)
+
+
+def print_campaign_table(rows: list[dict]) -> None:
+    print_table(None, ["#", "year", "campaign", "from", "to", "target", "status", "template"], [
+        (r["id"], r["year"], r["name"], r["start"], r["end"], r["target_units"], r["status"], r["template_key"])
+        for r in rows
+    ], empty="no campaigns; plan the year with `donor-registry campaigns plan YEAR`")
+
+
+def print_campaign_record(record: dict) -> None:
+    totals = record["totals"]
+    print_fields(f"#{record['id']} {record['name']} ({record['year']})", [
+        ("dates", f"{record['start']} – {record['end']}"), ("status", record["status"]),
+        ("template", record["template_key"] or "-"), ("notes", record["notes"]),
+        ("drives", f"{totals['drives']} ({totals['drives_closed']} closed, {totals['drives_cancelled']} cancelled)"),
+        ("units", f"{totals['units']} of {record['target_units']} targeted"),
+        ("donors", f"{totals['donated']} donated, {totals['deferred']} deferred, {totals['registered']} registered"),
+    ])
+    print_drive_table(record["drives"])
+
+
+def print_drive_table(rows: list[dict]) -> None:
+    print_table(None, ["#", "date", "time", "venue", "commune", "district", "capacity", "target", "status", "units"], [
+        (r["id"], f"{weekday(r['date'])} {r['date']:%d/%m/%Y}", f"{r['start']}–{r['end']}", r["venue"], r["commune"],
+         r["district"], r["capacity"], r["target_units"], r["status"], r["units"]) for r in rows
+    ], empty="no drives")
+
+
+def print_drive_record(record: dict) -> None:
+    turnout = record["expected_turnout"]
+    fields = [
+        ("date", f"{weekday(record['date'])} {record['date']:%d/%m/%Y}, {record['start']}–{record['end']}"),
+        ("venue", record["venue"]),
+        ("area", ", ".join(filter(None, [record["commune"], record["district"], record["province"]])) or "-"),
+        ("campaign", f"#{record['campaign_id']} {record['campaign_name']}" if record["campaign_id"] else "-"),
+        ("capacity", record["capacity"]), ("target units", record["target_units"]), ("status", record["status"]),
+    ]
+    if record["status"] == "closed":
+        results = (f"{record['units']} units; {record['donated']} donated, {record['deferred']} deferred "
+                   f"of {record['registered']} registered")
+        fields.append(("results", results))
+    print_fields(f"Drive #{record['id']}", fields)
+    print_warnings(record["warnings"])
+    if turnout["area"] is None:
+        console.print("expected turnout: unknown (the drive has no commune or district)")
+        return
+    console.print(f"[bold]Expected turnout[/bold]: {turnout['total']} donors living in {turnout['area_name']} "
+                  f"may give on {record['date']}", highlight=False)
+    print_table(None, list(turnout["by_group"]), [list(turnout["by_group"].values())])
+
+
+def print_warnings(warnings: list[dict]) -> None:
+    """Conflicts, on stderr, one line each."""
+    for warning in warnings:
+        err_console.print(f"warning: {warning['message']}", highlight=False, markup=False)

@@ -1,0 +1,138 @@
+"""`donor-registry campaigns`: the year's campaigns from the templates, and campaigns added by hand."""
+
+from typing import Annotated
+
+import typer
+
+from donor_registry.campaigns import service
+from donor_registry.campaigns.calendar import tet_date, tet_holiday
+from donor_registry.campaigns.drives import list_drives
+from donor_registry.campaigns.models import CampaignCreate, CampaignStatus
+from donor_registry.cli import campaign_views as views
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import console, print_json
+from donor_registry.cli.params import parse_date
+from donor_registry.db import session_scope
+from donor_registry.errors import UserError
+
+app = typer.Typer(help="Plan the year's blood donation campaigns and list them.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+YearArgument = Annotated[int, typer.Argument(help="The year, e.g. 2027.", min=1901, max=2099)]
+
+
+@app.command("tet")
+def tet(year: YearArgument, as_json: JsonOption = False) -> None:
+    """Show the date of Tết Nguyên đán (lunar new year, Vietnamese calendar) of a year."""
+    try:
+        day = tet_date(year)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    first, last = tet_holiday(year)
+    if as_json:
+        print_json({"year": year, "tet": day, "holiday_from": first, "holiday_to": last})
+        return
+    console.print(f"Tết {year}: {views.weekday(day)} {day:%d/%m/%Y} ({day.isoformat()})", highlight=False)
+
+
+@app.command("plan")
+def plan(
+    ctx: typer.Context,
+    year: YearArgument,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be created.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create the year's campaigns from the templates in config.toml and show them as a calendar.
+
+    Campaigns already planned for the year are left as they are, so running it again is safe.
+    """
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        items = service.plan_year(session=session, settings=app_ctx.settings.campaigns, year=year,
+                                  now=app_ctx.now(), dry_run=dry_run)
+        rows = [views.plan_row(item) for item in items]
+    if as_json:
+        print_json({"year": year, "dry_run": dry_run, "campaigns": rows})
+        return
+    views.print_plan_calendar(year, items)
+    created = sum(item.created for item in items)
+    verb = "would create" if dry_run else "created"
+    console.print(f"{verb} {created} campaign(s); {len(items) - created} already planned", highlight=False)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Campaign name, e.g. 'Hiến máu Khu công nghiệp Quang Minh'.")],
+    start: Annotated[str, typer.Option("--start", help="First day (2027-10-01 or 01/10/2027).")],
+    end: Annotated[str, typer.Option("--end", help="Last day.")],
+    target_units: Annotated[int, typer.Option("--target-units", min=0, help="Units of blood aimed for.")] = 0,
+    year: Annotated[int | None, typer.Option(help="The campaign year (default: the year it ends).")] = None,
+    notes: Annotated[str | None, typer.Option(help="Anything worth keeping with the campaign.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a campaign no template describes (a school, a factory, a one-off event)."""
+    app_ctx = app_context(ctx)
+    first, last = parse_date(start), parse_date(end)
+    data = CampaignCreate(name=name, start=first, end=last, year=year or last.year, target_units=target_units,
+                          notes=notes)
+    with session_scope(app_ctx.engine()) as session:
+        campaign = views.campaign_summary(service.add_campaign(session=session, data=data, now=app_ctx.now()))
+    if as_json:
+        print_json(campaign)
+        return
+    console.print(f"added campaign #{campaign['id']} {campaign['name']}: {first} – {last}", highlight=False)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    year: Annotated[int | None, typer.Option(help="Only campaigns of this year.")] = None,
+    status: Annotated[CampaignStatus | None, typer.Option(help="Only planned or cancelled campaigns.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List campaigns by start date."""
+    with session_scope(app_context(ctx).engine()) as session:
+        rows = [views.campaign_summary(c) for c in service.list_campaigns(session=session, year=year, status=status)]
+    if as_json:
+        print_json(rows)
+        return
+    views.print_campaign_table(rows)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    campaign_id: Annotated[int, typer.Argument(help="The campaign's number (#id).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a campaign with its drives and the results of those already closed."""
+    with session_scope(app_context(ctx).engine()) as session:
+        campaign = service.get_campaign(session=session, campaign_id=campaign_id)
+        record = {
+            **views.campaign_summary(campaign),
+            "totals": vars(service.campaign_totals(session=session, campaign_id=campaign_id)),
+            "drives": [views.drive_summary(d) for d in list_drives(session=session, campaign_id=campaign_id)],
+        }
+    if as_json:
+        print_json(record)
+        return
+    views.print_campaign_record(record)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    campaign_id: Annotated[int, typer.Argument(help="The campaign's number (#id).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel a campaign and its drives still to come; closed drives keep their results."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        campaign, drives = service.cancel_campaign(session=session, campaign_id=campaign_id, now=app_ctx.now())
+        result = {**views.campaign_summary(campaign), "drives_cancelled": [d.id for d in drives]}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"cancelled campaign #{campaign_id} {result['name']} and {len(drives)} planned drive(s)",
+                  highlight=False)

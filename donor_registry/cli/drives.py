@@ -1,0 +1,194 @@
+"""`donor-registry drives`: blood collection days, their conflicts, turnout, results and calendar."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from donor_registry.campaigns import drives as service
+from donor_registry.campaigns.ics import export_drives
+from donor_registry.campaigns.models import Campaign, DriveCreate, DriveStatus
+from donor_registry.campaigns.turnout import expected_turnout
+from donor_registry.cli import campaign_views as views
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import console, print_json
+from donor_registry.cli.params import parse_date
+from donor_registry.db import session_scope
+
+app = typer.Typer(help="Plan blood drives, see expected turnout, record results, export a calendar.",
+                  no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+DriveArgument = Annotated[int, typer.Argument(help="The drive's number (#id).")]
+
+
+def parse_time(raw: str | None) -> dt.time | None:
+    """07:00, 7:00, 7h or 7h30."""
+    if raw is None:
+        return None
+    text = raw.strip().lower().replace("h", ":").rstrip(":")
+    try:
+        hours, _, minutes = text.partition(":")
+        return dt.time(int(hours), int(minutes or 0))
+    except ValueError:
+        raise typer.BadParameter(f"'{raw}' is not a time of day; write 07:00 or 13:30") from None
+
+
+def _warnings(warnings) -> list[dict]:
+    return [{"kind": w.kind, "message": w.message} for w in warnings]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    on: Annotated[str, typer.Option("--date", help="Day of the drive (2026-06-20 or 20/06/2026).")],
+    venue: Annotated[str, typer.Option(help="Where donors come: 'Nhà văn hóa xã Tân Lập'.")],
+    start: Annotated[str, typer.Option(help="Opening time, e.g. 07:00.")] = "07:00",
+    end: Annotated[str, typer.Option(help="Closing time, e.g. 11:30.")] = "11:30",
+    campaign: Annotated[int | None, typer.Option(help="The campaign's number (#id) it belongs to.")] = None,
+    commune: Annotated[str | None, typer.Option(help="Commune / ward of the venue (for expected turnout).")] = None,
+    district: Annotated[str | None, typer.Option(help="District of the venue.")] = None,
+    province: Annotated[str | None, typer.Option(help="Province of the venue.")] = None,
+    capacity: Annotated[int | None, typer.Option(min=0, help="How many donors the team can take.")] = None,
+    target_units: Annotated[int | None, typer.Option("--target-units", min=0, help="Units aimed for.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Anything worth keeping with the drive.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a drive; warns when the venue is taken that day, staff are short, or it falls in Tết."""
+    app_ctx = app_context(ctx)
+    data = DriveCreate(
+        campaign_id=campaign, date=parse_date(on), start_time=parse_time(start), end_time=parse_time(end),
+        venue=venue, commune=commune, district=district, province=province, capacity=capacity,
+        target_units=target_units, notes=notes)
+    with session_scope(app_ctx.engine()) as session:
+        drive, warnings = service.add_drive(session=session, settings=app_ctx.settings.campaigns, data=data,
+                                            now=app_ctx.now())
+        result = {**views.drive_summary(drive), "warnings": _warnings(warnings)}
+    if as_json:
+        print_json(result)
+        return
+    views.print_warnings(result["warnings"])
+    console.print(f"added drive #{result['id']} at {result['venue']} on {result['date']} "
+                  f"{result['start']}–{result['end']}", highlight=False)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    campaign: Annotated[int | None, typer.Option(help="Only drives of this campaign.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
+    status: Annotated[DriveStatus | None, typer.Option(help="Only planned, closed or cancelled drives.")] = None,
+    area: Annotated[str | None, typer.Option(help="Only drives in this commune or district.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List drives by date."""
+    with session_scope(app_context(ctx).engine()) as session:
+        rows = [views.drive_summary(d) for d in service.list_drives(
+            session=session, campaign_id=campaign, since=parse_date(since), until=parse_date(until),
+            status=status, area=area)]
+    if as_json:
+        print_json(rows)
+        return
+    views.print_drive_table(rows)
+
+
+@app.command("show")
+def show(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = False) -> None:
+    """Show a drive, its conflicts, and the donors expected: those of its area eligible that day, by group."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        drive = service.get_drive(session=session, drive_id=drive_id)
+        campaign = session.get(Campaign, drive.campaign_id) if drive.campaign_id else None
+        turnout = expected_turnout(session=session, drive=drive, rules=app_ctx.settings.eligibility)
+        conflicts = service.conflicts(session=session, settings=app_ctx.settings.campaigns, drive=drive)
+        record = {
+            **views.drive_summary(drive), "campaign_name": campaign.name if campaign else None,
+            "warnings": _warnings(conflicts), "expected_turnout": views.turnout_summary(turnout),
+        }
+    if as_json:
+        print_json(record)
+        return
+    views.print_drive_record(record)
+
+
+@app.command("reschedule")
+def reschedule(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    on: Annotated[str | None, typer.Option("--date", help="The new day.")] = None,
+    start: Annotated[str | None, typer.Option(help="The new opening time.")] = None,
+    end: Annotated[str | None, typer.Option(help="The new closing time.")] = None,
+    venue: Annotated[str | None, typer.Option(help="The new venue.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move a planned drive to another day, time or venue (export the calendar again to update phones)."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        drive, warnings = service.reschedule_drive(
+            session=session, settings=app_ctx.settings.campaigns, drive_id=drive_id, now=app_ctx.now(),
+            date=parse_date(on), start_time=parse_time(start), end_time=parse_time(end), venue=venue)
+        result = {**views.drive_summary(drive), "warnings": _warnings(warnings)}
+    if as_json:
+        print_json(result)
+        return
+    views.print_warnings(result["warnings"])
+    console.print(f"drive #{drive_id} is now at {result['venue']} on {result['date']} "
+                  f"{result['start']}–{result['end']}", highlight=False)
+
+
+@app.command("cancel")
+def cancel(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = False) -> None:
+    """Cancel a planned drive (it stays listed, and calendars show it cancelled)."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        result = views.drive_summary(service.cancel_drive(session=session, drive_id=drive_id, now=app_ctx.now()))
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"cancelled drive #{drive_id} at {result['venue']} on {result['date']}", highlight=False)
+
+
+@app.command("close")
+def close(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    registered: Annotated[int | None, typer.Option(min=0, help="Donors who registered.")] = None,
+    donated: Annotated[int | None, typer.Option(min=0, help="Donors who gave blood.")] = None,
+    deferred: Annotated[int | None, typer.Option(min=0, help="Donors deferred at the check.")] = None,
+    units: Annotated[int | None, typer.Option(min=0, help="Units of blood collected.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record what happened at a drive. Numbers left out are counted from donations recorded with --drive."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        drive = service.close_drive(session=session, drive_id=drive_id, today=app_ctx.today(), now=app_ctx.now(),
+                                    registered=registered, donated=donated, deferred=deferred, units=units)
+        result = views.drive_summary(drive)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"closed drive #{drive_id}: {result['units']} units, {result['donated']} donated, "
+                  f"{result['deferred']} deferred, {result['registered']} registered", highlight=False)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    ics: Annotated[Path, typer.Option("--ics", help="The .ics calendar file to write.")],
+    campaign: Annotated[int | None, typer.Option(help="Only drives of this campaign.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
+) -> None:
+    """Write drives to an iCalendar file for phone calendars; importing it again updates the events."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        drives = service.list_drives(session=session, campaign_id=campaign, since=parse_date(since),
+                                     until=parse_date(until))
+        data = export_drives(session=session, drives=drives, now=app_ctx.now(),
+                             uid_domain=app_ctx.settings.campaigns.calendar_uid_domain,
+                             calendar_name=f"Hiến máu – {app_ctx.settings.general.chapter_name}",
+                             time_zone=app_ctx.settings.general.timezone)
+    ics.write_bytes(data)
+    console.print(f"wrote {len(drives)} drive(s) to {ics}", highlight=False)

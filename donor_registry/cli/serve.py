@@ -1,0 +1,72 @@
+"""`donor-registry serve`: the HTTP app and the scheduler of periodic jobs, in one process."""
+
+import signal
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from donor_registry.api import create_app
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import err_console
+from donor_registry.scheduler import all_jobs, build_scheduler, scheduler_status
+from donor_registry.service_lock import SchedulerLock
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    no_scheduler: Annotated[bool, typer.Option(
+        "--no-scheduler", help="Serve HTTP only; another process runs the periodic jobs.")] = False,
+) -> None:
+    """Run the web service (hospital API, donor replies, SMS callbacks) and the periodic jobs.
+
+    Only one process per database runs the jobs: a second `serve` stops with a message, unless
+    it is started with --no-scheduler. Stops cleanly on Ctrl-C or SIGTERM.
+    """
+    app_ctx = app_context(ctx)
+    settings, engine = app_ctx.settings, app_ctx.engine()
+    lock = None if no_scheduler else SchedulerLock(engine)
+    if lock is not None:
+        lock.acquire()  # SchedulerLockHeld is a UserError: one line, exit code 1
+    scheduler = None if lock is None else build_scheduler(engine=engine, settings=settings, jobs=all_jobs())
+    api = create_app(settings, engine)
+    api.state.scheduler_status = (
+        (lambda: {"state": "disabled (--no-scheduler)", "jobs": []}) if scheduler is None
+        else (lambda: scheduler_status(scheduler))
+    )
+    _stop_on_signals()
+    try:
+        if scheduler is not None:
+            scheduler.start()
+            err_console.print(f"scheduler running {len(scheduler.get_jobs())} job(s); lock: {lock.where}",
+                              highlight=False, markup=False)
+        # uvicorn turns SIGTERM / SIGINT into a graceful shutdown and returns here.
+        uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info")).run()
+    except _Stopped:
+        pass
+    finally:
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)  # let a running job finish its transaction
+        if lock is not None:
+            lock.release()
+        engine.dispose()
+    err_console.print("stopped", highlight=False, markup=False)
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT: time to stop."""
+
+
+def _stop_on_signals() -> None:
+    # uvicorn shuts down gracefully on these signals, then raises them again once it has
+    # restored the previous handlers; ending up here turns that into a normal exit (code 0)
+    # after the scheduler and the lock are released.
+    def stop(signum, _frame):
+        for other in (signal.SIGTERM, signal.SIGINT):  # a second signal stops at once
+            signal.signal(other, signal.SIG_DFL)
+        raise _Stopped(signal.Signals(signum).name)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)

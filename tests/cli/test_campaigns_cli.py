@@ -1,0 +1,75 @@
+"""The campaigns and drives commands end to end on SQLite (clock pinned to 2026-06-01)."""
+
+import datetime as dt
+
+from icalendar import Calendar
+
+
+def test_tet_prints_published_dates(cli):
+    assert cli("campaigns", "tet", "2026", "--json").json()["tet"] == "2026-02-17"
+    assert "06/02/2027" in cli("campaigns", "tet", "2027").stdout
+
+
+def test_plan_dry_run_then_plan_then_replan(cli):
+    dry = cli("campaigns", "plan", "2027", "--dry-run", "--json").json()
+    assert dry["dry_run"] and {c["action"] for c in dry["campaigns"]} == {"create"}
+    assert cli("campaigns", "list", "--json").json() == []
+    shown = cli("campaigns", "plan", "2027")
+    assert shown.exit_code == 0 and "Chủ nhật Đỏ" in shown.stdout and "created 6" in shown.stdout
+    again = cli("campaigns", "plan", "2027", "--json").json()
+    assert {c["action"] for c in again["campaigns"]} == {"already planned"}
+    assert len(cli("campaigns", "list", "--year", "2027", "--json").json()) == 6
+
+
+def test_drive_lifecycle(cli, tmp_path):
+    campaign = cli("campaigns", "add", "Khu công nghiệp Quang Minh", "--start", "01/05/2026", "--end", "31/07/2026",
+                   "--target-units", "200", "--json").json()
+    added = cli("drives", "add", "--campaign", campaign["id"], "--date", "30/05/2026", "--start", "7h",
+                "--end", "11:30", "--venue", "Nhà văn hóa xã Tân Lập", "--commune", "Xã Tân Lập",
+                "--district", "Huyện Đan Phượng", "--capacity", "120", "--target-units", "100", "--json").json()
+    assert (added["start"], added["warnings"]) == ("07:00", [])
+    clash = cli("drives", "add", "--date", "2026-05-30", "--venue", "nhà văn hoá xã tân lập")
+    assert clash.exit_code == 0 and "warning:" in clash.stderr and f"drive #{added['id']}" in clash.stderr
+
+    donor = cli("donors", "add", "Trần Thị Hoà", "--born", "1990-03-04", "--sex", "female", "--group", "O+",
+                "--weight", "50", "--commune", "Xã Tân Lập", "--district", "Huyện Đan Phượng", "--json").json()
+    shown = cli("drives", "show", added["id"], "--json").json()
+    assert shown["expected_turnout"]["by_group"]["O+"] == 1 and shown["campaign_name"] == "Khu công nghiệp Quang Minh"
+
+    late = cli("donations", "record", donor["id"], "--drive", added["id"], "--date", "2026-05-31", "--json")
+    assert late.exit_code == 0 and "was on 2026-05-30" in late.json()["warnings"][0]
+    missing = cli("donations", "record", donor["id"], "--drive", "999", "--date", "2026-05-30")
+    assert missing.exit_code == 1 and "no drive #999" in missing.stderr
+
+    closed = cli("drives", "close", added["id"], "--json").json()
+    assert (closed["status"], closed["donated"], closed["units"]) == ("closed", 1, 1)
+    assert cli("campaigns", "show", campaign["id"], "--json").json()["totals"]["units"] == 1
+
+    moved = cli("drives", "reschedule", clash.stdout.split("#")[1].split()[0], "--date", "2026-06-06", "--json").json()
+    assert (moved["date"], moved["sequence"]) == ("2026-06-06", 1)
+    ics = tmp_path / "drives.ics"
+    assert cli("drives", "export", "--ics", ics).exit_code == 0
+    events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert sorted(str(e["uid"]) for e in events) == ["drive-1@donor-registry", "drive-2@donor-registry"]
+    assert [e.decoded("dtstart").date() for e in events if str(e["uid"]) == "drive-2@donor-registry"] == [
+        dt.date(2026, 6, 6)]
+
+
+def test_cancel_and_errors_are_one_plain_line(cli):
+    drive = cli("drives", "add", "--date", "2026-07-01", "--venue", "Trường THPT", "--json").json()
+    assert cli("drives", "close", drive["id"]).stderr.startswith("error: drive #1 is on 2026-07-01, still to come")
+    assert cli("drives", "cancel", drive["id"], "--json").json()["status"] == "cancelled"
+    again = cli("drives", "cancel", drive["id"])
+    assert again.exit_code == 1 and "only a planned drive can be cancelled" in again.stderr
+    bad = cli("drives", "add", "--date", "2026-07-01", "--venue", "X", "--start", "noon")
+    assert bad.exit_code == 2 and "not a time of day" in bad.stderr
+
+
+def test_every_command_has_help(cli):
+    for group in ("campaigns", "drives"):
+        listing = cli(group, "--help").stdout
+        for command in {"campaigns": ["tet", "plan", "add", "list", "show", "cancel"],
+                        "drives": ["add", "list", "show", "reschedule", "cancel", "close", "export"]}[group]:
+            assert command in listing
+            assert cli(group, command, "--help").exit_code == 0
+    assert "--no-scheduler" in cli("serve", "--help").stdout
