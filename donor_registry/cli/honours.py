@@ -1,0 +1,213 @@
+"""`donor-registry honours`: ceremonies, the donors to honour, awards and printable lists."""
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from donor_registry.audit.service import record as audit
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import console, print_json, print_table
+from donor_registry.cli.params import parse_date
+from donor_registry.db import session_scope
+from donor_registry.honours import export, service
+from donor_registry.honours.models import CeremonyCreate
+from donor_registry.honours.rules import HonourLevel
+from donor_registry.text import collation_key
+
+app = typer.Typer(help="Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards.",
+                  no_args_is_help=True)
+ceremony_app = typer.Typer(help="Create and list honour ceremonies.", no_args_is_help=True)
+app.add_typer(ceremony_app, name="ceremony")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+TierOption = Annotated[list[int] | None, typer.Option(
+    "--tier", help="Only these tiers (repeat: --tier 5 --tier 10).")]
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="Count donations up to this day (default today).")]
+CeremonyArg = Annotated[str, typer.Argument(help="The ceremony's number or exact name.")]
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@ceremony_app.command("create")
+def ceremony_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name printed on the list, e.g. 'Tôn vinh 14/6/2026'.")],
+    on: Annotated[str, typer.Option("--date", help="Day of the ceremony.")],
+    level: Annotated[HonourLevel, typer.Option(help="Who holds it: district, province or national.")],
+    district: Annotated[str | None, typer.Option(
+        help="For a district ceremony: only donors of this district are awarded.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a ceremony; awards are then given at it with `honours award`."""
+    app_ctx = app_context(ctx)
+    data = CeremonyCreate(name=name, held_on=parse_date(on), level=level, district=district)
+    with session_scope(app_ctx.engine()) as session:
+        ceremony = service.create_ceremony(session=session, data=data, now=app_ctx.now())
+        result = _ceremony_view(ceremony, 0)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"created ceremony #{result['id']} {result['name']} on {result['held_on']} ({result['level']})")
+
+
+@ceremony_app.command("list")
+def ceremony_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List ceremonies, newest first, with how many donors were honoured at each."""
+    with session_scope(app_context(ctx).engine()) as session:
+        rows = [_ceremony_view(c, n) for c, n in service.list_ceremonies(session=session)]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(None, ["#", "name", "date", "level", "district", "awards"], [
+        (r["id"], r["name"], r["held_on"], r["level"], r["district"], r["awards"]) for r in rows
+    ], empty="no ceremonies yet: create one with `honours ceremony create`")
+
+
+def _ceremony_view(ceremony, awards: int) -> dict:
+    return {"id": ceremony.id, "name": ceremony.name, "held_on": ceremony.held_on, "level": ceremony.level.value,
+            "district": ceremony.district, "awards": awards}
+
+
+@app.command("candidates")
+def candidates(
+    ctx: typer.Context,
+    as_of: AsOfOption = None,
+    district: Annotated[str | None, typer.Option(help="Only donors of this district.")] = None,
+    tier: TierOption = None,
+    level: Annotated[HonourLevel | None, typer.Option(
+        help="Only the tiers this level usually awards (see [honours.levels] in config.toml).")] = None,
+    export_to: Annotated[Path | None, typer.Option(
+        "--export", help="Also write the list to this file (.xlsx, .csv or .pdf).")] = None,
+    by_district: Annotated[bool, typer.Option(help="In the exported file, group by district first.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Donors who reached a tier not yet awarded to them, with the tier to award."""
+    app_ctx = app_context(ctx)
+    settings = app_ctx.settings.honours
+    tiers = _tiers(settings, tier, level)
+    day = parse_date(as_of) or app_ctx.today()
+    with session_scope(app_ctx.engine()) as session:
+        rows = service.candidates(session=session, settings=settings, today=app_ctx.today(), as_of=day,
+                                  district=district, tiers=tiers)
+        result = [{"donor_id": r.donor_id, "full_name": r.full_name, "district": r.district,
+                   "donation_count": r.donation_count, "tier": r.tier,
+                   "level": settings.level_of(r.tier).value} for r in rows]
+        if export_to is not None:
+            fmt = _format_of(export_to)
+            donors = service.donors_by_id(session=session, donor_ids=[r.donor_id for r in rows])
+            entries = [export.entry(donors[r.donor_id], donation_count=r.donation_count, tier=r.tier) for r in rows]
+            title = [app_ctx.settings.general.chapter_name, f"Danh sách đề nghị tôn vinh tính đến {day:%d/%m/%Y}"]
+            written = export.write(export.build_list(entries, title_lines=title, by_district=by_district),
+                                   export_to, fmt)
+            audit(session=session, now=app_ctx.now(), actor=_actor(), action="honours.export_candidates",
+                  detail={"path": str(export_to), "format": fmt.value, "rows": written, "as_of": day.isoformat(),
+                          "district": district})
+    result.sort(key=lambda r: (-r["tier"], collation_key(r["full_name"]), r["donor_id"]))
+    if as_json:
+        print_json(result)
+    else:
+        print_table(f"Candidates as of {day}", ["#", "name", "district", "donations", "tier", "level"], [
+            (r["donor_id"], r["full_name"], r["district"], r["donation_count"], r["tier"], r["level"]) for r in result
+        ], empty="nobody has reached a new tier")
+    if export_to is not None:
+        console.print(f"wrote {len(result)} donors to {export_to}", highlight=False)
+
+
+def _tiers(settings, tier: list[int] | None, level: HonourLevel | None) -> list[int] | None:
+    chosen = set(tier) if tier else set(settings.tiers)
+    unknown = chosen - set(settings.tiers)
+    if unknown:
+        raise typer.BadParameter(f"{sorted(unknown)} is not a tier; tiers are {settings.tiers}", param_hint="--tier")
+    if level is not None:
+        chosen = {t for t in chosen if settings.level_of(t) == level}
+    return sorted(chosen) if (tier or level) else None
+
+
+def _format_of(path: Path, given: export.ExportFormat | None = None) -> export.ExportFormat:
+    if given is not None:
+        return given
+    try:
+        return export.ExportFormat(path.suffix.lower().lstrip("."))
+    except ValueError:
+        raise typer.BadParameter(f"'{path}' does not end in .xlsx, .csv or .pdf") from None
+
+
+@app.command("award")
+def award(
+    ctx: typer.Context,
+    ceremony: CeremonyArg,
+    donor: Annotated[list[int] | None, typer.Option(
+        "--donor", help="Award only these donors (repeat); default every current candidate.")] = None,
+    tier: TierOption = None,
+    as_of: AsOfOption = None,
+    dry_run: Annotated[bool, typer.Option(help="Show who would be awarded, change nothing.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Award the current candidates (or the named donors) at a ceremony, all in one go."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        held = service.get_ceremony(session=session, ref=ceremony)
+        awards = service.award(
+            session=session, ceremony_id=held.id, settings=app_ctx.settings.honours, now=app_ctx.now(),
+            today=app_ctx.today(), as_of=parse_date(as_of), donor_ids=donor, tiers=tier,
+        )
+        donors = service.donors_by_id(session=session, donor_ids=[a.donor_id for a in awards])
+        rows = sorted(
+            ({"donor_id": a.donor_id, "full_name": donors[a.donor_id].full_name, "tier": a.tier,
+              "donation_count": a.donation_count} for a in awards),
+            key=lambda r: (-r["tier"], collation_key(r["full_name"]), r["donor_id"]),
+        )
+        held_id, held_name = held.id, held.name
+        if dry_run:
+            session.rollback()
+    if as_json:
+        print_json({"ceremony_id": held_id, "dry_run": dry_run, "awards": rows})
+        return
+    print_table(None, ["#", "name", "donations", "tier"],
+                [(r["donor_id"], r["full_name"], r["donation_count"], r["tier"]) for r in rows],
+                empty="nobody to award")
+    verb = "would award" if dry_run else "awarded"
+    console.print(f"{verb} {len(rows)} honours at ceremony #{held_id} {held_name}", highlight=False)
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    donor: Annotated[int, typer.Option("--donor", help="The donor's number.")],
+    tier: Annotated[int, typer.Option("--tier", help="The tier to revoke.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the award).")],
+) -> None:
+    """Revoke an award given by mistake; the donor is listed again if still due."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        revoked = service.revoke(session=session, donor_id=donor, tier=tier, reason=reason, now=app_ctx.now())
+    console.print(f"revoked tier {tier} of donor #{donor} ({len(revoked)} award)", highlight=False)
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    ceremony: CeremonyArg,
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[export.ExportFormat | None, typer.Option(
+        "--format", help="xlsx, csv or pdf (default from the file name).")] = None,
+    by_district: Annotated[bool, typer.Option(help="Group by district, then by tier.")] = False,
+) -> None:
+    """Write the list of donors honoured at a ceremony, ready to print (no phone or ID numbers)."""
+    app_ctx = app_context(ctx)
+    chosen = _format_of(out, fmt)
+    with session_scope(app_ctx.engine()) as session:
+        held = service.get_ceremony(session=session, ref=ceremony)
+        entries = [export.entry(donor, donation_count=a.donation_count, tier=a.tier)
+                   for a, donor in service.ceremony_awards(session=session, ceremony_id=held.id)]
+        title = [app_ctx.settings.general.chapter_name, held.name, f"Ngày {held.held_on:%d/%m/%Y}"]
+        written = export.write(export.build_list(entries, title_lines=title, by_district=by_district), out, chosen)
+        audit(session=session, now=app_ctx.now(), actor=_actor(), action="honours.export",
+              subject_type="ceremony", subject_id=held.id,
+              detail={"path": str(out), "format": chosen.value, "rows": written, "by_district": by_district})
+    console.print(f"wrote {written} donors of ceremony #{held.id} to {out}", highlight=False)

@@ -1,0 +1,1 @@
+"""Honours: tiers of donations, ceremonies, awards and ceremony lists."""

@@ -1,0 +1,187 @@
+"""Read-only summaries computed from the records: the chapter's annual report."""
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import distinct, func, select
+from sqlmodel import Session
+
+from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, DriveStatus
+from donor_registry.donations.models import Donation, Outcome
+from donor_registry.donors.models import Donor
+from donor_registry.honours.models import HonourAward
+
+NO_CAMPAIGN = "(outside any campaign)"
+NO_DISTRICT = "(district unknown)"
+
+
+@dataclass
+class AnnualReport:
+    year: int
+    campaigns_held: int
+    campaigns_cancelled: int
+    drives_held: int
+    drives_not_closed: int
+    drives_cancelled: int
+    units: int
+    deferrals: int
+    units_by_type: dict[str, int]
+    units_by_campaign: dict[str, int]
+    emergency_units: int
+    donors: int
+    new_donors: int
+    repeat_donors: int
+    honoured_by_tier: dict[int, int]
+    honoured_by_district: dict[str, int]
+
+    def as_dict(self) -> dict:
+        """Plain values for JSON."""
+        return asdict(self)
+
+
+def annual_report(*, session: Session, year: int) -> AnnualReport:
+    """The year-end figures: campaigns and drives, units, donors and honours, from the records."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    in_year = Donation.donated_on.between(start, end)
+    donated = Donation.outcome == Outcome.donated
+    campaigns = _count_by(session, Campaign.status, Campaign.year == year)
+    drives = _count_by(session, Drive.status, Drive.date.between(start, end))
+    donors, new, repeat = _donor_counts(session, start, end)
+    return AnnualReport(
+        year=year,
+        campaigns_held=sum(n for status, n in campaigns.items() if status != CampaignStatus.cancelled),
+        campaigns_cancelled=campaigns.get(CampaignStatus.cancelled, 0),
+        drives_held=drives.get(DriveStatus.closed, 0),
+        drives_not_closed=drives.get(DriveStatus.planned, 0),
+        drives_cancelled=drives.get(DriveStatus.cancelled, 0),
+        units=session.scalar(select(func.count()).select_from(Donation).where(donated, in_year)),
+        deferrals=session.scalar(select(func.count()).select_from(Donation).where(
+            Donation.outcome == Outcome.deferred, in_year)),
+        units_by_type={kind.value: n for kind, n in _count_by(session, Donation.type, donated, in_year).items()},
+        units_by_campaign=_units_by_campaign(session, donated, in_year),
+        emergency_units=_emergency_units(session, donated, in_year),
+        donors=donors,
+        new_donors=new,
+        repeat_donors=repeat,
+        honoured_by_tier=_honoured_by_tier(session, start, end),
+        honoured_by_district=_honoured_by_district(session, start, end),
+    )
+
+
+def _count_by(session: Session, column, *conditions) -> dict:
+    query = select(column, func.count()).where(*conditions).group_by(column).order_by(column)
+    return dict(session.execute(query).all())
+
+
+def _units_by_campaign(session: Session, *conditions) -> dict[str, int]:
+    query = (
+        select(Campaign.name, Campaign.year, func.count(Donation.id))
+        .select_from(Donation)
+        .outerjoin(Drive, Drive.id == Donation.drive_id)
+        .outerjoin(Campaign, Campaign.id == Drive.campaign_id)
+        .where(*conditions)
+        .group_by(Campaign.id, Campaign.name, Campaign.year)
+        .order_by(func.count(Donation.id).desc(), Campaign.name)
+    )
+    return {f"{name} {year}" if name else NO_CAMPAIGN: n for name, year, n in session.execute(query)}
+
+
+def _emergency_units(session: Session, *conditions) -> int:
+    query = select(func.count()).select_from(Donation).where(Donation.emergency_request_id.is_not(None), *conditions)
+    return session.scalar(query)
+
+
+def _donor_counts(session: Session, start: dt.date, end: dt.date) -> tuple[int, int, int]:
+    """(donors who gave in the year, of them first-time donors, of them donors who had given before)."""
+    donated = Donation.outcome == Outcome.donated
+    gave = session.scalar(
+        select(func.count(distinct(Donation.donor_id))).where(donated, Donation.donated_on.between(start, end))
+    )
+    firsts = (
+        select(Donation.donor_id).where(donated).group_by(Donation.donor_id)
+        .having(func.min(Donation.donated_on).between(start, end)).subquery()
+    )
+    new = session.scalar(select(func.count()).select_from(firsts))
+    return gave, new, gave - new
+
+
+def _active_awards_in(start: dt.date, end: dt.date):
+    return HonourAward.revoked_at.is_(None), HonourAward.awarded_on.between(start, end)
+
+
+def _honoured_by_tier(session: Session, start: dt.date, end: dt.date) -> dict[int, int]:
+    query = (
+        select(HonourAward.tier, func.count(distinct(HonourAward.donor_id)))
+        .where(*_active_awards_in(start, end)).group_by(HonourAward.tier).order_by(HonourAward.tier)
+    )
+    return dict(session.execute(query).all())
+
+
+def _honoured_by_district(session: Session, start: dt.date, end: dt.date) -> dict[str, int]:
+    query = (
+        select(Donor.district, func.count(distinct(HonourAward.donor_id)))
+        .join(Donor, Donor.id == HonourAward.donor_id)
+        .where(*_active_awards_in(start, end))
+        .group_by(Donor.district)
+        .order_by(func.count(distinct(HonourAward.donor_id)).desc(), Donor.district)
+    )
+    return {district or NO_DISTRICT: n for district, n in session.execute(query)}
+
+
+def text_lines(report: AnnualReport) -> list[str]:
+    """The report as plain lines for the terminal or a text file."""
+    lines = [
+        f"Annual report {report.year}",
+        f"Campaigns held: {report.campaigns_held} (cancelled {report.campaigns_cancelled})",
+        (f"Drives held: {report.drives_held} (not yet closed {report.drives_not_closed}, "
+         f"cancelled {report.drives_cancelled})"),
+        f"Units received: {report.units} (deferrals {report.deferrals})",
+        *_section("Units by type", report.units_by_type),
+        *_section("Units by campaign", report.units_by_campaign),
+        f"Units from standby donors for emergencies: {report.emergency_units}",
+        f"Donors who gave: {report.donors} (new {report.new_donors}, repeat {report.repeat_donors})",
+        *_section("Donors honoured by tier", {f"{tier} donations": n for tier, n in report.honoured_by_tier.items()}),
+        *_section("Donors honoured by district", report.honoured_by_district),
+    ]
+    return lines
+
+
+def _section(title: str, figures: dict) -> list[str]:
+    if not figures:
+        return [f"{title}: none"]
+    return [f"{title}:"] + [f"  {label}: {n}" for label, n in figures.items()]
+
+
+def write_xlsx(report: AnnualReport, path: Path) -> None:
+    """The report as a workbook: a summary sheet and one sheet per breakdown."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    summary = book.active
+    summary.title = f"Summary {report.year}"
+    for label, value in (
+        ("Year", report.year), ("Campaigns held", report.campaigns_held),
+        ("Campaigns cancelled", report.campaigns_cancelled), ("Drives held", report.drives_held),
+        ("Drives not yet closed", report.drives_not_closed), ("Drives cancelled", report.drives_cancelled),
+        ("Units received", report.units), ("Deferrals", report.deferrals),
+        ("Emergency units", report.emergency_units), ("Donors who gave", report.donors),
+        ("New donors", report.new_donors), ("Repeat donors", report.repeat_donors),
+    ):
+        summary.append([label, value])
+    summary.column_dimensions["A"].width = 28
+    for title, header, figures in (
+        ("By type", "Type", report.units_by_type), ("By campaign", "Campaign", report.units_by_campaign),
+        ("Honoured by tier", "Tier", report.honoured_by_tier),
+        ("Honoured by district", "District", report.honoured_by_district),
+    ):
+        sheet = book.create_sheet(title)
+        sheet.append([header, "Count"])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for label, n in figures.items():
+            sheet.append([label, n])
+        sheet.column_dimensions["A"].width = 40
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)

@@ -1,0 +1,122 @@
+"""The annual report on a small hand-built year whose figures are known."""
+
+import datetime as dt
+
+from openpyxl import load_workbook
+
+from donor_registry import reports
+from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, DriveStatus
+from donor_registry.donations.models import Donation, Outcome
+from donor_registry.donors.models import DonorCreate
+from donor_registry.donors.service import create_donor
+from donor_registry.emergency.models import EmergencyRequest, Hospital
+from donor_registry.honours.models import Ceremony, HonourAward
+from donor_registry.types import ABO, DonationType, Rh
+
+YEAR = 2025
+
+
+def _campaign(session, now, name, *, year=YEAR, status=CampaignStatus.planned):
+    campaign = Campaign(name=name, year=year, start=dt.date(year, 1, 1), end=dt.date(year, 3, 1), status=status,
+                        created_at=now, updated_at=now)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def _drive(session, now, day, *, campaign=None, status=DriveStatus.closed):
+    drive = Drive(campaign_id=campaign.id if campaign else None, date=day, start_time=dt.time(7),
+                  end_time=dt.time(11), venue="Nhà văn hoá", venue_key="nha van hoa", status=status,
+                  created_at=now, updated_at=now)
+    session.add(drive)
+    session.flush()
+    return drive
+
+
+def _emergency(session, now):
+    hospital = Hospital(name="Bệnh viện Đa khoa", district="Huyện Đan Phượng", district_key="huyen dan phuong",
+                        created_at=now)
+    session.add(hospital)
+    session.flush()
+    request = EmergencyRequest(abo=ABO.O, rh=Rh.negative, units=2, needed_by=now, hospital_id=hospital.id,
+                               created_at=now, created_by="test")
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _build_year(session, now):
+    """Known answers are spelled out beside each record."""
+    red_sunday = _campaign(session, now, "Chủ nhật Đỏ")
+    _campaign(session, now, "Hành trình Đỏ", status=CampaignStatus.cancelled)
+    _campaign(session, now, "Chủ nhật Đỏ", year=YEAR + 1)  # next year's: not counted
+    held = _drive(session, now, dt.date(YEAR, 2, 9), campaign=red_sunday)
+    loose = _drive(session, now, dt.date(YEAR, 5, 5))
+    _drive(session, now, dt.date(YEAR, 12, 20), status=DriveStatus.planned)
+    _drive(session, now, dt.date(YEAR, 6, 1), status=DriveStatus.cancelled)
+    _drive(session, now, dt.date(YEAR - 1, 12, 1))  # last year's
+    request = _emergency(session, now)
+
+    def donor(name, district):
+        return create_donor(session=session, now=now, data=DonorCreate(full_name=name, district=district))
+
+    old_hand = donor("Nguyễn Văn Cũ", "Huyện Đan Phượng")  # gave before, gives again: repeat
+    newcomer = donor("Trần Thị Mới", "Huyện Ba Vì")  # first donation this year: new
+    lapsed = donor("Lê Văn Nghỉ", "Huyện Ba Vì")  # gave only last year: neither
+    deferred = donor("Phạm Hoãn", None)  # deferred this year only: neither
+    rows = [
+        (old_hand, dt.date(YEAR - 2, 3, 1), DonationType.whole_blood, None, None, Outcome.donated),
+        (old_hand, dt.date(YEAR, 2, 9), DonationType.whole_blood, held, None, Outcome.donated),
+        (old_hand, dt.date(YEAR, 8, 1), DonationType.platelet_apheresis, None, request, Outcome.donated),
+        (newcomer, dt.date(YEAR, 2, 9), DonationType.whole_blood, held, None, Outcome.donated),
+        (newcomer, dt.date(YEAR, 5, 5), DonationType.whole_blood, loose, None, Outcome.donated),
+        (lapsed, dt.date(YEAR - 1, 6, 1), DonationType.whole_blood, None, None, Outcome.donated),
+        (deferred, dt.date(YEAR, 2, 9), DonationType.whole_blood, held, None, Outcome.deferred),
+    ]
+    for who, day, kind, drive, emergency, outcome in rows:
+        session.add(Donation(
+            donor_id=who.id, donated_on=day, type=kind, outcome=outcome, drive_id=drive.id if drive else None,
+            emergency_request_id=emergency.id if emergency else None, created_at=now,
+            deferral_reason="huyết áp" if outcome == Outcome.deferred else None,
+        ))
+    ceremony = Ceremony(name="Tôn vinh", held_on=dt.date(YEAR, 6, 14), level="province", created_at=now)
+    session.add(ceremony)
+    session.flush()
+    for who, tier, revoked in ((old_hand, 5, False), (newcomer, 5, False), (lapsed, 10, False), (lapsed, 5, True)):
+        session.add(HonourAward(donor_id=who.id, tier=tier, ceremony_id=ceremony.id, donation_count=tier,
+                                awarded_on=ceremony.held_on, created_at=now, revoked_at=now if revoked else None))
+    session.flush()
+
+
+def test_annual_report_figures(session, now):
+    _build_year(session, now)
+    report = reports.annual_report(session=session, year=YEAR)
+    assert (report.campaigns_held, report.campaigns_cancelled) == (1, 1)
+    assert (report.drives_held, report.drives_not_closed, report.drives_cancelled) == (2, 1, 1)
+    assert (report.units, report.deferrals) == (4, 1)
+    assert report.units_by_type == {"platelet_apheresis": 1, "whole_blood": 3}
+    assert report.units_by_campaign == {f"Chủ nhật Đỏ {YEAR}": 2, reports.NO_CAMPAIGN: 2}
+    assert report.emergency_units == 1
+    assert (report.donors, report.new_donors, report.repeat_donors) == (2, 1, 1)
+    assert report.honoured_by_tier == {5: 2, 10: 1}
+    assert report.honoured_by_district == {"Huyện Ba Vì": 2, "Huyện Đan Phượng": 1}
+
+
+def test_a_year_without_records_is_all_zero(session, now):
+    _build_year(session, now)
+    report = reports.annual_report(session=session, year=YEAR - 5)
+    assert report.units == report.donors == report.drives_held == 0
+    assert report.units_by_campaign == {} and report.honoured_by_tier == {}
+
+
+def test_text_and_xlsx_carry_the_same_figures(session, now, tmp_path):
+    _build_year(session, now)
+    report = reports.annual_report(session=session, year=YEAR)
+    text = "\n".join(reports.text_lines(report))
+    assert "Units received: 4 (deferrals 1)" in text and "Chủ nhật Đỏ 2025: 2" in text
+    path = tmp_path / "report.xlsx"
+    reports.write_xlsx(report, path)
+    book = load_workbook(path)
+    summary = dict(book[f"Summary {YEAR}"].iter_rows(values_only=True))
+    assert summary["Units received"] == 4 and summary["New donors"] == 1
+    assert list(book["Honoured by tier"].iter_rows(values_only=True)) == [("Tier", "Count"), (5, 2), (10, 1)]
