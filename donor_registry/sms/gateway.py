@@ -5,15 +5,19 @@ The dispatcher (outbox) only sees ``SmsGateway.send`` returning a ``SendResult``
 up on the row (and, for ``opted_out`` / ``phone_not_sms_able``, to mark the donor's phone).
 
 A timeout is classed as transient, but the provider may still have accepted the message: a
-retry after a timeout can send twice. Twilio's Messages API has no idempotency key.
+retry after a timeout can send twice. Twilio's Messages API has no idempotency key, so before
+resending a message whose answer was lost the dispatcher asks ``find_sent``: the provider's
+list of messages to that number, matched by body and creation time.
 """
 
 import ipaddress
 import itertools
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, Self, TextIO
 from urllib.parse import urlparse
 
@@ -93,6 +97,13 @@ class SmsSendError(Exception):
 class SmsGateway(Protocol):
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult: ...
 
+    def find_sent(
+        self, *, to: str, body: str, since: datetime, exclude: Collection[str] = ()
+    ) -> SendResult | None:
+        """A message to ``to`` with exactly ``body`` accepted at or after ``since`` (sids in
+        ``exclude`` are known to belong to other messages), or None."""
+        ...
+
 
 class ConsoleGateway:
     """Embedded default: prints each SMS and remembers it in ``.sent``."""
@@ -116,6 +127,16 @@ class ConsoleGateway:
                 }
             )
         return SendResult(provider_id, "sent")
+
+    def find_sent(
+        self, *, to: str, body: str, since: datetime, exclude: Collection[str] = ()
+    ) -> SendResult | None:
+        """Only what this process printed: a console has no memory across restarts."""
+        with self._lock:
+            for item in reversed(self.sent):
+                if item["to"] == to and item["body"] == body and item["provider_id"] not in exclude:
+                    return SendResult(item["provider_id"], "sent")
+        return None
 
 
 def _is_loopback(url: str) -> bool:
@@ -194,10 +215,25 @@ class TwilioGateway:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def send(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult:
-        import requests
-        from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+    def find_sent(
+        self,
+        *,
+        to: str,
+        body: str,
+        since: datetime,
+        exclude: Collection[str] = (),
+        max_scan: int = 1000,
+    ) -> SendResult | None:
+        """Look the message up in Twilio's list of messages to ``to`` (newest first)."""
+        with _twilio_errors(self.timeout):
+            for message in self._messages.stream(to=to, limit=max_scan, page_size=50):
+                if message.date_created is not None and message.date_created < since:
+                    return None
+                if message.body == body and message.sid not in exclude:
+                    return SendResult(message.sid, str(message.status or ""))
+        return None
 
+    def send(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult:
         kwargs: dict[str, Any] = {"to": to, "body": body}
         if self.from_:
             kwargs["from_"] = self.from_
@@ -205,37 +241,47 @@ class TwilioGateway:
             kwargs["messaging_service_sid"] = self.messaging_service_sid
         if status_callback:
             kwargs["status_callback"] = status_callback
-        try:
+        with _twilio_errors(self.timeout):
             message = self._messages.create(**kwargs)
-        except TwilioRestException as exc:
-            code = _int_or_none(exc.code)
-            # exc.msg, not str(exc): __str__ adds ANSI colours when stderr is a terminal.
-            raise SmsSendError(
-                f"Twilio HTTP {exc.status}" + (f" error {code}" if code else "") + f": {exc.msg}",
-                code=code,
-                http_status=_int_or_none(exc.status),
-            ) from exc
-        except TwilioServiceException as exc:  # RFC 9457 problem answers
-            code = _int_or_none(getattr(exc, "code", None))
-            status = _int_or_none(getattr(exc, "status", None))
-            detail = getattr(exc, "detail", None) or getattr(exc, "title", "")
-            raise SmsSendError(
-                f"Twilio HTTP {status} error {code}: {detail}", code=code, http_status=status
-            ) from exc
-        except requests.exceptions.Timeout as exc:
-            raise SmsSendError(
-                f"Twilio request timed out after {self.timeout:g} s "
-                "(the message may still have been accepted)",
-                transient=True,
-            ) from exc
-        except (
-            requests.exceptions.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-        ) as exc:
-            raise SmsSendError(
-                f"cannot reach Twilio: {type(exc).__name__}", transient=True
-            ) from exc
         return SendResult(message.sid, str(message.status) if message.status is not None else "")
+
+
+@contextmanager
+def _twilio_errors(timeout: float) -> Iterator[None]:
+    """Turn the twilio client's and requests' exceptions into SmsSendError."""
+    import requests
+    from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+
+    try:
+        yield
+    except TwilioRestException as exc:
+        code = _int_or_none(exc.code)
+        # exc.msg, not str(exc): __str__ adds ANSI colours when stderr is a terminal.
+        raise SmsSendError(
+            f"Twilio HTTP {exc.status}" + (f" error {code}" if code else "") + f": {exc.msg}",
+            code=code,
+            http_status=_int_or_none(exc.status),
+        ) from exc
+    except TwilioServiceException as exc:  # RFC 9457 problem answers
+        code = _int_or_none(getattr(exc, "code", None))
+        status = _int_or_none(getattr(exc, "status", None))
+        detail = getattr(exc, "detail", None) or getattr(exc, "title", "")
+        raise SmsSendError(
+            f"Twilio HTTP {status} error {code}: {detail}", code=code, http_status=status
+        ) from exc
+    except requests.exceptions.Timeout as exc:
+        raise SmsSendError(
+            f"Twilio request timed out after {timeout:g} s "
+            "(the message may still have been accepted)",
+            transient=True,
+        ) from exc
+    except (
+        requests.exceptions.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+    ) as exc:
+        raise SmsSendError(
+            f"cannot reach Twilio: {type(exc).__name__}", transient=True
+        ) from exc
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -1,7 +1,8 @@
 """A fake Twilio Messages API on 127.0.0.1, checked against Twilio's published OpenAPI spec.
 
-Stdlib only. Every request is checked against ``twilio_api_v2010.json`` (the POST and GET
-operations of ``/2010-04-01/Accounts/{AccountSid}/Messages.json`` and ``.../Messages/{Sid}.json``):
+Stdlib only. Every request is checked against ``twilio_api_v2010.json`` (the POST and GET (list: To /
+From filters, pages) operations of ``/2010-04-01/Accounts/{AccountSid}/Messages.json`` and the
+GET of ``.../Messages/{Sid}.json``):
 path and AccountSid, HTTP Basic auth, Content-Type, form field names, types, formats, enums,
 required fields, plus the rules Twilio documents in prose (a sender: From or
 MessagingServiceSid; content: Body, MediaUrl or ContentSid; Body at most 1,600 characters).
@@ -42,7 +43,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 __all__ = ["DEFAULT_SPEC_PATH", "FakeTwilio", "TwilioSpec", "segments"]
 
@@ -116,6 +117,19 @@ class TwilioSpec:
         self.doc = doc
         create = doc["paths"][MESSAGES_PATH]["post"]
         fetch = doc["paths"][MESSAGE_PATH]["get"]
+        listing = doc["paths"][MESSAGES_PATH]["get"]
+        self.list_path_params = {
+            p["name"]: self.resolve(p["schema"]) for p in listing["parameters"] if p["in"] == "path"
+        }
+        self.list_query_params = {
+            p["name"]: self.resolve(p["schema"]) for p in listing["parameters"] if p["in"] == "query"
+        }
+        self.list_status = int(next(iter(listing["responses"])))
+        self.list_properties = frozenset(
+            listing["responses"][str(self.list_status)]["content"]["application/json"]["schema"][
+                "properties"
+            ]
+        )
         self.create_path_params = {
             p["name"]: self.resolve(p["schema"]) for p in create["parameters"] if p["in"] == "path"
         }
@@ -260,6 +274,28 @@ class TwilioSpec:
             problems.append((21602, "need Body, MediaUrl or ContentSid"))
         if any(len(body) > BODY_MAX_CHARS for body in fields.get("Body", ())):
             problems.append((21617, f"Body longer than {BODY_MAX_CHARS} characters"))
+        return problems
+
+    def check_query(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """Problems with the query string of a list-messages request."""
+        problems: list[str] = []
+        seen: set[str] = set()
+        for key, value in pairs:
+            schema = self.list_query_params.get(key)
+            if schema is None:
+                problems.append(f"unknown query parameter {key!r}")
+                continue
+            if key in seen:
+                problems.append(f"{key}: given more than once")
+            seen.add(key)
+            if (error := self.check_scalar(key, schema, value)) is not None:
+                problems.append(error)
+            elif schema.get("type") == "integer":
+                number = int(value)
+                if "minimum" in schema and number < schema["minimum"]:
+                    problems.append(f"{key}: {number} below {schema['minimum']}")
+                if "maximum" in schema and number > schema["maximum"]:
+                    problems.append(f"{key}: {number} above {schema['maximum']}")
         return problems
 
     def check_message(self, resource: Mapping[str, Any]) -> list[str]:
@@ -581,7 +617,11 @@ class FakeTwilio:
         except ValueError:
             handler.close_connection = True
             raise _Reject(400, 20001, f"bad Content-Length {length!r}") from None
-        return handler.rfile.read(n) if n > 0 else b""
+        data = handler.rfile.read(n) if n > 0 else b""
+        if len(data) < n:  # the client hung up mid-request (e.g. it was killed): no request
+            handler.close_connection = True
+            raise _Reject(0, None, "disconnect", violation=False)
+        return data
 
     def _check_auth(self, handler: _Handler) -> None:
         header = handler.headers.get("Authorization", "")
@@ -617,6 +657,10 @@ class FakeTwilio:
         if template == MESSAGES_PATH and method == "POST":
             self._check_path_params(params, self.spec.create_path_params)
             return self._create(handler, path, raw)
+        if template == MESSAGES_PATH and method == "GET":
+            self._check_path_params(params, self.spec.list_path_params)
+            self._inject_delay_only()
+            return self.spec.list_status, self._list(path, urlsplit(handler.path).query)
         if template == MESSAGE_PATH and method == "GET":
             self._check_path_params(params, self.spec.fetch_path_params)
             self._inject_delay_only()
@@ -659,6 +703,47 @@ class FakeTwilio:
             self._resources[resource["sid"]] = resource
             self.messages.append({**form, "sid": resource["sid"]})
         return self.spec.create_status, copy.deepcopy(resource)
+
+    def _list(self, path: str, query: str) -> dict[str, Any]:
+        """A page of messages, newest first, filtered by To / From (DateSent* match only
+        messages with a date_sent, which this fake never sets: Twilio's are sent later)."""
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if problems := self.spec.check_query(pairs):
+            raise _Reject(400, 20001, "; ".join(problems))
+        args = dict(pairs)
+        size = int(args.get("PageSize", 50))
+        page = int(args.get("Page", 0))
+        with self._lock:
+            found = [
+                copy.deepcopy(r)
+                for r in reversed(self._resources.values())
+                if args.get("To", r["to"]) == r["to"]
+                and args.get("From", r["from"]) == r["from"]
+                and (r["date_sent"] is not None or not args.keys() & {"DateSent", "DateSent<", "DateSent>"})
+            ]
+        chunk = found[page * size : (page + 1) * size]
+        filters = [(k, v) for k, v in pairs if k not in ("Page", "PageSize", "PageToken")]
+
+        def page_uri(number: int) -> str:
+            extra = [("PageSize", str(size)), ("Page", str(number))]
+            if number:
+                extra.append(("PageToken", f"PT{number}"))
+            return f"{path}?{urlencode(filters + extra)}"
+
+        answer = {
+            "end": page * size + max(len(chunk) - 1, 0),
+            "first_page_uri": page_uri(0),
+            "next_page_uri": page_uri(page + 1) if (page + 1) * size < len(found) else None,
+            "page": page,
+            "page_size": size,
+            "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+            "start": page * size,
+            "uri": page_uri(page),
+            "messages": chunk,
+        }
+        if set(answer) != self.spec.list_properties:  # the fake's own bug
+            raise _Reject(500, 20500, "fake built an off-spec list answer")
+        return answer
 
     def _inject_delay_only(self) -> None:
         with self._lock:

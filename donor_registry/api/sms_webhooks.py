@@ -1,0 +1,80 @@
+"""Twilio webhooks: delivery reports and inbound SMS, both refused (403) unless signed."""
+
+import datetime as dt
+import os
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.datastructures import ImmutableMultiDict
+
+from donor_registry.api.deps import SessionDep, SettingsDep
+from donor_registry.sms import inbound, service
+from donor_registry.sms.gateway import validate_twilio_signature
+
+router = APIRouter(prefix="/sms", tags=["sms"])
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def signed_url(request: Request, public_base_url: str) -> str:
+    """The URL Twilio called: the configured public address + this path and query."""
+    if not public_base_url:
+        return str(request.url)
+    query = request.url.query
+    return public_base_url.rstrip("/") + request.url.path + (f"?{query}" if query else "")
+
+
+async def verified_form(request: Request, settings) -> ImmutableMultiDict:
+    """The POSTed form, or 403 when X-Twilio-Signature does not sign it."""
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    form = ImmutableMultiDict(parse_qsl(raw, keep_blank_values=True))
+    ok = validate_twilio_signature(
+        os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        signed_url(request, settings.sms.public_base_url),
+        form,
+        request.headers.get("X-Twilio-Signature"),
+        signature_settings=request.headers.get("X-Twilio-Webhooks-Signature-Settings"),
+    )
+    if not ok:
+        raise HTTPException(status_code=403, detail="invalid or missing Twilio signature")
+    return form
+
+
+def _now(request: Request) -> dt.datetime:
+    clock = getattr(request.app.state, "clock", None)  # tests pin it
+    return clock() if clock else dt.datetime.now(dt.UTC)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.post("/status", status_code=204)
+async def status_callback(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Twilio's delivery report for a message we sent (?outbox_id= names our row)."""
+    form = await verified_form(request, settings)
+    sid, status = form.get("MessageSid") or form.get("SmsSid"), form.get("MessageStatus")
+    if not sid or not status:
+        raise HTTPException(status_code=400, detail="MessageSid and MessageStatus are required")
+    service.apply_status_callback(
+        session=session, now=_now(request), provider_id=sid, status=status,
+        error_code=_int(form.get("ErrorCode")), outbox_id=_int(request.query_params.get("outbox_id")),
+    )
+    return Response(status_code=204)
+
+
+@router.post("/inbound")
+async def inbound_sms(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """An SMS a donor sent: opt-out / opt-in words, or a reply for the other features."""
+    form = await verified_form(request, settings)
+    sender = form.get("From")
+    if not sender:
+        raise HTTPException(status_code=400, detail="From is required")
+    inbound.receive(
+        session=session, now=_now(request), settings=settings, from_phone=sender,
+        body=form.get("Body", ""), to_phone=form.get("To"), provider_id=form.get("MessageSid"),
+    )
+    return Response(content=EMPTY_TWIML, media_type="text/xml")

@@ -1,0 +1,180 @@
+"""`donor-registry sms`: send the outbox, look into it, preview a message before a campaign."""
+
+import time
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import console, print_fields, print_json, print_table
+from donor_registry.db import session_scope
+from donor_registry.phones import mask_phone
+from donor_registry.sms import service
+from donor_registry.sms.dispatcher import Dispatcher, DispatchReport
+from donor_registry.sms.models import OutboxMessage, OutboxStatus
+from donor_registry.sms.preview import preview as preview_kind
+
+app = typer.Typer(help="Send SMS from the outbox, follow what was sent, preview messages.",
+                  no_args_is_help=True)
+outbox_app = typer.Typer(help="Look into the outbox: list, show, retry or cancel messages.",
+                         no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+MessageId = Annotated[int, typer.Argument(help="The message's number in the outbox.")]
+
+
+def _masked(phone: str) -> str:
+    try:
+        return mask_phone(phone)
+    except ValueError:
+        return phone
+
+
+def _summary(m: OutboxMessage) -> dict:
+    return {
+        "id": m.id, "donor_id": m.donor_id, "to": _masked(m.to_phone), "kind": m.kind,
+        "status": m.status.value, "attempts": m.attempts, "send_after": m.send_after,
+        "sent_at": m.sent_at, "error_code": m.error_code, "error": m.error_message,
+    }
+
+
+@app.command("dispatch")
+def dispatch(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Send what is due now, then stop.")] = False,
+    every: Annotated[float, typer.Option(help="Without --once: seconds between checks for due messages.")] = 5.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the messages that are due, at the configured pace, outside quiet hours."""
+    app_ctx = app_context(ctx)
+    settings = app_ctx.settings
+    dispatcher = Dispatcher(
+        engine=app_ctx.engine(), settings=settings.sms,
+        gateway=service.gateway_from_settings(settings.sms),
+        timezone=settings.general.timezone, clock=app_ctx.now,
+    )
+    while True:
+        report = _dispatch_with_progress(dispatcher, show=not as_json and console.is_terminal)
+        if once:
+            break
+        time.sleep(every)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"sent {report.sent}, found already sent {report.recovered}, to retry {report.retried}, "
+        f"failed {report.failed}, cancelled {report.cancelled}, held for quiet hours {report.deferred}"
+    )
+    for error, count in report.errors.items():
+        console.print(f"  {count} × {error}", highlight=False, markup=False)
+
+
+def _dispatch_with_progress(dispatcher: Dispatcher, *, show: bool) -> DispatchReport:
+    if not show:
+        return dispatcher.run_once()
+    with session_scope(dispatcher.engine) as session:
+        due = service.count_due(session=session, now=dispatcher.clock())
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("sending SMS", total=due or None)
+        return dispatcher.run_once(progress=lambda n: progress.advance(task, n))
+
+
+@outbox_app.command("list")
+def outbox_list(
+    ctx: typer.Context,
+    status: Annotated[OutboxStatus | None, typer.Option(help="Only messages in this state.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind (invitation, reminder, thank_you…).")] = None,
+    donor: Annotated[int | None, typer.Option(help="Only messages to this donor (#id).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List outbox messages, newest first (phone numbers masked)."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        rows = [_summary(m) for m in service.list_messages(
+            session=session, status=status, kind=kind, donor_id=donor, limit=limit)]
+    if as_json:
+        print_json(rows)
+        return
+    print_table("SMS outbox", ["#", "donor", "to", "kind", "status", "tries", "send after", "error"],
+                [[r["id"], r["donor_id"], r["to"], r["kind"], r["status"], r["attempts"],
+                  r["send_after"].strftime("%Y-%m-%d %H:%M"), r["error"]] for r in rows],
+                empty="no messages")
+
+
+@outbox_app.command("show")
+def outbox_show(ctx: typer.Context, message_id: MessageId, as_json: JsonOption = False) -> None:
+    """Show one message: its text, state, tries and the provider's answer."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        m = service.get_message(session=session, message_id=message_id)
+        data = _summary(m) | {"body": m.body, "idempotency_key": m.idempotency_key,
+                              "provider_id": m.provider_id, "urgent": m.urgent,
+                              "next_attempt_at": m.next_attempt_at, "created_at": m.created_at}
+    if as_json:
+        print_json(data)
+        return
+    print_fields(f"SMS #{message_id}", [(k.replace("_", " "), v) for k, v in data.items()])
+
+
+@outbox_app.command("retry")
+def outbox_retry(ctx: typer.Context, message_id: MessageId, as_json: JsonOption = False) -> None:
+    """Queue a failed, undelivered or cancelled message again."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        data = _summary(service.retry(session=session, now=app_ctx.now(), message_id=message_id))
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"SMS #{message_id} queued again")
+
+
+@outbox_app.command("cancel")
+def outbox_cancel(ctx: typer.Context, message_id: MessageId, as_json: JsonOption = False) -> None:
+    """Cancel a queued message so it is never sent."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        data = _summary(service.cancel(session=session, now=app_ctx.now(), message_id=message_id))
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"SMS #{message_id} cancelled")
+
+
+@app.command("stats")
+def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Count messages by kind and state."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        table = service.stats(session=session)
+    if as_json:
+        print_json(table)
+        return
+    statuses = [s.value for s in OutboxStatus]
+    print_table("SMS by kind and state", ["kind", *statuses, "total"],
+                [[kind, *(counts.get(s, 0) for s in statuses), sum(counts.values())]
+                 for kind, counts in sorted(table.items())], empty="the outbox is empty")
+
+
+@app.command("preview")
+def preview(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="Message kind: invitation, reminder, thank_you, may_give_again, congratulation…")],
+    drive: Annotated[int | None, typer.Option(help="The drive's number (for invitation and reminder).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a message's text, encoding and SMS parts, and the parts for everyone it would go to."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        result = preview_kind(session=session, settings=app_ctx.settings, now=app_ctx.now(),
+                              kind=kind, drive_id=drive)
+    if as_json:
+        print_json(result.__dict__)
+        return
+    print_fields(f"SMS {kind}", [
+        ("text", result.text), ("encoding", result.encoding), ("characters", result.characters),
+        ("parts per SMS", f"{result.segments} (at most {result.max_segments})"),
+        ("recipients", result.recipients), ("parts in total", result.total_segments),
+    ])

@@ -1,0 +1,63 @@
+"""What a kind of message will look like and cost, before anything is sent."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from donor_registry.config import Settings
+from donor_registry.errors import UserError
+from donor_registry.sms.encoding import analyse
+from donor_registry.sms.reminders import audience
+from donor_registry.sms.templates import placeholders, render
+from donor_registry.text import name_parts
+
+#: Stand-ins for a template's placeholders when there is nobody to send to yet.
+SAMPLE_FIELDS = {
+    "ten": "Hương", "ho_ten": "Nguyễn Thị Thu Hương", "ngay": "14/06/2026", "gio": "07:30",
+    "dia_diem": "Nhà văn hóa phường Bến Nghé", "so_lan": 10, "nhom_mau": "O+",
+    "benh_vien": "Bệnh viện Chợ Rẫy", "link": "https://hm.vn/r/AbC123",
+}
+
+
+@dataclass
+class Preview:
+    kind: str
+    text: str  # the longest message
+    encoding: str
+    characters: int
+    segments: int  # of the longest message
+    recipients: int
+    total_segments: int
+    max_segments: int
+
+
+def preview(
+    *, session: Session, settings: Settings, now: dt.datetime, kind: str, drive_id: int | None = None
+) -> Preview:
+    """The texts a kind would send now, their encoding and segments; refused over the cap."""
+    people = audience(session=session, settings=settings, now=now, kind=kind, drive_id=drive_id)
+    texts = [
+        render(kind, settings, ten=name_parts(name)[2] or name, ho_ten=name, **fields)
+        for name, fields in people
+    ]
+    if not texts:
+        template = settings.sms.templates.get(kind, "")
+        sample = {k: v for k, v in SAMPLE_FIELDS.items() if k in placeholders(template)}
+        texts = [render(kind, settings, **sample)]
+    infos = [analyse(text) for text in texts]
+    longest = max(range(len(texts)), key=lambda i: (infos[i].segments, infos[i].characters))
+    result = Preview(
+        kind=kind, text=texts[longest], encoding=infos[longest].encoding,
+        characters=infos[longest].characters, segments=infos[longest].segments,
+        recipients=len(people), total_segments=sum(i.segments for i in infos) if people else 0,
+        max_segments=settings.sms.max_segments,
+    )
+    if result.segments > settings.sms.max_segments:
+        raise UserError(
+            f"the {kind} SMS takes {result.segments} parts ({result.encoding}, "
+            f"{result.characters} characters), more than sms.max_segments = "
+            f"{settings.sms.max_segments}: shorten [sms.templates] {kind} "
+            "or set strip_diacritics = true"
+        )
+    return result

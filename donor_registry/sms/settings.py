@@ -1,0 +1,119 @@
+"""The [sms] section of config.toml: gateway, sending pace, quiet hours, retries, templates."""
+
+import datetime as dt
+import os
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from donor_registry.errors import UserError
+
+MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+
+# Vietnam: carriers only pass brand-name (alphanumeric sender) traffic whose text matches a
+# template registered in advance, so change these only together with the registration.
+DEFAULT_TEMPLATES: dict[str, str] = {
+    "invitation": (
+        "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} lúc {gio} tại {dia_diem}. "
+        "Cảm ơn bạn! Không nhận tin: soạn TU CHOI"
+    ),
+    "reminder": "{to_chuc} nhắc bạn {ten}: ngày mai {ngay} lúc {gio} hiến máu tại {dia_diem}. Hẹn gặp bạn!",
+    "thank_you": "{to_chuc} cảm ơn bạn {ten} đã hiến máu ngày {ngay}. Giọt máu của bạn cứu người!",
+    "may_give_again": "{to_chuc}: từ ngày {ngay} bạn {ten} có thể hiến máu lại. Mong gặp bạn ở đợt tới!",
+    "congratulation": (
+        "{to_chuc} chúc mừng bạn {ten} đã hiến máu {so_lan} lần và được tôn vinh. Trân trọng cảm ơn!"
+    ),
+    "emergency_call": (
+        "{to_chuc} CẦN GẤP máu nhóm {nhom_mau} cho {benh_vien}. Bạn {ten} có thể hiến? Trả lời: {link}"
+    ),
+    "emergency_filled": "{to_chuc}: đã đủ máu nhóm {nhom_mau} cho {benh_vien}. Cảm ơn bạn {ten}!",
+}
+
+
+class ReminderSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invitation_days_before: int = Field(default=5, ge=1, le=60)
+    day_before_reminder: bool = True
+    thank_you: bool = True
+    may_give_again: bool = True
+    congratulation: bool = True
+    look_back_days: int = Field(default=7, ge=1, le=90)
+    send_at: str = "09:00"
+
+    @field_validator("send_at")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        parse_hh_mm(value)
+        return value
+
+
+class SmsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gateway: Literal["console", "twilio"] = "console"
+    sender: str = "HIENMAU"
+    twilio_base_url: str = ""
+    twilio_timeout_seconds: float = Field(default=10.0, gt=0)
+    public_base_url: str = ""
+    status_callbacks: bool = True
+    rate_per_second: float = Field(default=10.0, ge=0)
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    quiet_hours_start: str = "21:00"
+    quiet_hours_end: str = "07:00"
+    urgent_kinds: list[str] = ["emergency_call", "emergency_filled"]
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_seconds: float = Field(default=30.0, gt=0)
+    backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    strip_diacritics: bool = True
+    max_segments: int = Field(default=3, ge=1, le=10)
+    weekly_cap_per_donor: int = Field(default=3, ge=0)
+    reminders: ReminderSettings = ReminderSettings()
+    templates: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+
+    @field_validator("quiet_hours_start", "quiet_hours_end")
+    @classmethod
+    def _quiet_hh_mm(cls, value: str) -> str:
+        parse_hh_mm(value)
+        return value
+
+    @model_validator(mode="after")
+    def _backoff_order(self):
+        if self.backoff_cap_seconds < self.backoff_base_seconds:
+            raise ValueError("backoff_cap_seconds is smaller than backoff_base_seconds")
+        return self
+
+    @property
+    def uses_messaging_service(self) -> bool:
+        return bool(MESSAGING_SERVICE_SID.match(self.sender))
+
+    def status_callback_url(self) -> str | None:
+        """Where Twilio posts delivery reports (None: no public URL configured)."""
+        if not (self.status_callbacks and self.public_base_url):
+            return None
+        return self.public_base_url.rstrip("/") + "/sms/status"
+
+
+def parse_hh_mm(value: str) -> dt.time:
+    """'21:00' → time(21, 0); a plain error otherwise."""
+    try:
+        hour, minute = value.split(":")
+        return dt.time(int(hour), int(minute))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time of day like 21:00") from None
+
+
+def twilio_credentials() -> tuple[str, str]:
+    """TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN from the environment (never from a file)."""
+    sid = os.environ.get("TWILIO_ACCOUNT_SID", "").strip()
+    token = os.environ.get("TWILIO_AUTH_TOKEN", "").strip()
+    if not sid or not token:
+        missing = [n for n, v in (("TWILIO_ACCOUNT_SID", sid), ("TWILIO_AUTH_TOKEN", token)) if not v]
+        raise UserError(
+            f"sms.gateway is 'twilio' but {' and '.join(missing)} is not set in the environment "
+            "(credentials never go in config.toml)"
+        )
+    return sid, token

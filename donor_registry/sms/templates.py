@@ -1,0 +1,63 @@
+"""SMS texts from the templates registered in config.toml ([sms.templates])."""
+
+import functools
+import string
+from collections.abc import Callable
+
+from donor_registry.errors import UserError
+from donor_registry.text import nfc, strip_diacritics
+
+# Planning renders a text per donor: the template and repeated values (given names, venues)
+# are stripped of diacritics once, not 100,000 times.
+_strip_cached = functools.lru_cache(maxsize=65_536)(strip_diacritics)
+
+
+def _plain(text: str) -> str:
+    return text if text.isascii() else _strip_cached(text)
+
+
+def sms_settings(settings):
+    """Accept the whole Settings or just its SmsSettings."""
+    return getattr(settings, "sms", settings)
+
+
+@functools.lru_cache(maxsize=256)
+def placeholders(template: str) -> frozenset[str]:
+    """The {names} a template uses."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+def renderer(kind: str, settings, needs: frozenset[str] = frozenset()) -> Callable[..., str]:
+    """A fast `fields -> text` function for many messages of one kind (checks done once).
+
+    `needs` are the fields every call will give; a template asking for others is refused now.
+    """
+    sms = sms_settings(settings)
+    template = sms.templates.get(kind)
+    if template is None:
+        known = ", ".join(sorted(sms.templates))
+        raise UserError(f"no SMS template {kind!r} in [sms.templates] (known: {known})")
+    general = getattr(settings, "general", None)
+    defaults = {"to_chuc": general.chapter_name} if general is not None else {}
+    used = placeholders(template)
+    missing = used - needs - defaults.keys()
+    if needs and missing:
+        raise UserError(f"SMS template {kind!r} needs {', '.join(sorted(missing))}")
+    strip = sms.strip_diacritics
+    text = _plain(template) if strip else template
+
+    def fill(**fields) -> str:
+        values = {**defaults, **fields}
+        if lacking := used - values.keys():
+            raise UserError(f"SMS template {kind!r} needs {', '.join(sorted(lacking))}")
+        values = {k: "" if values[k] is None else values[k] for k in used}
+        if not strip:
+            return nfc(text.format_map(values))
+        return text.format_map({k: _plain(v) if isinstance(v, str) else v for k, v in values.items()})
+
+    return fill
+
+
+def render(kind: str, settings, **fields) -> str:
+    """The text of a `kind` message with `fields` filled in ({to_chuc} defaults to the chapter)."""
+    return renderer(kind, settings)(**fields)
