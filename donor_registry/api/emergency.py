@@ -1,0 +1,153 @@
+"""The hospital API: file an emergency request, follow it, cancel it (bearer token per hospital).
+
+A hospital sees only its own requests (another's answers 404, as if it did not exist), and of
+the donors only the given name and expected arrival of those who accepted: never a phone
+number or a national ID.
+"""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from donor_registry.api.deps import SessionDep, SettingsDep
+from donor_registry.emergency import service
+from donor_registry.emergency.hospitals import authenticate
+from donor_registry.emergency.models import Hospital
+from donor_registry.errors import NotFound, UserError
+from donor_registry.types import blood_group_label
+
+router = APIRouter(prefix="/api/v1/emergency-requests", tags=["emergency"])
+_bearer = HTTPBearer(auto_error=False, description="The hospital's API token (hsp_…).")
+
+
+def now_of(request: Request) -> dt.datetime:
+    """The current UTC time (tests may pin app.state.clock)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock else dt.datetime.now(dt.UTC)
+
+
+def current_hospital(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Hospital:
+    """The hospital whose token is presented; 401 for a missing, unknown or revoked token."""
+    hospital = authenticate(session=session, token=credentials.credentials if credentials else None)
+    if hospital is None:
+        raise HTTPException(status_code=401, detail="missing, unknown or revoked hospital token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return hospital
+
+
+HospitalDep = Annotated[Hospital, Depends(current_hospital)]
+
+
+class Counts(BaseModel):
+    asked: int
+    accepted: int
+    declined: int
+    no_answer: int
+    late: int = Field(description="Accepted after the request closed; not coming.")
+    arrived: int
+    donated: int
+
+
+class ComingDonor(BaseModel):
+    given_name: str = Field(description="The donor's given name only.")
+    expected_arrival_at: dt.datetime | None
+    arrived: bool
+    donated: bool
+
+
+class RequestOut(BaseModel):
+    id: int
+    hospital: str
+    blood_group: str
+    product: str
+    units: int
+    needed_by: dt.datetime
+    note: str | None
+    status: str
+    wave: int
+    area_level: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    counts: Counts
+    coming: list[ComingDonor]
+
+
+class CancelIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=300)
+
+
+def request_out(view: service.RequestStatusView) -> RequestOut:
+    """The hospital's view of a request."""
+    r = view.request
+    return RequestOut(
+        id=r.id, hospital=view.hospital.name, blood_group=blood_group_label(r.abo, r.rh),
+        product=r.product.value, units=r.units, needed_by=r.needed_by, note=r.note,
+        status=r.status.value, wave=r.wave, area_level=r.area_level.value, created_at=r.created_at,
+        closed_at=r.closed_at, counts=Counts(**view.counts),
+        coming=[ComingDonor(**donor) for donor in view.coming],
+    )
+
+
+def invalid(exc: service.InvalidField) -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, naming the field."""
+    return HTTPException(status_code=422, detail=[
+        {"type": "value_error", "loc": ["body", exc.field_name], "msg": exc.reason}])
+
+
+@router.post("", status_code=201, response_model=RequestOut)
+def file_request(
+    data: service.RequestCreate, http: Request, session: SessionDep, settings: SettingsDep,
+    hospital: HospitalDep,
+) -> RequestOut:
+    """Ask for donors of a blood group; the first wave of SMS is queued before this returns."""
+    try:
+        request = service.create_request(session=session, now=now_of(http), settings=settings,
+                                         hospital_id=hospital.id, data=data, actor=f"hospital:{hospital.id}")
+    except service.InvalidField as exc:
+        raise invalid(exc) from exc
+    return request_out(service.status_view(session=session, request=request))
+
+
+@router.get("", response_model=list[RequestOut])
+def list_requests(http: Request, session: SessionDep, hospital: HospitalDep) -> list[RequestOut]:
+    """This hospital's requests, newest first."""
+    requests = service.list_requests(session=session, hospital_id=hospital.id, limit=50)
+    service.record_view(session=session, now=now_of(http), actor=f"hospital:{hospital.id}", request_id=None)
+    return [request_out(service.status_view(session=session, request=r)) for r in requests]
+
+
+@router.get("/{request_id}", response_model=RequestOut)
+def show_request(request_id: int, http: Request, session: SessionDep, hospital: HospitalDep) -> RequestOut:
+    """Status and counts of one of this hospital's requests."""
+    request = _own(session, request_id, hospital)
+    service.record_view(session=session, now=now_of(http), actor=f"hospital:{hospital.id}", request_id=request.id)
+    return request_out(service.status_view(session=session, request=request))
+
+
+@router.post("/{request_id}/cancel", response_model=RequestOut)
+def cancel_request(
+    request_id: int, http: Request, session: SessionDep, settings: SettingsDep, hospital: HospitalDep,
+    body: CancelIn | None = None,
+) -> RequestOut:
+    """Cancel one of this hospital's open requests; the donors asked are told not to come."""
+    _own(session, request_id, hospital)
+    try:
+        request = service.cancel_request(
+            session=session, now=now_of(http), settings=settings, request_id=request_id,
+            actor=f"hospital:{hospital.id}", hospital_id=hospital.id, reason=body.reason if body else None)
+    except UserError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    return request_out(service.status_view(session=session, request=request))
+
+
+def _own(session, request_id: int, hospital: Hospital):
+    try:
+        return service.get_request(session=session, request_id=request_id, hospital_id=hospital.id)
+    except NotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc

@@ -1,0 +1,36 @@
+"""`donor-registry audit`: the trail of sensitive actions (emergency calls, answers, views, exports)."""
+
+from typing import Annotated
+
+import typer
+
+from donor_registry.audit.service import recent
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import print_json, print_table
+from donor_registry.db import session_scope
+
+app = typer.Typer(help="Read the audit trail of sensitive actions.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. emergency.callout or emergency.view.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
+) -> None:
+    """List audit entries, newest first."""
+    with session_scope(app_context(ctx).engine()) as session:
+        rows = [
+            {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "subject_type": e.subject_type,
+             "subject_id": e.subject_id, "detail": e.detail}
+            for e in recent(session=session, limit=limit, action=action)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(None, ["#", "at (UTC)", "actor", "action", "subject", "detail"], [
+        (r["id"], r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"],
+         f"{r['subject_type']} #{r['subject_id']}" if r["subject_type"] else "",
+         ", ".join(f"{k}={v}" for k, v in r["detail"].items())) for r in rows
+    ], empty="no audit entries")

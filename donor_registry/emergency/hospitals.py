@@ -1,0 +1,97 @@
+"""Hospitals and their API tokens: issue once, store hashed, revoke, rotate, authenticate."""
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from donor_registry.audit.service import record
+from donor_registry.donors.normalize import area_key, place
+from donor_registry.emergency import tokens
+from donor_registry.emergency.models import Hospital
+from donor_registry.errors import Conflict, NotFound, UserError
+
+
+def add_hospital(
+    *, session: Session, now: dt.datetime, name: str, district: str,
+    commune: str | None = None, province: str | None = None, actor: str = "cli",
+) -> tuple[Hospital, str]:
+    """Register a hospital and issue its first API token; the token is returned only here."""
+    name = " ".join(name.split())
+    if not name:
+        raise UserError("the hospital needs a name")
+    if not district or not district.strip():
+        raise UserError("the hospital needs a district (--district)")
+    if session.exec(select(Hospital).where(Hospital.name == name)).first() is not None:
+        raise Conflict(f"a hospital named '{name}' is already registered")
+    hospital = Hospital(
+        name=name, commune=place(commune), district=place(district), province=place(province),
+        commune_key=area_key(commune), district_key=area_key(district), province_key=area_key(province),
+        created_at=now,
+    )
+    session.add(hospital)
+    session.flush()
+    token = _issue(session=session, hospital=hospital, now=now, actor=actor, action="hospital.token_issued")
+    return hospital, token
+
+
+def get_hospital(*, session: Session, hospital_id: int) -> Hospital:
+    """The hospital with this id."""
+    hospital = session.get(Hospital, hospital_id)
+    if hospital is None:
+        raise NotFound(f"no hospital #{hospital_id}")
+    return hospital
+
+
+def find_hospital(*, session: Session, ref: str) -> Hospital:
+    """A hospital by number (#id or id) or exact name."""
+    ref = ref.strip().lstrip("#")
+    if ref.isdigit():
+        return get_hospital(session=session, hospital_id=int(ref))
+    hospital = session.exec(select(Hospital).where(Hospital.name == " ".join(ref.split()))).first()
+    if hospital is None:
+        raise NotFound(f"no hospital named '{ref}'")
+    return hospital
+
+
+def list_hospitals(*, session: Session) -> list[Hospital]:
+    """Every hospital, by name."""
+    return list(session.exec(select(Hospital).order_by(Hospital.name)))
+
+
+def revoke_token(*, session: Session, now: dt.datetime, hospital_id: int, actor: str = "cli") -> Hospital:
+    """Revoke the hospital's token at once; it has none until rotate-token issues a new one."""
+    hospital = get_hospital(session=session, hospital_id=hospital_id)
+    if hospital.token_hash is None:
+        raise UserError(f"hospital #{hospital_id} has no active token")
+    hospital.token_hash, hospital.token_revoked_at = None, now
+    session.add(hospital)
+    record(session=session, now=now, actor=actor, action="hospital.token_revoked",
+           subject_type="hospital", subject_id=hospital.id, detail={"prefix": hospital.token_prefix})
+    session.flush()
+    return hospital
+
+
+def rotate_token(*, session: Session, now: dt.datetime, hospital_id: int, actor: str = "cli") -> tuple[Hospital, str]:
+    """Replace the hospital's token (the old one stops working at once); returns the new one."""
+    hospital = get_hospital(session=session, hospital_id=hospital_id)
+    token = _issue(session=session, hospital=hospital, now=now, actor=actor, action="hospital.token_rotated")
+    return hospital, token
+
+
+def authenticate(*, session: Session, token: str | None) -> Hospital | None:
+    """The hospital holding this token, or None for a missing, unknown or revoked token."""
+    if not token or not token.strip():
+        return None
+    return session.exec(select(Hospital).where(Hospital.token_hash == tokens.token_hash(token))).first()
+
+
+def _issue(*, session: Session, hospital: Hospital, now: dt.datetime, actor: str, action: str) -> str:
+    token = tokens.new_hospital_token()
+    hospital.token_hash = tokens.token_hash(token)
+    hospital.token_prefix = tokens.display_prefix(token)
+    hospital.token_issued_at, hospital.token_revoked_at = now, None
+    session.add(hospital)
+    record(session=session, now=now, actor=actor, action=action, subject_type="hospital",
+           subject_id=hospital.id, detail={"prefix": hospital.token_prefix})
+    session.flush()
+    return token

@@ -1,0 +1,30 @@
+"""Secret tokens: hospital API tokens and one-time reply links (pure; no database).
+
+Both are long random strings from `secrets`, so a fast hash (sha256) is enough to store
+them: there is no password to brute-force, and a lookup by hash needs no slow comparison.
+"""
+
+import hashlib
+import secrets
+
+HOSPITAL_TOKEN_PREFIX = "hsp_"
+
+
+def new_hospital_token() -> str:
+    """A fresh API token for a hospital (256 random bits)."""
+    return HOSPITAL_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_reply_token() -> str:
+    """A short, unguessable token for an SMS reply link (128 random bits, 22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def display_prefix(token: str) -> str:
+    """The first characters of a token, safe to show in lists so people can tell tokens apart."""
+    return token[: len(HOSPITAL_TOKEN_PREFIX) + 6]
