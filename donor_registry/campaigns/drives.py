@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from donor_registry.audit.service import record as audit
-from donor_registry.campaigns.calendar import CampaignSettings, in_tet_holiday
+from donor_registry.campaigns.calendar import in_tet_holiday
 from donor_registry.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -16,6 +16,7 @@ from donor_registry.campaigns.models import (
     DriveStatus,
 )
 from donor_registry.campaigns.service import get_campaign
+from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.normalize import area_key, place
 from donor_registry.errors import NotFound, UserError

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from donor_registry.audit.service import record as audit
 from donor_registry.campaigns import calendar
-from donor_registry.campaigns.calendar import CampaignSettings, PlannedCampaign
+from donor_registry.campaigns.calendar import PlannedCampaign
 from donor_registry.campaigns.models import (
     Campaign,
     CampaignCreate,
@@ -16,6 +16,7 @@ from donor_registry.campaigns.models import (
     Drive,
     DriveStatus,
 )
+from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.errors import NotFound, UserError
 
 

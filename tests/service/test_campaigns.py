@@ -7,7 +7,6 @@ from sqlmodel import select
 
 from donor_registry.campaigns import service
 from donor_registry.campaigns.calendar import (
-    CampaignSettings,
     CampaignTemplate,
     FixedAnchor,
     RangeAnchor,
@@ -23,6 +22,7 @@ from donor_registry.campaigns.models import (
     DriveCreate,
     DriveStatus,
 )
+from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.errors import UserError
 
 D = dt.date

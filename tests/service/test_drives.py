@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from donor_registry.campaigns import drives
-from donor_registry.campaigns.calendar import CampaignSettings, tet_date
+from donor_registry.campaigns.calendar import tet_date
 from donor_registry.campaigns.models import CampaignCreate, DriveCreate, DriveStatus
 from donor_registry.campaigns.service import add_campaign, campaign_totals
+from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.donations.models import DonationCreate, Outcome
 from donor_registry.donations.service import record_donation
 from donor_registry.donors.models import DonorCreate

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from donor_registry.campaigns import drives
-from donor_registry.campaigns.calendar import CampaignSettings
 from donor_registry.campaigns.ics import export_drives
 from donor_registry.campaigns.models import CampaignCreate, DriveCreate
 from donor_registry.campaigns.service import add_campaign
+from donor_registry.campaigns.settings import CampaignSettings
 
 SETTINGS = CampaignSettings()
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from donor_registry.campaigns.calendar import CampaignSettings
 from donor_registry.campaigns.drives import add_drive
 from donor_registry.campaigns.models import DriveCreate
+from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.campaigns.turnout import expected_turnout
 from donor_registry.donations.models import DonationCreate, Outcome
 from donor_registry.donations.service import record_donation

@@ -7,9 +7,6 @@ import pytest
 from pydantic import ValidationError
 
 from donor_registry.campaigns.calendar import (
-    DEFAULT_TEMPLATES,
-    DEFAULT_TEMPLATES_TOML,
-    CampaignSettings,
     CampaignTemplate,
     FixedAnchor,
     PlannedCampaign,
@@ -22,6 +19,11 @@ from donor_registry.campaigns.calendar import (
     plan_year,
     tet_date,
     tet_holiday,
+)
+from donor_registry.campaigns.settings import (
+    DEFAULT_TEMPLATES,
+    DEFAULT_TEMPLATES_TOML,
+    CampaignSettings,
 )
 
 
