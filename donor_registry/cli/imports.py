@@ -1,0 +1,130 @@
+"""`donor-registry import`: bring donor and donation lists (CSV or XLSX) into the registry."""
+
+import csv
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from donor_registry.cli.context import app_context
+from donor_registry.cli.output import console, err_console, print_json, print_table
+from donor_registry.db import session_scope
+from donor_registry.importing import service
+from donor_registry.importing.readers import open_table
+
+app = typer.Typer(
+    help="Import donor and donation lists from Excel (.xlsx) or CSV files. "
+         "A file with any bad row imports nothing unless --skip-invalid is given.",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[Path, typer.Argument(
+    help="The .csv (UTF-8 or Windows-1258) or .xlsx file; headers in Vietnamese or English.")]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="Check the whole file and show the report, but save nothing.")]
+SkipInvalid = Annotated[bool, typer.Option(
+    "--skip-invalid", help="Import the good rows even when some rows are refused.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON for scripts.")]
+ErrorsCsv = Annotated[Path | None, typer.Option(
+    "--errors-csv", help="Write every refused row (line, column, reason) to this CSV file.")]
+SHOWN_ERRORS = 50
+
+
+@app.command("donations")
+def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
+              as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
+    """Import a donation list: each row is matched to a registered donor (CCCD, then phone,
+    then name + birth) or creates one; donation counts and next dates are updated."""
+    _run(ctx, "donations", path, dry_run=dry_run, skip_invalid=skip_invalid, as_json=as_json,
+         errors_csv=errors_csv)
+
+
+@app.command("donors")
+def donors(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
+           as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
+    """Import a donor list; donors already registered (same CCCD, phone + name, or name + birth)
+    are reported as matched and left unchanged."""
+    _run(ctx, "donors", path, dry_run=dry_run, skip_invalid=skip_invalid, as_json=as_json,
+         errors_csv=errors_csv)
+
+
+def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_invalid: bool,
+         as_json: bool, errors_csv: Path | None) -> None:
+    app_ctx = app_context(ctx)
+    engine = app_ctx.engine()
+    with open_table(path) as table:  # fail early, before the progress bar, on a missing file
+        total = table.total
+        by_bytes = table.encoding != "xlsx"
+    with _progress(by_bytes, disable=as_json) as progress, session_scope(engine) as session:
+        task = progress.add_task(f"importing {path.name}", total=total)
+
+        def advance(position: int) -> None:
+            progress.update(task, completed=position)
+
+        common = {"session": session, "path": path, "now": app_ctx.now(), "today": app_ctx.today(),
+                      "skip_invalid": skip_invalid, "dry_run": dry_run, "progress": advance}
+        if kind == "donations":
+            report = service.import_donations(rules=app_ctx.settings.eligibility, **common)
+        else:
+            report = service.import_donors(**common)
+        progress.update(task, completed=total)
+    if errors_csv is not None:
+        _write_errors(errors_csv, report)
+    if as_json:
+        print_json({**asdict(report), "rejected_rows": report.rejected_rows})
+    else:
+        _print_report(report, errors_csv)
+    if report.rejected and not skip_invalid:
+        raise typer.Exit(1)
+
+
+def _progress(by_bytes: bool, *, disable: bool) -> Progress:
+    amount = DownloadColumn() if by_bytes else TextColumn("{task.completed:,.0f}/{task.total:,.0f} rows")
+    return Progress(TextColumn("{task.description}"), BarColumn(), amount, TimeRemainingColumn(),
+                    console=err_console, transient=True, disable=disable)
+
+
+def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None:
+    if report.unknown_columns:
+        console.print(f"columns not recognised (ignored): {', '.join(report.unknown_columns)}",
+                      highlight=False)
+    what = "donations" if report.kind == "donations" else "donors"
+    rows = [
+        ("rows read", report.rows_read),
+        (f"{what} imported" if report.written else f"{what} to import (nothing saved)", report.imported),
+        ("rows matched to a known donor", report.matched),
+        ("donors created", report.created),
+        ("rows refused", report.rejected_rows),
+        ("repeated rows skipped", len(report.duplicates)),
+    ]
+    print_table(f"Import of {Path(report.path).name} ({report.encoding})", ["", "count"], rows)
+    if report.rejected:
+        shown = report.rejected[:SHOWN_ERRORS]
+        print_table("Refused rows", ["line", "column", "reason"],
+                    [(error.line, error.column, error.reason) for error in shown])
+        if len(report.rejected) > len(shown):
+            more = len(report.rejected) - len(shown)
+            hint = f"; all are in {errors_csv}" if errors_csv else "; use --errors-csv PATH to get them all"
+            console.print(f"… and {more} more problems{hint}", highlight=False)
+    if report.duplicates:
+        print_table("Repeated rows (not imported)", ["line", "reason"],
+                    [(duplicate.line, duplicate.reason) for duplicate in report.duplicates[:SHOWN_ERRORS]])
+    console.print(_verdict(report), highlight=False)
+
+
+def _verdict(report: service.ImportReport) -> str:
+    if report.dry_run:
+        return "dry run: nothing was saved"
+    if report.written:
+        return "saved"
+    return ("nothing was saved: fix the refused rows and import the file again, "
+            "or use --skip-invalid to import only the good rows")
+
+
+def _write_errors(path: Path, report: service.ImportReport) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", "column", "reason"])
+        writer.writerows((error.line, error.column, error.reason) for error in report.rejected)

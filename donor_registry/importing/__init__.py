@@ -1,0 +1,1 @@
+"""Importing donor and donation lists from CSV and XLSX files."""

@@ -1,0 +1,178 @@
+"""Set-based database work of an import: id reservation, bulk inserts, duplicates, donor stats.
+
+Rows go through the DBAPI cursor of the session's own connection (same transaction), with
+values already converted the way SQLAlchemy's column types would bind them.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Table
+
+from donor_registry.donations.models import Donation
+from donor_registry.donors.models import Donor
+from donor_registry.eligibility import EligibilityRules
+
+DONORS: Table = Donor.__table__
+DONATIONS: Table = Donation.__table__
+
+
+class BulkWriter:
+    """Executemany inserts of ready tuples into one table, converting typed values once each."""
+
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]):
+        dialect = conn.dialect
+        self.conn = conn
+        self.cursor = conn.connection.driver_connection.cursor()
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")
+        self.converters = [_Converter(table.c[name].type, dialect) for name in columns]
+        self.typed = [(index, conv) for index, conv in enumerate(self.converters) if conv.process is not None]
+
+    def convert(self, row: Sequence) -> tuple:
+        """A row with each value as the database driver wants it."""
+        values = list(row)
+        for index, conv in self.typed:
+            value = values[index]
+            if value is not None:
+                values[index] = conv(value)
+        return tuple(values)
+
+    def insert(self, rows: list[tuple]) -> None:
+        """Insert converted rows; a row breaking a unique rule is skipped (see count_present)."""
+        if rows:
+            self.cursor.executemany(self.sql, rows)
+
+
+class _Converter:
+    __slots__ = ("cache", "process")
+
+    def __init__(self, column_type, dialect):
+        self.process = column_type._cached_bind_processor(dialect)
+        self.cache: dict = {}
+
+    def __call__(self, value):
+        try:
+            return self.cache[value]
+        except KeyError:
+            converted = value if self.process is None else self.process(value)
+            self.cache[value] = converted
+            if len(self.cache) > 100_000:
+                self.cache.clear()
+            return converted
+
+
+@contextmanager
+def sqlite_page_cache(conn: Connection, kib: int) -> Iterator[None]:
+    """A larger page cache on a SQLite connection for the duration of a bulk write."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+class IdReserver:
+    """Ids for rows about to be inserted, known before the insert so rows can refer to them."""
+
+    def __init__(self, conn: Connection, table: Table):
+        self.conn, self.table = conn, table
+        self.sqlite = conn.dialect.name == "sqlite"
+        if self.sqlite:
+            # The import holds SQLite's write lock (BEGIN IMMEDIATE), so max(id) stays ours.
+            self.last = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+        self.pool: list[int] = []
+
+    def next(self) -> int:
+        if self.sqlite:
+            self.last += 1
+            return self.last
+        if not self.pool:
+            self.pool = list(reversed(self.conn.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{self.table.name}', 'id')) "
+                "FROM generate_series(1, 5000)").scalars().all()))
+        return self.pool.pop()
+
+
+def present_ids(conn: Connection, table: Table, ids: Sequence[int]) -> set[int]:
+    """Which of these ids exist in the table."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        part = ids[start:start + 5000]
+        found.update(conn.execute(table.select().with_only_columns(table.c.id)
+                                  .where(table.c.id.in_(part))).scalars())
+    return found
+
+
+def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, int]:
+    """certificate number -> id of the donation already holding it."""
+    column = DONATIONS.c.certificate_no
+    query = DONATIONS.select().with_only_columns(column, DONATIONS.c.id).where(column.in_(list(numbers)))
+    return dict(conn.execute(query).all())
+
+
+def load_touched(conn: Connection, registered: Iterable[int], *, new_from: int) -> None:
+    """Fill a temporary table with the donors this import touched, for the set-based steps:
+    the registered donors given, and every donor created (ids from new_from on)."""
+    conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE import_touched (id INTEGER PRIMARY KEY)")
+    cursor = conn.connection.driver_connection.cursor()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows = [(donor_id,) for donor_id in sorted(registered)]
+    for start in range(0, len(rows), 50_000):
+        cursor.executemany(f"INSERT INTO import_touched (id) VALUES ({mark})", rows[start:start + 50_000])
+    cursor.execute(f"INSERT INTO import_touched (id) SELECT id FROM donors WHERE id >= {mark}", (new_from,))
+
+
+def drop_touched(conn: Connection) -> None:
+    conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
+
+
+def same_day_groups(conn: Connection) -> list[tuple[int, int, dt.date | str]]:
+    """(donation id, donor id, day) of every donation sharing its donor and day with another,
+    among the touched donors, ordered so the first of each group is the one to keep."""
+    sql = (
+        "SELECT d.id, d.donor_id, d.donated_on FROM donations d JOIN ("
+        " SELECT donor_id, donated_on FROM donations"
+        " WHERE donor_id IN (SELECT id FROM import_touched)"
+        " GROUP BY donor_id, donated_on HAVING count(*) > 1"
+        ") g ON g.donor_id = d.donor_id AND g.donated_on = d.donated_on"
+        " ORDER BY d.donor_id, d.donated_on, d.id"
+    )
+    return [tuple(row) for row in conn.exec_driver_sql(sql)]
+
+
+def delete_donations(conn: Connection, ids: Sequence[int]) -> None:
+    for start in range(0, len(ids), 5000):
+        conn.execute(DONATIONS.delete().where(DONATIONS.c.id.in_(list(ids[start:start + 5000]))))
+
+
+def refresh_stats(conn: Connection, rules: EligibilityRules) -> None:
+    """Set-based donations.service.refresh_donor_stats for every touched donor (same results)."""
+    sqlite = conn.dialect.name == "sqlite"
+    interval = " ".join(f"WHEN '{kind.value}' THEN {int(days)}" for kind, days in rules.interval_days.items())
+    if sqlite:
+        clear = f"date(donated_on, '+' || (CASE type {interval} END) || ' days')"
+        day_key, far = "donated_on || ' ' || type", "'9999-12-31'"
+    else:
+        clear = f"donated_on + (CASE type {interval} END)"
+        day_key, far = "CAST(donated_on AS TEXT) || ' ' || type", "DATE '9999-12-31'"
+    donated, deferred = "outcome = 'donated'", "outcome = 'deferred'"
+    conn.exec_driver_sql(
+        "UPDATE donors SET donation_count = s.n, last_donation_on = s.last_on,"
+        " last_donation_type = substr(s.last_key, 12), eligible_again_on = s.clear,"
+        " deferred_until = s.deferred FROM ("
+        f" SELECT donor_id, sum(CASE WHEN {donated} THEN 1 ELSE 0 END) AS n,"
+        f" max(CASE WHEN {donated} THEN donated_on END) AS last_on,"
+        f" max(CASE WHEN {donated} THEN {day_key} END) AS last_key,"
+        f" max(CASE WHEN {donated} THEN {clear} END) AS clear,"
+        f" max(CASE WHEN {deferred} THEN coalesce(deferral_until, {far}) END) AS deferred"
+        " FROM donations WHERE donor_id IN (SELECT id FROM import_touched) GROUP BY donor_id"
+        ") AS s WHERE donors.id = s.donor_id"
+    )

@@ -1,0 +1,230 @@
+"""Parsing and checking each row of an import file into a donor part and a donation part."""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from operator import itemgetter
+
+from donor_registry.importing import values
+from donor_registry.importing.headers import HeaderMap
+from donor_registry.types import Sex
+
+# The donor columns an import writes, in the order ParsedRow.donor holds them.
+DONOR_COLUMNS = (
+    "full_name", "name_folded", "date_of_birth", "birth_year", "sex", "abo", "rh", "phone_e164",
+    "phone_sms_capable", "national_id", "address", "commune", "commune_key", "district",
+    "district_key", "province", "province_key", "weight_kg", "notes",
+)
+DONATION_COLUMNS = ("donated_on", "type", "volume_ml", "certificate_no", "site")
+DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site")
+FOLDED, BORN, YEAR, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT = 1, 2, 3, 7, 9, 12, 17
+_CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why a row was refused: its line in the file, the column as headed there, and the reason."""
+
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    line: int
+    donor: tuple  # DONOR_COLUMNS
+    donation: tuple | None  # DONATION_COLUMNS, for a donation file
+
+
+_MISSING = object()
+
+
+class _Invalid:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+class _Cached:
+    """A converter remembering its answer (or its refusal) for each distinct cell value."""
+
+    __slots__ = ("cache", "convert", "keep")
+
+    def __init__(self, convert: Callable, keep: bool = True):
+        self.convert, self.cache, self.keep = convert, {}, keep
+
+    def __call__(self, raw):
+        try:
+            return self.cache[raw]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell from a spreadsheet library; convert it as is
+            return self._convert(raw)
+        result = self._convert(raw)
+        if self.keep:
+            if len(self.cache) >= _CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[raw] = result
+        return result
+
+    def _convert(self, raw):
+        try:
+            return self.convert(raw)
+        except ValueError as exc:
+            return _Invalid(str(exc))
+
+
+def _converters(today: dt.date) -> dict[str, _Cached]:
+    return {
+        # Each donor's cells are parsed once (later rows of the donor are matched by their key),
+        # so names and addresses, nearly unique, are not worth remembering.
+        "full_name": _Cached(values.name, keep=False),
+        "date_of_birth": _Cached(partial(values.birth, today=today)),
+        # A "Năm sinh" column often holds full dates: both columns accept either.
+        "birth_year": _Cached(partial(values.birth, today=today)),
+        "sex": _Cached(values.sex),
+        "blood_group": _Cached(values.blood_group),
+        "phone": _Cached(values.phone, keep=False),
+        "national_id": _Cached(values.national_id, keep=False),
+        "address": _Cached(values.address, keep=False),
+        "commune": _Cached(values.place),
+        "district": _Cached(values.place),
+        "province": _Cached(values.place),
+        "weight_kg": _Cached(values.weight),
+        "notes": _Cached(values.notes, keep=False),
+        "donated_on": _Cached(partial(_donation_date, today=today)),
+        "donation_type": _Cached(values.donation_type),
+        "volume_ml": _Cached(values.volume),
+        "certificate_no": _Cached(values.certificate, keep=False),
+        "site": _Cached(values.site),
+    }
+
+
+def _donation_date(raw, *, today: dt.date) -> dt.date | None:
+    if not values.text(raw):
+        raise ValueError("the donation date is empty")
+    day = values.date(raw, what="donation date")
+    if day > today:
+        raise ValueError(f"the donation date {day:%d/%m/%Y} is in the future")
+    if day.year < 1950:
+        raise ValueError(f"the donation date {day:%d/%m/%Y} is before 1950")
+    return day
+
+
+_EMPTY = {
+    "full_name": (None, None), "date_of_birth": (None, None), "birth_year": (None, None),
+    "sex": Sex.unknown, "blood_group": (None, None), "phone": (None, False),
+    "national_id": None, "address": None, "commune": (None, None), "district": (None, None),
+    "province": (None, None), "weight_kg": None, "notes": None, "donated_on": None,
+    "donation_type": values.DONATION_TYPES[""], "volume_ml": None, "certificate_no": None,
+    "site": None,
+}
+
+
+class RowParser:
+    """Turns the cells of one row into canonical values, or into the list of what is wrong."""
+
+    def __init__(self, header_map: HeaderMap, *, kind: str, today: dt.date, text_cells: bool = True):
+        converters = _converters(today)
+        self.text_cells = text_cells  # every cell is a str (CSV), so a joined string is a safe key
+        self.kind = kind
+        self.headers = header_map.headers
+        self.fields = [
+            (name, index, header_map.headers[index], converters[name])
+            for name, index in header_map.columns.items() if name not in DONATION_FIELDS
+        ]
+        self.donor_indexes = sorted(index for _, index, _, _ in self.fields)
+        self._pick = itemgetter(*self.donor_indexes)
+        self.donation_fields = [
+            (header_map.columns.get(name), header_map.headers[header_map.columns[name]]
+             if name in header_map.columns else "", converters[name], _EMPTY[name])
+            for name in DONATION_FIELDS
+        ] if kind == "donations" else []
+
+    def donor_key(self, cells: Sequence):
+        """A key equal for rows whose donor cells are equal (their donor parts are then equal)."""
+        try:
+            picked = self._pick(cells)
+        except IndexError:  # a short row: the missing cells are empty
+            picked = [cells[index] if index < len(cells) else "" for index in self.donor_indexes]
+        if self.text_cells:
+            return "\x1f".join(picked) if len(self.donor_indexes) > 1 else picked
+        return tuple(picked) if len(self.donor_indexes) > 1 else (picked,)
+
+    def parse(self, line: int, cells: Sequence) -> ParsedRow | list[RowError]:
+        """The row's canonical values, or every problem found in it."""
+        donor = self.parse_donor(line, cells)
+        born = None if donor.__class__ is list else donor[BORN]
+        donation = self.parse_donation(line, cells, born) if self.kind == "donations" else None
+        errors = [*(donor if donor.__class__ is list else ()),
+                  *(donation if donation.__class__ is list else ())]
+        return errors or ParsedRow(line, donor, donation)
+
+    def parse_donor(self, line: int, cells: Sequence) -> tuple | list[RowError]:
+        """The donor part of a row (DONOR_COLUMNS), or its problems."""
+        got = dict(_EMPTY)
+        errors: list[RowError] = []
+        width = len(cells)
+        for name, index, header, convert in self.fields:
+            result = convert(cells[index] if index < width else "")
+            if result.__class__ is _Invalid:
+                errors.append(RowError(line, header, result.reason))
+            else:
+                got[name] = result
+        born, year = got["date_of_birth"]
+        other_born, other_year = got["birth_year"]
+        if year is None:
+            born, year = other_born, other_year
+        elif other_year is not None and (other_year != year or (other_born or born) != born):
+            errors.append(RowError(line, self._header("birth_year"),
+                                   f"'{cells[self._index('birth_year')]}' does not match the date of birth "
+                                   f"{born:%d/%m/%Y}" if born else f"does not match the birth year {year}"))
+        if errors:
+            return errors
+        full_name, folded = got["full_name"]
+        abo, rh = got["blood_group"]
+        phone, sms = got["phone"]
+        commune, commune_key = got["commune"]
+        district, district_key = got["district"]
+        province, province_key = got["province"]
+        return (
+            full_name, folded, born, year, got["sex"], abo, rh, phone, sms,
+            got["national_id"], got["address"], commune, commune_key, district, district_key,
+            province, province_key, got["weight_kg"], got["notes"],
+        )
+
+    def parse_donation(self, line: int, cells: Sequence, born: dt.date | None) -> tuple | list[RowError]:
+        """The donation part of a row (DONATION_COLUMNS), or its problems."""
+        width = len(cells)
+        found = []
+        errors = None
+        for index, header, convert, default in self.donation_fields:
+            if index is None:
+                found.append(default)
+                continue
+            raw = cells[index] if index < width else ""
+            # The cache lookup inlined: this runs for every field of every donation row.
+            result = convert.cache.get(raw, _MISSING) if raw.__class__ is str else _MISSING
+            if result is _MISSING:
+                if convert.convert is values.certificate and raw.__class__ is str and len(raw) <= 50:
+                    result = raw.strip() or None  # unique per row: not worth a call chain
+                else:
+                    result = convert(raw)
+            if result.__class__ is _Invalid:
+                errors = errors or []
+                errors.append(RowError(line, header, result.reason))
+            found.append(result)
+        if errors:
+            return errors
+        if born is not None and found[0] < born:
+            return [RowError(line, self.donation_fields[0][1], "the donation date is before the date of birth")]
+        return tuple(found)
+
+    def _header(self, name: str) -> str:
+        return next(header for field, _, header, _ in self.fields if field == name)
+
+    def _index(self, name: str) -> int:
+        return next(index for field, index, _, _ in self.fields if field == name)

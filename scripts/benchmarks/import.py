@@ -1,0 +1,156 @@
+"""Importing a donation list from CSV into SQLite, against what a user could do instead.
+
+Data: 1,000,000 donation rows of ~250,000 donors from scripts/datagen.py (cached in bench-data/).
+Each contender runs in its own process on a fresh SQLite file, in the same run:
+  floor        csv.reader + sqlite3 executemany into a flat table of the same columns
+  sqlite-utils `sqlite-utils insert --csv` (what a user might pick instead)
+  registry     `donor-registry import donations` (migrated empty database; parse, validate,
+               match donors, create them, insert, same-day repeats, donor stats)
+Targets: registry >= 40% of the floor's rate, faster than sqlite-utils, peak RSS < 400 MB.
+
+    PYTHONPATH=. .venv/bin/python scripts/benchmarks/import.py [--rows N]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+VENV_BIN = ROOT / ".venv" / "bin"
+MIN_FLOOR_SHARE, MAX_RSS_MB = 0.40, 400
+
+FLOOR = """
+import csv, sqlite3, sys
+path, db = sys.argv[1], sys.argv[2]
+conn = sqlite3.connect(db)
+with open(path, encoding="utf-8-sig", newline="") as f:
+    rows = csv.reader(f)
+    header = next(rows)
+    conn.execute(f"CREATE TABLE rows ({', '.join(f'c{i} TEXT' for i in range(len(header)))})")
+    conn.executemany(f"INSERT INTO rows VALUES ({', '.join('?' * len(header))})", rows)
+conn.commit()
+"""
+
+
+def data_file(rows: int) -> Path:
+    """The cached donation CSV of this size (generated on first use)."""
+    from scripts.datagen import write_donations_csv
+
+    path = ROOT / "bench-data" / f"donations-{rows}-s1.csv"
+    if not path.exists():
+        print(f"generating {rows:,} rows into {path} (once)…", file=sys.stderr)
+        tmp = path.with_suffix(".tmp")
+        write_donations_csv(tmp, rows, max(rows // 4, 1), seed=1)
+        tmp.rename(path)
+    return path
+
+
+def measure(command: list[str], env: dict | None = None) -> dict:
+    """Run command in a child of a fresh Python process: wall and CPU seconds, the child's peak RSS."""
+    probe = (
+        "import json, resource, subprocess, sys, time\n"
+        "start = time.perf_counter()\n"
+        "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+        "seconds = time.perf_counter() - start\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "rss, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime\n"
+        "print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': rss, 'rc': done.returncode,"
+        " 'stderr': done.stderr.decode()[-2000:]}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True,
+                         env=env, check=True)
+    result = json.loads(out.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"{command[0]} failed: {result['stderr']}")
+    return result
+
+
+def registry_db(directory: Path) -> tuple[str, dict]:
+    """A migrated empty SQLite database (not timed) and the environment pointing at it."""
+    from donor_registry.db import make_engine, upgrade
+
+    url = f"sqlite:///{directory / 'registry.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    env = {**os.environ, "DONOR_REGISTRY_DATABASE__URL": url, "DONOR_REGISTRY_NOW": "2026-06-01T03:00:00+00:00"}
+    env.pop("DONOR_REGISTRY_CONFIG", None)
+    return url, env
+
+
+def imported_rows(url: str) -> int:
+    from sqlalchemy import text
+
+    from donor_registry.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM donations")).scalar()
+    engine.dispose()
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    path = data_file(args.rows)
+    sqlite_utils = shutil.which("sqlite-utils", path=str(VENV_BIN)) or "sqlite-utils"
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        tmp_path = Path(tmp)
+        for name in ("floor", "sqlite-utils", "registry"):
+            work = tmp_path / name
+            work.mkdir()
+            if name == "floor":
+                results[name] = measure([sys.executable, "-c", FLOOR, str(path), str(work / "flat.db")])
+            elif name == "sqlite-utils":
+                results[name] = measure([sqlite_utils, "insert", str(work / "flat.db"), "rows", str(path), "--csv"])
+            else:
+                url, env = registry_db(work)
+                results[name] = measure([str(VENV_BIN / "donor-registry"), "import", "donations", str(path),
+                                         "--json"], env=env)
+                results[name]["rows_in_db"] = imported_rows(url)
+            print(f"{name}: {results[name]['seconds']:.1f} s", file=sys.stderr)
+    print_table(args.rows, results)
+    return 0 if all(verdicts(results).values()) else 1
+
+
+def verdicts(results: dict) -> dict[str, bool]:
+    floor, ours, other = results["floor"], results["registry"], results["sqlite-utils"]
+    return {
+        f">= {MIN_FLOOR_SHARE:.0%} of the floor rate": floor["seconds"] / ours["seconds"] >= MIN_FLOOR_SHARE,
+        "faster than sqlite-utils": ours["seconds"] < other["seconds"],
+        f"peak RSS < {MAX_RSS_MB} MB": ours["rss_mb"] < MAX_RSS_MB,
+    }
+
+
+def print_table(rows: int, results: dict) -> None:
+    floor_seconds = results["floor"]["seconds"]
+    print(f"Import of {rows:,} donation rows (~{rows // 4:,} donors) from CSV into SQLite, "
+          f"{os.cpu_count()} CPUs\n")
+    print("| contender | seconds | rows/s | share of floor rate | CPU seconds | share of floor (CPU) "
+          "| peak RSS (MB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    labels = {"floor": "floor: csv + sqlite3 executemany (flat table)",
+              "sqlite-utils": "`sqlite-utils insert --csv` (flat table)",
+              "registry": "`donor-registry import donations`"}
+    for name, label in labels.items():
+        result = results[name]
+        print(f"| {label} | {result['seconds']:.1f} | {rows / result['seconds']:,.0f} | "
+              f"{floor_seconds / result['seconds']:.0%} | {result['cpu']:.1f} | "
+              f"{results['floor']['cpu'] / result['cpu']:.0%} | {result['rss_mb']:.0f} |")
+    print(f"\nrows in the registry after import: {results['registry']['rows_in_db']:,}; load average "
+          f"{os.getloadavg()[0]:.1f} (wall times stretch on a busy machine; CPU seconds do not)")
+    for target, ok in verdicts(results).items():
+        print(f"- {'PASS' if ok else 'FAIL'}: {target}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,233 @@
+"""Importing donor and donation lists on SQLite and PostgreSQL."""
+
+import csv
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from donor_registry.donations.models import Donation, DonationCreate, Outcome
+from donor_registry.donations.service import record_donation, refresh_donor_stats
+from donor_registry.donors.models import Donor, DonorCreate
+from donor_registry.donors.service import create_donor
+from donor_registry.importing.service import import_donations, import_donors
+from donor_registry.types import DonationType
+from scripts.datagen import encode_cp1258
+
+HEADERS = ["Họ và tên", "Ngày sinh", "Số điện thoại", "CCCD", "Xã/Phường", "Ngày hiến", "Loại hiến",
+           "Thể tích", "Số chứng nhận"]
+
+
+def write_csv(path, rows, headers=HEADERS):
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)
+    return path
+
+
+def run(session, path, now, rules, **options):
+    report = import_donations(session=session, path=path, rules=rules, now=now, today=now.date(), **options)
+    session.commit()
+    return report
+
+
+def counts(session: Session) -> tuple[int, int]:
+    return (session.scalar(select(func.count()).select_from(Donor)),
+            session.scalar(select(func.count()).select_from(Donation)))
+
+
+def add_donor(session, now, name, **fields) -> Donor:
+    donor = create_donor(session=session, data=DonorCreate(full_name=name, **fields), now=now)
+    session.commit()
+    return donor
+
+
+def donations_of(session, donor_id) -> list[Donation]:
+    return list(session.scalars(select(Donation).where(Donation.donor_id == donor_id).order_by(Donation.donated_on)))
+
+
+def test_rows_match_by_national_id_then_phone_and_name_then_name_and_birth(session, now, rules, tmp_path):
+    by_id = add_donor(session, now, "Nguyễn Văn An", national_id="001090000001", phone_e164="0912000001")
+    by_phone = add_donor(session, now, "Lê Thị Hoà", phone_e164="0912000002", birth_year=1991)
+    by_name = add_donor(session, now, "Phạm Văn Lâm", date_of_birth=dt.date(1985, 3, 2), commune="Xã Phú Mỹ")
+    path = write_csv(tmp_path / "d.csv", [
+        # The national ID wins even though the phone is another donor's.
+        ["Nguyen Van An", "", "0912000002", "001090000001", "", "01/03/2026", "", "350", ""],
+        # Phone plus the same folded name (old tone placement, no diacritics in the phone row).
+        ["LÊ THỊ HÒA", "", "+84 912 000 002", "", "", "02/03/2026", "", "", ""],
+        # Name + birth year + commune, written without diacritics.
+        ["pham van lam", "1985", "", "", "xa phu my", "03/03/2026", "", "", ""],
+    ])
+    report = run(session, path, now, rules)
+    assert (report.matched, report.created, report.imported, report.rejected) == (3, 0, 3, [])
+    assert [len(donations_of(session, d.id)) for d in (by_id, by_phone, by_name)] == [1, 1, 1]
+
+
+def test_a_shared_family_phone_does_not_merge_two_people(session, now, rules, tmp_path):
+    mother = add_donor(session, now, "Trần Thị Mai", phone_e164="0912000003")
+    path = write_csv(tmp_path / "d.csv", [["Nguyễn Văn Tú", "2001", "0912000003", "", "", "01/03/2026"]])
+    report = run(session, path, now, rules)
+    assert (report.matched, report.created) == (0, 1)
+    assert donations_of(session, mother.id) == []
+
+
+def test_rows_of_one_new_person_make_one_donor_with_right_stats(session, now, rules, tmp_path):
+    path = write_csv(tmp_path / "d.csv", [
+        ["Đỗ Văn Hùng", "02/02/1990", "0987000001", "", "", day, kind, "", ""]
+        for day, kind in [("01/01/2025", "Máu toàn phần"), ("01/05/2025", "Tiểu cầu"),
+                          ("01/09/2025", "Máu toàn phần"), ("20/09/2025", "Huyết tương")]
+    ])
+    report = run(session, path, now, rules)
+    assert (report.created, report.matched, report.imported) == (1, 3, 4)
+    donor = session.scalars(select(Donor)).one()
+    assert donor.donation_count == 4
+    assert donor.last_donation_on == dt.date(2025, 9, 20)
+    assert donor.last_donation_type == DonationType.plasma_apheresis
+    # The whole-blood donation of 1 September keeps its 12 weeks after the later plasma one.
+    assert donor.eligible_again_on == dt.date(2025, 9, 1) + dt.timedelta(days=84)
+
+
+def test_a_row_fitting_two_registered_donors_is_refused_naming_both(session, now, rules, tmp_path):
+    first = add_donor(session, now, "Vũ Thị Lan", birth_year=1990)
+    second = add_donor(session, now, "Vũ Thị Lan", birth_year=1990)
+    path = write_csv(tmp_path / "d.csv", [["Vu Thi Lan", "1990", "", "", "", "01/03/2026"]])
+    report = run(session, path, now, rules)
+    assert not report.written
+    [error] = report.rejected
+    assert (error.line, error.column) == (2, "Họ và tên")
+    assert f"#{first.id}" in error.reason and f"#{second.id}" in error.reason
+
+
+def test_a_file_with_a_bad_row_imports_nothing(session, now, rules, tmp_path):
+    add_donor(session, now, "Hồ Văn Nam", national_id="001090000009")
+    before = counts(session)
+    path = write_csv(tmp_path / "d.csv", [
+        ["Hồ Văn Nam", "", "", "001090000009", "", "01/03/2026"],
+        ["Ngô Thị Yến", "01/01/2030", "", "", "", "01/03/2026"],
+        ["Bùi Văn Long", "1980", "", "", "", "02/03/2026"],
+    ])
+    report = run(session, path, now, rules)
+    assert not report.written
+    assert [(e.line, e.column) for e in report.rejected] == [(3, "Ngày sinh")]
+    assert "future" in report.rejected[0].reason
+    assert counts(session) == before
+
+
+def test_skip_invalid_imports_the_good_rows(session, now, rules, tmp_path):
+    path = write_csv(tmp_path / "d.csv", [
+        ["Ngô Thị Yến", "01/01/1990", "", "", "", "01/03/2026"],
+        ["Bùi Văn Long", "1980", "12", "", "", "02/03/2026"],
+    ])
+    report = run(session, path, now, rules, skip_invalid=True)
+    assert report.written and report.imported == 1 and report.rejected_rows == 1
+    assert counts(session) == (1, 1)
+
+
+def test_dry_run_reports_everything_and_writes_nothing(session, now, rules, tmp_path):
+    rows = [["Ngô Thị Yến", "01/01/1990", "", "", "", f"0{day}/03/2026"] for day in range(1, 4)]
+    path = write_csv(tmp_path / "d.csv", rows)
+    dry = run(session, path, now, rules, dry_run=True)
+    assert counts(session) == (0, 0)
+    real = run(session, path, now, rules)
+    assert (dry.imported, dry.created, dry.matched) == (real.imported, real.created, real.matched) == (3, 1, 2)
+    assert (dry.written, real.written) == (False, True)
+    assert counts(session) == (1, 3)
+
+
+def test_repeated_rows_and_a_second_import_of_the_same_file_add_nothing_twice(session, now, rules, tmp_path):
+    path = write_csv(tmp_path / "d.csv", [
+        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/03/2026"],
+        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/03/2026"],
+        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/04/2026"],
+    ])
+    first = run(session, path, now, rules)
+    assert first.imported == 2
+    assert [(d.line, d.reason) for d in first.duplicates] == [(3, "the same donor and day as line 2")]
+    again = run(session, path, now, rules)
+    assert again.imported == 0 and again.written
+    assert {d.line for d in again.duplicates} == {2, 3, 4}
+    assert all("already recorded" in d.reason for d in again.duplicates if d.line != 3)
+    donor = session.scalars(select(Donor)).one()
+    assert counts(session) == (1, 2) and donor.donation_count == 2
+
+
+def test_a_certificate_number_is_used_once(session, now, rules, tmp_path):
+    donor = add_donor(session, now, "Dương Văn Vinh")
+    held = record_donation(session=session, donor_id=donor.id, rules=rules, now=now,
+                           data=DonationCreate(donated_on=dt.date(2025, 1, 1), certificate_no="HM-1"))
+    session.commit()
+    path = write_csv(tmp_path / "d.csv", [
+        ["Phan Văn Toàn", "1980", "", "", "", "01/03/2026", "", "", "HM-1"],
+        ["Phan Văn Toàn", "1980", "", "", "", "01/04/2026", "", "", "HM-2"],
+        ["Phan Văn Toàn", "1980", "", "", "", "01/05/2026", "", "", "HM-2"],
+    ])
+    report = run(session, path, now, rules, skip_invalid=True)
+    reasons = {error.line: error.reason for error in report.rejected}
+    assert reasons == {2: f"certificate HM-1 is already used (donation #{held.id} in the registry)",
+                       4: "certificate HM-2 is already used (line 3)"}
+    assert report.imported == 1
+
+
+def test_set_based_stats_equal_refresh_donor_stats(session, now, rules, tmp_path):
+    registered = add_donor(session, now, "Hoàng Văn Quân", national_id="001090000123")
+    for day, kind, outcome, until in [
+        (dt.date(2025, 12, 1), DonationType.whole_blood, Outcome.donated, None),
+        (dt.date(2026, 3, 1), DonationType.whole_blood, Outcome.deferred, dt.date(2026, 9, 1)),
+    ]:
+        record_donation(session=session, donor_id=registered.id, rules=rules, now=now, data=DonationCreate(
+            donated_on=day, type=kind, outcome=outcome, deferral_until=until,
+            deferral_reason="tattoo" if until else None))
+    session.commit()
+    path = write_csv(tmp_path / "d.csv", [
+        ["Hoàng Văn Quân", "", "", "001090000123", "", "10/05/2026", "Tiểu cầu"],
+        ["Đặng Thị Thảo", "1999", "", "", "", "15/02/2026", "Hồng cầu"],
+        ["Đặng Thị Thảo", "1999", "", "", "", "01/05/2026", "Huyết tương"],
+        ["Đặng Thị Thảo", "1999", "", "", "", "01/05/2025", "Máu toàn phần"],
+    ])
+    run(session, path, now, rules)
+    fields = ("donation_count", "last_donation_on", "last_donation_type", "eligible_again_on", "deferred_until")
+    session.expire_all()
+    after_import = {d.id: tuple(getattr(d, f) for f in fields) for d in session.scalars(select(Donor))}
+    refresh_donor_stats(session=session, donor_ids=list(after_import), rules=rules)
+    session.commit()
+    session.expire_all()
+    recomputed = {d.id: tuple(getattr(d, f) for f in fields) for d in session.scalars(select(Donor))}
+    assert after_import == recomputed
+    assert after_import[registered.id][0] == 2 and after_import[registered.id][4] == dt.date(2026, 9, 1)
+
+
+def test_import_donors_creates_new_and_reports_known_and_repeated(session, now, tmp_path):
+    add_donor(session, now, "Nguyễn Văn An", national_id="001090000001")
+    path = write_csv(tmp_path / "donors.csv", [
+        ["Nguyễn Văn An", "", "", "001090000001", ""],
+        ["Trần Thị Bích", "03/03/1995", "0912000005", "", "Xã Tân Lập"],
+        ["Tran Thi Bich", "1995", "0912000005", "", ""],
+        ["Lê Văn Cường", "X", "", "", ""],
+    ], headers=HEADERS[:5])
+    report = import_donors(session=session, path=path, now=now, today=now.date(), skip_invalid=True)
+    session.commit()
+    assert (report.created, report.matched, report.imported) == (1, 2, 1)
+    assert [(d.line, d.reason) for d in report.duplicates] == [(4, "the same donor as line 3")]
+    assert [(e.line, e.column) for e in report.rejected] == [(5, "Ngày sinh")]
+    bich = session.scalars(select(Donor).where(Donor.name_folded == "tran thi bich")).one()
+    assert (bich.phone_e164, bich.commune_key, bich.donation_count) == ("+84912000005", "xa tan lap", 0)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1258"])
+def test_encodings(session, now, rules, tmp_path, encoding):
+    path = tmp_path / "d.csv"
+    text = "Họ và tên,Ngày hiến\nNguyễn Thị Thuý,01/03/2026\n"
+    path.write_bytes(encode_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
+    report = run(session, path, now, rules)
+    assert report.encoding == ("cp1258" if encoding == "cp1258" else "utf-8-sig")
+    assert session.scalars(select(Donor.full_name)).one() == "Nguyễn Thị Thúy"
+
+
+def test_each_repeat_of_a_bad_row_is_reported_on_its_own_line(session, now, rules, tmp_path):
+    path = write_csv(tmp_path / "d.csv", [["Lê Văn Tám", "1980", "0123", "", "", f"0{day}/03/2026"]
+                                          for day in (1, 2, 3)])
+    report = run(session, path, now, rules)
+    assert [(e.line, e.column) for e in report.rejected] == [(2, "Số điện thoại"), (3, "Số điện thoại"),
+                                                              (4, "Số điện thoại")]
