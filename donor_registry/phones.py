@@ -38,6 +38,7 @@ _FAST_KINDS = (
     (re.compile(_VN.mobile.national_number_pattern), "mobile"),
     (re.compile(_VN.fixed_line.national_number_pattern), "landline"),
 )
+LOOKUP_CACHE_SIZE = 2**19  # distinct inputs remembered by normalize_phone (bulk paths use phone_or_reason)
 _SERVICE_TYPES = {
     PhoneNumberType.TOLL_FREE: "a toll-free number",
     PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
@@ -85,9 +86,8 @@ def _national_digits(text: str) -> str | None:
     return digits  # the leading 0 lost in a spreadsheet number cell
 
 
-@lru_cache(maxsize=2**19)
-def _lookup(raw: str) -> Phone | str:
-    """Phone for raw, or the reason it is invalid (cached, so bad inputs are cheap too)."""
+def phone_or_reason(raw: str) -> Phone | str:
+    """Phone for raw, or the reason it is invalid; not cached, for callers that parse each number once."""
     text = raw.strip()
     if not text:
         return "it is empty"
@@ -111,6 +111,10 @@ def _lookup(raw: str) -> Phone | str:
     if number_type in _SERVICE_TYPES:
         return f"{_SERVICE_TYPES[number_type]}, not a personal phone"
     return "not a Vietnamese mobile or landline number"
+
+
+# Numbers typed by coordinators and SMS senders repeat; bad inputs are cached too, so they stay cheap.
+_lookup = lru_cache(maxsize=LOOKUP_CACHE_SIZE)(phone_or_reason)
 
 
 def normalize_phone(raw: str) -> Phone:

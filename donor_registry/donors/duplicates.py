@@ -2,16 +2,18 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select, update
 from sqlmodel import Session, SQLModel
 
-from donor_registry.config import DuplicateSettings
 from donor_registry.donations.models import Donation
 from donor_registry.donations.service import refresh_donor_stats
+from donor_registry.donors import name_words
 from donor_registry.donors.models import Donor, DonorMerge
 from donor_registry.donors.service import get_donor
+from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import UserError
 
@@ -21,6 +23,11 @@ FILLABLE = (
     "address", "commune", "commune_key", "district", "district_key", "province", "province_key",
     "weight_kg", "weight_measured_on", "consent_at", "consent_channel",
 )
+
+
+# A domain whose rows could collide on a unique key when moved to the donor kept registers a
+# hook here: hook(*, session, keep_id, duplicate_id), run first, in the merge's transaction.
+BEFORE_MERGE: list[Callable[..., None]] = []
 
 
 @dataclass
@@ -97,6 +104,10 @@ def merge_donors(
     duplicate = get_donor(session=session, donor_id=duplicate_id)
     before = _donation_count(session, keep_id) + _donation_count(session, duplicate_id)
     snapshot = duplicate.model_dump(mode="json")
+    for hook in BEFORE_MERGE:
+        hook(session=session, keep_id=keep_id, duplicate_id=duplicate_id)
+    # The duplicate's name words go, not move: the kept donor is found by its own name.
+    name_words.forget(session=session, donor_ids=[duplicate_id])
     moved = _move_references(session, duplicate_id, keep_id)
     _fill_missing_fields(keep, duplicate, session)
     duplicate.merged_into_id, duplicate.updated_at, keep.updated_at = keep_id, now, now

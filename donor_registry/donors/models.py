@@ -100,3 +100,14 @@ class DonorMerge(SQLModel, table=True):
     command: str = Field(max_length=200)
     moved: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DonorNameWord(SQLModel, table=True):
+    """One word of a donor's folded name: the index `donors find` searches by word prefix."""
+
+    __tablename__ = "donor_name_words"
+
+    # Byte order on PostgreSQL ("C"), as in SQLite, so `word >= tok AND word < tok || U+FFFF`
+    # selects exactly the words starting with tok whatever the database's collation.
+    word: str = Field(primary_key=True, sa_type=String(50).with_variant(String(50, collation="C"), "postgresql"))
+    donor_id: int = Field(foreign_key="donors.id", primary_key=True, index=True)

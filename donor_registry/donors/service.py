@@ -4,10 +4,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
-from donor_registry.donors import normalize
+from donor_registry.donors import name_words, normalize
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.eligibility import EligibilityRules
@@ -25,6 +25,7 @@ def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime) -> Do
         donor.consent_at = now
     session.add(donor)
     session.flush()
+    name_words.set_words(session=session, donor_id=donor.id, name_folded=donor.name_folded)
     return donor
 
 
@@ -40,11 +41,14 @@ def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: 
         _refuse_taken_national_id(session, values.get("national_id"), except_id=donor.id)
     if "weight_kg" in given and given["weight_kg"] is not None:
         values["weight_measured_on"] = now.date()
+    renamed = values["name_folded"] != donor.name_folded
     for key, value in values.items():
         setattr(donor, key, value)
     donor.updated_at = now
     session.add(donor)
     session.flush()
+    if renamed:
+        name_words.set_words(session=session, donor_id=donor.id, name_folded=donor.name_folded)
     return donor
 
 
@@ -103,21 +107,65 @@ def withdraw_consent(*, session: Session, donor_id: int, now: dt.datetime) -> Do
 _DIGITS_ONLY = re.compile(r"[\d\s.+()\-]+")
 
 
+# Index entries counted per query word: beyond this a word is common, never searched from the index.
+COMMON_WORD_ENTRIES = 20_000
+RARE_WORD_DONORS = COMMON_WORD_ENTRIES  # kept as the name tests patch
+# Reading a candidate from the word index costs about this many donors read in name order.
+CANDIDATE_COST = 2
+
+
 def find_donors(*, session: Session, query: str, limit: int = 50) -> list[Donor]:
     """Donors matching a national ID, a phone in any format, or a name with or without diacritics."""
     query = query.strip()
     if not query:
         raise UserError("give a name, a phone number or a national ID to search for")
-    active = select(Donor).where(Donor.merged_into_id.is_(None))
     if _DIGITS_ONLY.fullmatch(query):
+        active = select(Donor).where(Donor.merged_into_id.is_(None))
         return list(session.exec(active.where(_identifier_clause(query)).limit(limit)))
     tokens = fold(query).split()
+    counts = name_words.entry_counts(session, tokens, RARE_WORD_DONORS)
+    indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
+    if indexed and _index_is_cheaper(session, counts, indexed, limit):
+        return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit)
+    return _walk_in_name_order(session, tokens, limit)
+
+
+def _index_is_cheaper(session: Session, counts: dict[str, int], indexed: list, limit: int) -> bool:
+    """Whether reading the rarest words' donors beats reading donors in name order until a page of
+    matches, estimating the matches as if words occurred independently."""
+    total = max(session.scalar(select(func.max(Donor.id))) or 1, 1)
+    share = 1.0
+    for count in counts.values():
+        share *= min(count / total, 1.0)
+    walk = limit / share if share else float("inf")
+    return indexed[0][0] * CANDIDATE_COST <= walk
+
+
+def _name_clauses(tokens: list[str]) -> list:
     # Every word must appear as a whole word or a word prefix, in any order: 'an nguyen'
     # finds 'Nguyễn Văn An'. name_folded is stored with single spaces, so ' ' + word works.
+    # coalesce() keeps SQLite off ix_donors_merged_into_id, which every active donor matches.
     padded = " " + Donor.name_folded
-    for token in tokens:
-        active = active.where(padded.like(f"% {_escape_like(token)}%", escape="\\"))
-    found = session.exec(active.order_by(Donor.name_folded, Donor.id).limit(limit))
+    return [func.coalesce(Donor.merged_into_id, 0) == 0,
+            *(padded.like(f"% {_escape_like(token)}%", escape="\\") for token in tokens)]
+
+
+def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], limit: int) -> list[Donor]:
+    """The matches among the donors of the rarest words: whole-word matches first, then by name."""
+    candidates = name_words.donors_with_prefix(rarest[0])
+    if len(rarest) > 1:
+        candidates = candidates.intersect(name_words.donors_with_prefix(rarest[1]))
+    spaced = " " + Donor.name_folded + " "
+    whole_words = sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0)
+                      for token in tokens)
+    return list(session.exec(select(Donor).where(Donor.id.in_(candidates), *_name_clauses(tokens))
+                             .order_by(whole_words.desc(), Donor.name_folded, Donor.id).limit(limit)))
+
+
+def _walk_in_name_order(session: Session, tokens: list[str], limit: int) -> list[Donor]:
+    """Common words only: matches are frequent, so reading donors in name order finds them fast."""
+    found = session.exec(select(Donor).where(*_name_clauses(tokens)).order_by(Donor.name_folded, Donor.id)
+                         .limit(limit))
     return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
 
 

@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from donor_registry.config import DuplicateSettings
 from donor_registry.donations.models import Donation, DonationCreate
 from donor_registry.donations.service import record_donation
 from donor_registry.donors.duplicates import find_duplicates, merge_donors
 from donor_registry.donors.models import DonorCreate, DonorMerge
 from donor_registry.donors.service import create_donor, find_donors, get_donor
+from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.errors import NotFound, UserError
 
 
