@@ -16,8 +16,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.emergency.settings import EmergencySettings
 from donor_registry.errors import UserError
+from donor_registry.honours.settings import HonoursSettings
+from donor_registry.sms.settings import SmsSettings
 
 CONFIG_ENV_VAR = "DONOR_REGISTRY_CONFIG"
 DEFAULT_CONFIG_FILE = Path("config.toml")
@@ -34,11 +39,6 @@ class DatabaseSettings(BaseModel):
     echo: bool = False
 
 
-class DuplicateSettings(BaseModel):
-    match_phone: bool = True
-    match_name_birth_commune: bool = True
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DONOR_REGISTRY_", env_nested_delimiter="__", extra="ignore"
@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     eligibility: EligibilityRules = EligibilityRules()
     duplicates: DuplicateSettings = DuplicateSettings()
+    campaigns: CampaignSettings = CampaignSettings()
+    sms: SmsSettings = SmsSettings()
+    honours: HonoursSettings = HonoursSettings()
+    emergency: EmergencySettings = EmergencySettings()
 
     @classmethod
     def settings_customise_sources(

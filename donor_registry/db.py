@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, Enum, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -106,12 +106,10 @@ def require_current_schema(engine: Engine) -> None:
         raise UserError("the database schema is out of date: run `donor-registry db upgrade`")
 
 
-def enum_type(enum_cls) -> "sa.Enum":
+def enum_type(enum_cls) -> Enum:
     """Store a StrEnum as its value in a plain VARCHAR: the same on SQLite and PostgreSQL,
     readable from raw SQL ('+' for Rh positive), and no PostgreSQL ENUM type to migrate."""
-    import sqlalchemy as sa
-
-    return sa.Enum(
+    return Enum(
         enum_cls,
         native_enum=False,
         create_constraint=False,

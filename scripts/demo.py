@@ -32,15 +32,19 @@ class Step:
     commands: list[list[str]]
     expect_failure: bool = False
     python: list[str] = field(default_factory=list)  # a script to run first (e.g. the data generator)
+    files: dict[str, str] = field(default_factory=dict)  # files to write into demo-output/ first
 
     def run(self) -> None:
         print(f"\n\033[1;31m━━ {self.title}\033[0m\n{self.why}")
+        for name, content in self.files.items():
+            (OUT / name).write_text(content, encoding="utf-8-sig")
+            print(f"\033[2m(wrote {name})\033[0m")
         if self.python:
             print(f"\033[2m$ python {shlex.join(self.python)}\033[0m", flush=True)
             subprocess.run([sys.executable, *self.python], env=environment(), cwd=ROOT, check=True)
         for command in self.commands:
             print(f"\033[2m$ donor-registry {shlex.join(command)}\033[0m", flush=True)
-            result = subprocess.run(CLI + command, env=environment(), cwd=OUT)
+            result = subprocess.run(CLI + command, env=environment(), cwd=OUT, check=False)
             if (result.returncode != 0) != self.expect_failure:
                 outcome = "succeeded" if self.expect_failure else "failed"
                 sys.exit(f"demo: step '{self.title}' {outcome} unexpectedly")
@@ -55,6 +59,12 @@ def main() -> None:
     print(f"\nDone. Explore further with:\n  export DONOR_REGISTRY_DATABASE__URL=sqlite:///{OUT / 'demo.db'}\n"
           "  .venv/bin/donor-registry --help")
 
+
+MESSY_CSV = """Họ và tên,Năm sinh,Giới tính,Nhóm máu,Số điện thoại,Ngày hiến,Loại hiến,Thể tích
+Lê Văn Nam,1990,Nam,O+,0912 345 001,07/04/2026,Máu toàn phần,350
+Trần Thị Bích,1992,Nữ,X,0168 345 0022,07/04/2026,Máu toàn phần,250
+Ngô Văn Tài,2031,Nam,B+,0912 345 003,07/04/2026,Tiểu cầu,
+"""
 
 STEPS = [
     Step("Create the database", "The schema comes from Alembic migrations, the same on SQLite and PostgreSQL.",
@@ -82,7 +92,53 @@ STEPS = [
          [["donors", "merge", "1", "2"]]),
     Step("Her record", "History, counts by type, and when she may give each type again "
          "(Thông tư 26/2013/TT-BYT).", [["donors", "show", "1"]]),
+    Step("Three standby donors who agreed to receive SMS", "They live in Xã Yên Sở, where a drive will be held.",
+         [["donors", "add", name, "--birth-year", "1995", "--sex", sex, "--group", "O+", "--phone", phone,
+           "--weight", "58", "--commune", "Xã Yên Sở", "--district", "Huyện Tân Lập", "--province", "Hà Nội",
+           "--consent", "sms", "--standby"]
+          for name, sex, phone in [("Phạm Minh Tuấn", "male", "0912 000 101"), ("Đặng Thu Hà", "female", "0912 000 102"),
+                                   ("Bùi Quang Huy", "male", "0912 000 103")]]),
+    Step("A messy spreadsheet is refused whole", "Blood group 'X' and a birth date in the future: the report "
+         "names each bad row, and nothing is imported.",
+         [["import", "donations", "messy.csv"]], expect_failure=True, files={"messy.csv": MESSY_CSV}),
+    Step("Import a district's records", "A generated list for a made-up district (Huyện Tân Lập): 8,000 donation "
+         "rows of about 2,000 people. Each row is matched to a donor or creates one.",
+         [["import", "donations", "tan-lap.csv"]],
+         python=["scripts/datagen.py", "donations", "--rows", "8000", "--donors", "2000",
+                 "--out", str(OUT / "tan-lap.csv")]),
+    Step("Who may give on 14 June?", "O+ donors of the district eligible that day (phones masked).",
+         [["donors", "list", "--district", "Huyện Tân Lập", "--group", "O+", "--eligible-on", "14/06/2026",
+           "--limit", "5"]]),
+    Step("Honours: who reached a tier not yet awarded", "Province-level tiers (15 to 30 donations).",
+         [["honours", "candidates", "--level", "province"]]),
+    Step("Hold the ceremony and award them", "Each donor is awarded once per tier; the next list will not show them.",
+         [["honours", "ceremony", "create", "Tôn vinh người hiến máu tiêu biểu 2026", "--date", "14/06/2026",
+           "--level", "province"],
+          ["honours", "award", "1", "--tier", "15", "--tier", "20", "--tier", "30"],
+          ["honours", "export", "1", "--format", "pdf", "--out", "ton-vinh-2026.pdf"],
+          ["honours", "export", "1", "--format", "xlsx", "--out", "ton-vinh-2026.xlsx"],
+          ["honours", "ceremony", "list"]]),
+    Step("The year's campaigns", "Tết moves with the Vietnamese lunar calendar; templates live in config.toml.",
+         [["campaigns", "tet", "2027"], ["campaigns", "plan", "2026"]]),
+    Step("A drive, with the donors expected", "Donors of Xã Yên Sở who may give on 5 June, by blood group.",
+         [["drives", "add", "--campaign", "4", "--date", "05/06/2026", "--start", "07:00", "--end", "11:30",
+           "--venue", "Nhà văn hóa xã Yên Sở", "--commune", "Xã Yên Sở", "--district", "Huyện Tân Lập",
+           "--capacity", "150", "--target-units", "120"],
+          ["drives", "show", "1"], ["drives", "export", "--ics", "drives.ics"]]),
+    Step("Invitations by SMS", "Only donors who consented, with a mobile, not opted out. The console gateway "
+         "prints instead of sending.",
+         [["reminders", "plan"], ["sms", "preview", "invitation", "--drive", "1"], ["sms", "dispatch", "--once"],
+          ["sms", "stats"]]),
+    Step("A hospital runs short of O+", "The first wave of SMS goes out at once, urgent, with a one-time reply link.",
+         [["hospitals", "add", "Bệnh viện Đa khoa Tân Lập", "--district", "Huyện Tân Lập"],
+          ["emergency", "request", "--hospital", "1", "--group", "O+", "--units", "1"],
+          ["sms", "dispatch", "--once"]]),
+    Step("A donor answers by phone", "Enough donors accepted: the request is covered and the others are told.",
+         [["emergency", "answer", "1", "3", "accept", "--arrive-in", "30"], ["emergency", "show", "1"]]),
+    Step("The year in figures", "Computed from the records, never typed in.", [["report", "annual", "2025"]]),
+    Step("The audit trail", "Exports, call-outs, answers and views of donor data.", [["audit", "list", "--limit", "8"]]),
 ]
+
 
 if __name__ == "__main__":
     main()

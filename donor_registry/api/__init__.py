@@ -26,6 +26,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 def _routers():
     # One line per domain router; each module defines `router = APIRouter(...)`.
-    from donor_registry.api import health
+    from donor_registry.api import docs, emergency, health, hospital_pages, pages, sms_webhooks
 
-    return [health.router]
+    return [health.router, sms_webhooks.router,
+            emergency.router, pages.router, hospital_pages.router, docs.router]

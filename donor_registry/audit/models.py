@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import Column, JSON
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 

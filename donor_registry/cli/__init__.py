@@ -6,7 +6,22 @@ from typing import Annotated
 import typer
 
 from donor_registry import __version__
-from donor_registry.cli import db, donations, donors
+from donor_registry.cli import (
+    audit,
+    campaigns,
+    db,
+    donations,
+    donors,
+    drives,
+    emergency,
+    honours,
+    hospitals,
+    imports,
+    reminders,
+    report,
+    serve,
+    sms,
+)
 from donor_registry.cli.context import AppContext, PlainErrors
 
 app = typer.Typer(
@@ -19,6 +34,17 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(donors.app, name="donors")
 app.add_typer(donations.app, name="donations")
+app.add_typer(imports.app, name="import")
+app.add_typer(campaigns.app, name="campaigns")
+app.add_typer(drives.app, name="drives")
+app.command("serve")(serve.serve)
+app.add_typer(honours.app, name="honours")
+app.add_typer(report.app, name="report")
+app.add_typer(sms.app, name="sms")
+app.add_typer(reminders.app, name="reminders")
+app.add_typer(hospitals.app, name="hospitals")
+app.add_typer(emergency.app, name="emergency")
+app.add_typer(audit.app, name="audit")
 
 
 def _version(value: bool) -> None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
-from sqlalchemy import Engine
 from pydantic import ValidationError
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from typer.core import TyperGroup
 

@@ -4,10 +4,10 @@ from typing import Annotated
 
 import typer
 
+from donor_registry.cli import views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import parse_date, parse_group
-from donor_registry.cli import views
 from donor_registry.db import session_scope
 from donor_registry.donations.service import donor_donations
 from donor_registry.donors import duplicates, service
@@ -154,11 +154,12 @@ def update(
 ) -> None:
     """Change some of a donor's details; only the options given change."""
     app_ctx = app_context(ctx)
-    given = {k: v for k, v in dict(
-        full_name=full_name, date_of_birth=parse_date(born), birth_year=birth_year, sex=sex,
-        phone=phone, national_id=national_id, address=address, commune=commune, district=district,
-        province=province, weight_kg=weight, standby=standby, notes=notes,
-    ).items() if v is not None}
+    options = {
+        "full_name": full_name, "date_of_birth": parse_date(born), "birth_year": birth_year, "sex": sex,
+        "phone": phone, "national_id": national_id, "address": address, "commune": commune,
+        "district": district, "province": province, "weight_kg": weight, "standby": standby, "notes": notes,
+    }
+    given = {key: value for key, value in options.items() if value is not None}
     if group is not None:
         given["abo"], given["rh"] = parse_group(group)
     if not given and consent is None and not withdraw_consent:

@@ -104,8 +104,7 @@ def print_donor_record(record: dict) -> None:
         ("weight", f"{record['weight_kg']} kg" if record["weight_kg"] else None),
         ("standby", "yes" if record["standby"] else "no"),
         ("consent", _consent_text(record)),
-        ("donations", f"{record['donation_count']} "
-                      f"({', '.join(f'{n} {k}' for k, n in record['counts_by_type'].items()) or 'none'})"),
+        ("donations", f"{record['donation_count']} ({_counts_text(record['counts_by_type'])})"),
     ])
     console.print(f"[bold]May give on {record['checked_on']}?[/bold]")
     for kind, verdict in record["eligibility"].items():
@@ -120,6 +119,10 @@ def print_donor_record(record: dict) -> None:
         (h["donated_on"], h["type"], h["outcome"] + (f" ({h['deferral_reason']})" if h["deferral_reason"] else ""),
          h["volume_ml"], h["site"], h["certificate_no"]) for h in record["history"]
     ], empty="no donations recorded")
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "none"
 
 
 def _consent_text(record: dict) -> str:

@@ -22,7 +22,8 @@ class DonationBase(SQLModel):
     outcome: Outcome = Field(default=Outcome.donated, sa_type=enum_type(Outcome))
     volume_ml: int | None = Field(default=None, gt=0, le=1000)
     site: str | None = Field(default=None, max_length=200)
-    drive_id: int | None = Field(default=None, index=True)
+    drive_id: int | None = Field(default=None, foreign_key="drives.id", index=True)
+    emergency_request_id: int | None = Field(default=None, foreign_key="emergency_requests.id", index=True)
     certificate_no: str | None = Field(default=None, max_length=50, unique=True)
     deferral_reason: str | None = Field(default=None, max_length=300)
     deferral_until: dt.date | None = None

@@ -8,7 +8,13 @@ from donor_registry.donations.models import DonationCreate, Outcome
 from donor_registry.donations.service import record_donation
 from donor_registry.donors.models import DonorCreate, DonorUpdate
 from donor_registry.donors.service import (
-    DonorFilters, count_donors, create_donor, find_donors, get_donor, list_donors, update_donor,
+    DonorFilters,
+    count_donors,
+    create_donor,
+    find_donors,
+    get_donor,
+    list_donors,
+    update_donor,
 )
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.types import ABO, DonationType, Rh, Sex

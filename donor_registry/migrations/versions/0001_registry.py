@@ -5,10 +5,9 @@ Revises:
 Create Date: 2026-11-22 15:19:21.689639
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0001_registry'
 down_revision = None
