@@ -123,6 +123,29 @@ def find_donors(*, session: Session, query: str, limit: int = 50) -> list[Donor]
         active = select(Donor).where(Donor.merged_into_id.is_(None))
         return list(session.exec(active.where(_identifier_clause(query)).limit(limit)))
     tokens = fold(query).split()
+    in_order = _typed_in_order(session, tokens, limit)
+    if len(in_order) == limit:
+        return in_order
+    seen = {donor.id for donor in in_order}
+    rest = [donor for donor in _any_order(session, tokens, limit) if donor.id not in seen]
+    return in_order + rest[: limit - len(in_order)]
+
+
+def _typed_in_order(session: Session, tokens: list[str], limit: int) -> list[Donor]:
+    """Names that start with the query as typed ('nguyen thi hoa…'): one range of the name index."""
+    start = " ".join(tokens)
+    # The range lets the name index seek; LIKE keeps the result exact under any collation.
+    query = select(Donor).where(
+        Donor.name_folded >= start, Donor.name_folded < start + "\uffff",
+        Donor.name_folded.like(f"{_escape_like(start)}%", escape="\\"),
+        func.coalesce(Donor.merged_into_id, 0) == 0,
+    )
+    found = session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit))
+    return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
+
+
+def _any_order(session: Session, tokens: list[str], limit: int) -> list[Donor]:
+    """Every word as a word prefix, in any order, through the rarest words' index or a walk."""
     counts = name_words.entry_counts(session, tokens, RARE_WORD_DONORS)
     indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
     if indexed and _index_is_cheaper(session, counts, indexed, limit):

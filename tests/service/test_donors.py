@@ -137,3 +137,12 @@ def test_recording_for_an_unknown_donor_or_in_the_future_is_refused(session, now
     with pytest.raises(UserError, match="future"):
         record_donation(session=session, donor_id=donor.id, rules=rules, now=now,
                         data=DonationCreate(donated_on=now.date() + dt.timedelta(days=1)))
+
+
+def test_a_name_typed_in_order_comes_first_and_other_orders_fill_the_page(session, now):
+    in_order = [add(session, now, name).id for name in ("Nguyễn Thị Hoa", "Nguyễn Thị Hoài", "Nguyễn Thị Hoà")]
+    other_order = add(session, now, "Hoa Nguyễn Thị").id
+    first_two = find_donors(session=session, query="nguyen thi hoa", limit=2)
+    assert {d.id for d in first_two} <= set(in_order) and len(first_two) == 2
+    page = [d.id for d in find_donors(session=session, query="Nguyễn Thị Hoa", limit=10)]
+    assert set(page[:3]) == set(in_order) and page[3:] == [other_order]
