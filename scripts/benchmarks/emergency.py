@@ -31,6 +31,7 @@ from donor_registry.emergency import matching
 from donor_registry.emergency.hospitals import add_hospital
 from donor_registry.emergency.models import EmergencyRequest
 from donor_registry.emergency.service import RequestCreate, cancel_request, create_request
+from scripts.benchmarks._common import bulk_loading_connection
 
 DONORS = 1_000_000
 PROVINCES, DISTRICTS, COMMUNES = 63, 10, 10  # districts per province, communes per district
@@ -48,14 +49,7 @@ API_SECONDS = float(os.environ.get("BENCH_API_SECONDS", "60"))
 
 def build(path: Path) -> None:
     """Schema by the migrations, rows by set-based SQL."""
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_suffix(".building")
-    tmp.unlink(missing_ok=True)
-    engine = make_engine(f"sqlite:///{tmp}")
-    upgrade(engine)
-    engine.dispose()
-    conn = sqlite3.connect(tmp, isolation_level=None)
-    conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -400000;")
+    tmp, conn = bulk_loading_connection(path)
     commune = f"(x * 31) % {PROVINCES * DISTRICTS * COMMUNES}"
     district, province = f"(({commune}) / {COMMUNES})", f"(({commune}) / {COMMUNES * DISTRICTS})"
     stamp = "2026-01-01 00:00:00.000000"

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from donor_registry.db import make_engine, upgrade
+from donor_registry.db import make_engine
 from donor_registry.honours import service
 from donor_registry.honours.settings import HonoursSettings
+from scripts.benchmarks._common import bulk_loading_connection
 
 DONORS = 1_000_000
 TODAY = dt.date(2026, 6, 1)
@@ -31,14 +32,7 @@ COUNT = "CASE WHEN x % 100 = 0 THEN 20 + (x / 100) % 90 ELSE (x * 7919) % 8 END"
 
 def build(path: Path) -> None:
     """Create the schema with the migrations, then fill it with set-based SQL."""
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_suffix(".building")
-    tmp.unlink(missing_ok=True)
-    engine = make_engine(f"sqlite:///{tmp}")
-    upgrade(engine)
-    engine.dispose()
-    conn = sqlite3.connect(tmp, isolation_level=None)
-    conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -400000;")
+    tmp, conn = bulk_loading_connection(path)
     stamp = "2026-01-01 00:00:00.000000"
     conn.execute("BEGIN")
     conn.execute(f"""

@@ -21,9 +21,10 @@ from sqlmodel import Session
 
 from donor_registry.campaigns.models import Drive
 from donor_registry.campaigns.turnout import expected_turnout
-from donor_registry.db import make_engine, upgrade
+from donor_registry.db import make_engine
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.types import ABO, Rh, blood_group_label
+from scripts.benchmarks._common import bulk_loading_connection
 
 DONORS = 1_000_000
 COMMUNES, DISTRICTS = 2_000, 200
@@ -39,14 +40,7 @@ LAST = "date('2025-06-01', '+' || ((x * 104729) % 365) || ' days')"  # within th
 
 def build(path: Path) -> None:
     """Create the schema with the migrations, then fill it with set-based SQL."""
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_suffix(".building")
-    tmp.unlink(missing_ok=True)
-    engine = make_engine(f"sqlite:///{tmp}")
-    upgrade(engine)
-    engine.dispose()
-    conn = sqlite3.connect(tmp, isolation_level=None)
-    conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -400000;")
+    tmp, conn = bulk_loading_connection(path)
     stamp = "2026-01-01 00:00:00.000000"
     commune = f"(x * 31) % {COMMUNES}"
     district = f"(({commune}) % {DISTRICTS})"
