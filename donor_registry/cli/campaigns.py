@@ -11,13 +11,12 @@ from donor_registry.campaigns.models import CampaignCreate, CampaignStatus
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
-from donor_registry.cli.params import parse_date
+from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
 
 app = typer.Typer(help="Plan the year's blood donation campaigns and list them.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 YearArgument = Annotated[int, typer.Argument(help="The year, e.g. 2027.", min=1901, max=2099)]
 
 

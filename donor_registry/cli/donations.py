@@ -8,7 +8,7 @@ from donor_registry.campaigns.drives import check_donation_drive
 from donor_registry.cli import views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
-from donor_registry.cli.params import parse_date
+from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
 from donor_registry.donations import service
 from donor_registry.donations.models import DonationCreate, Outcome
@@ -19,7 +19,6 @@ from donor_registry.types import DonationType
 
 app = typer.Typer(help="Record donations and deferrals after a drive, and list them.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 
 @app.command("record")

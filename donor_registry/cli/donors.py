@@ -7,7 +7,7 @@ import typer
 from donor_registry.cli import views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
-from donor_registry.cli.params import parse_date, parse_group
+from donor_registry.cli.params import JsonOption, parse_date, parse_group
 from donor_registry.db import session_scope
 from donor_registry.donations.service import donor_donations
 from donor_registry.donors import duplicates, service
@@ -17,7 +17,6 @@ from donor_registry.types import ConsentChannel, Sex
 
 app = typer.Typer(help="Register, find, list, update and merge donors.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 NameArg = Annotated[str, typer.Argument(help="Full name, e.g. 'Nguyễn Thị Hoà' (family name first).")]
 
 

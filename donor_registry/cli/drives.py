@@ -13,13 +13,12 @@ from donor_registry.campaigns.turnout import expected_turnout
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
-from donor_registry.cli.params import parse_date
+from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
 
 app = typer.Typer(help="Plan blood drives, see expected turnout, record results, export a calendar.",
                   no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 DriveArgument = Annotated[int, typer.Argument(help="The drive's number (#id).")]
 
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from donor_registry.cli.context import AppContext, app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
+from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
 from donor_registry.emergency import answers, jobs, service
@@ -23,7 +24,6 @@ from donor_registry.types import blood_group_label
 app = typer.Typer(help="Emergency call-outs: hospitals' requests for donors, called in waves by SMS.",
                   no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 RequestArg = Annotated[int, typer.Argument(help="The request's number (see `emergency list`).")]
 DonorArg = Annotated[int, typer.Argument(help="The donor's number (#id).")]
 

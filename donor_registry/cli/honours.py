@@ -9,7 +9,7 @@ import typer
 from donor_registry.audit.service import record as audit
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
-from donor_registry.cli.params import parse_date
+from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
 from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
@@ -21,7 +21,6 @@ app = typer.Typer(help="Honour donors at 5, 10, 15… donations: ceremonies, can
 ceremony_app = typer.Typer(help="Create and list honour ceremonies.", no_args_is_help=True)
 app.add_typer(ceremony_app, name="ceremony")
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 TierOption = Annotated[list[int] | None, typer.Option(
     "--tier", help="Only these tiers (repeat: --tier 5 --tier 10).")]
 AsOfOption = Annotated[str | None, typer.Option(

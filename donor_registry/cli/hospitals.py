@@ -6,12 +6,12 @@ import typer
 
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
+from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.emergency import hospitals as service
 
 app = typer.Typer(help="Hospitals that can request emergency donors, and their API tokens.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 HospitalArg = Annotated[int, typer.Argument(help="The hospital's number (#id, see `hospitals list`).")]
 
 

@@ -1,10 +1,13 @@
 """Parsing command-line values the way Vietnamese coordinators write them."""
 
 import datetime as dt
+from typing import Annotated
 
 import typer
 
 from donor_registry.types import ABO, Rh, parse_blood_group
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 

@@ -8,6 +8,7 @@ from rich.progress import Progress
 
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
+from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.phones import mask_phone
 from donor_registry.sms import service
@@ -21,7 +22,6 @@ outbox_app = typer.Typer(help="Look into the outbox: list, show, retry or cancel
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 MessageId = Annotated[int, typer.Argument(help="The message's number in the outbox.")]
 
 
