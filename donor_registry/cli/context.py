@@ -74,10 +74,15 @@ class PlainErrors(TyperGroup):
             raise typer.Exit(1) from exc
 
 
+def _message(error: dict) -> str:
+    # A validator's own ValueError is the sentence to show; pydantic prefixes it.
+    return error["msg"].removeprefix("Value error, ")
+
+
 def _plain(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'value'}: {error['msg']}" for error in exc.errors()
+            f"{'.'.join(str(part) for part in error['loc']) or 'value'}: {_message(error)}" for error in exc.errors()
         )
     if isinstance(exc, IntegrityError):
         return f"the change breaks a database rule and was not saved: {exc.orig}"

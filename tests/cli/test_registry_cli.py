@@ -90,3 +90,9 @@ def test_a_database_without_schema_says_what_to_do(cli, monkeypatch, tmp_path):
     assert result.exit_code == 1 and "db upgrade" in result.stderr
     assert cli("db", "upgrade").exit_code == 0
     assert cli("donors", "list").exit_code == 0
+
+
+def test_a_validation_error_names_the_field_in_plain_words(cli):
+    blank = cli("donors", "add", "   ")
+    assert blank.exit_code == 1
+    assert blank.stderr.strip() == "error: full_name: full name is empty"
