@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, Enum, create_engine, event, inspect
+from sqlalchemy import Engine, Enum, Index, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -117,3 +117,10 @@ def enum_type(enum_cls) -> Enum:
         length=max(len(member.value) for member in enum_cls),
         validate_strings=True,
     )
+
+
+def index_where_set(name: str, column: str) -> Index:
+    """An index of the rows where column is not NULL: a column most rows leave empty
+    (merged_into_id, drive_id) then costs nothing to write, and `column = ?` still uses it."""
+    condition = text(f"{column} IS NOT NULL")
+    return Index(name, column, sqlite_where=condition, postgresql_where=condition)

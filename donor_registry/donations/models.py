@@ -3,9 +3,10 @@
 import datetime as dt
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from donor_registry.db import enum_type
+from donor_registry.db import enum_type, index_where_set
 from donor_registry.types import DonationType
 
 
@@ -22,8 +23,8 @@ class DonationBase(SQLModel):
     outcome: Outcome = Field(default=Outcome.donated, sa_type=enum_type(Outcome))
     volume_ml: int | None = Field(default=None, gt=0, le=1000)
     site: str | None = Field(default=None, max_length=200)
-    drive_id: int | None = Field(default=None, foreign_key="drives.id", index=True)
-    emergency_request_id: int | None = Field(default=None, foreign_key="emergency_requests.id", index=True)
+    drive_id: int | None = Field(default=None, foreign_key="drives.id")
+    emergency_request_id: int | None = Field(default=None, foreign_key="emergency_requests.id")
     certificate_no: str | None = Field(default=None, max_length=50, unique=True)
     deferral_reason: str | None = Field(default=None, max_length=300)
     deferral_until: dt.date | None = None
@@ -32,9 +33,16 @@ class DonationBase(SQLModel):
 
 class Donation(DonationBase, table=True):
     __tablename__ = "donations"
+    __table_args__ = (
+        # A donor's history in date order, the same-day check and the stats refresh read
+        # this index alone; it also serves every lookup by donor_id.
+        Index("ix_donations_donor_id_donated_on", "donor_id", "donated_on"),
+        index_where_set("ix_donations_drive_id", "drive_id"),
+        index_where_set("ix_donations_emergency_request_id", "emergency_request_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    donor_id: int = Field(foreign_key="donors.id", index=True)
+    donor_id: int = Field(foreign_key="donors.id")
     source: str = Field(default="cli", max_length=20)
     created_at: dt.datetime
 

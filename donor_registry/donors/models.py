@@ -6,7 +6,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
-from donor_registry.db import enum_type
+from donor_registry.db import enum_type, index_where_set
 from donor_registry.types import ABO, ConsentChannel, DonationType, Rh, Sex
 
 
@@ -39,11 +39,13 @@ class DonorBase(SQLModel):
 
 class Donor(DonorBase, table=True):
     __tablename__ = "donors"
+    # commune_key and district_key are indexed with merged_into_id (campaigns/models.py).
+    __table_args__ = (index_where_set("ix_donors_merged_into_id", "merged_into_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name_folded: str = Field(index=True, max_length=200)
-    commune_key: str | None = Field(default=None, index=True, max_length=100)
-    district_key: str | None = Field(default=None, index=True, max_length=100)
+    commune_key: str | None = Field(default=None, max_length=100)
+    district_key: str | None = Field(default=None, max_length=100)
     province_key: str | None = Field(default=None, max_length=100)
     # Kept up to date by donations.service.refresh_donor_stats after every write, so lists,
     # honours and matching over a million donors need no aggregate over every donation.
@@ -54,7 +56,7 @@ class Donor(DonorBase, table=True):
     )
     eligible_again_on: dt.date | None = Field(default=None, index=True)
     deferred_until: dt.date | None = None
-    merged_into_id: int | None = Field(default=None, foreign_key="donors.id", index=True)
+    merged_into_id: int | None = Field(default=None, foreign_key="donors.id")
     created_at: dt.datetime
     updated_at: dt.datetime
 
