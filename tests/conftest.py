@@ -88,11 +88,16 @@ def db_url(request, tmp_path, sqlite_template) -> str:
     """A migrated, empty database URL of each backend."""
     if request.param == "sqlite":
         return sqlite_copy(sqlite_template, tmp_path)
-    url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
+    return request.getfixturevalue("postgres_db_url")
+
+
+@pytest.fixture
+def postgres_db_url(postgres_url) -> str:
+    """The session's PostgreSQL database, emptied."""
+    engine = make_engine(postgres_url)
     _truncate_all(engine)
     engine.dispose()
-    return url
+    return postgres_url
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, bindparam
 
 from donor_registry.donations.models import Donation
 from donor_registry.donors.models import Donor
@@ -40,10 +40,15 @@ class BulkWriter:
                 values[index] = conv(value)
         return tuple(values)
 
-    def insert(self, rows: list[tuple]) -> None:
-        """Insert converted rows; a row breaking a unique rule is skipped (see count_present)."""
-        if rows:
-            self.cursor.executemany(self.sql, rows)
+    def insert(self, rows: list[tuple]) -> int:
+        """Insert converted rows; a row breaking a unique rule is skipped. Returns rows written."""
+        if not rows:
+            return 0
+        self.cursor.executemany(self.sql, rows)
+        return self.cursor.rowcount
+
+
+_CONVERTER_CACHE_LIMIT = 20_000  # more than the days of 50 years; dates of birth pass through
 
 
 class _Converter:
@@ -59,7 +64,7 @@ class _Converter:
         except KeyError:
             converted = value if self.process is None else self.process(value)
             self.cache[value] = converted
-            if len(self.cache) > 100_000:
+            if len(self.cache) > _CONVERTER_CACHE_LIMIT:
                 self.cache.clear()
             return converted
 
@@ -76,6 +81,52 @@ def sqlite_page_cache(conn: Connection, kib: int) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+class DeferredIndexes:
+    """The non-unique indexes of some tables, dropped for a bulk load and built again after it.
+
+    Building an index once from sorted rows is several times cheaper than updating it row by
+    row, when the load at least doubles the tables. SQLite only: there the import holds the
+    write lock anyway, and readers keep their snapshot, indexes included. (PostgreSQL would
+    lock readers out of the tables until the import commits.) Unique indexes stay: the
+    import relies on them to skip rows that break a unique rule.
+    """
+
+    MIN_ROWS = 50_000  # below this, a bulk load is quick either way
+
+    def __init__(self, conn: Connection, indexes: dict[str, list[tuple[str, str]]]):
+        self.conn = conn
+        self.pending = indexes  # table -> [(index name, CREATE INDEX statement)], once dropped
+        self.deferred = bool(indexes)
+
+    @classmethod
+    def for_load(cls, conn: Connection, tables: Sequence[Table], *, rows: int, present: int) -> "DeferredIndexes":
+        """Drop the tables' non-unique indexes when a load of about `rows` rows is worth it."""
+        if conn.dialect.name != "sqlite" or not cls.worth_it(rows, present):
+            return cls(conn, {})
+        indexes = {table.name: [tuple(row) for row in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+            " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name", (table.name,))]
+            for table in tables}
+        for name, _ in (index for table_indexes in indexes.values() for index in table_indexes):
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        return cls(conn, indexes)
+
+    @classmethod
+    def worth_it(cls, rows: int, present: int) -> bool:
+        """Whether a load of `rows` rows into tables of about `present` rows should defer indexes."""
+        return rows >= max(cls.MIN_ROWS, present)
+
+    def build(self, table: Table) -> None:
+        """Create again the indexes of one table (nothing when none were dropped)."""
+        for _, create in self.pending.pop(table.name, ()):
+            self.conn.exec_driver_sql(create)
+
+    def build_all(self) -> None:
+        for name in list(self.pending):
+            for _, create in self.pending.pop(name):
+                self.conn.exec_driver_sql(create)
 
 
 class IdReserver:
@@ -100,21 +151,27 @@ class IdReserver:
         return self.pool.pop()
 
 
-def present_ids(conn: Connection, table: Table, ids: Sequence[int]) -> set[int]:
-    """Which of these ids exist in the table."""
+_PAGE = 5000
+_BY_ID = DONATIONS.select().with_only_columns(DONATIONS.c.id).where(
+    DONATIONS.c.id.in_(bindparam("ids", expanding=True)))
+_CERTIFICATE_HOLDERS = DONATIONS.select().with_only_columns(DONATIONS.c.certificate_no, DONATIONS.c.id).where(
+    DONATIONS.c.certificate_no.in_(bindparam("numbers", expanding=True)))
+
+
+def present_donations(conn: Connection, ids: Sequence[int]) -> set[int]:
+    """Which of these donation ids exist."""
     found: set[int] = set()
-    for start in range(0, len(ids), 5000):
-        part = ids[start:start + 5000]
-        found.update(conn.execute(table.select().with_only_columns(table.c.id)
-                                  .where(table.c.id.in_(part))).scalars())
+    for start in range(0, len(ids), _PAGE):
+        found.update(conn.execute(_BY_ID, {"ids": list(ids[start:start + _PAGE])}).scalars())
     return found
 
 
 def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, int]:
-    """certificate number -> id of the donation already holding it."""
-    column = DONATIONS.c.certificate_no
-    query = DONATIONS.select().with_only_columns(column, DONATIONS.c.id).where(column.in_(list(numbers)))
-    return dict(conn.execute(query).all())
+    """certificate number -> id of the donation holding it."""
+    holders: dict[str, int] = {}
+    for start in range(0, len(numbers), _PAGE):
+        holders.update(conn.execute(_CERTIFICATE_HOLDERS, {"numbers": list(numbers[start:start + _PAGE])}).all())
+    return holders
 
 
 def load_touched(conn: Connection, registered: Iterable[int], *, new_from: int) -> None:
@@ -128,6 +185,17 @@ def load_touched(conn: Connection, registered: Iterable[int], *, new_from: int) 
     for start in range(0, len(rows), 50_000):
         cursor.executemany(f"INSERT INTO import_touched (id) VALUES ({mark})", rows[start:start + 50_000])
     cursor.execute(f"INSERT INTO import_touched (id) SELECT id FROM donors WHERE id >= {mark}", (new_from,))
+
+
+def delete_new_donors_without_donations(conn: Connection, *, new_from: int) -> int:
+    """Delete the donors this import created (ids from new_from on) that hold no donation."""
+    orphans = ("SELECT id FROM donors WHERE id >= {mark} AND NOT EXISTS"
+               " (SELECT 1 FROM donations WHERE donations.donor_id = donors.id)")
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(f"DELETE FROM donor_name_words WHERE donor_id IN ({orphans.format(mark=mark)})", (new_from,))
+    cursor.execute(f"DELETE FROM donors WHERE id IN ({orphans.format(mark=mark)})", (new_from,))
+    return cursor.rowcount
 
 
 def drop_touched(conn: Connection) -> None:
@@ -153,8 +221,11 @@ def delete_donations(conn: Connection, ids: Sequence[int]) -> None:
         conn.execute(DONATIONS.delete().where(DONATIONS.c.id.in_(list(ids[start:start + 5000]))))
 
 
-def refresh_stats(conn: Connection, rules: EligibilityRules) -> None:
-    """Set-based donations.service.refresh_donor_stats for every touched donor (same results)."""
+def refresh_stats(conn: Connection, rules: EligibilityRules, *, most_donors: bool = False) -> None:
+    """Set-based donations.service.refresh_donor_stats for every touched donor (same results).
+
+    most_donors: the touched donors hold most donations, so SQLite reads the table once in
+    order rather than jumping through the donor index for each (twice as fast then)."""
     sqlite = conn.dialect.name == "sqlite"
     interval = " ".join(f"WHEN '{kind.value}' THEN {int(days)}" for kind, days in rules.interval_days.items())
     if sqlite:
@@ -173,6 +244,7 @@ def refresh_stats(conn: Connection, rules: EligibilityRules) -> None:
         f" max(CASE WHEN {donated} THEN {day_key} END) AS last_key,"
         f" max(CASE WHEN {donated} THEN {clear} END) AS clear,"
         f" max(CASE WHEN {deferred} THEN coalesce(deferral_until, {far}) END) AS deferred"
-        " FROM donations WHERE donor_id IN (SELECT id FROM import_touched) GROUP BY donor_id"
+        f" FROM donations{' NOT INDEXED' if sqlite and most_donors else ''}"
+        " WHERE donor_id IN (SELECT id FROM import_touched) GROUP BY donor_id"
         ") AS s WHERE donors.id = s.donor_id"
     )

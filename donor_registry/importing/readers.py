@@ -13,6 +13,8 @@ from typing import Any
 from donor_registry.errors import UserError
 
 _PROBE_BLOCK = 1 << 20
+# Bytes of a typical CSV row of a chapter's list (name, birth, phone, ID, address, donation).
+_TYPICAL_ROW_BYTES = 150
 
 
 @dataclass
@@ -24,6 +26,10 @@ class Table:
     encoding: str
     total: int  # bytes (CSV) or rows (XLSX), for a progress bar
     position: Callable[[], int]
+
+    def expected_rows(self) -> int:
+        """About how many rows the file holds, known before reading them."""
+        return self.total if self.encoding == "xlsx" else self.total // _TYPICAL_ROW_BYTES
 
 
 def detect_encoding(path: Path) -> str:

@@ -19,7 +19,9 @@ DONOR_COLUMNS = (
 DONATION_COLUMNS = ("donated_on", "type", "volume_ml", "certificate_no", "site")
 DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site")
 FOLDED, BORN, YEAR, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT = 1, 2, 3, 7, 9, 12, 17
-_CACHE_LIMIT = 200_000
+# Values repeat within a few thousand distinct ones (days, places, groups); near-unique ones
+# (dates of birth) would only fill memory, so a full cache starts again.
+_CACHE_LIMIT = 20_000
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Importing donor and donation lists: all or nothing, one transaction, streamed in chunks."""
 
 import datetime as dt
+import gc
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -101,8 +103,9 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         # Rows are written as they are read, inside a savepoint: a dry run, or a file with a
         # bad row, is rolled back at the end, after the whole report has been computed.
         savepoint = session.begin_nested()
-        job = _Job(session, report, header_map, rules=rules, now=now, today=today)
-        with bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB):
+        job = _Job(session, report, header_map, rules=rules, now=now, today=today,
+                   expected_rows=table.expected_rows())
+        with bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB), _without_cycle_collection():
             rows = iter(table.rows)
             while chunk := list(islice(rows, CHUNK_ROWS)):
                 job.process(chunk)
@@ -120,6 +123,19 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
     return report
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause the cycle collector: a large import keeps hundreds of thousands of tuples alive,
+    which it would scan again and again (a sixth of a million-row import) to find no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _audit(session: Session, report: ImportReport, now: dt.datetime) -> None:
     audit.record(session=session, now=now, actor="import", action=f"import.{report.kind}", detail={
         "file": Path(report.path).name, "rows_read": report.rows_read, "imported": report.imported,
@@ -133,7 +149,7 @@ class _Job:
     """One import's running state: the matcher, the id reservations and the bulk writers."""
 
     def __init__(self, session: Session, report: ImportReport, header_map: HeaderMap, *,
-                 rules: EligibilityRules | None, now: dt.datetime, today: dt.date):
+                 rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int):
         self.report, self.rules, self.now, self.today = report, rules, now, today
         self.conn = session.connection()
         self.parser = RowParser(header_map, kind=report.kind, today=today,
@@ -150,6 +166,9 @@ class _Job:
         self.donation_ids = bulk.IdReserver(self.conn, bulk.DONATIONS)
         self.registered_max = self._max_id(bulk.DONORS)
         self.recorded_max = self._max_id(bulk.DONATIONS)
+        self.indexes = bulk.DeferredIndexes.for_load(
+            self.conn, (bulk.DONATIONS, bulk.DONORS, WORDS), rows=expected_rows,
+            present=max(self.recorded_max, self.registered_max))
         self.donors = bulk.BulkWriter(self.conn, bulk.DONORS, DONOR_INSERT)
         self.donations = bulk.BulkWriter(self.conn, bulk.DONATIONS, DONATION_INSERT)
         self.words = bulk.BulkWriter(self.conn, WORDS, ("word", "donor_id"))
@@ -160,6 +179,7 @@ class _Job:
         self.now_db = convert[9](now)
         self.touched: set[int] = set()  # registered donors given a donation by this import
         self.written_ids, self.written_lines = array("q"), array("l")
+        self.taken_certificates = 0  # rows refused because their certificate number was in use
 
     def _max_id(self, table) -> int:
         return self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
@@ -168,19 +188,16 @@ class _Job:
         """Parse, check, match and write one chunk of rows."""
         self.report.rows_read += len(chunk)
         parsed = self._parse(chunk)
-        holders = self._certificate_holders(parsed)
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
         next_donation_id = self.donation_ids.next
         day_db, kind_db = self.day_db, self.kind_db
         day_cache, kind_cache = day_db.cache, kind_db.cache
         now_db, line_ids, line_numbers = self.now_db, self.written_ids, self.written_lines
-        touched, free, seen = self.touched, self._certificate_free, self.seen
+        touched, seen = self.touched, self.seen
         registered_max = self.registered_max
         row_per_donation = self.report.kind == "donations"
         for line, key, donor, donation in parsed:
-            if donation is not None and donation[3] and not free(line, donation[3], holders):
-                continue
             hit = seen.get(key) if row_per_donation else None
             if hit is not None:
                 donor_id = hit.id
@@ -203,8 +220,10 @@ class _Job:
         self.donors.insert(new_donors)
         self.words.insert(self.new_words)
         self.new_words = []
-        self.donations.insert(new_donations)
-        self.report.imported += len(new_donations) if self.report.kind == "donations" else len(new_donors)
+        written = self.donations.insert(new_donations)
+        self.report.imported += len(new_donations) if row_per_donation else len(new_donors)
+        if written < len(new_donations):  # ON CONFLICT skipped rows: their certificate is taken
+            self._refuse_taken_certificates(new_donations)
 
     def _parse(self, chunk: list[tuple[int, list]]) -> list[tuple]:
         """(line, donor key, donor part or None when the key is known, donation part) of good rows."""
@@ -232,23 +251,19 @@ class _Job:
             good.append((line, key, donor, donation))
         return good
 
-    def _certificate_holders(self, parsed: list[tuple]) -> dict[str, int]:
-        numbers = [donation[3] for _, _, _, donation in parsed if donation is not None and donation[3]]
-        return bulk.holders_of_certificates(self.conn, numbers) if numbers else {}
-
-    def _certificate_free(self, line: int, number: str, holders: dict[str, int]) -> bool:
-        holder = holders.get(number)
-        if holder is None:
-            holders[number] = -line  # later rows of this chunk see it as taken
-            return True
-        if holder < 0:
-            where = f"line {-holder}"
-        elif holder > self.recorded_max:
-            where = f"line {self._line_of_donation(holder)}"
-        else:
-            where = f"donation #{holder} in the registry"
-        self._reject(line, self.cert_header, f"certificate {number} is already used ({where})")
-        return False
+    def _refuse_taken_certificates(self, rows: list[tuple]) -> None:
+        """Reject the rows of this chunk whose insert was skipped, naming who holds the number."""
+        written = bulk.present_donations(self.conn, [row[0] for row in rows])
+        skipped = [row for row in rows if row[0] not in written]
+        holders = bulk.holders_of_certificates(self.conn, [row[6] for row in skipped])
+        for donation_id, _, _, _, _, _, number, *_ in skipped:
+            holder = holders[number]
+            where = (f"line {self._line_of_donation(holder)}" if holder > self.recorded_max
+                     else f"donation #{holder} in the registry")
+            self._reject(self._line_of_donation(donation_id), self.cert_header,
+                         f"certificate {number} is already used ({where})")
+        self.report.imported -= len(skipped)
+        self.taken_certificates += len(skipped)
 
     def _donor_of(self, line: int, key, donor: tuple, new_donors: list) -> int | None:
         try:
@@ -285,13 +300,19 @@ class _Job:
         self.report.rejected.append(RowError(line, column, reason))
 
     def finish(self) -> None:
-        """Drop repeated donations (same donor, same day) and bring touched donors' stats up to date."""
-        if self.report.kind != "donations" or not self.report.imported:
-            return
-        bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
-        self._drop_same_day_repeats()
-        bulk.refresh_stats(self.conn, self.rules)
-        bulk.drop_touched(self.conn)
+        """Drop repeated donations (same donor, same day), bring touched donors' stats up to
+        date, and build again the indexes a bulk load put off."""
+        self.indexes.build(bulk.DONATIONS)
+        if self.taken_certificates:  # a donor created only by refused rows is not kept
+            self.report.created -= bulk.delete_new_donors_without_donations(
+                self.conn, new_from=self.registered_max + 1)
+        if self.report.kind == "donations" and self.report.imported:
+            bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
+            self._drop_same_day_repeats()
+            bulk.refresh_stats(self.conn, self.rules, most_donors=self.indexes.deferred)
+            bulk.drop_touched(self.conn)
+        self.indexes.build_all()
+        self.report.rejected.sort(key=lambda error: error.line)
 
     def _drop_same_day_repeats(self) -> None:
         repeats: list[int] = []

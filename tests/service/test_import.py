@@ -11,12 +11,33 @@ from donor_registry.donations.models import Donation, DonationCreate, Outcome
 from donor_registry.donations.service import record_donation, refresh_donor_stats
 from donor_registry.donors.models import Donor, DonorCreate
 from donor_registry.donors.service import create_donor
+from donor_registry.importing.bulk import DeferredIndexes
 from donor_registry.importing.service import import_donations, import_donors
 from donor_registry.types import DonationType
 from scripts.datagen import encode_cp1258
+from tests.conftest import sqlite_copy
 
 HEADERS = ["Họ và tên", "Ngày sinh", "Số điện thoại", "CCCD", "Xã/Phường", "Ngày hiến", "Loại hiến",
            "Thể tích", "Số chứng nhận"]
+
+
+@pytest.fixture(params=["sqlite", "sqlite, bulk load", "postgresql"])
+def db_url(request, tmp_path, sqlite_template, monkeypatch) -> str:
+    """The backends of every service test, plus SQLite loading in bulk: a large file drops the
+    tables' indexes and builds them again after, so each test checks that path too."""
+    if request.param == "sqlite, bulk load":
+        monkeypatch.setattr(DeferredIndexes, "worth_it", classmethod(lambda cls, rows, present: True))
+    if request.param.startswith("sqlite"):
+        return sqlite_copy(sqlite_template, tmp_path)
+    return request.getfixturevalue("postgres_db_url")
+
+
+def index_definitions(session) -> set[str]:
+    if session.bind.dialect.name == "sqlite":
+        query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    else:
+        query = "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    return set(session.connection().exec_driver_sql(query).scalars())
 
 
 def write_csv(path, rows, headers=HEADERS):
@@ -162,12 +183,33 @@ def test_a_certificate_number_is_used_once(session, now, rules, tmp_path):
         ["Phan Văn Toàn", "1980", "", "", "", "01/03/2026", "", "", "HM-1"],
         ["Phan Văn Toàn", "1980", "", "", "", "01/04/2026", "", "", "HM-2"],
         ["Phan Văn Toàn", "1980", "", "", "", "01/05/2026", "", "", "HM-2"],
+        ["Trịnh Thị Lan", "1990", "", "", "", "01/05/2026", "", "", "HM-1"],
     ])
     report = run(session, path, now, rules, skip_invalid=True)
     reasons = {error.line: error.reason for error in report.rejected}
     assert reasons == {2: f"certificate HM-1 is already used (donation #{held.id} in the registry)",
-                       4: "certificate HM-2 is already used (line 3)"}
-    assert report.imported == 1
+                       4: "certificate HM-2 is already used (line 3)",
+                       5: f"certificate HM-1 is already used (donation #{held.id} in the registry)"}
+    assert [error.line for error in report.rejected] == [2, 4, 5]
+    # Trịnh Thị Lan's only row was refused, so she is not registered.
+    assert (report.imported, report.created) == (1, 1)
+    assert counts(session) == (2, 2)
+    assert {d.full_name for d in session.scalars(select(Donor))} == {"Dương Văn Vinh", "Phan Văn Toàn"}
+
+
+@pytest.mark.parametrize("outcome", ["written", "refused", "dry run"])
+def test_an_import_leaves_every_index_as_it_was(session, now, rules, tmp_path, outcome):
+    add_donor(session, now, "Dương Văn Vinh", phone="0987000001")
+    before = index_definitions(session)
+    rows = [["Lý Văn Sơn", "1970", "0987000002", "", "Xã Tân Lập", "01/03/2026"],
+            ["Dương Văn Vinh", "", "0987000001", "", "", "01/04/2026"]]
+    if outcome == "refused":
+        rows.append(["Nguyễn Văn A", "1970", "", "", "", "31/02/2026"])
+    report = run(session, write_csv(tmp_path / "d.csv", rows), now, rules, dry_run=outcome == "dry run")
+    assert report.written == (outcome == "written")
+    assert index_definitions(session) == before
+    assert "CREATE INDEX ix_donations_donor_id_donated_on ON donations (donor_id, donated_on)" in {
+        " ".join(definition.replace("public.", "").replace(" USING btree", "").split()) for definition in before}
 
 
 def test_set_based_stats_equal_refresh_donor_stats(session, now, rules, tmp_path):
