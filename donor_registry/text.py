@@ -1,10 +1,7 @@
 """Vietnamese text: NFC, tone placement, search folding, collation, name parts, masking."""
 
-import re
 import unicodedata
 from functools import lru_cache
-
-_WS = re.compile(r"\s+")
 
 # Combining tone marks -> rank in the Vietnamese tone order (none = 0).
 _TONES = {
@@ -67,8 +64,8 @@ def _classic_tone_word(word: str) -> str:
 
 def _canonical(s: str) -> str:
     """Collapse whitespace, NFC, and put tones in the classic place, keeping case."""
-    words = _WS.sub(" ", s).strip().split(" ")
-    return nfc(" ".join(_classic_tone_word(w) for w in words))
+    # str.split() splits on the same whitespace as \s and drops the empty ends.
+    return nfc(" ".join([_classic_tone_word(w) for w in s.split()]))
 
 
 def normalize_name(raw: str) -> str:

@@ -8,13 +8,16 @@ from donor_registry.phones import InvalidPhone, normalize_phone
 from donor_registry.text import fold, normalize_name
 
 _NATIONAL_ID = re.compile(r"\d{12}|\d{9}")
+_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 def national_id(raw: str | None) -> str | None:
     """A 12-digit CCCD or 9-digit CMND with spaces and dots removed; None when blank."""
     if raw is None:
         return None
-    digits = re.sub(r"[\s.\-]", "", str(raw))
+    if raw.__class__ is str and raw.isascii() and raw.isdigit() and len(raw) in (9, 12):
+        return raw  # already bare digits, as most spreadsheets hold them
+    digits = _SEPARATORS.sub("", str(raw))
     if not digits:
         return None
     if not _NATIONAL_ID.fullmatch(digits):

@@ -7,6 +7,7 @@ values already converted the way SQLAlchemy's column types would bind them.
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 
 from sqlalchemy import Connection, Table, bindparam
 
@@ -31,13 +32,15 @@ class BulkWriter:
         self.converters = [_Converter(table.c[name].type, dialect) for name in columns]
         self.typed = [(index, conv) for index, conv in enumerate(self.converters) if conv.process is not None]
 
-    def convert(self, row: Sequence) -> tuple:
-        """A row with each value as the database driver wants it."""
+    def convert(self, row: Sequence, *, first_column: int = 0) -> tuple:
+        """A row, or the part of one starting at first_column, as the database driver wants it."""
         values = list(row)
+        stop = first_column + len(values)
         for index, conv in self.typed:
-            value = values[index]
-            if value is not None:
-                values[index] = conv(value)
+            if first_column <= index < stop:
+                value = values[index - first_column]
+                if value is not None:
+                    values[index - first_column] = conv(value)
         return tuple(values)
 
     def insert(self, rows: list[tuple]) -> int:
@@ -174,24 +177,42 @@ def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[st
     return holders
 
 
-def load_touched(conn: Connection, registered: Iterable[int], *, new_from: int) -> None:
-    """Fill a temporary table with the donors this import touched, for the set-based steps:
-    the registered donors given, and every donor created (ids from new_from on)."""
+def load_touched(conn: Connection, donor_ids: Iterable[int], *, new_from: int | None = None) -> None:
+    """Fill a temporary table with donors for the set-based steps: these donor ids, and every
+    donor this import created (ids from new_from on) when new_from is given."""
     conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
     conn.exec_driver_sql("CREATE TEMPORARY TABLE import_touched (id INTEGER PRIMARY KEY)")
     cursor = conn.connection.driver_connection.cursor()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    rows = [(donor_id,) for donor_id in sorted(registered)]
+    mark = _mark(conn)
+    rows = [(donor_id,) for donor_id in sorted(donor_ids)]
     for start in range(0, len(rows), 50_000):
         cursor.executemany(f"INSERT INTO import_touched (id) VALUES ({mark})", rows[start:start + 50_000])
-    cursor.execute(f"INSERT INTO import_touched (id) SELECT id FROM donors WHERE id >= {mark}", (new_from,))
+    if new_from is not None:
+        cursor.execute(f"INSERT INTO import_touched (id) SELECT id FROM donors WHERE id >= {mark}"
+                       " ON CONFLICT DO NOTHING", (new_from,))
+
+
+def write_stats(conn: Connection, rows: Iterable[tuple]) -> None:
+    """Set (donation_count, last_donation_on, last_donation_type, eligible_again_on) by donor id."""
+    cursor = conn.connection.driver_connection.cursor()
+    mark = _mark(conn)
+    sql = (f"UPDATE donors SET donation_count = {mark}, last_donation_on = {mark},"
+           f" last_donation_type = {mark}, eligible_again_on = {mark} WHERE id = {mark}")
+    batch = list(islice(rows := iter(rows), 50_000))
+    while batch:
+        cursor.executemany(sql, batch)
+        batch = list(islice(rows, 50_000))
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def delete_new_donors_without_donations(conn: Connection, *, new_from: int) -> int:
     """Delete the donors this import created (ids from new_from on) that hold no donation."""
     orphans = ("SELECT id FROM donors WHERE id >= {mark} AND NOT EXISTS"
                " (SELECT 1 FROM donations WHERE donations.donor_id = donors.id)")
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(conn)
     cursor = conn.connection.driver_connection.cursor()
     cursor.execute(f"DELETE FROM donor_name_words WHERE donor_id IN ({orphans.format(mark=mark)})", (new_from,))
     cursor.execute(f"DELETE FROM donors WHERE id IN ({orphans.format(mark=mark)})", (new_from,))
@@ -221,11 +242,8 @@ def delete_donations(conn: Connection, ids: Sequence[int]) -> None:
         conn.execute(DONATIONS.delete().where(DONATIONS.c.id.in_(list(ids[start:start + 5000]))))
 
 
-def refresh_stats(conn: Connection, rules: EligibilityRules, *, most_donors: bool = False) -> None:
-    """Set-based donations.service.refresh_donor_stats for every touched donor (same results).
-
-    most_donors: the touched donors hold most donations, so SQLite reads the table once in
-    order rather than jumping through the donor index for each (twice as fast then)."""
+def refresh_stats(conn: Connection, rules: EligibilityRules) -> None:
+    """Set-based donations.service.refresh_donor_stats for every touched donor (same results)."""
     sqlite = conn.dialect.name == "sqlite"
     interval = " ".join(f"WHEN '{kind.value}' THEN {int(days)}" for kind, days in rules.interval_days.items())
     if sqlite:
@@ -244,7 +262,6 @@ def refresh_stats(conn: Connection, rules: EligibilityRules, *, most_donors: boo
         f" max(CASE WHEN {donated} THEN {day_key} END) AS last_key,"
         f" max(CASE WHEN {donated} THEN {clear} END) AS clear,"
         f" max(CASE WHEN {deferred} THEN coalesce(deferral_until, {far}) END) AS deferred"
-        f" FROM donations{' NOT INDEXED' if sqlite and most_donors else ''}"
-        " WHERE donor_id IN (SELECT id FROM import_touched) GROUP BY donor_id"
+        " FROM donations WHERE donor_id IN (SELECT id FROM import_touched) GROUP BY donor_id"
         ") AS s WHERE donors.id = s.donor_id"
     )

@@ -16,6 +16,7 @@ class Known(NamedTuple):
     birth_year: int | None
     commune_key: str | None
     line: int = 0  # the row of the file that created it; 0 for a registered donor
+    slot: int = -1  # its place in the import's running stats (importing/stats.py), when created
 
 
 class Ambiguous(Exception):

@@ -91,7 +91,7 @@ def _converters(today: dt.date) -> dict[str, _Cached]:
         "blood_group": _Cached(values.blood_group),
         "phone": _Cached(values.phone, keep=False),
         "national_id": _Cached(values.national_id, keep=False),
-        "address": _Cached(values.address, keep=False),
+        "address": _Cached(values.address),  # villages and hamlets repeat within a commune
         "commune": _Cached(values.place),
         "district": _Cached(values.place),
         "province": _Cached(values.place),
@@ -152,8 +152,8 @@ class RowParser:
             picked = self._pick(cells)
         except IndexError:  # a short row: the missing cells are empty
             picked = [cells[index] if index < len(cells) else "" for index in self.donor_indexes]
-        if self.text_cells:
-            return "\x1f".join(picked) if len(self.donor_indexes) > 1 else picked
+        if self.text_cells:  # as UTF-8: a million-row import keeps a key per donor
+            return ("\x1f".join(picked) if len(self.donor_indexes) > 1 else picked).encode()
         return tuple(picked) if len(self.donor_indexes) > 1 else (picked,)
 
     def parse(self, line: int, cells: Sequence) -> ParsedRow | list[RowError]:

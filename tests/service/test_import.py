@@ -11,6 +11,7 @@ from donor_registry.donations.models import Donation, DonationCreate, Outcome
 from donor_registry.donations.service import record_donation, refresh_donor_stats
 from donor_registry.donors.models import Donor, DonorCreate
 from donor_registry.donors.service import create_donor
+from donor_registry.importing import pipeline
 from donor_registry.importing.bulk import DeferredIndexes
 from donor_registry.importing.service import import_donations, import_donors
 from donor_registry.types import DonationType
@@ -23,10 +24,11 @@ HEADERS = ["Họ và tên", "Ngày sinh", "Số điện thoại", "CCCD", "Xã/P
 
 @pytest.fixture(params=["sqlite", "sqlite, bulk load", "postgresql"])
 def db_url(request, tmp_path, sqlite_template, monkeypatch) -> str:
-    """The backends of every service test, plus SQLite loading in bulk: a large file drops the
-    tables' indexes and builds them again after, so each test checks that path too."""
+    """The backends of every service test, plus SQLite loading as a large file does: indexes
+    dropped and built again after, and the rows parsed in a worker process."""
     if request.param == "sqlite, bulk load":
         monkeypatch.setattr(DeferredIndexes, "worth_it", classmethod(lambda cls, rows, present: True))
+        monkeypatch.setattr(pipeline, "use_worker", lambda expected_rows: True)
     if request.param.startswith("sqlite"):
         return sqlite_copy(sqlite_template, tmp_path)
     return request.getfixturevalue("postgres_db_url")

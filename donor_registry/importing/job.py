@@ -1,0 +1,223 @@
+"""One import's running state: matching parsed rows to donors and writing them in bulk."""
+
+import datetime as dt
+from array import array
+from bisect import bisect_left
+
+from sqlmodel import Session
+
+from donor_registry.donors.name_words import WORDS, word_rows
+from donor_registry.eligibility import EligibilityRules
+from donor_registry.importing import bulk
+from donor_registry.importing.headers import HeaderMap
+from donor_registry.importing.matching import Ambiguous, Known, Matcher
+from donor_registry.importing.pipeline import ParsedChunk
+from donor_registry.importing.report import Duplicate, ImportReport
+from donor_registry.importing.rows import (
+    BORN,
+    COMMUNE_KEY,
+    DONOR_COLUMNS,
+    FOLDED,
+    NATIONAL_ID,
+    PHONE,
+    WEIGHT,
+    YEAR,
+    RowError,
+)
+from donor_registry.importing.stats import NewDonorStats
+
+DONOR_INSERT = ("id", *DONOR_COLUMNS, "weight_measured_on", "standby", "donation_count",
+                "created_at", "updated_at")
+DONATION_INSERT = ("id", "donor_id", "donated_on", "type", "outcome", "volume_ml", "certificate_no",
+                   "site", "source", "created_at")
+_MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
+                    "commune_key")
+
+
+class ImportJob:
+    """Matches each parsed row to a donor (creating new ones), writes rows chunk by chunk, and
+    at the end drops same-day repeats and brings donor stats up to date."""
+
+    def __init__(self, session: Session, report: ImportReport, header_map: HeaderMap, *,
+                 rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int):
+        self.report, self.rules, self.now, self.today = report, rules, now, today
+        self.conn = session.connection()
+        self.name_header = header_map.header_of("full_name")
+        self.cert_header = (header_map.header_of("certificate_no")
+                            if "certificate_no" in header_map.columns else "")
+        self.matcher = Matcher()
+        self.matcher.load(self.conn.execute(
+            bulk.DONORS.select().with_only_columns(*(bulk.DONORS.c[name] for name in _MATCHER_COLUMNS))
+            .where(bulk.DONORS.c.merged_into_id.is_(None))))
+        self.donor_ids = bulk.IdReserver(self.conn, bulk.DONORS)
+        self.donation_ids = bulk.IdReserver(self.conn, bulk.DONATIONS)
+        self.registered_max = self._max_id(bulk.DONORS)
+        self.recorded_max = self._max_id(bulk.DONATIONS)
+        self.indexes = bulk.DeferredIndexes.for_load(
+            self.conn, (bulk.DONATIONS, bulk.DONORS, WORDS), rows=expected_rows,
+            present=max(self.recorded_max, self.registered_max))
+        self.donors = bulk.BulkWriter(self.conn, bulk.DONORS, DONOR_INSERT)
+        self.donations = bulk.BulkWriter(self.conn, bulk.DONATIONS, DONATION_INSERT)
+        self.words = bulk.BulkWriter(self.conn, WORDS, ("word", "donor_id"))
+        self.new_words: list[tuple[str, int]] = []  # name words of the donors created in this chunk
+        self.by_ordinal: list[Known | None] = []  # donor ordinal of the parser -> its donor
+        self.unresolved: dict[int, tuple] = {}  # ordinal -> donor part that fitted several donors
+        convert = self.donations.converters
+        self.day_db, self.kind_db = convert[2], convert[3]
+        self.now_db = convert[9](now)
+        # What follows the donor part in a donor row: weight measured on, standby, count, created, updated.
+        self.donor_tails = {weighed: self.donors.convert((today if weighed else None, False, 0, now, now),
+                                                         first_column=len(DONOR_COLUMNS) + 1)
+                            for weighed in (False, True)}
+        self.stats = NewDonorStats(rules) if rules is not None else None
+        self.touched: set[int] = set()  # registered donors given a donation by this import
+        self.recount: set[int] = set()  # new donors whose running stats lost a row
+        self.written_ids, self.written_lines = array("q"), array("l")
+        self.taken_certificates = 0  # rows refused because their certificate number was in use
+
+    def _max_id(self, table) -> int:
+        return self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
+
+    def process(self, chunk: ParsedChunk) -> None:
+        """Match and write one parsed chunk."""
+        self.report.rows_read += chunk.rows_read
+        self.report.rejected += chunk.errors
+        new_donors: list[tuple] = []
+        new_donations: list[tuple] = []
+        next_donation_id = self.donation_ids.next
+        day_db, kind_db = self.day_db, self.kind_db
+        day_cache, kind_cache = day_db.cache, kind_db.cache
+        now_db, line_ids, line_numbers = self.now_db, self.written_ids, self.written_lines
+        by_ordinal, touched = self.by_ordinal, self.touched
+        add_to_stats = self.stats.add if self.stats is not None else None
+        for line, ordinal, donor, donation in chunk.good:
+            known = by_ordinal[ordinal] if donor is None else None
+            if known is not None:
+                self.report.matched += 1
+            else:
+                known = self._donor_of(line, ordinal, donor, new_donors)
+                if known is None:
+                    continue
+            if donation is None:
+                continue
+            donation_id = next_donation_id()
+            day, kind, volume, certificate, site = donation
+            # Converter caches read inline: this line runs once for every donation row.
+            day_value = day_cache[day] if day in day_cache else day_db(day)
+            kind_value = kind_cache[kind] if kind in kind_cache else kind_db(kind)
+            new_donations.append((donation_id, known.id, day_value, kind_value, "donated", volume,
+                                  certificate, site, "import", now_db))
+            line_ids.append(donation_id)
+            line_numbers.append(line)
+            if known.slot < 0:
+                touched.add(known.id)
+            else:
+                add_to_stats(known.slot, day, kind)
+        self._write(new_donors, new_donations)
+
+    def _write(self, new_donors: list[tuple], new_donations: list[tuple]) -> None:
+        self.donors.insert(new_donors)
+        self.words.insert(self.new_words)
+        self.new_words = []
+        written = self.donations.insert(new_donations)
+        self.report.imported += len(new_donations) if self.report.kind == "donations" else len(new_donors)
+        if written < len(new_donations):  # ON CONFLICT skipped rows: their certificate is taken
+            self._refuse_taken_certificates(new_donations)
+
+    def _donor_of(self, line: int, ordinal: int, donor: tuple | None, new_donors: list) -> Known | None:
+        """The donor of a row seen for the first time (or whose first row fitted several)."""
+        if donor is None:
+            donor = self.unresolved[ordinal]
+        try:
+            known = self.matcher.match(donor)
+        except Ambiguous as exc:
+            who = " and ".join(self._describe(candidate) for candidate in exc.candidates)
+            self._reject(line, self.name_header, f"fits more than one donor by {exc.rule}: {who}")
+            known = None
+            self.unresolved[ordinal] = donor  # later rows of these cells are refused the same way
+        else:
+            if known is None:
+                known = self._create(line, donor, new_donors)
+            else:
+                self.report.matched += 1
+                if self.report.kind == "donors" and known.line:
+                    self.report.duplicates.append(Duplicate(line, f"the same donor as line {known.line}"))
+        if ordinal == len(self.by_ordinal):
+            self.by_ordinal.append(known)
+        return known
+
+    def _create(self, line: int, donor: tuple, new_donors: list) -> Known:
+        donor_id = self.donor_ids.next()
+        slot = self.stats.new_donor(donor_id) if self.stats is not None else -1
+        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], donor[YEAR],
+                      donor[COMMUNE_KEY], line, slot)
+        self.matcher.add(known, donor[PHONE])
+        self.new_words += word_rows(donor_id, donor[FOLDED])
+        new_donors.append((donor_id, *self.donors.convert(donor, first_column=1),
+                           *self.donor_tails[donor[WEIGHT] is not None]))
+        self.report.created += 1
+        return known
+
+    def _refuse_taken_certificates(self, rows: list[tuple]) -> None:
+        """Reject the rows of this chunk whose insert was skipped, naming who holds the number."""
+        written = bulk.present_donations(self.conn, [row[0] for row in rows])
+        skipped = [row for row in rows if row[0] not in written]
+        holders = bulk.holders_of_certificates(self.conn, [row[6] for row in skipped])
+        for donation_id, donor_id, _, _, _, _, number, *_ in skipped:
+            holder = holders[number]
+            where = (f"line {self._line_of_donation(holder)}" if holder > self.recorded_max
+                     else f"donation #{holder} in the registry")
+            self._reject(self._line_of_donation(donation_id), self.cert_header,
+                         f"certificate {number} is already used ({where})")
+            if donor_id > self.registered_max:
+                self.recount.add(donor_id)
+        self.report.imported -= len(skipped)
+        self.taken_certificates += len(skipped)
+
+    @staticmethod
+    def _describe(known: Known) -> str:
+        return f"the new donor of line {known.line}" if known.line else f"donor #{known.id}"
+
+    def _line_of_donation(self, donation_id: int) -> int:
+        return self.written_lines[bisect_left(self.written_ids, donation_id)]
+
+    def _reject(self, line: int, column: str, reason: str) -> None:
+        self.report.rejected.append(RowError(line, column, reason))
+
+    def finish(self) -> None:
+        """Drop repeated donations (same donor, same day), bring donors' stats up to date, and
+        build again the indexes a bulk load put off."""
+        self.indexes.build(bulk.DONATIONS)
+        if self.taken_certificates:  # a donor created only by refused rows is not kept
+            self.report.created -= bulk.delete_new_donors_without_donations(
+                self.conn, new_from=self.registered_max + 1)
+        if self.report.kind == "donations" and self.report.imported:
+            bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
+            self._drop_same_day_repeats()
+            bulk.write_stats(self.conn, self.stats.rows(day_value=self.day_db, kind_value=self.kind_db))
+            # Registered donors, and new ones that lost a counted row, from their donations.
+            bulk.load_touched(self.conn, self.touched | self.recount)
+            bulk.refresh_stats(self.conn, self.rules)
+            bulk.drop_touched(self.conn)
+        self.indexes.build_all()
+        self.report.rejected.sort(key=lambda error: error.line)
+
+    def _drop_same_day_repeats(self) -> None:
+        repeats: list[int] = []
+        kept: dict[tuple, int] = {}
+        for donation_id, donor_id, day in bulk.same_day_groups(self.conn):
+            first = kept.setdefault((donor_id, day), donation_id)
+            if first == donation_id:
+                continue
+            repeats.append(donation_id)
+            if donor_id > self.registered_max:
+                self.recount.add(donor_id)
+            if first <= self.recorded_max:
+                reason = f"already recorded as donation #{first}"
+            else:
+                reason = f"the same donor and day as line {self._line_of_donation(first)}"
+            self.report.duplicates.append(Duplicate(self._line_of_donation(donation_id), reason))
+        if repeats:
+            bulk.delete_donations(self.conn, repeats)
+            self.report.imported -= len(repeats)
+            self.report.duplicates.sort(key=lambda duplicate: duplicate.line)

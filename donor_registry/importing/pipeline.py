@@ -1,0 +1,128 @@
+"""Reading and parsing an import file, in a second process when the file is large.
+
+Parsing a row (names, phones, dates) costs about as much as writing it. With a spare core, a
+forked worker reads and parses the file while the importing process matches donors and
+writes, so the two overlap. Small files, one-core machines and systems without fork parse
+in the importing process; the chunks are the same either way.
+"""
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+
+from donor_registry.importing.readers import Table
+from donor_registry.importing.rows import BORN, RowError, RowParser
+
+WORKER_MIN_ROWS = 50_000  # below this, starting a process costs more than it saves
+
+
+@dataclass(slots=True)
+class ParsedChunk:
+    """The outcome of parsing some rows: the good ones, and what is wrong with the others."""
+
+    rows_read: int
+    position: int  # how far into the file (bytes or rows), for the progress bar
+    # (line, donor ordinal, donor part or None, donation part or None) of each good row.
+    # A row repeating the donor cells of an earlier good row has its ordinal and no donor part.
+    good: list[tuple]
+    errors: list[RowError]
+
+
+class ChunkParser:
+    """Parses rows, each distinct donor once: a donation list repeats its donors many times."""
+
+    def __init__(self, parser: RowParser, *, donations: bool):
+        self.parser = parser
+        self.donations = donations
+        self.ordinals: dict[object, int] = {}  # donor cells -> ordinal (donation lists only)
+        self.born: list = []  # ordinal -> date of birth, to check the donation dates of repeats
+
+    def parse(self, chunk: list[tuple[int, list]], position: int) -> ParsedChunk:
+        parser, ordinals, born_of, donations = self.parser, self.ordinals, self.born, self.donations
+        good: list[tuple] = []
+        errors: list[RowError] = []
+        for line, cells in chunk:
+            key = parser.donor_key(cells) if donations else None
+            ordinal = ordinals.get(key) if donations else None
+            if ordinal is not None:
+                donor, born = None, born_of[ordinal]
+            else:
+                donor = parser.parse_donor(line, cells)  # errors carry this row's line
+                born = None if donor.__class__ is list else donor[BORN]
+            donation = parser.parse_donation(line, cells, born) if donations else None
+            if donor.__class__ is list or donation.__class__ is list:
+                errors += [*(donor if donor.__class__ is list else ()),
+                           *(donation if donation.__class__ is list else ())]
+                continue
+            if ordinal is None:
+                ordinal = len(born_of)
+                born_of.append(born)
+                if donations:
+                    ordinals[key] = ordinal
+            good.append((line, ordinal, donor, donation))
+        return ParsedChunk(len(chunk), position, good, errors)
+
+
+def use_worker(expected_rows: int) -> bool:
+    """Whether a file of about this many rows is parsed in a worker process."""
+    return (expected_rows >= WORKER_MIN_ROWS and (os.cpu_count() or 1) > 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+@contextmanager
+def parsed_chunks(table: Table, chunk_parser: ChunkParser, *, chunk_rows: int,
+                  in_worker: bool) -> Iterator[Iterator[ParsedChunk]]:
+    """The file's rows parsed chunk by chunk, in a forked worker or in this process."""
+    if not in_worker:
+        yield _parse_all(table, chunk_parser, chunk_rows)
+        return
+    context = multiprocessing.get_context("fork")  # the worker inherits the open file and parser
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, args=(table, chunk_parser, chunk_rows, sender),
+                             name="donor-registry import parser", daemon=True)
+    worker.start()
+    sender.close()
+    try:
+        yield _received(receiver)
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+
+
+def _parse_all(table: Table, chunk_parser: ChunkParser, chunk_rows: int) -> Iterator[ParsedChunk]:
+    rows = iter(table.rows)
+    while chunk := list(islice(rows, chunk_rows)):
+        yield chunk_parser.parse(chunk, table.position())
+
+
+def _work(table: Table, chunk_parser: ChunkParser, chunk_rows: int, sender) -> None:
+    try:
+        for chunk in _parse_all(table, chunk_parser, chunk_rows):
+            sender.send(chunk)
+        sender.send(None)
+    except Exception as exc:  # noqa: BLE001 - any failure goes to the importing process, which raises it
+        try:
+            sender.send(exc)
+        except (pickle.PicklingError, TypeError, AttributeError):  # an exception pickle cannot carry
+            sender.send(RuntimeError(f"parsing the file failed: {exc!r}"))
+    finally:
+        sender.close()
+
+
+def _received(receiver) -> Iterator[ParsedChunk]:
+    while True:
+        try:
+            item = receiver.recv()
+        except EOFError:
+            raise RuntimeError("the process parsing the file stopped unexpectedly") from None
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
