@@ -4,9 +4,7 @@ import signal
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from donor_registry.api import create_app
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import err_console
 from donor_registry.scheduler import all_jobs, build_scheduler, scheduler_status
@@ -31,6 +29,11 @@ def serve(
     if lock is not None:
         lock.acquire()  # SchedulerLockHeld is a UserError: one line, exit code 1
     scheduler = None if lock is None else build_scheduler(engine=engine, settings=settings, jobs=all_jobs())
+    # Imported here: the web stack takes a fifth of a second to load, which every other command skips.
+    import uvicorn
+
+    from donor_registry.api import create_app
+
     api = create_app(settings, engine)
     api.state.scheduler_status = (
         (lambda: {"state": "disabled (--no-scheduler)", "jobs": []}) if scheduler is None

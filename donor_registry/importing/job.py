@@ -62,6 +62,7 @@ class ImportJob:
         self.new_words: list[tuple[str, int]] = []  # name words of the donors created in this chunk
         self.by_ordinal: list[Known | None] = []  # donor ordinal of the parser -> its donor
         self.unresolved: dict[int, tuple] = {}  # ordinal -> donor part that fitted several donors
+        self.shared: dict = {}  # one object for each distinct birth year and commune
         convert = self.donations.converters
         self.day_db, self.kind_db = convert[2], convert[3]
         self.now_db = convert[9](now)
@@ -149,8 +150,10 @@ class ImportJob:
     def _create(self, line: int, donor: tuple, new_donors: list) -> Known:
         donor_id = self.donor_ids.next()
         slot = self.stats.new_donor(donor_id) if self.stats is not None else -1
-        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], donor[YEAR],
-                      donor[COMMUNE_KEY], line, slot)
+        # Years and communes repeat: one object each, not one per donor kept in memory.
+        year, commune_key = self.shared.setdefault(donor[YEAR], donor[YEAR]), donor[COMMUNE_KEY]
+        commune_key = self.shared.setdefault(commune_key, commune_key)
+        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], year, commune_key, line, slot)
         self.matcher.add(known, donor[PHONE])
         self.new_words += word_rows(donor_id, donor[FOLDED])
         new_donors.append((donor_id, *self.donors.convert(donor, first_column=1),

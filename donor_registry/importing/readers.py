@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,13 @@ class Table:
 
 def detect_encoding(path: Path) -> str:
     """'utf-8-sig' when the whole file decodes strictly as UTF-8, else 'cp1258' (Windows-1258)."""
+    status = path.stat()
+    return _detect_encoding(path.resolve(), status.st_size, status.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _detect_encoding(path: Path, size: int, modified_ns: int) -> str:
+    """Read the whole file once per version of it (the CLI opens a file twice: to check it, then to import it)."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     try:
         with path.open("rb") as raw:

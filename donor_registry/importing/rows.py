@@ -4,6 +4,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from hashlib import blake2b as _digest
 from operator import itemgetter
 
 from donor_registry.importing import values
@@ -139,22 +140,27 @@ class RowParser:
             for name, index in header_map.columns.items() if name not in DONATION_FIELDS
         ]
         self.donor_indexes = sorted(index for _, index, _, _ in self.fields)
-        self._pick = itemgetter(*self.donor_indexes)
+        # The first column twice: itemgetter then gives a tuple even for one column.
+        self._key_indexes = (*self.donor_indexes, self.donor_indexes[0])
+        self._pick = itemgetter(*self._key_indexes)
         self.donation_fields = [
             (header_map.columns.get(name), header_map.headers[header_map.columns[name]]
              if name in header_map.columns else "", converters[name], _EMPTY[name])
             for name in DONATION_FIELDS
         ] if kind == "donations" else []
 
-    def donor_key(self, cells: Sequence):
-        """A key equal for rows whose donor cells are equal (their donor parts are then equal)."""
+    def donor_key(self, cells: Sequence) -> bytes:
+        """A key equal for rows whose donor cells are equal (their donor parts are then equal):
+        a 128-bit digest of the cells, 49 bytes however long they are. A million-row import
+        keeps one per donor; two different donors share one with odds below 1e-26."""
         try:
             picked = self._pick(cells)
         except IndexError:  # a short row: the missing cells are empty
-            picked = [cells[index] if index < len(cells) else "" for index in self.donor_indexes]
-        if self.text_cells:  # as UTF-8: a million-row import keeps a key per donor
-            return ("\x1f".join(picked) if len(self.donor_indexes) > 1 else picked).encode()
-        return tuple(picked) if len(self.donor_indexes) > 1 else (picked,)
+            picked = tuple(cells[index] if index < len(cells) else "" for index in self._key_indexes)
+        text = "\x1f".join(picked) if self.text_cells else ""
+        if text.count("\x1f") != len(picked) - 1:  # a cell holding the separator, or spreadsheet cells
+            text = repr(picked)  # unambiguous for str, numbers, dates and None
+        return _digest(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
     def parse(self, line: int, cells: Sequence) -> ParsedRow | list[RowError]:
         """The row's canonical values, or every problem found in it."""

@@ -143,3 +143,18 @@ def test_number_cells_from_excel_keep_their_leading_zeros():
     row = parse("An", "", "", "", 912345678, 1190012345, "", "01/05/2026", "", "", "")
     assert donor_field(row, "phone_e164") == "+84912345678"
     assert donor_field(row, "national_id") == "001190012345"
+
+
+def test_donor_keys_are_equal_exactly_for_equal_donor_cells():
+    headers = ["Họ và tên", "Số điện thoại", "Ngày hiến"]
+    parser = RowParser(map_headers(headers, kind="donations"), kind="donations", today=TODAY)
+    key = parser.donor_key
+    assert key(["Lê Văn An", "0912345678", "01/01/2026"]) == key(["Lê Văn An", "0912345678", "02/02/2026"])
+    assert key(["Lê Văn An", "0912345678", "01/01/2026"]) != key(["Lê Văn An", "0912345679", "01/01/2026"])
+    # A cell holding the separator cannot make two different rows look alike.
+    assert key(["a\x1fb", "c", ""]) != key(["a", "b\x1fc", ""])
+    assert key(["Lê Văn An"]) == key(["Lê Văn An", "", ""])  # a short row's missing cells are empty
+    spreadsheet = RowParser(map_headers(headers, kind="donations"), kind="donations", today=TODAY,
+                            text_cells=False)
+    assert spreadsheet.donor_key(["Lê Văn An", 912345678.0, None]) != spreadsheet.donor_key(
+        ["Lê Văn An", "912345678.0", None])
