@@ -85,7 +85,7 @@ def _open_csv(path: Path) -> Iterator[Table]:
             raise UserError(f"{path.name} is empty")
         yield Table(
             headers=[h.strip() for h in headers],
-            rows=_numbered(reader),
+            rows=_numbered(reader, path.name),
             encoding=encoding,
             total=path.stat().st_size,
             position=raw.tell,
@@ -107,12 +107,15 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
-def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
+def _numbered(reader, name: str) -> Iterator[tuple[int, list[str]]]:
     # reader.line_num counts physical lines, so a quoted cell with a line break keeps the
     # numbers right (the number reported is where the row ends, as in a text editor).
-    for cells in reader:
-        if cells and (cells[0] or any(cells)):  # skip blank lines and rows of empty cells
-            yield reader.line_num, cells
+    try:
+        for cells in reader:
+            if cells and (cells[0] or any(cells)):  # skip blank lines and rows of empty cells
+                yield reader.line_num, cells
+    except csv.Error as exc:  # a cell of over 131,072 characters, say: a file that is not a list
+        raise UserError(f"{name}, line {reader.line_num}: not a readable CSV row ({exc})") from None
 
 
 @contextmanager

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from donor_registry.audit import service as audit
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.importing import bulk, pipeline
-from donor_registry.importing.headers import map_headers
+from donor_registry.importing.headers import HeaderMap, map_headers
 from donor_registry.importing.job import ImportJob
-from donor_registry.importing.readers import open_table
+from donor_registry.importing.readers import Table, open_table
 from donor_registry.importing.report import Duplicate, ImportReport
 from donor_registry.importing.rows import RowParser
 
@@ -55,19 +55,12 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         # Rows are written as they are read, inside a savepoint: a dry run, or a file with a
         # bad row, is rolled back at the end, after the whole report has been computed.
         savepoint = session.begin_nested()
-        job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
-                        expected_rows=table.expected_rows())
-        parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today,
-                                                text_cells=table.encoding != "xlsx"),
-                                      donations=kind == "donations")
-        with (bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB), _without_cycle_collection(),
-              pipeline.parsed_chunks(table, parser, chunk_rows=CHUNK_ROWS,
-                                     in_worker=pipeline.use_worker(table.expected_rows())) as chunks):
-            for chunk in chunks:
-                job.process(chunk)
-                if progress is not None:
-                    progress(chunk.position)
-            job.finish()
+        try:
+            _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
+                  progress=progress)
+        except BaseException:
+            savepoint.rollback()  # nothing half-written; a bulk load's dropped indexes come back
+            raise
         keep = not dry_run and (skip_invalid or not report.rejected)
         if keep:
             savepoint.commit()
@@ -77,6 +70,23 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         report.written = keep
     session.expire_all()  # donors were written with SQL behind the ORM's back
     return report
+
+
+def _load(session: Session, table: Table, report: ImportReport, header_map: HeaderMap, *, kind: str,
+          rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None) -> None:
+    """Read, match and write every row; the report says what happened to each."""
+    job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
+                    expected_rows=table.expected_rows())
+    parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
+                                  donations=kind == "donations")
+    with (bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB), _without_cycle_collection(),
+          pipeline.parsed_chunks(table, parser, chunk_rows=CHUNK_ROWS,
+                                 in_worker=pipeline.use_worker(table.expected_rows())) as chunks):
+        for chunk in chunks:
+            job.process(chunk)
+            if progress is not None:
+                progress(chunk.position)
+        job.finish()
 
 
 @contextmanager

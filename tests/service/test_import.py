@@ -11,6 +11,7 @@ from donor_registry.donations.models import Donation, DonationCreate, Outcome
 from donor_registry.donations.service import record_donation, refresh_donor_stats
 from donor_registry.donors.models import Donor, DonorCreate
 from donor_registry.donors.service import create_donor
+from donor_registry.errors import UserError
 from donor_registry.importing import pipeline
 from donor_registry.importing.bulk import DeferredIndexes
 from donor_registry.importing.service import import_donations, import_donors
@@ -275,3 +276,17 @@ def test_each_repeat_of_a_bad_row_is_reported_on_its_own_line(session, now, rule
     report = run(session, path, now, rules)
     assert [(e.line, e.column) for e in report.rejected] == [(2, "Số điện thoại"), (3, "Số điện thoại"),
                                                               (4, "Số điện thoại")]
+
+
+def test_an_unreadable_row_stops_the_import_naming_its_line_and_writes_nothing(session, now, rules, tmp_path):
+    add_donor(session, now, "Dương Văn Vinh")
+    before = index_definitions(session)
+    path = write_csv(tmp_path / "d.csv", [
+        ["Lý Văn Sơn", "1970", "", "", "", "01/03/2026"],
+        ["Lý Văn Sơn", "1970", "", "", "x" * 200_000, "01/04/2026"],  # over the csv module's cell limit
+    ])
+    with pytest.raises(UserError, match=r"d\.csv, line 3: not a readable CSV row"):
+        import_donations(session=session, path=path, rules=rules, now=now, today=now.date())
+    session.commit()
+    assert counts(session) == (1, 0)
+    assert index_definitions(session) == before
