@@ -31,13 +31,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "certificate_no": ("Số chứng nhận", "Số giấy chứng nhận", "Số GCN", "Certificate number",
                        "Certificate no", "Certificate"),
     "site": ("Nơi hiến", "Địa điểm hiến", "Điểm hiến máu", "Địa điểm", "Site", "Venue"),
+    # A row with a deferral reason records a deferral at the drive, not a donation.
+    "deferral_reason": ("Lý do hoãn", "Lý do hoãn hiến", "Lý do tạm hoãn", "Deferral reason",
+                        "Reason deferred"),
+    "deferral_until": ("Hoãn đến", "Hoãn đến ngày", "Tạm hoãn đến", "Deferred until", "Deferral until"),
 }
 # Columns that carry nothing the registry keeps, recognised so they are not reported as unknown.
 IGNORED = ("STT", "TT", "No", "No.", "#", "Số thứ tự")
 
 DONOR_FIELDS = ("full_name", "date_of_birth", "birth_year", "sex", "blood_group", "phone",
                 "national_id", "address", "commune", "district", "province", "weight_kg", "notes")
-DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site")
+DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site", "deferral_reason",
+                   "deferral_until")
 REQUIRED = {"donors": ("full_name",), "donations": ("full_name", "donated_on")}
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")

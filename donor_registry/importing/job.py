@@ -29,7 +29,7 @@ from donor_registry.importing.stats import NewDonorStats
 DONOR_INSERT = ("id", *DONOR_COLUMNS, "weight_measured_on", "standby", "donation_count",
                 "created_at", "updated_at")
 DONATION_INSERT = ("id", "donor_id", "donated_on", "type", "outcome", "volume_ml", "certificate_no",
-                   "site", "source", "created_at")
+                   "site", "source", "created_at", "deferral_reason", "deferral_until")
 _MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
                     "commune_key")
 
@@ -102,18 +102,25 @@ class ImportJob:
             if donation is None:
                 continue
             donation_id = next_donation_id()
-            day, kind, volume, certificate, site = donation
+            day, kind, volume, certificate, site, deferral_reason, deferral_until = donation
             # Converter caches read inline: this line runs once for every donation row.
             day_value = day_cache[day] if day in day_cache else day_db(day)
             kind_value = kind_cache[kind] if kind in kind_cache else kind_db(kind)
-            new_donations.append((donation_id, known.id, day_value, kind_value, "donated", volume,
-                                  certificate, site, "import", now_db))
+            if deferral_reason is None:
+                new_donations.append((donation_id, known.id, day_value, kind_value, "donated", volume,
+                                      certificate, site, "import", now_db, None, None))
+            else:
+                new_donations.append((donation_id, known.id, day_value, kind_value, "deferred", None, None,
+                                      site, "import", now_db, deferral_reason,
+                                      None if deferral_until is None else day_db(deferral_until)))
             line_ids.append(donation_id)
             line_numbers.append(line)
             if known.slot < 0:
                 touched.add(known.id)
-            else:
+            elif deferral_reason is None:
                 add_to_stats(known.slot, day, kind)
+            else:  # the running stats count donations only; a deferral's donor is counted from the table
+                self.recount.add(known.id)
         self._write(new_donors, new_donations)
 
     def _write(self, new_donors: list[tuple], new_donations: list[tuple]) -> None:

@@ -17,8 +17,10 @@ DONOR_COLUMNS = (
     "phone_sms_capable", "national_id", "address", "commune", "commune_key", "district",
     "district_key", "province", "province_key", "weight_kg", "notes",
 )
-DONATION_COLUMNS = ("donated_on", "type", "volume_ml", "certificate_no", "site")
-DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site")
+DONATION_COLUMNS = ("donated_on", "type", "volume_ml", "certificate_no", "site", "deferral_reason",
+                    "deferral_until")
+DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site", "deferral_reason",
+                   "deferral_until")
 FOLDED, BORN, YEAR, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT = 1, 2, 3, 7, 9, 12, 17
 # Values repeat within a few thousand distinct ones (days, places, groups); near-unique ones
 # (dates of birth) would only fill memory, so a full cache starts again.
@@ -42,6 +44,7 @@ class ParsedRow:
 
 
 _MISSING = object()
+_REASON_HEADER = "Lý do hoãn"
 
 
 class _Invalid:
@@ -103,6 +106,8 @@ def _converters(today: dt.date) -> dict[str, _Cached]:
         "volume_ml": _Cached(values.volume),
         "certificate_no": _Cached(values.certificate, keep=False),
         "site": _Cached(values.site),
+        "deferral_reason": _Cached(values.deferral_reason),
+        "deferral_until": _Cached(values.deferral_until),
     }
 
 
@@ -123,7 +128,7 @@ _EMPTY = {
     "national_id": None, "address": None, "commune": (None, None), "district": (None, None),
     "province": (None, None), "weight_kg": None, "notes": None, "donated_on": None,
     "donation_type": values.DONATION_TYPES[""], "volume_ml": None, "certificate_no": None,
-    "site": None,
+    "site": None, "deferral_reason": None, "deferral_until": None,
 }
 
 
@@ -229,7 +234,26 @@ class RowParser:
             return errors
         if born is not None and found[0] < born:
             return [RowError(line, self.donation_fields[0][1], "the donation date is before the date of birth")]
+        if found[5] is not None or found[6] is not None:
+            return self._deferral_errors(line, found) or tuple(found)
         return tuple(found)
+
+    def _deferral_errors(self, line: int, found: list) -> list[RowError]:
+        """What does not fit a deferral row: a deferral has a reason, ends after its day, and
+        records no blood given."""
+        day, _, volume, certificate, _, reason, until = found
+        header = {name: field[1] for name, field in zip(DONATION_FIELDS, self.donation_fields, strict=True)}
+        errors = []
+        if reason is None:
+            errors.append(RowError(line, header["deferral_until"],
+                                   f"a deferral needs its reason in the '{_REASON_HEADER}' column"))
+        if until is not None and until <= day:
+            errors.append(RowError(line, header["deferral_until"], "the deferral must end after the day it was given"))
+        if reason is not None and volume is not None:
+            errors.append(RowError(line, header["volume_ml"], "a deferral gives no blood: leave the volume empty"))
+        if reason is not None and certificate is not None:
+            errors.append(RowError(line, header["certificate_no"], "a deferral has no certificate number"))
+        return errors
 
     def _header(self, name: str) -> str:
         return next(header for field, _, header, _ in self.fields if field == name)

@@ -7,7 +7,7 @@ from donor_registry import phones
 from donor_registry.donors import normalize
 from donor_registry.errors import UserError
 from donor_registry.phones import InvalidPhone
-from donor_registry.text import fold, normalize_name
+from donor_registry.text import fold, nfc, normalize_name
 from donor_registry.types import DonationType, Sex, parse_blood_group
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -214,6 +214,21 @@ def site(raw) -> str | None:
     if len(written) > 200:
         raise ValueError("the site is longer than 200 characters")
     return written
+
+
+def deferral_reason(raw) -> str | None:
+    """Why a donor was deferred at the drive, NFC; empty is None (the row is a donation)."""
+    value = " ".join(text(raw).split())
+    if not value:
+        return None
+    if len(value) > 300:
+        raise ValueError("the deferral reason is longer than 300 characters")
+    return nfc(value)
+
+
+def deferral_until(raw) -> dt.date | None:
+    """The day a deferral ends; empty is None (until further notice)."""
+    return date(raw, what="deferral end date") if text(raw) or isinstance(raw, dt.date) else None
 
 
 def notes(raw) -> str | None:

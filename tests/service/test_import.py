@@ -20,7 +20,7 @@ from scripts.datagen import encode_cp1258
 from tests.conftest import sqlite_copy
 
 HEADERS = ["Họ và tên", "Ngày sinh", "Số điện thoại", "CCCD", "Xã/Phường", "Ngày hiến", "Loại hiến",
-           "Thể tích", "Số chứng nhận"]
+           "Thể tích", "Số chứng nhận", "Lý do hoãn", "Hoãn đến"]
 
 
 @pytest.fixture(params=["sqlite", "sqlite, bulk load", "postgresql"])
@@ -230,8 +230,17 @@ def test_set_based_stats_equal_refresh_donor_stats(session, now, rules, tmp_path
         ["Đặng Thị Thảo", "1999", "", "", "", "15/02/2026", "Hồng cầu"],
         ["Đặng Thị Thảo", "1999", "", "", "", "01/05/2026", "Huyết tương"],
         ["Đặng Thị Thảo", "1999", "", "", "", "01/05/2025", "Máu toàn phần"],
+        ["Đặng Thị Thảo", "1999", "", "", "", "20/05/2026", "", "", "", "huyết áp thấp", "20/06/2026"],
+        ["Võ Văn Tám", "1985", "", "", "", "10/05/2026", "", "", "", "viêm gan B"],
+        ["Hoàng Văn Quân", "", "", "001090000123", "", "12/05/2026", "", "", "", "sốt", "01/10/2026"],
     ])
-    run(session, path, now, rules)
+    report = run(session, path, now, rules)
+    assert (report.imported, report.created) == (7, 2)
+    deferrals = session.scalars(select(Donation).where(Donation.outcome == Outcome.deferred,
+                                                       Donation.source == "import")).all()
+    assert sorted((d.deferral_reason, d.deferral_until, d.volume_ml) for d in deferrals) == [
+        ("huyết áp thấp", dt.date(2026, 6, 20), None), ("sốt", dt.date(2026, 10, 1), None),
+        ("viêm gan B", None, None)]
     fields = ("donation_count", "last_donation_on", "last_donation_type", "eligible_again_on", "deferred_until")
     session.expire_all()
     after_import = {d.id: tuple(getattr(d, f) for f in fields) for d in session.scalars(select(Donor))}
@@ -240,7 +249,10 @@ def test_set_based_stats_equal_refresh_donor_stats(session, now, rules, tmp_path
     session.expire_all()
     recomputed = {d.id: tuple(getattr(d, f) for f in fields) for d in session.scalars(select(Donor))}
     assert after_import == recomputed
-    assert after_import[registered.id][0] == 2 and after_import[registered.id][4] == dt.date(2026, 9, 1)
+    assert after_import[registered.id][0] == 2 and after_import[registered.id][4] == dt.date(2026, 10, 1)
+    by_name = {d.full_name: d for d in session.scalars(select(Donor))}
+    assert by_name["Võ Văn Tám"].donation_count == 0 and by_name["Võ Văn Tám"].deferred_until == dt.date.max
+    assert by_name["Đặng Thị Thảo"].deferred_until == dt.date(2026, 6, 20)
 
 
 def test_import_donors_creates_new_and_reports_known_and_repeated(session, now, tmp_path):

@@ -81,7 +81,29 @@ def test_a_good_row_gives_canonical_donor_and_donation_parts():
     assert (donor_field(row, "abo"), donor_field(row, "rh")) == (ABO.O, Rh.negative)
     assert donor_field(row, "phone_e164") == "+84381234567"  # legacy 0168 -> 038
     assert donor_field(row, "commune_key") == "xa dong hoa"
-    assert row.donation == (dt.date(2026, 5, 2), DonationType.platelet_apheresis, 250, "HM-1", None)
+    assert row.donation == (dt.date(2026, 5, 2), DonationType.platelet_apheresis, 250, "HM-1", None, None, None)
+
+
+DEFERRALS = ["Họ và tên", "Ngày hiến", "Thể tích", "Số chứng nhận", "Lý do hoãn", "Hoãn đến"]
+
+
+def test_a_row_with_a_deferral_reason_is_a_deferral():
+    row = parse("An", "01/05/2026", "", "", " huyết áp  thấp ", "01/06/2026", headers=DEFERRALS)
+    assert row.donation[5:] == ("huyết áp thấp", dt.date(2026, 6, 1))
+    until_further_notice = parse("An", "01/05/2026", "", "", "viêm gan B", "", headers=DEFERRALS)
+    assert until_further_notice.donation[5:] == ("viêm gan B", None)
+
+
+@pytest.mark.parametrize("cells, column, reason", [
+    (("", "", "01/06/2026"), "Hoãn đến", "a deferral needs its reason in the 'Lý do hoãn' column"),
+    (("", "cảm cúm", "01/05/2026"), "Hoãn đến", "the deferral must end after the day it was given"),
+    (("350", "cảm cúm", ""), "Thể tích", "a deferral gives no blood: leave the volume empty"),
+    (("", "cảm cúm", "31/02/2026"), "Hoãn đến", "'31/02/2026' is not a real deferral end date"),
+])
+def test_a_deferral_that_does_not_add_up_is_refused_naming_the_column(cells, column, reason):
+    volume, deferral_reason, until = cells
+    errors = parse("An", "01/05/2026", volume, "", deferral_reason, until, headers=DEFERRALS)
+    assert [(error.column, error.reason) for error in errors] == [(column, reason)]
 
 
 @pytest.mark.parametrize("raw, born, year", [
