@@ -96,6 +96,7 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
         (f"{what} imported" if report.written else f"{what} to import (nothing saved)", report.imported),
         ("rows matched to a known donor", report.matched),
         ("donors created", report.created),
+        ("consents to be contacted recorded", report.consents),
         ("rows refused", report.rejected_rows),
         ("repeated rows skipped", len(report.duplicates)),
     ]

@@ -219,6 +219,20 @@ def delete_new_donors_without_donations(conn: Connection, *, new_from: int) -> i
     return cursor.rowcount
 
 
+def record_consents(conn: Connection, donor_ids: Iterable[int], *, now: dt.datetime) -> int:
+    """Record consent through the import for these donors, unless they consented before or
+    withdrew consent (a withdrawal stands until the donor gives consent again, in person).
+    Returns how many donors it recorded."""
+    stamp = DONORS.c.consent_at.type._cached_bind_processor(conn.dialect)
+    now_value = stamp(now) if stamp else now
+    cursor = conn.connection.driver_connection.cursor()
+    mark = _mark(conn)
+    rows = [(now_value, now_value, donor_id) for donor_id in sorted(donor_ids)]
+    cursor.executemany(f"UPDATE donors SET consent_at = {mark}, consent_channel = 'import', updated_at = {mark}"
+                       f" WHERE id = {mark} AND consent_at IS NULL AND consent_withdrawn_at IS NULL", rows)
+    return cursor.rowcount
+
+
 def drop_touched(conn: Connection) -> None:
     conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
 

@@ -24,6 +24,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "province": ("Tỉnh/Thành phố", "Tỉnh", "Tỉnh/TP", "Thành phố", "Province", "City"),
     "weight_kg": ("Cân nặng", "Cân nặng (kg)", "Weight", "Weight (kg)"),
     "notes": ("Ghi chú", "Notes", "Note"),
+    # Consent to be contacted, as a paper form records it ("x", "Có"): blank is not a refusal.
+    "consent": ("Đồng ý nhận tin", "Đồng ý nhận tin nhắn", "Đồng ý nhận SMS", "Nhận tin nhắn", "Đồng ý liên hệ",
+                "Consent", "SMS consent"),
     "donated_on": ("Ngày hiến", "Ngày hiến máu", "Ngày lấy máu", "Donation date", "Date donated"),
     "donation_type": ("Loại hiến", "Hình thức hiến", "Thành phần", "Donation type", "Type"),
     "volume_ml": ("Thể tích", "Thể tích (ml)", "Lượng máu", "Lượng máu (ml)", "Số ml", "Volume",
@@ -40,7 +43,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 IGNORED = ("STT", "TT", "No", "No.", "#", "Số thứ tự")
 
 DONOR_FIELDS = ("full_name", "date_of_birth", "birth_year", "sex", "blood_group", "phone",
-                "national_id", "address", "commune", "district", "province", "weight_kg", "notes")
+                "national_id", "address", "commune", "district", "province", "weight_kg", "notes", "consent")
 DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site", "deferral_reason",
                    "deferral_until")
 REQUIRED = {"donors": ("full_name",), "donations": ("full_name", "donated_on")}

@@ -16,6 +16,7 @@ from donor_registry.importing.report import Duplicate, ImportReport
 from donor_registry.importing.rows import (
     BORN,
     COMMUNE_KEY,
+    CONSENT,
     DONOR_COLUMNS,
     FOLDED,
     NATIONAL_ID,
@@ -27,7 +28,7 @@ from donor_registry.importing.rows import (
 from donor_registry.importing.stats import NewDonorStats
 
 DONOR_INSERT = ("id", *DONOR_COLUMNS, "weight_measured_on", "standby", "donation_count",
-                "created_at", "updated_at")
+                "created_at", "updated_at", "consent_at")
 DONATION_INSERT = ("id", "donor_id", "donated_on", "type", "outcome", "volume_ml", "certificate_no",
                    "site", "source", "created_at", "deferral_reason", "deferral_until")
 _MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
@@ -66,10 +67,14 @@ class ImportJob:
         convert = self.donations.converters
         self.day_db, self.kind_db = convert[2], convert[3]
         self.now_db = convert[9](now)
-        # What follows the donor part in a donor row: weight measured on, standby, count, created, updated.
-        self.donor_tails = {weighed: self.donors.convert((today if weighed else None, False, 0, now, now),
-                                                         first_column=len(DONOR_COLUMNS) + 1)
-                            for weighed in (False, True)}
+        # What follows the donor part in a donor row: weight measured on, standby, count, created,
+        # updated, consent given at.
+        self.donor_tails = {
+            (weighed, consented): self.donors.convert(
+                (today if weighed else None, False, 0, now, now, now if consented else None),
+                first_column=len(DONOR_COLUMNS) + 1)
+            for weighed in (False, True) for consented in (False, True)}
+        self.consenting: set[int] = set()  # known donors a row gives consent for
         self.stats = NewDonorStats(rules) if rules is not None else None
         self.touched: set[int] = set()  # registered donors given a donation by this import
         self.recount: set[int] = set()  # new donors whose running stats lost a row
@@ -148,6 +153,8 @@ class ImportJob:
                 known = self._create(line, donor, new_donors)
             else:
                 self.report.matched += 1
+                if donor[CONSENT] is not None:
+                    self.consenting.add(known.id)
                 if self.report.kind == "donors" and known.line:
                     self.report.duplicates.append(Duplicate(line, f"the same donor as line {known.line}"))
         if ordinal == len(self.by_ordinal):
@@ -163,9 +170,11 @@ class ImportJob:
         known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], year, commune_key, line, slot)
         self.matcher.add(known, donor[PHONE])
         self.new_words += word_rows(donor_id, donor[FOLDED])
+        consented = donor[CONSENT] is not None
         new_donors.append((donor_id, *self.donors.convert(donor, first_column=1),
-                           *self.donor_tails[donor[WEIGHT] is not None]))
+                           *self.donor_tails[donor[WEIGHT] is not None, consented]))
         self.report.created += 1
+        self.report.consents += consented
         return known
 
     def _refuse_taken_certificates(self, rows: list[tuple]) -> None:
@@ -209,6 +218,8 @@ class ImportJob:
             bulk.load_touched(self.conn, self.touched | self.recount)
             bulk.refresh_stats(self.conn, self.rules)
             bulk.drop_touched(self.conn)
+        if self.consenting:
+            self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
         self.indexes.build_all()
         self.report.rejected.sort(key=lambda error: error.line)
 

@@ -26,6 +26,7 @@ class ImportReport:
     imported: int = 0  # donations (or donors, for a donor list) written or, in a dry run, to write
     matched: int = 0  # rows whose donor was already known: registered, or from an earlier row
     created: int = 0  # donors created
+    consents: int = 0  # donors whose consent to be contacted the file recorded
     rejected: list[RowError] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     written: bool = False

@@ -15,13 +15,13 @@ from donor_registry.types import Sex
 DONOR_COLUMNS = (
     "full_name", "name_folded", "date_of_birth", "birth_year", "sex", "abo", "rh", "phone_e164",
     "phone_sms_capable", "national_id", "address", "commune", "commune_key", "district",
-    "district_key", "province", "province_key", "weight_kg", "notes",
+    "district_key", "province", "province_key", "weight_kg", "notes", "consent_channel",
 )
 DONATION_COLUMNS = ("donated_on", "type", "volume_ml", "certificate_no", "site", "deferral_reason",
                     "deferral_until")
 DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site", "deferral_reason",
                    "deferral_until")
-FOLDED, BORN, YEAR, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT = 1, 2, 3, 7, 9, 12, 17
+FOLDED, BORN, YEAR, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT, CONSENT = 1, 2, 3, 7, 9, 12, 17, 19
 # Values repeat within a few thousand distinct ones (days, places, groups); near-unique ones
 # (dates of birth) would only fill memory, so a full cache starts again.
 _CACHE_LIMIT = 20_000
@@ -101,6 +101,7 @@ def _converters(today: dt.date) -> dict[str, _Cached]:
         "province": _Cached(values.place),
         "weight_kg": _Cached(values.weight),
         "notes": _Cached(values.notes, keep=False),
+        "consent": _Cached(values.consent),
         "donated_on": _Cached(partial(_donation_date, today=today)),
         "donation_type": _Cached(values.donation_type),
         "volume_ml": _Cached(values.volume),
@@ -126,7 +127,7 @@ _EMPTY = {
     "full_name": (None, None), "date_of_birth": (None, None), "birth_year": (None, None),
     "sex": Sex.unknown, "blood_group": (None, None), "phone": (None, False),
     "national_id": None, "address": None, "commune": (None, None), "district": (None, None),
-    "province": (None, None), "weight_kg": None, "notes": None, "donated_on": None,
+    "province": (None, None), "weight_kg": None, "notes": None, "consent": None, "donated_on": None,
     "donation_type": values.DONATION_TYPES[""], "volume_ml": None, "certificate_no": None,
     "site": None, "deferral_reason": None, "deferral_until": None,
 }
@@ -206,7 +207,7 @@ class RowParser:
         return (
             full_name, folded, born, year, got["sex"], abo, rh, phone, sms,
             got["national_id"], got["address"], commune, commune_key, district, district_key,
-            province, province_key, got["weight_kg"], got["notes"],
+            province, province_key, got["weight_kg"], got["notes"], got["consent"],
         )
 
     def parse_donation(self, line: int, cells: Sequence, born: dt.date | None) -> tuple | list[RowError]:

@@ -8,7 +8,7 @@ from donor_registry.donors import normalize
 from donor_registry.errors import UserError
 from donor_registry.phones import InvalidPhone
 from donor_registry.text import fold, nfc, normalize_name
-from donor_registry.types import DonationType, Sex, parse_blood_group
+from donor_registry.types import ConsentChannel, DonationType, Sex, parse_blood_group
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
@@ -229,6 +229,20 @@ def deferral_reason(raw) -> str | None:
 def deferral_until(raw) -> dt.date | None:
     """The day a deferral ends; empty is None (until further notice)."""
     return date(raw, what="deferral end date") if text(raw) or isinstance(raw, dt.date) else None
+
+
+_YES = frozenset({"co", "x", "dong y", "yes", "y", "1", "true", "\u2713", "\u2714"})
+_NO = frozenset({"", "khong", "no", "n", "0", "false"})
+
+
+def consent(raw) -> ConsentChannel | None:
+    """Consent given on the list ("Có", "x", yes) -> the import channel; blank or "Không" -> None."""
+    value = fold(text(raw))
+    if value in _YES or raw is True:
+        return ConsentChannel.import_file
+    if value in _NO or raw is False:
+        return None
+    raise ValueError(f"'{text(raw)}' is not a yes or no; write Có (or x) or leave it empty")
 
 
 def notes(raw) -> str | None:

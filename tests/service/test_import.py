@@ -10,12 +10,12 @@ from sqlmodel import Session
 from donor_registry.donations.models import Donation, DonationCreate, Outcome
 from donor_registry.donations.service import record_donation, refresh_donor_stats
 from donor_registry.donors.models import Donor, DonorCreate
-from donor_registry.donors.service import create_donor
+from donor_registry.donors.service import create_donor, withdraw_consent
 from donor_registry.errors import UserError
 from donor_registry.importing import pipeline
 from donor_registry.importing.bulk import DeferredIndexes
 from donor_registry.importing.service import import_donations, import_donors
-from donor_registry.types import DonationType
+from donor_registry.types import ConsentChannel, DonationType
 from scripts.datagen import encode_cp1258
 from tests.conftest import sqlite_copy
 
@@ -202,7 +202,7 @@ def test_a_certificate_number_is_used_once(session, now, rules, tmp_path):
 
 @pytest.mark.parametrize("outcome", ["written", "refused", "dry run"])
 def test_an_import_leaves_every_index_as_it_was(session, now, rules, tmp_path, outcome):
-    add_donor(session, now, "Dương Văn Vinh", phone="0987000001")
+    add_donor(session, now, "Dương Văn Vinh", phone_e164="0987000001")
     before = index_definitions(session)
     rows = [["Lý Văn Sơn", "1970", "0987000002", "", "Xã Tân Lập", "01/03/2026"],
             ["Dương Văn Vinh", "", "0987000001", "", "", "01/04/2026"]]
@@ -302,3 +302,29 @@ def test_an_unreadable_row_stops_the_import_naming_its_line_and_writes_nothing(s
     session.commit()
     assert counts(session) == (1, 0)
     assert index_definitions(session) == before
+
+
+def test_consent_on_the_list_is_recorded_but_never_over_a_withdrawal(session, now, rules, tmp_path):
+    add_donor(session, now, "Dương Văn Vinh", phone_e164="0987000001")
+    withdrawn = add_donor(session, now, "Phan Thị Mai", phone_e164="0987000003", consent_channel=ConsentChannel.paper)
+    withdraw_consent(session=session, donor_id=withdrawn.id, now=now)
+    session.commit()
+    headers = ["Họ và tên", "Số điện thoại", "Năm sinh", "Ngày hiến", "Đồng ý nhận tin"]
+    path = write_csv(tmp_path / "d.csv", [
+        ["Lý Văn Sơn", "0987000002", "1970", "01/03/2026", "Có"],
+        ["Trịnh Thị Lan", "", "1990", "01/03/2026", ""],
+        ["Dương Văn Vinh", "0987000001", "", "01/03/2026", "x"],
+        ["Phan Thị Mai", "0987000003", "", "01/03/2026", "x"],
+    ], headers=headers)
+    report = run(session, path, now, rules)
+    assert (report.matched, report.created, report.consents) == (2, 2, 2)
+    by_name = {d.full_name: d for d in session.scalars(select(Donor))}
+    assert (by_name["Lý Văn Sơn"].consent_at, by_name["Lý Văn Sơn"].consent_channel) == (now, ConsentChannel.import_file)
+    assert by_name["Trịnh Thị Lan"].consent_at is None  # blank is not consent
+    assert by_name["Dương Văn Vinh"].consent_channel == ConsentChannel.import_file
+    assert by_name["Phan Thị Mai"].consent_withdrawn_at is not None  # the withdrawal stands
+    assert by_name["Phan Thị Mai"].consent_channel == ConsentChannel.paper
+    refused = run(session, write_csv(tmp_path / "bad.csv", [["Lý Văn Sơn", "0987000002", "1970", "02/04/2026",
+                                                                "có lẽ"]], headers=headers), now, rules)
+    assert [(e.column, e.reason) for e in refused.rejected] == [
+        ("Đồng ý nhận tin", "'có lẽ' is not a yes or no; write Có (or x) or leave it empty")]

@@ -180,3 +180,14 @@ def test_donor_keys_are_equal_exactly_for_equal_donor_cells():
                             text_cells=False)
     assert spreadsheet.donor_key(["Lê Văn An", 912345678.0, None]) != spreadsheet.donor_key(
         ["Lê Văn An", "912345678.0", None])
+
+
+@pytest.mark.parametrize("raw, given", [
+    ("Có", True), ("CÓ", True), ("x", True), ("X", True), ("Đồng ý", True), ("yes", True), ("\u2713", True),
+    ("", False), ("Không", False), ("no", False), (None, False), (1, True), (0, False),
+])
+def test_consent_cells_read_as_yes_or_no(raw, given):
+    from donor_registry.importing import values
+    from donor_registry.types import ConsentChannel
+
+    assert values.consent(raw) == (ConsentChannel.import_file if given else None)
