@@ -121,14 +121,10 @@ class DeferredIndexes:
         """Whether a load of `rows` rows into tables of about `present` rows should defer indexes."""
         return rows >= max(cls.MIN_ROWS, present)
 
-    def build(self, table: Table) -> None:
-        """Create again the indexes of one table (nothing when none were dropped)."""
-        for _, create in self.pending.pop(table.name, ()):
-            self.conn.exec_driver_sql(create)
-
-    def build_all(self) -> None:
-        for name in list(self.pending):
-            for _, create in self.pending.pop(name):
+    def build(self, *tables: Table) -> None:
+        """Create again the dropped indexes of these tables, or of all when none is named."""
+        for name in [table.name for table in tables] or list(self.pending):
+            for _, create in self.pending.pop(name, ()):
                 self.conn.exec_driver_sql(create)
 
 

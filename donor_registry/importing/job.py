@@ -77,7 +77,7 @@ class ImportJob:
         self.consenting: set[int] = set()  # known donors a row gives consent for
         self.stats = NewDonorStats(rules) if rules is not None else None
         self.touched: set[int] = set()  # registered donors given a donation by this import
-        self.recount: set[int] = set()  # new donors whose running stats lost a row
+        self.recount: set[int] = set()  # new donors counted from the table: a deferral, or a row they lost
         self.written_ids, self.written_lines = array("q"), array("l")
         self.taken_certificates = 0  # rows refused because their certificate number was in use
 
@@ -220,7 +220,7 @@ class ImportJob:
             bulk.drop_touched(self.conn)
         if self.consenting:
             self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
-        self.indexes.build_all()
+        self.indexes.build()
         self.report.rejected.sort(key=lambda error: error.line)
 
     def _drop_same_day_repeats(self) -> None:
