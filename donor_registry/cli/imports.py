@@ -36,7 +36,12 @@ SHOWN_ERRORS = 50
 def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
               as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
     """Import a donation list: each row is matched to a registered donor (CCCD, then phone,
-    then name + birth) or creates one; donation counts and next dates are updated."""
+    then name + birth) or creates one; donation counts and next dates are updated.
+
+    A row with a reason in "Lý do hoãn" (and optionally "Hoãn đến") is a deferral at the drive.
+
+    Có or x in "Đồng ý nhận tin" records the donor's consent to be contacted.
+    """
     _run(ctx, "donations", path, dry_run=dry_run, skip_invalid=skip_invalid, as_json=as_json,
          errors_csv=errors_csv)
 
@@ -45,7 +50,10 @@ def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_i
 def donors(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
            as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
     """Import a donor list; donors already registered (same CCCD, phone + name, or name + birth)
-    are reported as matched and left unchanged."""
+    are reported as matched and left unchanged.
+
+    Có or x in "Đồng ý nhận tin" records consent to be contacted, also for a registered donor who never gave it.
+    """
     _run(ctx, "donors", path, dry_run=dry_run, skip_invalid=skip_invalid, as_json=as_json,
          errors_csv=errors_csv)
 
