@@ -98,7 +98,7 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
     if report.unknown_columns:
         console.print(f"columns not recognised (ignored): {', '.join(report.unknown_columns)}",
                       highlight=False)
-    what = "donations" if report.kind == "donations" else "donors"
+    what = "donations and deferrals" if report.kind == "donations" else "donors"
     rows = [
         ("rows read", report.rows_read),
         (f"{what} imported" if report.written else f"{what} to import (nothing saved)", report.imported),
