@@ -89,10 +89,10 @@ def parsed_chunks(table: Table, chunk_parser: ChunkParser, *, chunk_rows: int,
     try:
         yield _received(receiver)
     finally:
-        receiver.close()
-        if worker.is_alive():
+        if worker.is_alive():  # the import stopped early (an error, Ctrl-C): the rows are not wanted
             worker.terminate()
         worker.join()
+        receiver.close()
 
 
 def _parse_all(table: Table, chunk_parser: ChunkParser, chunk_rows: int) -> Iterator[ParsedChunk]:
@@ -111,6 +111,8 @@ def _work(table: Table, chunk_parser: ChunkParser, chunk_rows: int, sender) -> N
             sender.send(exc)
         except (pickle.PicklingError, TypeError, AttributeError):  # an exception pickle cannot carry
             sender.send(RuntimeError(f"parsing the file failed: {exc!r}"))
+        except OSError:  # the importing process has stopped listening
+            pass
     finally:
         sender.close()
 

@@ -2,7 +2,9 @@
 
 import csv
 import datetime as dt
+import multiprocessing
 import os
+import threading
 import unicodedata
 
 import pytest
@@ -64,3 +66,22 @@ def test_a_worker_that_dies_is_reported_not_waited_for(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline.ChunkParser, "parse", lambda self, chunk, position: os._exit(3))
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         chunks_of(path, in_worker=True)
+
+
+def test_an_import_that_stops_early_stops_its_worker(tmp_path):
+    path = write(tmp_path / "d.csv", [[f"Người {n}", "1970", "", "01/03/2026", ""] for n in range(3_000)])
+    stopped = threading.Event()
+
+    def read_one_chunk_then_stop():
+        with open_table(path) as table:
+            parser = pipeline.ChunkParser(RowParser(map_headers(table.headers, kind="donations"),
+                                                    kind="donations", today=TODAY), donations=True)
+            with pipeline.parsed_chunks(table, parser, chunk_rows=10, in_worker=True) as chunks:
+                next(chunks)  # the worker is now blocked sending the next chunks
+        stopped.set()
+
+    reader = threading.Thread(target=read_one_chunk_then_stop, daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert stopped.is_set()
+    assert multiprocessing.active_children() == []
