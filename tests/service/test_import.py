@@ -26,12 +26,15 @@ HEADERS = ["Họ và tên", "Ngày sinh", "Số điện thoại", "CCCD", "Xã/P
 @pytest.fixture(params=["sqlite", "sqlite, bulk load", "postgresql"])
 def db_url(request, tmp_path, sqlite_template, monkeypatch) -> str:
     """The backends of every service test, plus SQLite loading as a large file does: indexes
-    dropped and built again after, and the rows parsed in a worker process."""
+    dropped and built again after, and the rows parsed in a worker process (as on PostgreSQL
+    here; plain SQLite parses in this process)."""
     if request.param == "sqlite, bulk load":
         monkeypatch.setattr(DeferredIndexes, "worth_it", classmethod(lambda cls, rows, present: True))
         monkeypatch.setattr(pipeline, "use_worker", lambda expected_rows: True)
     if request.param.startswith("sqlite"):
         return sqlite_copy(sqlite_template, tmp_path)
+    # The worker inherits the open PostgreSQL connection and must leave it alone.
+    monkeypatch.setattr(pipeline, "use_worker", lambda expected_rows: True)
     return request.getfixturevalue("postgres_db_url")
 
 
