@@ -174,8 +174,8 @@ def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[st
 
 
 def load_touched(conn: Connection, donor_ids: Iterable[int], *, new_from: int | None = None) -> None:
-    """Fill a temporary table with donors for the set-based steps: these donor ids, and every
-    donor this import created (ids from new_from on) when new_from is given."""
+    """Fill a temporary table with donors for the set-based steps: these donor ids, and, when
+    new_from is given, every donor this import created (ids from new_from on, above them all)."""
     conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
     conn.exec_driver_sql("CREATE TEMPORARY TABLE import_touched (id INTEGER PRIMARY KEY)")
     cursor = conn.connection.driver_connection.cursor()
@@ -184,8 +184,7 @@ def load_touched(conn: Connection, donor_ids: Iterable[int], *, new_from: int | 
     for start in range(0, len(rows), 50_000):
         cursor.executemany(f"INSERT INTO import_touched (id) VALUES ({mark})", rows[start:start + 50_000])
     if new_from is not None:
-        cursor.execute(f"INSERT INTO import_touched (id) SELECT id FROM donors WHERE id >= {mark}"
-                       " ON CONFLICT DO NOTHING", (new_from,))
+        cursor.execute(f"INSERT INTO import_touched (id) SELECT id FROM donors WHERE id >= {mark}", (new_from,))
 
 
 def write_stats(conn: Connection, rows: Iterable[tuple]) -> None:
@@ -219,8 +218,7 @@ def record_consents(conn: Connection, donor_ids: Iterable[int], *, now: dt.datet
     """Record consent through the import for these donors, unless they consented before or
     withdrew consent (a withdrawal stands until the donor gives consent again, in person).
     Returns how many donors it recorded."""
-    stamp = DONORS.c.consent_at.type._cached_bind_processor(conn.dialect)
-    now_value = stamp(now) if stamp else now
+    now_value = _Converter(DONORS.c.consent_at.type, conn.dialect)(now)
     cursor = conn.connection.driver_connection.cursor()
     mark = _mark(conn)
     rows = [(now_value, now_value, donor_id) for donor_id in sorted(donor_ids)]
