@@ -153,8 +153,9 @@ class IdReserver:
 _PAGE = 5000
 _BY_ID = DONATIONS.select().with_only_columns(DONATIONS.c.id).where(
     DONATIONS.c.id.in_(bindparam("ids", expanding=True)))
-_CERTIFICATE_HOLDERS = DONATIONS.select().with_only_columns(DONATIONS.c.certificate_no, DONATIONS.c.id).where(
-    DONATIONS.c.certificate_no.in_(bindparam("numbers", expanding=True)))
+_CERTIFICATE_HOLDERS = DONATIONS.select().with_only_columns(
+    DONATIONS.c.certificate_no, DONATIONS.c.id, DONATIONS.c.donor_id, DONATIONS.c.donated_on, DONATIONS.c.type,
+    DONATIONS.c.volume_ml).where(DONATIONS.c.certificate_no.in_(bindparam("numbers", expanding=True)))
 
 
 def present_donations(conn: Connection, ids: Sequence[int]) -> set[int]:
@@ -165,11 +166,12 @@ def present_donations(conn: Connection, ids: Sequence[int]) -> set[int]:
     return found
 
 
-def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, int]:
-    """certificate number -> id of the donation holding it."""
-    holders: dict[str, int] = {}
+def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, tuple]:
+    """certificate number -> (id, donor id, day, type, volume) of the donation holding it."""
+    holders: dict[str, tuple] = {}
     for start in range(0, len(numbers), _PAGE):
-        holders.update(conn.execute(_CERTIFICATE_HOLDERS, {"numbers": list(numbers[start:start + _PAGE])}).all())
+        for number, *holder in conn.execute(_CERTIFICATE_HOLDERS, {"numbers": list(numbers[start:start + _PAGE])}):
+            holders[number] = tuple(holder)
     return holders
 
 
@@ -231,21 +233,29 @@ def drop_touched(conn: Connection) -> None:
     conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
 
 
-def same_day_groups(conn: Connection) -> list[tuple[int, int, dt.date | str]]:
-    """(donation id, donor id, day) of every donation sharing its donor and day with another,
-    among the touched donors, ordered so the first of each group is the one to keep."""
+def same_day_groups(conn: Connection) -> Iterator[tuple]:
+    """(donation id, donor id, day, type, outcome, volume, certificate number) of every donation
+    sharing its donor, day, type and outcome with another, among the touched donors, grouped
+    by those four and in id order within a group. Streamed: importing a file again makes a
+    group of every row."""
     sql = (
-        "SELECT d.id, d.donor_id, d.donated_on FROM donations d JOIN ("
-        " SELECT donor_id, donated_on FROM donations"
+        "SELECT d.id, d.donor_id, d.donated_on, d.type, d.outcome, d.volume_ml, d.certificate_no"
+        " FROM donations d JOIN ("
+        " SELECT donor_id, donated_on, type, outcome FROM donations"
         " WHERE donor_id IN (SELECT id FROM import_touched)"
-        " GROUP BY donor_id, donated_on HAVING count(*) > 1"
-        ") g ON g.donor_id = d.donor_id AND g.donated_on = d.donated_on"
-        " ORDER BY d.donor_id, d.donated_on, d.id"
+        " GROUP BY donor_id, donated_on, type, outcome HAVING count(*) > 1"
+        ") g ON g.donor_id = d.donor_id AND g.donated_on = d.donated_on AND g.type = d.type"
+        " AND g.outcome = d.outcome"
+        " ORDER BY d.donor_id, d.donated_on, d.type, d.outcome, d.id"
     )
-    return [tuple(row) for row in conn.exec_driver_sql(sql)]
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(sql)
+    while batch := cursor.fetchmany(10_000):
+        yield from batch
 
 
 def delete_donations(conn: Connection, ids: Sequence[int]) -> None:
+    """Delete donations this import wrote (never one recorded before it)."""
     for start in range(0, len(ids), 5000):
         conn.execute(DONATIONS.delete().where(DONATIONS.c.id.in_(list(ids[start:start + 5000]))))
 
