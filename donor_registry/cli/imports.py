@@ -37,8 +37,11 @@ SHOWN_ERRORS = 50
 @app.command("donations")
 def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
               as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
-    """Import a donation list: each row is matched to a registered donor (CCCD, then phone,
-    then name + birth) or creates one; donation counts and next dates are updated.
+    """Import a donation list: each row is matched to a registered donor (CCCD, then phone +
+    name, then name + birth, each only when no field known on both sides conflicts; a CCCD
+    with another person's name, birth, sex or blood group is refused) or creates one.
+    A row repeating a recorded donation (same donor, day and type) is skipped; nothing
+    recorded is ever changed. Donation counts and next dates are updated.
 
     A row with a reason in "Lý do hoãn" (and optionally "Hoãn đến") is a deferral at the drive.
 
