@@ -235,17 +235,16 @@ def drop_touched(conn: Connection) -> None:
 
 def same_day_groups(conn: Connection) -> Iterator[tuple]:
     """(donation id, donor id, day, type, outcome, volume, certificate number) of every donation
-    sharing its donor, day, type and outcome with another, among the touched donors, grouped
-    by those four and in id order within a group. Streamed: importing a file again makes a
-    group of every row."""
+    sharing its donor and day with another, among the touched donors, ordered by donor, day,
+    type, outcome and id (the groups are found on the (donor, day) index alone). Streamed:
+    importing a file again makes a group of every row."""
     sql = (
         "SELECT d.id, d.donor_id, d.donated_on, d.type, d.outcome, d.volume_ml, d.certificate_no"
         " FROM donations d JOIN ("
-        " SELECT donor_id, donated_on, type, outcome FROM donations"
+        " SELECT donor_id, donated_on FROM donations"
         " WHERE donor_id IN (SELECT id FROM import_touched)"
-        " GROUP BY donor_id, donated_on, type, outcome HAVING count(*) > 1"
-        ") g ON g.donor_id = d.donor_id AND g.donated_on = d.donated_on AND g.type = d.type"
-        " AND g.outcome = d.outcome"
+        " GROUP BY donor_id, donated_on HAVING count(*) > 1"
+        ") g ON g.donor_id = d.donor_id AND g.donated_on = d.donated_on"
         " ORDER BY d.donor_id, d.donated_on, d.type, d.outcome, d.id"
     )
     cursor = conn.connection.driver_connection.cursor()

@@ -107,13 +107,13 @@ class Matcher:
             # A phone is often shared in a family: it identifies a donor only together with
             # the same folded name, and nothing else known on both sides may disagree.
             fits = [known for known in _all(self.by_phone[phone])
-                    if known.name_folded == donor[FOLDED] and not conflicts(known, donor, PHONE_AND_NAME)]
+                    if known.name_folded == donor[FOLDED] and _agrees(known, donor, strict=False)]
             if fits:
                 return _one(fits, "phone and name")
         year = donor[YEAR]
         if year is not None:
             fits = [known for known in _all(self.by_name_year.get((donor[FOLDED], year), ()))
-                    if not conflicts(known, donor, NAME_AND_BIRTH)]
+                    if _agrees(known, donor, strict=True)]
             if fits:
                 return _one(fits, "name and birth")
         return None
@@ -141,6 +141,28 @@ def conflicts(known: Known, donor: tuple, fields: tuple[str, ...]) -> list[str]:
         if differ:
             found.append(field)
     return found
+
+
+def _agrees(known: Known, donor: tuple, *, strict: bool) -> bool:
+    """No conflict on the fields of PHONE_AND_NAME (or, strict, of NAME_AND_BIRTH): the same
+    as `not conflicts(...)`, written out because it runs for most rows' donors."""
+    value, other = donor[BORN], known.date_of_birth
+    if value is not None and other is not None and value != other:
+        return False
+    value, other = donor[YEAR], known.birth_year
+    if value is not None and other is not None and value != other:
+        return False
+    value, other = donor[SEX], known.sex
+    if value in _KNOWN_SEXES and other in _KNOWN_SEXES and value != other:
+        return False
+    for value, other in ((donor[ABO], known.abo), (donor[RH], known.rh), (donor[NATIONAL_ID], known.national_id),
+                         *(((donor[PHONE], known.phone), (donor[COMMUNE_KEY], known.commune_key)) if strict else ())):
+        if value is not None and other is not None and value != other:
+            return False
+    return True
+
+
+_KNOWN_SEXES = frozenset((Sex.male, Sex.female))
 
 
 def _differ(one, other) -> bool:

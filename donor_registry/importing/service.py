@@ -81,18 +81,21 @@ def _load(session: Session, table: Table, report: ImportReport, header_map: Head
           rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None,
           on_refused: OnRefused | None) -> None:
     """Read, match and write every row; the report says what happened to each."""
-    job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
-                    expected_rows=table.expected_rows(), on_refused=on_refused)
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
                                   donations=kind == "donations")
-    with (bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB), _without_cycle_collection(),
+    # The parsing worker is forked before the job loads the registered donors: touched by
+    # matching, their pages would otherwise be copied, and counted twice.
+    with (_without_cycle_collection(),
           pipeline.parsed_chunks(table, parser, chunk_rows=CHUNK_ROWS,
                                  in_worker=pipeline.use_worker(table.expected_rows())) as chunks):
-        for chunk in chunks:
-            job.process(chunk)
-            if progress is not None:
-                progress(chunk.position)
-        job.finish()
+        job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
+                        expected_rows=table.expected_rows(), on_refused=on_refused)
+        with bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB):
+            for chunk in chunks:
+                job.process(chunk)
+                if progress is not None:
+                    progress(chunk.position)
+            job.finish()
 
 
 @contextmanager
