@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, bindparam
 from donor_registry.donations.models import Donation
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.importing.matching import Person
 
 DONORS: Table = Donor.__table__
 DONATIONS: Table = Donation.__table__
@@ -173,6 +174,18 @@ def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[st
         for number, *holder in conn.execute(_CERTIFICATE_HOLDERS, {"numbers": list(numbers[start:start + _PAGE])}):
             holders[number] = tuple(holder)
     return holders
+
+
+def identities(conn: Connection, donor_ids: Iterable[int]) -> dict[int, Person]:
+    """donor id -> Person (name, birth, sex, blood group) of these donors."""
+    columns = [DONORS.c[name] for name in Person._fields]
+    found: dict[int, Person] = {}
+    ids = sorted(donor_ids)
+    for start in range(0, len(ids), _PAGE):
+        query = DONORS.select().with_only_columns(DONORS.c.id, *columns).where(DONORS.c.id.in_(ids[start:start + _PAGE]))
+        for donor_id, *values in conn.execute(query):
+            found[donor_id] = Person(*values)
+    return found
 
 
 def load_touched(conn: Connection, donor_ids: Iterable[int], *, new_from: int | None = None) -> None:

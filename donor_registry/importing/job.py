@@ -11,7 +11,15 @@ from donor_registry.donors.name_words import WORDS, word_rows
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.importing import bulk
 from donor_registry.importing.headers import HeaderMap
-from donor_registry.importing.matching import Ambiguous, Conflict, Known, Matcher, identity
+from donor_registry.importing.matching import (
+    Ambiguous,
+    Conflict,
+    Known,
+    Matcher,
+    describe,
+    identity,
+    identity_conflicts,
+)
 from donor_registry.importing.pipeline import ParsedChunk
 from donor_registry.importing.report import Duplicate, ImportReport
 from donor_registry.importing.rows import (
@@ -199,21 +207,31 @@ class ImportJob:
 
     def _refuse_taken_certificates(self, rows: list[tuple]) -> None:
         """The rows of this chunk whose insert was skipped because their certificate number is
-        taken: a repeat when the holder is the same donation (same donor, day, type, and no
-        volume known on both that differs), else refused, naming who holds the number."""
+        taken. A certificate number is a strong identifier: the row repeats the donation holding
+        it when that is the same donation (same day, type, and no volume known on both that
+        differs) of the same donor, or of a donor whose name, birth, sex and blood group do not
+        conflict with the row's donor; else the row is refused, naming who holds the number."""
         written = bulk.present_donations(self.conn, [row[0] for row in rows])
         skipped = [row for row in rows if row[0] not in written]
         holders = bulk.holders_of_certificates(self.conn, [row[6] for row in skipped])
+        strangers = {ids for row in skipped if (ids := (row[1], holders[row[6]][1]))[0] != ids[1]}
+        people = bulk.identities(self.conn, {donor for pair in strangers for donor in pair}) if strangers else {}
         for donation_id, donor_id, day, kind, _, volume, number, *_ in skipped:
             holder, holder_donor, holder_day, holder_kind, holder_volume = holders[number]
             line = self._line_of_donation(donation_id)
-            if (holder_donor == donor_id and self.day_db(holder_day) == day and self.kind_db(holder_kind) == kind
+            differ = (identity_conflicts(people[holder_donor], people[donor_id])
+                      if holder_donor != donor_id else [])
+            if (not differ and self.day_db(holder_day) == day and self.kind_db(holder_kind) == kind
                     and (volume is None or holder_volume is None or volume == holder_volume)):
                 self.report.repeat(Duplicate(line, self._repeats(holder)))
             else:
                 where = (f"line {self._line_of_donation(holder)}" if self._wrote(holder)
                          else f"donation #{holder} in the registry")
-                self._reject(line, self.cert_header, f"certificate {number} is already used ({where})")
+                reason = f"certificate {number} is already used ({where})"
+                if differ:
+                    reason += (f" by donor #{holder_donor} {describe(people[holder_donor])};"
+                               f" this row says {describe(people[donor_id])} ({', '.join(differ)} differ)")
+                self._reject(line, self.cert_header, reason)
             if donor_id > self.registered_max:
                 self.recount.add(donor_id)
         self.report.imported -= len(skipped)

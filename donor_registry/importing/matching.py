@@ -43,6 +43,18 @@ class Known(NamedTuple):
     slot: int = -1  # its place in the import's running stats (importing/stats.py), when created
 
 
+class Person(NamedTuple):
+    """A donor's identity as the registry holds it, for the rare messages that name one."""
+
+    full_name: str
+    name_folded: str
+    date_of_birth: object
+    birth_year: int | None
+    sex: object
+    abo: object
+    rh: object
+
+
 class Ambiguous(Exception):
     """More than one donor fits a row."""
 
@@ -202,3 +214,21 @@ def identity(full_name: str, sex, abo, rh, born, year) -> str:
     elif year is not None:
         facts.append(str(year))
     return f"{full_name} ({', '.join(facts)})" if facts else full_name
+
+
+def identity_conflicts(one: Person, other: Person) -> list[str]:
+    """The identity fields (IDENTITY) two donors both know and disagree on."""
+    found = []
+    if one.name_folded != other.name_folded:
+        found.append("name")
+    if (_differ(one.date_of_birth, other.date_of_birth) or _differ(one.birth_year, other.birth_year)):
+        found.append("birth")
+    if one.sex in _KNOWN_SEXES and other.sex in _KNOWN_SEXES and one.sex != other.sex:
+        found.append("sex")
+    if _differ(one.abo, other.abo) or _differ(one.rh, other.rh):
+        found.append("blood group")
+    return found
+
+
+def describe(person: Person) -> str:
+    return identity(person.full_name, person.sex, person.abo, person.rh, person.date_of_birth, person.birth_year)

@@ -193,9 +193,10 @@ def test_a_certificate_number_is_used_once(session, now, rules, tmp_path):
     ])
     report = run(session, path, now, rules, skip_invalid=True)
     reasons = {error.line: error.reason for error in report.rejected}
-    assert reasons == {2: f"certificate HM-1 is already used (donation #{held.id} in the registry)",
+    by_vinh = f"certificate HM-1 is already used (donation #{held.id} in the registry) by donor #{donor.id} Dương Văn Vinh"
+    assert reasons == {2: f"{by_vinh}; this row says Phan Văn Toàn (1980) (name differ)",
                        4: "certificate HM-2 is already used (line 3)",
-                       5: f"certificate HM-1 is already used (donation #{held.id} in the registry)"}
+                       5: f"{by_vinh}; this row says Trịnh Thị Lan (1990) (name differ)"}
     assert [error.line for error in report.rejected] == [2, 4, 5]
     # Trịnh Thị Lan's only row was refused, so she is not registered.
     assert (report.imported, report.created) == (1, 1)

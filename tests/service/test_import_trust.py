@@ -151,7 +151,9 @@ def test_a_certificate_of_another_donor_is_still_refused(session, now, rules, tm
     path = write_csv(tmp_path / "d.csv", [["Lý Văn Sơn", "1970", "", "", "", "", "", "01/03/2026", "", "", "HM-9"]],
                      headers=HEADERS)
     report = run(session, path, now, rules)
-    assert [e.reason for e in report.rejected] == [f"certificate HM-9 is already used (donation #{held.id} in the registry)"]
+    assert [e.reason for e in report.rejected] == [
+        (f"certificate HM-9 is already used (donation #{held.id} in the registry) by donor #{mai.id} Phan Thị Mai;"
+        " this row says Lý Văn Sơn (1970) (name differ)")]
     assert session.scalar(select(Donation.outcome).where(Donation.id == held.id)) == Outcome.donated
 
 
@@ -168,3 +170,22 @@ def test_the_report_keeps_the_first_problems_and_streams_them_all(session, now, 
     assert (report.rejected_rows, report.more_problems) == (7, 4)
     assert [e.line for e in streamed] == list(range(2, 9))
     assert adds_up(report) and report.imported == 1
+
+
+def test_a_certificate_number_identifies_its_donation_when_the_identity_agrees(session, now, rules, tmp_path):
+    # Registered without a birth year, so a row with one is not matched to her by name + birth...
+    thuy = add_donor(session, now, "Trần Thị Thúy", sex=Sex.female)
+    held = legacy_donation(session, now, thuy, dt.date(2025, 3, 1), certificate_no="HM-7", volume_ml=350)
+    path = write_csv(tmp_path / "d.csv", [
+        # ...but her certificate number says this row is that donation.
+        ["Tran Thi Thuy", "1990", "Nữ", "", "", "", "", "01/03/2025", "", "350", "HM-7"],
+        ["Trần Văn Bê", "1988", "Nam", "", "", "", "", "01/03/2025", "", "350", "HM-7"],
+    ], headers=HEADERS)
+    report = run(session, path, now, rules, skip_invalid=True)
+    assert [(d.line, d.reason) for d in report.duplicates] == [(2, f"already recorded as donation #{held.id}")]
+    assert [(e.line, e.reason) for e in report.rejected] == [
+        (3, (f"certificate HM-7 is already used (donation #{held.id} in the registry) by donor #{thuy.id} "
+            "Trần Thị Thúy (nữ); this row says Trần Văn Bê (nam, 1988) (name, sex differ)"))]
+    assert (report.imported, report.created) == (0, 0)  # no donor is left without a donation
+    assert session.scalar(select(func.count()).select_from(Donor)) == 1
+    assert adds_up(report)
