@@ -3,8 +3,19 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from donor_registry.importing.matching import Ambiguous, Conflict, Known, Matcher
+from donor_registry.importing.matching import (
+    NAME_AND_BIRTH,
+    PHONE_AND_NAME,
+    Ambiguous,
+    Conflict,
+    Known,
+    Matcher,
+    _agrees,
+    conflicts,
+)
 from donor_registry.types import ABO, Rh, Sex
 
 
@@ -66,3 +77,20 @@ def test_two_namesakes_a_row_fits_equally_are_ambiguous():
     matcher.add(LAN._replace(id=2, national_id=None, abo=None, rh=None, phone=None, commune_key=None))
     with pytest.raises(Ambiguous):
         matcher.match(row("nguyen thi lan", year=1990))
+
+
+def _maybe(*values):
+    return st.sampled_from([None, *values])
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(born=_maybe(dt.date(1990, 1, 1), dt.date(1990, 2, 2)), year=_maybe(1990, 1991),
+       sex=st.sampled_from(list(Sex)), abo=_maybe(ABO.A, ABO.O), rh=_maybe(Rh.positive, Rh.negative),
+       phone=_maybe("+84912000001", "+84912000002"), national_id=_maybe("001190000001", "001190000002"),
+       commune=_maybe("xa tan lap", "xa ha mo"), strict=st.booleans())
+def test_the_written_out_check_is_the_rule_table(born, year, sex, abo, rh, phone, national_id, commune, strict):
+    donor = row("nguyen thi lan", born=born, year=year, sex=sex, abo=abo, rh=rh, phone=phone,
+                national_id=national_id, commune=commune)
+    for known in (LAN, LAN._replace(date_of_birth=dt.date(1990, 1, 1), sex=Sex.unknown, abo=None, phone=None)):
+        expected = not conflicts(known, donor, NAME_AND_BIRTH if strict else PHONE_AND_NAME)
+        assert _agrees(known, donor, strict=strict) == expected
