@@ -87,7 +87,7 @@ STEPS = [
            "--site", "Viện Huyết học - Truyền máu TW"]]),
     Step("Find her with or without diacritics, or by phone", "",
          [["donors", "find", "nguyen thi hoa"], ["donors", "find", "+84 381 234 567"]]),
-    Step("Find duplicates", "Same phone; same folded name, birth year and commune.", [["donors", "duplicates"]]),
+    Step("Find duplicates", "Same phone; same folded name and birth (same commune or none); what differs.", [["donors", "duplicates"]]),
     Step("Merge them", "Every donation moves to the donor kept, in one transaction, and the merge is recorded.",
          [["donors", "merge", "1", "2"]]),
     Step("Her record", "History, counts by type, and when she may give each type again "

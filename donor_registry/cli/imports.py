@@ -1,6 +1,8 @@
 """`donor-registry import`: bring donor and donation lists (CSV or XLSX) into the registry."""
 
 import csv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -35,8 +37,11 @@ SHOWN_ERRORS = 50
 @app.command("donations")
 def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
               as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
-    """Import a donation list: each row is matched to a registered donor (CCCD, then phone,
-    then name + birth) or creates one; donation counts and next dates are updated.
+    """Import a donation list: each row is matched to a registered donor (CCCD, then phone +
+    name, then name + birth, each only when no field known on both sides conflicts; a CCCD
+    with another person's name, birth, sex or blood group is refused) or creates one.
+    A row repeating a recorded donation (same donor, day and type) is skipped; nothing
+    recorded is ever changed. Donation counts and next dates are updated.
 
     A row with a reason in "Lý do hoãn" (and optionally "Hoãn đến") is a deferral at the drive.
 
@@ -65,26 +70,25 @@ def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_inval
     with open_table(path) as table:  # fail early, before the progress bar, on a missing file
         total = table.total
         by_bytes = table.encoding != "xlsx"
-    with _progress(by_bytes, disable=as_json) as progress, session_scope(engine) as session:
+    with (_errors_writer(errors_csv) as on_refused, _progress(by_bytes, disable=as_json) as progress,
+          session_scope(engine) as session):
         task = progress.add_task(f"importing {path.name}", total=total)
 
         def advance(position: int) -> None:
             progress.update(task, completed=position)
 
         common = {"session": session, "path": path, "now": app_ctx.now(), "today": app_ctx.today(),
-                      "skip_invalid": skip_invalid, "dry_run": dry_run, "progress": advance}
+                  "skip_invalid": skip_invalid, "dry_run": dry_run, "progress": advance, "on_refused": on_refused}
         if kind == "donations":
             report = service.import_donations(rules=app_ctx.settings.eligibility, **common)
         else:
             report = service.import_donors(**common)
         progress.update(task, completed=total)
-    if errors_csv is not None:
-        _write_errors(errors_csv, report)
     if as_json:
         print_json({**asdict(report), "rejected_rows": report.rejected_rows})
     else:
         _print_report(report, errors_csv)
-    if report.rejected and not skip_invalid:
+    if report.rejected_rows and not skip_invalid:
         raise typer.Exit(1)
 
 
@@ -106,20 +110,22 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
         ("donors created", report.created),
         ("consents to be contacted recorded", report.consents),
         ("rows refused", report.rejected_rows),
-        ("repeated rows skipped", len(report.duplicates)),
+        ("repeated rows skipped", report.repeated_rows),
     ]
     print_table(f"Import of {Path(report.path).name} ({report.encoding})", ["", "count"], rows)
     if report.rejected:
         shown = report.rejected[:SHOWN_ERRORS]
         print_table("Refused rows", ["line", "column", "reason"],
                     [(error.line, error.column, error.reason) for error in shown])
-        if len(report.rejected) > len(shown):
-            more = len(report.rejected) - len(shown)
+        if len(report.rejected) + report.more_problems > len(shown):
+            more = len(report.rejected) + report.more_problems - len(shown)
             hint = f"; all are in {errors_csv}" if errors_csv else "; use --errors-csv PATH to get them all"
             console.print(f"… and {more} more problems{hint}", highlight=False)
     if report.duplicates:
         print_table("Repeated rows (not imported)", ["line", "reason"],
                     [(duplicate.line, duplicate.reason) for duplicate in report.duplicates[:SHOWN_ERRORS]])
+        if report.repeated_rows > SHOWN_ERRORS:
+            console.print(f"… and {report.repeated_rows - SHOWN_ERRORS} more repeated rows", highlight=False)
     console.print(_verdict(report), highlight=False)
 
 
@@ -132,8 +138,13 @@ def _verdict(report: service.ImportReport) -> str:
             "or use --skip-invalid to import only the good rows")
 
 
-def _write_errors(path: Path, report: service.ImportReport) -> None:
+@contextmanager
+def _errors_writer(path: Path | None) -> Iterator[Callable[[list], None] | None]:
+    """A receiver writing refused rows to the errors CSV as the import finds them, or None."""
+    if path is None:
+        yield None
+        return
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["line", "column", "reason"])
-        writer.writerows((error.line, error.column, error.reason) for error in report.rejected)
+        yield lambda errors: writer.writerows((error.line, error.column, error.reason) for error in errors)

@@ -42,7 +42,9 @@ def find_duplicates(*, session: Session, settings: DuplicateSettings) -> list[Du
 
     National IDs are unique in the registry (a second registration is refused), so the
     ID rule acts at entry and import; here pairs come from a shared phone or from the same
-    folded name with a compatible birth date or year in the same commune.
+    folded name with a compatible birth date or year, in the same commune or where one of
+    them has none. These are the namesakes an import keeps apart (they differ on a national
+    ID, a blood group, a sex or a phone): what differs is named so a person can decide.
     """
     pairs: dict[tuple[int, int], DuplicatePair] = {}
     if settings.match_phone:
@@ -50,11 +52,32 @@ def find_duplicates(*, session: Session, settings: DuplicateSettings) -> list[Du
             for a, b in _each_pair(group):
                 _add(pairs, a, b, f"same phone {a.phone_e164}")
     if settings.match_name_birth_commune:
-        for group in _groups(session, Donor.name_folded, Donor.birth_year, Donor.commune_key):
+        for group in _groups(session, Donor.name_folded, Donor.birth_year):
             for a, b in _each_pair(group):
-                if _same_birth(a, b):
-                    _add(pairs, a, b, "same name, birth and commune")
+                if _same_birth(a, b) and _same_commune(a, b):
+                    both = a.commune_key is not None and b.commune_key is not None
+                    _add(pairs, a, b, "same name, birth and commune" if both else "same name and birth")
+    for pair in pairs.values():
+        differ = _differences(pair.first, pair.second)
+        if differ:
+            pair.reasons.append(f"but different {', '.join(differ)}")
     return sorted(pairs.values(), key=lambda pair: (pair.first.id, pair.second.id))
+
+
+def _same_commune(a: Donor, b: Donor) -> bool:
+    return a.commune_key is None or b.commune_key is None or a.commune_key == b.commune_key
+
+
+def _differences(a: Donor, b: Donor) -> list[str]:
+    """The identity fields both know and disagree on."""
+    def differ(name: str) -> bool:
+        one, other = getattr(a, name), getattr(b, name)
+        return one is not None and other is not None and one != other and "unknown" not in (one, other)
+
+    found = [label for label, names in (("national IDs", ("national_id",)), ("sex", ("sex",)),
+                                        ("blood groups", ("abo", "rh")), ("phones", ("phone_e164",)))
+             if any(differ(name) for name in names)]
+    return found
 
 
 def _groups(session: Session, *columns) -> list[list[Donor]]:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, bindparam
 from donor_registry.donations.models import Donation
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.importing.matching import Person
 
 DONORS: Table = Donor.__table__
 DONATIONS: Table = Donation.__table__
@@ -153,8 +154,9 @@ class IdReserver:
 _PAGE = 5000
 _BY_ID = DONATIONS.select().with_only_columns(DONATIONS.c.id).where(
     DONATIONS.c.id.in_(bindparam("ids", expanding=True)))
-_CERTIFICATE_HOLDERS = DONATIONS.select().with_only_columns(DONATIONS.c.certificate_no, DONATIONS.c.id).where(
-    DONATIONS.c.certificate_no.in_(bindparam("numbers", expanding=True)))
+_CERTIFICATE_HOLDERS = DONATIONS.select().with_only_columns(
+    DONATIONS.c.certificate_no, DONATIONS.c.id, DONATIONS.c.donor_id, DONATIONS.c.donated_on, DONATIONS.c.type,
+    DONATIONS.c.volume_ml).where(DONATIONS.c.certificate_no.in_(bindparam("numbers", expanding=True)))
 
 
 def present_donations(conn: Connection, ids: Sequence[int]) -> set[int]:
@@ -165,12 +167,25 @@ def present_donations(conn: Connection, ids: Sequence[int]) -> set[int]:
     return found
 
 
-def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, int]:
-    """certificate number -> id of the donation holding it."""
-    holders: dict[str, int] = {}
+def holders_of_certificates(conn: Connection, numbers: Sequence[str]) -> dict[str, tuple]:
+    """certificate number -> (id, donor id, day, type, volume) of the donation holding it."""
+    holders: dict[str, tuple] = {}
     for start in range(0, len(numbers), _PAGE):
-        holders.update(conn.execute(_CERTIFICATE_HOLDERS, {"numbers": list(numbers[start:start + _PAGE])}).all())
+        for number, *holder in conn.execute(_CERTIFICATE_HOLDERS, {"numbers": list(numbers[start:start + _PAGE])}):
+            holders[number] = tuple(holder)
     return holders
+
+
+def identities(conn: Connection, donor_ids: Iterable[int]) -> dict[int, Person]:
+    """donor id -> Person (name, birth, sex, blood group) of these donors."""
+    columns = [DONORS.c[name] for name in Person._fields]
+    found: dict[int, Person] = {}
+    ids = sorted(donor_ids)
+    for start in range(0, len(ids), _PAGE):
+        query = DONORS.select().with_only_columns(DONORS.c.id, *columns).where(DONORS.c.id.in_(ids[start:start + _PAGE]))
+        for donor_id, *values in conn.execute(query):
+            found[donor_id] = Person(*values)
+    return found
 
 
 def load_touched(conn: Connection, donor_ids: Iterable[int], *, new_from: int | None = None) -> None:
@@ -231,21 +246,28 @@ def drop_touched(conn: Connection) -> None:
     conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
 
 
-def same_day_groups(conn: Connection) -> list[tuple[int, int, dt.date | str]]:
-    """(donation id, donor id, day) of every donation sharing its donor and day with another,
-    among the touched donors, ordered so the first of each group is the one to keep."""
+def same_day_groups(conn: Connection) -> Iterator[tuple]:
+    """(donation id, donor id, day, type, outcome, volume, certificate number) of every donation
+    sharing its donor and day with another, among the touched donors, ordered by donor, day,
+    type, outcome and id (the groups are found on the (donor, day) index alone). Streamed:
+    importing a file again makes a group of every row."""
     sql = (
-        "SELECT d.id, d.donor_id, d.donated_on FROM donations d JOIN ("
+        "SELECT d.id, d.donor_id, d.donated_on, d.type, d.outcome, d.volume_ml, d.certificate_no"
+        " FROM donations d JOIN ("
         " SELECT donor_id, donated_on FROM donations"
         " WHERE donor_id IN (SELECT id FROM import_touched)"
         " GROUP BY donor_id, donated_on HAVING count(*) > 1"
         ") g ON g.donor_id = d.donor_id AND g.donated_on = d.donated_on"
-        " ORDER BY d.donor_id, d.donated_on, d.id"
+        " ORDER BY d.donor_id, d.donated_on, d.type, d.outcome, d.id"
     )
-    return [tuple(row) for row in conn.exec_driver_sql(sql)]
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(sql)
+    while batch := cursor.fetchmany(10_000):
+        yield from batch
 
 
 def delete_donations(conn: Connection, ids: Sequence[int]) -> None:
+    """Delete donations this import wrote (never one recorded before it)."""
     for start in range(0, len(ids), 5000):
         conn.execute(DONATIONS.delete().where(DONATIONS.c.id.in_(list(ids[start:start + 5000]))))
 

@@ -3,6 +3,7 @@
 import datetime as dt
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable
 
 from sqlmodel import Session
 
@@ -10,10 +11,19 @@ from donor_registry.donors.name_words import WORDS, word_rows
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.importing import bulk
 from donor_registry.importing.headers import HeaderMap
-from donor_registry.importing.matching import Ambiguous, Known, Matcher
+from donor_registry.importing.matching import (
+    Ambiguous,
+    Conflict,
+    Known,
+    Matcher,
+    describe,
+    identity,
+    identity_conflicts,
+)
 from donor_registry.importing.pipeline import ParsedChunk
 from donor_registry.importing.report import Duplicate, ImportReport
 from donor_registry.importing.rows import (
+    ABO,
     BORN,
     COMMUNE_KEY,
     CONSENT,
@@ -21,6 +31,8 @@ from donor_registry.importing.rows import (
     FOLDED,
     NATIONAL_ID,
     PHONE,
+    RH,
+    SEX,
     WEIGHT,
     YEAR,
     RowError,
@@ -32,7 +44,7 @@ DONOR_INSERT = ("id", *DONOR_COLUMNS, "weight_measured_on", "standby", "donation
 DONATION_INSERT = ("id", "donor_id", "donated_on", "type", "outcome", "volume_ml", "certificate_no",
                    "site", "source", "created_at", "deferral_reason", "deferral_until")
 _MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
-                    "commune_key")
+                    "commune_key", "sex", "abo", "rh")
 
 
 class ImportJob:
@@ -40,10 +52,15 @@ class ImportJob:
     at the end drops same-day repeats and brings donor stats up to date."""
 
     def __init__(self, session: Session, report: ImportReport, header_map: HeaderMap, *,
-                 rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int):
+                 rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int,
+                 on_refused: Callable[[list[RowError]], None] | None = None):
         self.report, self.rules, self.now, self.today = report, rules, now, today
+        self.on_refused = on_refused  # given the problems of each chunk's refused rows, in line order
+        self.refused: list[RowError] = []
         self.conn = session.connection()
         self.name_header = header_map.header_of("full_name")
+        self.national_id_header = (header_map.header_of("national_id")
+                                   if "national_id" in header_map.columns else "")
         self.cert_header = (header_map.header_of("certificate_no")
                             if "certificate_no" in header_map.columns else "")
         self.matcher = Matcher()
@@ -79,7 +96,7 @@ class ImportJob:
         self.touched: set[int] = set()  # registered donors given a donation by this import
         self.recount: set[int] = set()  # new donors counted from the table: a deferral, or a row they lost
         self.written_ids, self.written_lines = array("q"), array("l")
-        self.taken_certificates = 0  # rows refused because their certificate number was in use
+        self.taken_certificates = 0  # rows not written because their certificate number was in use
 
     def _max_id(self, table) -> int:
         return self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
@@ -87,7 +104,7 @@ class ImportJob:
     def process(self, chunk: ParsedChunk) -> None:
         """Match and write one parsed chunk."""
         self.report.rows_read += chunk.rows_read
-        self.report.rejected += chunk.errors
+        self.refused = list(chunk.errors)
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
         next_donation_id = self.donation_ids.next
@@ -127,6 +144,11 @@ class ImportJob:
             else:  # the running stats count donations only; a deferral's donor is counted from the table
                 self.recount.add(known.id)
         self._write(new_donors, new_donations)
+        if self.refused:
+            self.refused.sort(key=lambda error: error.line)
+            self.report.refuse(self.refused)
+            if self.on_refused is not None:
+                self.on_refused(self.refused)
 
     def _write(self, new_donors: list[tuple], new_donations: list[tuple]) -> None:
         self.donors.insert(new_donors)
@@ -148,6 +170,10 @@ class ImportJob:
             self._reject(line, self.name_header, f"fits more than one donor by {exc.rule}: {who}")
             known = None
             self.unresolved[ordinal] = donor  # later rows of these cells are refused the same way
+        except Conflict as exc:
+            self._reject(line, self.national_id_header, self._conflict_reason(exc, donor, new_donors))
+            known = None
+            self.unresolved[ordinal] = donor
         else:
             if known is None:
                 known = self._create(line, donor, new_donors)
@@ -155,8 +181,9 @@ class ImportJob:
                 self.report.matched += 1
                 if donor[CONSENT] is not None:
                     self.consenting.add(known.id)
-                if self.report.kind == "donors" and known.line:
-                    self.report.duplicates.append(Duplicate(line, f"the same donor as line {known.line}"))
+                if self.report.kind == "donors":
+                    self.report.repeat(Duplicate(line, f"the same donor as line {known.line}" if known.line
+                                                 else f"already registered as donor #{known.id}"))
         if ordinal == len(self.by_ordinal):
             self.by_ordinal.append(known)
         return known
@@ -167,8 +194,9 @@ class ImportJob:
         # Years and communes repeat: one object each, not one per donor kept in memory.
         year, commune_key = self.shared.setdefault(donor[YEAR], donor[YEAR]), donor[COMMUNE_KEY]
         commune_key = self.shared.setdefault(commune_key, commune_key)
-        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], year, commune_key, line, slot)
-        self.matcher.add(known, donor[PHONE])
+        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], year, commune_key,
+                      donor[SEX], donor[ABO], donor[RH], donor[PHONE], line, slot)
+        self.matcher.add(known)
         self.new_words += word_rows(donor_id, donor[FOLDED])
         consented = donor[CONSENT] is not None
         new_donors.append((donor_id, *self.donors.convert(donor, first_column=1),
@@ -178,36 +206,69 @@ class ImportJob:
         return known
 
     def _refuse_taken_certificates(self, rows: list[tuple]) -> None:
-        """Reject the rows of this chunk whose insert was skipped, naming who holds the number."""
+        """The rows of this chunk whose insert was skipped because their certificate number is
+        taken. A certificate number is a strong identifier: the row repeats the donation holding
+        it when that is the same donation (same day, type, and no volume known on both that
+        differs) of the same donor, or of a donor whose name, birth, sex and blood group do not
+        conflict with the row's donor; else the row is refused, naming who holds the number."""
         written = bulk.present_donations(self.conn, [row[0] for row in rows])
         skipped = [row for row in rows if row[0] not in written]
         holders = bulk.holders_of_certificates(self.conn, [row[6] for row in skipped])
-        for donation_id, donor_id, _, _, _, _, number, *_ in skipped:
-            holder = holders[number]
-            where = (f"line {self._line_of_donation(holder)}" if holder > self.recorded_max
-                     else f"donation #{holder} in the registry")
-            self._reject(self._line_of_donation(donation_id), self.cert_header,
-                         f"certificate {number} is already used ({where})")
+        strangers = {ids for row in skipped if (ids := (row[1], holders[row[6]][1]))[0] != ids[1]}
+        people = bulk.identities(self.conn, {donor for pair in strangers for donor in pair}) if strangers else {}
+        for donation_id, donor_id, day, kind, _, volume, number, *_ in skipped:
+            holder, holder_donor, holder_day, holder_kind, holder_volume = holders[number]
+            line = self._line_of_donation(donation_id)
+            differ = (identity_conflicts(people[holder_donor], people[donor_id])
+                      if holder_donor != donor_id else [])
+            if (not differ and self.day_db(holder_day) == day and self.kind_db(holder_kind) == kind
+                    and (volume is None or holder_volume is None or volume == holder_volume)):
+                self.report.repeat(Duplicate(line, self._repeats(holder)))
+            else:
+                where = (f"line {self._line_of_donation(holder)}" if self._wrote(holder)
+                         else f"donation #{holder} in the registry")
+                reason = f"certificate {number} is already used ({where})"
+                if differ:
+                    reason += (f" by donor #{holder_donor} {describe(people[holder_donor])};"
+                               f" this row says {describe(people[donor_id])} ({', '.join(differ)} differ)")
+                self._reject(line, self.cert_header, reason)
             if donor_id > self.registered_max:
                 self.recount.add(donor_id)
         self.report.imported -= len(skipped)
         self.taken_certificates += len(skipped)
 
+    def _conflict_reason(self, exc: Conflict, donor: tuple, new_donors: list) -> str:
+        known = exc.known
+        row = self.conn.execute(bulk.DONORS.select().with_only_columns(bulk.DONORS.c.full_name)
+                                .where(bulk.DONORS.c.id == known.id)).first()
+        # A donor created earlier in this chunk is not written yet.
+        name = row[0] if row else next(new[1] for new in new_donors if new[0] == known.id)
+        holder = f"donor #{known.id}" if not known.line else f"the new donor of line {known.line}"
+        return (f"CCCD {donor[NATIONAL_ID][:3]}… belongs to {holder} "
+                f"{identity(name, known.sex, known.abo, known.rh, known.date_of_birth, known.birth_year)}; "
+                f"this row says {identity(donor[0], donor[SEX], donor[ABO], donor[RH], donor[BORN], donor[YEAR])}"
+                f" ({', '.join(exc.fields)} differ)")
+
     @staticmethod
     def _describe(known: Known) -> str:
         return f"the new donor of line {known.line}" if known.line else f"donor #{known.id}"
+
+    def _wrote(self, donation_id: int) -> bool:
+        """Whether this import wrote the donation (ids it reserved; another session's may be higher)."""
+        at = bisect_left(self.written_ids, donation_id)
+        return at < len(self.written_ids) and self.written_ids[at] == donation_id
 
     def _line_of_donation(self, donation_id: int) -> int:
         return self.written_lines[bisect_left(self.written_ids, donation_id)]
 
     def _reject(self, line: int, column: str, reason: str) -> None:
-        self.report.rejected.append(RowError(line, column, reason))
+        self.refused.append(RowError(line, column, reason))
 
     def finish(self) -> None:
         """Drop repeated donations (same donor, same day), bring donors' stats up to date, and
         build again the indexes a bulk load put off."""
         self.indexes.build(bulk.DONATIONS)
-        if self.taken_certificates:  # a donor created only by refused rows is not kept
+        if self.taken_certificates:  # a donor created only by rows not written is not kept
             self.report.created -= bulk.delete_new_donors_without_donations(
                 self.conn, new_from=self.registered_max + 1)
         if self.report.kind == "donations" and self.report.imported:
@@ -221,24 +282,42 @@ class ImportJob:
         if self.consenting:
             self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
         self.indexes.build()
-        self.report.rejected.sort(key=lambda error: error.line)
+        self.report.close()
 
     def _drop_same_day_repeats(self) -> None:
-        repeats: list[int] = []
-        kept: dict[tuple, int] = {}
-        for donation_id, donor_id, day in bulk.same_day_groups(self.conn):
-            first = kept.setdefault((donor_id, day), donation_id)
-            if first == donation_id:
+        """Drop the donations this import wrote that repeat another one (README, "Repeated
+        rows"): same donor, day, type and outcome, and no certificate number or volume known
+        on both that differs. Only rows of this import go; recorded donations stay as they are,
+        even two on one day as legacy systems left them."""
+        repeats = array("q")
+        group_key, kept = None, []
+        for row in bulk.same_day_groups(self.conn):
+            donation_id, donor_id, day, kind, outcome, volume, certificate = row
+            if (donor_id, day, kind, outcome) != group_key:
+                group_key, kept = (donor_id, day, kind, outcome), []
+            if not self._wrote(donation_id):  # recorded before this import: never touched
+                kept.append(row)
+                continue
+            first = next((other for other in kept if _same_donation(other, volume, certificate)), None)
+            if first is None:
+                kept.append(row)
                 continue
             repeats.append(donation_id)
             if donor_id > self.registered_max:
                 self.recount.add(donor_id)
-            if first <= self.recorded_max:
-                reason = f"already recorded as donation #{first}"
-            else:
-                reason = f"the same donor and day as line {self._line_of_donation(first)}"
-            self.report.duplicates.append(Duplicate(self._line_of_donation(donation_id), reason))
+            self.report.repeat(Duplicate(self._line_of_donation(donation_id), self._repeats(first[0])))
         if repeats:
             bulk.delete_donations(self.conn, repeats)
             self.report.imported -= len(repeats)
-            self.report.duplicates.sort(key=lambda duplicate: duplicate.line)
+
+    def _repeats(self, donation_id: int) -> str:
+        if not self._wrote(donation_id):
+            return f"already recorded as donation #{donation_id}"
+        return f"the same donation as line {self._line_of_donation(donation_id)}"
+
+
+def _same_donation(other: tuple, volume, certificate) -> bool:
+    """Whether a donation of the same donor, day, type and outcome is the one a row repeats."""
+    _, _, _, _, _, other_volume, other_certificate = other
+    return ((volume is None or other_volume is None or volume == other_volume)
+            and (certificate is None or other_certificate is None or certificate == other_certificate))

@@ -1,9 +1,29 @@
-"""Deciding which donor a row is: national ID, then phone, then folded name + birth (+ commune)."""
+"""Deciding which donor a row is. The rules (README, "Matching rows to donors"):
+
+- a national ID held by a donor is that donor, but only if the row's identity (folded name,
+  birth, sex and blood group, where both sides know them) agrees; otherwise the row is refused;
+- a phone together with the same folded name is the donor, when nothing known on both sides
+  conflicts (birth, sex, blood group, national ID); a phone alone proves nothing;
+- folded name + birth year is the donor when nothing known on both sides conflicts (full
+  birth date, sex, blood group, national ID, phone, commune);
+- anything else is a new donor; namesakes then show in `donors duplicates` for a person to decide.
+"""
 
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from donor_registry.importing.rows import BORN, COMMUNE_KEY, FOLDED, NATIONAL_ID, PHONE, YEAR
+from donor_registry.importing.rows import (
+    ABO,
+    BORN,
+    COMMUNE_KEY,
+    FOLDED,
+    NATIONAL_ID,
+    PHONE,
+    RH,
+    SEX,
+    YEAR,
+)
+from donor_registry.types import Sex
 
 
 class Known(NamedTuple):
@@ -15,8 +35,24 @@ class Known(NamedTuple):
     date_of_birth: object  # dt.date | None
     birth_year: int | None
     commune_key: str | None
+    sex: object = None  # Sex | None
+    abo: object = None  # ABO | None
+    rh: object = None  # Rh | None
+    phone: str | None = None
     line: int = 0  # the row of the file that created it; 0 for a registered donor
     slot: int = -1  # its place in the import's running stats (importing/stats.py), when created
+
+
+class Person(NamedTuple):
+    """A donor's identity as the registry holds it, for the rare messages that name one."""
+
+    full_name: str
+    name_folded: str
+    date_of_birth: object
+    birth_year: int | None
+    sex: object
+    abo: object
+    rh: object
 
 
 class Ambiguous(Exception):
@@ -26,6 +62,21 @@ class Ambiguous(Exception):
         super().__init__(rule)
         self.rule = rule
         self.candidates = candidates
+
+
+class Conflict(Exception):
+    """A row's national ID belongs to a donor whose identity the row contradicts."""
+
+    def __init__(self, known: Known, fields: list[str]):
+        super().__init__(", ".join(fields))
+        self.known = known
+        self.fields = fields
+
+
+# Which fields, known on both sides, must agree for each rule.
+IDENTITY = ("name", "birth", "sex", "blood group")
+PHONE_AND_NAME = ("birth", "sex", "blood group", "national ID")
+NAME_AND_BIRTH = ("birth", "sex", "blood group", "national ID", "phone", "commune")
 
 
 class Matcher:
@@ -39,53 +90,95 @@ class Matcher:
         self.by_name_year: dict[tuple[str, int], Known | list[Known]] = {}
 
     def load(self, rows: Iterable[tuple]) -> None:
-        """Index (id, national_id, phone_e164, name_folded, date_of_birth, birth_year, commune_key) rows."""
-        for donor_id, national_id, phone, folded, born, year, commune_key in rows:
-            self.add(Known(donor_id, national_id, folded, born, year, commune_key), phone)
+        """Index (id, national_id, phone_e164, name_folded, date_of_birth, birth_year, commune_key,
+        sex, abo, rh) rows."""
+        for donor_id, national_id, phone, folded, born, year, commune_key, sex, abo, rh in rows:
+            self.add(Known(donor_id, national_id, folded, born, year, commune_key, sex, abo, rh, phone))
 
-    def add(self, known: Known, phone: str | None) -> None:
+    def add(self, known: Known) -> None:
         """Make a donor findable by every key it has."""
         if known.national_id:
             self.by_national_id[known.national_id] = known
-        if phone:
-            _put(self.by_phone, phone, known)
+        if known.phone:
+            _put(self.by_phone, known.phone, known)
         if known.birth_year is not None:
             _put(self.by_name_year, (known.name_folded, known.birth_year), known)
 
     def match(self, donor: tuple) -> Known | None:
-        """The one donor this row's donor part is, None for a new donor; raise Ambiguous."""
+        """The one donor this row's donor part is, None for a new donor; raise Ambiguous or Conflict."""
         national_id = donor[NATIONAL_ID]
         if national_id:
             found = self.by_national_id.get(national_id)
             if found is not None:
+                disagree = conflicts(found, donor, IDENTITY)
+                if disagree:
+                    raise Conflict(found, disagree)
                 return found
         phone = donor[PHONE]
         if phone and phone in self.by_phone:
-            # A phone is often shared in a family, so it identifies a donor only together
-            # with the same folded name (and no conflicting ID or birth).
+            # A phone is often shared in a family: it identifies a donor only together with
+            # the same folded name, and nothing else known on both sides may disagree.
             fits = [known for known in _all(self.by_phone[phone])
-                    if known.name_folded == donor[FOLDED] and _compatible(known, donor, commune=False)]
+                    if known.name_folded == donor[FOLDED] and _agrees(known, donor, strict=False)]
             if fits:
                 return _one(fits, "phone and name")
         year = donor[YEAR]
         if year is not None:
             fits = [known for known in _all(self.by_name_year.get((donor[FOLDED], year), ()))
-                    if _compatible(known, donor, commune=True)]
+                    if _agrees(known, donor, strict=True)]
             if fits:
                 return _one(fits, "name and birth")
         return None
 
 
-def _compatible(known: Known, donor: tuple, *, commune: bool) -> bool:
-    """No field both sides know disagrees (two different national IDs are two people)."""
-    national_id, born, year, commune_key = donor[NATIONAL_ID], donor[BORN], donor[YEAR], donor[COMMUNE_KEY]
-    if national_id and known.national_id and national_id != known.national_id:
+def conflicts(known: Known, donor: tuple, fields: tuple[str, ...]) -> list[str]:
+    """Those of these identity fields that both sides know and that disagree."""
+    found = []
+    for field in fields:
+        if field == "name":
+            differ = donor[FOLDED] != known.name_folded
+        elif field == "birth":
+            differ = _differ(donor[BORN], known.date_of_birth) or _differ(donor[YEAR], known.birth_year)
+        elif field == "sex":
+            differ = (donor[SEX] not in (None, Sex.unknown) and known.sex not in (None, Sex.unknown)
+                      and donor[SEX] != known.sex)
+        elif field == "blood group":
+            differ = _differ(donor[ABO], known.abo) or _differ(donor[RH], known.rh)
+        elif field == "national ID":
+            differ = _differ(donor[NATIONAL_ID], known.national_id)
+        elif field == "phone":
+            differ = _differ(donor[PHONE], known.phone)
+        else:  # commune
+            differ = _differ(donor[COMMUNE_KEY], known.commune_key)
+        if differ:
+            found.append(field)
+    return found
+
+
+def _agrees(known: Known, donor: tuple, *, strict: bool) -> bool:
+    """No conflict on the fields of PHONE_AND_NAME (or, strict, of NAME_AND_BIRTH): the same
+    as `not conflicts(...)`, written out because it runs for most rows' donors."""
+    value, other = donor[BORN], known.date_of_birth
+    if value is not None and other is not None and value != other:
         return False
-    if born is not None and known.date_of_birth is not None and born != known.date_of_birth:
+    value, other = donor[YEAR], known.birth_year
+    if value is not None and other is not None and value != other:
         return False
-    if year is not None and known.birth_year is not None and year != known.birth_year:
+    value, other = donor[SEX], known.sex
+    if value in _KNOWN_SEXES and other in _KNOWN_SEXES and value != other:
         return False
-    return not (commune and commune_key and known.commune_key and commune_key != known.commune_key)
+    for value, other in ((donor[ABO], known.abo), (donor[RH], known.rh), (donor[NATIONAL_ID], known.national_id),
+                         *(((donor[PHONE], known.phone), (donor[COMMUNE_KEY], known.commune_key)) if strict else ())):
+        if value is not None and other is not None and value != other:
+            return False
+    return True
+
+
+_KNOWN_SEXES = frozenset((Sex.male, Sex.female))
+
+
+def _differ(one, other) -> bool:
+    return one is not None and other is not None and one != other
 
 
 def _one(fits: list[Known], rule: str) -> Known:
@@ -106,3 +199,36 @@ def _put(index: dict, key, known: Known) -> None:
 
 def _all(held) -> list[Known] | tuple:
     return (held,) if held.__class__ is Known else held
+
+
+_SEX_WORDS = {Sex.male: "nam", Sex.female: "nữ"}
+
+
+def identity(full_name: str, sex, abo, rh, born, year) -> str:
+    """'Trần Thị Thúy (nữ, A+, 1990)': a name and what is known of sex, blood group and birth."""
+    facts = [_SEX_WORDS[sex]] if sex in _SEX_WORDS else []
+    if abo is not None or rh is not None:
+        facts.append(f"{abo or '?'}{rh or ''}")
+    if born is not None:
+        facts.append(f"{born:%d/%m/%Y}")
+    elif year is not None:
+        facts.append(str(year))
+    return f"{full_name} ({', '.join(facts)})" if facts else full_name
+
+
+def identity_conflicts(one: Person, other: Person) -> list[str]:
+    """The identity fields (IDENTITY) two donors both know and disagree on."""
+    found = []
+    if one.name_folded != other.name_folded:
+        found.append("name")
+    if (_differ(one.date_of_birth, other.date_of_birth) or _differ(one.birth_year, other.birth_year)):
+        found.append("birth")
+    if one.sex in _KNOWN_SEXES and other.sex in _KNOWN_SEXES and one.sex != other.sex:
+        found.append("sex")
+    if _differ(one.abo, other.abo) or _differ(one.rh, other.rh):
+        found.append("blood group")
+    return found
+
+
+def describe(person: Person) -> str:
+    return identity(person.full_name, person.sex, person.abo, person.rh, person.date_of_birth, person.birth_year)

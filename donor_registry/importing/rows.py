@@ -21,7 +21,7 @@ DONATION_COLUMNS = ("donated_on", "type", "volume_ml", "certificate_no", "site",
                     "deferral_until")
 DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site", "deferral_reason",
                    "deferral_until")
-FOLDED, BORN, YEAR, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT, CONSENT = 1, 2, 3, 7, 9, 12, 17, 19
+FOLDED, BORN, YEAR, SEX, ABO, RH, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT, CONSENT = 1, 2, 3, 4, 5, 6, 7, 9, 12, 17, 19
 # Values repeat within a few thousand distinct ones (days, places, groups); near-unique ones
 # (dates of birth) would only fill memory, so a full cache starts again.
 _CACHE_LIMIT = 20_000

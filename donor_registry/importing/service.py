@@ -15,7 +15,7 @@ from donor_registry.importing.headers import HeaderMap, map_headers
 from donor_registry.importing.job import ImportJob
 from donor_registry.importing.readers import Table, open_table
 from donor_registry.importing.report import Duplicate, ImportReport
-from donor_registry.importing.rows import RowParser
+from donor_registry.importing.rows import RowError, RowParser
 
 __all__ = ["Duplicate", "ImportReport", "import_donations", "import_donors"]
 
@@ -25,29 +25,34 @@ BULK_PAGE_CACHE_KIB = 32_768
 
 
 Progress = Callable[[int], None]
+OnRefused = Callable[[list[RowError]], None]
 
 
 def import_donations(
     *, session: Session, path: Path | str, rules: EligibilityRules, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
+    on_refused: OnRefused | None = None,
 ) -> ImportReport:
-    """Import a donation list, matching each row to a donor or creating one; see ImportReport."""
+    """Import a donation list, matching each row to a donor or creating one; see ImportReport.
+    on_refused, when given, receives the problems of every refused row (the report keeps the
+    first ones), chunk by chunk in line order."""
     return _import("donations", session=session, path=Path(path), rules=rules, now=now, today=today,
-                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
+                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused)
 
 
 def import_donors(
     *, session: Session, path: Path | str, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
+    on_refused: OnRefused | None = None,
 ) -> ImportReport:
     """Import a donor list; donors already registered (or repeated in the file) are not added."""
     return _import("donors", session=session, path=Path(path), rules=None, now=now, today=today,
-                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
+                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused)
 
 
 def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules | None,
             now: dt.datetime, today: dt.date, skip_invalid: bool, dry_run: bool,
-            progress: Progress | None) -> ImportReport:
+            progress: Progress | None, on_refused: OnRefused | None) -> ImportReport:
     with open_table(path) as table:
         header_map = map_headers(table.headers, kind=kind)
         report = ImportReport(kind=kind, path=str(path), encoding=table.encoding, dry_run=dry_run,
@@ -57,11 +62,11 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         savepoint = session.begin_nested()
         try:
             _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
-                  progress=progress)
+                  progress=progress, on_refused=on_refused)
         except BaseException:
             savepoint.rollback()  # nothing half-written; a bulk load's dropped indexes come back
             raise
-        keep = not dry_run and (skip_invalid or not report.rejected)
+        keep = not dry_run and (skip_invalid or not report.rejected_rows)
         if keep:
             savepoint.commit()
             _audit(session, report, now)
@@ -73,20 +78,24 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
 
 
 def _load(session: Session, table: Table, report: ImportReport, header_map: HeaderMap, *, kind: str,
-          rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None) -> None:
+          rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None,
+          on_refused: OnRefused | None) -> None:
     """Read, match and write every row; the report says what happened to each."""
-    job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
-                    expected_rows=table.expected_rows())
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
                                   donations=kind == "donations")
-    with (bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB), _without_cycle_collection(),
+    # The parsing worker is forked before the job loads the registered donors: touched by
+    # matching, their pages would otherwise be copied, and counted twice.
+    with (_without_cycle_collection(),
           pipeline.parsed_chunks(table, parser, chunk_rows=CHUNK_ROWS,
                                  in_worker=pipeline.use_worker(table.expected_rows())) as chunks):
-        for chunk in chunks:
-            job.process(chunk)
-            if progress is not None:
-                progress(chunk.position)
-        job.finish()
+        job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
+                        expected_rows=table.expected_rows(), on_refused=on_refused)
+        with bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB):
+            for chunk in chunks:
+                job.process(chunk)
+                if progress is not None:
+                    progress(chunk.position)
+            job.finish()
 
 
 @contextmanager
@@ -106,6 +115,6 @@ def _audit(session: Session, report: ImportReport, now: dt.datetime) -> None:
     audit.record(session=session, now=now, actor="import", action=f"import.{report.kind}", detail={
         "file": Path(report.path).name, "rows_read": report.rows_read, "imported": report.imported,
         "matched": report.matched, "created": report.created, "rejected_rows": report.rejected_rows,
-        "duplicates": len(report.duplicates),
+        "duplicates": report.repeated_rows,
     })
     session.flush()

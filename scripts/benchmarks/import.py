@@ -6,8 +6,11 @@ Each contender runs in its own process on a fresh SQLite file, in the same run:
   sqlite-utils `sqlite-utils insert --csv` (what a user might pick instead)
   registry     `donor-registry import donations` (migrated empty database; parse, validate,
                match donors, create them, insert, same-day repeats, donor stats)
-Targets: registry >= 40% of the floor's rate, faster than sqlite-utils, peak memory < 400 MB (the
-proportional set sizes of all its processes: the import parses in a forked worker).
+  again        the same import of the same file into the registry it just filled: every row a
+               repeat (memory: a million repeated rows must stay bounded too)
+Targets: registry at most 1.5x the storage floor (its own rows written at best), faster than
+sqlite-utils, peak memory < 400 MB, both imports (the proportional set sizes of all its
+processes: the import parses in a forked worker).
 
     PYTHONPATH=. .venv/bin/python scripts/benchmarks/import.py [--rows N]
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 VENV_BIN = ROOT / ".venv" / "bin"
-MIN_FLOOR_SHARE, MAX_RSS_MB = 0.40, 400
+MAX_STORAGE_RATIO, MAX_RSS_MB = 1.5, 400
 
 FLOOR = """
 import csv, sqlite3, sys
@@ -178,6 +181,9 @@ def main() -> int:
                                          "--json"], env=env)
                 results[name]["rows_in_db"] = imported_rows(url)
                 results["storage floor"] = storage_floor(url, tmp_path / "storage")
+                results["again"] = measure([str(VENV_BIN / "donor-registry"), "import", "donations", str(path),
+                                            "--json"], env=env)
+                results["again"]["rows_in_db"] = imported_rows(url)
             print(f"{name}: {results[name]['seconds']:.1f} s", file=sys.stderr)
     print_table(args.rows, results)
     return 0 if all(verdicts(results).values()) else 1
@@ -193,11 +199,14 @@ def storage_floor(imported_url: str, work: Path) -> dict:
 
 
 def verdicts(results: dict) -> dict[str, bool]:
-    floor, ours, other = results["floor"], results["registry"], results["sqlite-utils"]
+    ours, other, again = results["registry"], results["sqlite-utils"], results["again"]
     return {
-        f">= {MIN_FLOOR_SHARE:.0%} of the floor rate": floor["seconds"] / ours["seconds"] >= MIN_FLOOR_SHARE,
+        f"at most {MAX_STORAGE_RATIO}x the storage floor":
+            ours["seconds"] <= MAX_STORAGE_RATIO * results["storage floor"]["seconds"],
         "faster than sqlite-utils": ours["seconds"] < other["seconds"],
         f"peak memory < {MAX_RSS_MB} MB (PSS, all processes)": ours["pss_mb"] < MAX_RSS_MB,
+        f"peak memory < {MAX_RSS_MB} MB importing the same file again": again["pss_mb"] < MAX_RSS_MB,
+        "the same file again adds nothing": again["rows_in_db"] == ours["rows_in_db"],
     }
 
 
@@ -210,7 +219,8 @@ def print_table(rows: int, results: dict) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     labels = {"floor": "floor: csv + sqlite3 executemany (flat table)",
               "sqlite-utils": "`sqlite-utils insert --csv` (flat table)",
-              "registry": "`donor-registry import donations`"}
+              "registry": "`donor-registry import donations`",
+              "again": "the same import again (every row a repeat)"}
     for name, label in labels.items():
         result = results[name]
         print(f"| {label} | {result['seconds']:.1f} | {rows / result['seconds']:,.0f} | "

@@ -130,3 +130,21 @@ def test_missing_file_and_wrong_columns_are_one_line_errors(cli, tmp_path):
     path.write_text("Tên,Tuổi\nAn,30\n", encoding="utf-8")
     wrong = cli("import", "donations", path)
     assert wrong.exit_code == 1 and "no 'Họ và tên'" in wrong.stderr
+
+
+def test_errors_csv_has_every_refusal_when_the_report_keeps_only_the_first(cli, tmp_path, monkeypatch):
+    from donor_registry.importing import report as report_module
+
+    monkeypatch.setattr(report_module, "KEPT", 2)
+    bad = [f"{n},Đỗ Văn Nam,1979,Nam,AB+,0123,,,01/03/2026,,350,\n" for n in range(60)]
+    path = messy_file(tmp_path, rows=GOOD_ROWS + bad)
+    errors = tmp_path / "loi.csv"
+    result = cli("import", "donations", path, "--skip-invalid", "--errors-csv", errors)
+    assert result.exit_code == 0
+    assert "… and 58 more problems; all are in" in result.stdout
+    with errors.open(encoding="utf-8-sig") as saved:
+        assert [int(row["line"]) for row in csv.DictReader(saved)] == list(range(6, 66))
+    report = cli("import", "donations", path, "--skip-invalid", "--json").json()
+    assert (report["rejected_rows"], report["more_problems"], len(report["rejected"])) == (60, 58, 2)
+    assert report["repeated_rows"] == 4 and report["imported"] == 0  # the good rows, again
+    assert report["rows_read"] == report["imported"] + report["repeated_rows"] + report["rejected_rows"]

@@ -171,7 +171,7 @@ def test_repeated_rows_and_a_second_import_of_the_same_file_add_nothing_twice(se
     ])
     first = run(session, path, now, rules)
     assert first.imported == 2
-    assert [(d.line, d.reason) for d in first.duplicates] == [(3, "the same donor and day as line 2")]
+    assert [(d.line, d.reason) for d in first.duplicates] == [(3, "the same donation as line 2")]
     again = run(session, path, now, rules)
     assert again.imported == 0 and again.written
     assert {d.line for d in again.duplicates} == {2, 3, 4}
@@ -193,9 +193,10 @@ def test_a_certificate_number_is_used_once(session, now, rules, tmp_path):
     ])
     report = run(session, path, now, rules, skip_invalid=True)
     reasons = {error.line: error.reason for error in report.rejected}
-    assert reasons == {2: f"certificate HM-1 is already used (donation #{held.id} in the registry)",
+    by_vinh = f"certificate HM-1 is already used (donation #{held.id} in the registry) by donor #{donor.id} Dương Văn Vinh"
+    assert reasons == {2: f"{by_vinh}; this row says Phan Văn Toàn (1980) (name differ)",
                        4: "certificate HM-2 is already used (line 3)",
-                       5: f"certificate HM-1 is already used (donation #{held.id} in the registry)"}
+                       5: f"{by_vinh}; this row says Trịnh Thị Lan (1990) (name differ)"}
     assert [error.line for error in report.rejected] == [2, 4, 5]
     # Trịnh Thị Lan's only row was refused, so she is not registered.
     assert (report.imported, report.created) == (1, 1)
@@ -259,7 +260,7 @@ def test_set_based_stats_equal_refresh_donor_stats(session, now, rules, tmp_path
 
 
 def test_import_donors_creates_new_and_reports_known_and_repeated(session, now, tmp_path):
-    add_donor(session, now, "Nguyễn Văn An", national_id="001090000001")
+    an = add_donor(session, now, "Nguyễn Văn An", national_id="001090000001")
     path = write_csv(tmp_path / "donors.csv", [
         ["Nguyễn Văn An", "", "", "001090000001", ""],
         ["Trần Thị Bích", "03/03/1995", "0912000005", "", "Xã Tân Lập"],
@@ -269,8 +270,10 @@ def test_import_donors_creates_new_and_reports_known_and_repeated(session, now, 
     report = import_donors(session=session, path=path, now=now, today=now.date(), skip_invalid=True)
     session.commit()
     assert (report.created, report.matched, report.imported) == (1, 2, 1)
-    assert [(d.line, d.reason) for d in report.duplicates] == [(4, "the same donor as line 3")]
+    assert [(d.line, d.reason) for d in report.duplicates] == [(2, f"already registered as donor #{an.id}"),
+                                                               (4, "the same donor as line 3")]
     assert [(e.line, e.column) for e in report.rejected] == [(5, "Ngày sinh")]
+    assert report.rows_read == report.imported + report.repeated_rows + report.rejected_rows == 4
     bich = session.scalars(select(Donor).where(Donor.name_folded == "tran thi bich")).one()
     assert (bich.phone_e164, bich.commune_key, bich.donation_count) == ("+84912000005", "xa tan lap", 0)
 
