@@ -13,6 +13,7 @@ from donor_registry.cli.output import console, err_console, print_json, print_ta
 from donor_registry.db import session_scope
 from donor_registry.importing import service
 from donor_registry.importing.readers import open_table
+from donor_registry.privacy.files import private_file
 
 app = typer.Typer(
     help="Import donor and donation lists from Excel (.xlsx) or CSV files. "
@@ -133,7 +134,7 @@ def _verdict(report: service.ImportReport) -> str:
 
 
 def _write_errors(path: Path, report: service.ImportReport) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
+    with private_file(path).open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["line", "column", "reason"])
         writer.writerows((error.line, error.column, error.reason) for error in report.rejected)
