@@ -141,7 +141,7 @@ def mask_phone(e164: str) -> str:
 
 # A phone number inside free text: E.164 (+84912345678) or the national form (0912345678,
 # 0912 345 678, 0912.345.678), as a gateway's error message or a log line may carry it.
-_PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+\d{7,15}|0\d{2,3}(?:[ .\-]?\d){6,8})(?!\w)")
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+\d{7,15}|0\d{2,3}(?:[ .\-]?\d){6,8})(?!\d)")
 
 
 def mask_phones_in(text: str) -> str:
