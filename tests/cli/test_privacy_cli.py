@@ -1,6 +1,7 @@
 """Privacy from the command line: masking, audited full views and exports, consent per purpose,
 a donor's own data, erasure, the processing records, 0600 files."""
 
+import datetime as dt
 import getpass
 import json
 import os
@@ -9,6 +10,10 @@ import stat
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
+
+from donor_registry.db import make_engine, session_scope
+from donor_registry.sms.outbox import enqueue
+from tests.support.sms import make_donor
 
 PHONE, NATIONAL_ID = "+84912345678", "001190012345"
 ACTOR = f"cli:{getpass.getuser()}"
@@ -202,3 +207,18 @@ def test_import_consent_column_writes_the_contact_sms_purpose(cli, tmp_path, sql
                                         ("Lê Văn Tâm", "contact_sms", "import")]
     shown = cli("donors", "show", known, "--json").json()
     assert shown["consents"]["contact_sms"]["channel"] == "import"
+
+
+def test_outbox_errors_are_shown_masked_even_when_stored_in_full(cli, sqlite_url):
+    now = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        donor = make_donor(session, now, 1)
+        message = enqueue(session=session, now=now, donor_id=donor.id, to=donor.phone_e164, kind="thank_you",
+                          body="Cam on", idempotency_key="k")
+        message.error_message = f"Invalid 'To' Phone Number: {donor.phone_e164}"  # as written before masking
+        session.add(message)
+    engine.dispose()
+    for args in (("sms", "outbox", "list", "--json"), ("sms", "outbox", "list")):
+        out = cli(*args).stdout
+        assert "+84 91x xxx 001" in out and "912000001" not in out.replace(" ", ""), args
