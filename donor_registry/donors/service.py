@@ -14,7 +14,7 @@ from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import DonorConsent, Purpose
-from donor_registry.text import fold, normalize_name
+from donor_registry.text import fold, mask_national_id, normalize_name
 from donor_registry.types import ABO, ConsentChannel, Rh
 
 
@@ -79,7 +79,8 @@ def _refuse_taken_national_id(session: Session, national_id: str | None, except_
     holder = session.exec(select(Donor).where(Donor.national_id == national_id)).first()
     if holder is not None and holder.id != except_id:
         raise Conflict(
-            f"national ID {national_id} is already registered to donor #{holder.id} ({holder.full_name})"
+            f"national ID {mask_national_id(national_id)} is already registered to donor #{holder.id}"
+            f" ({holder.full_name})"
         )
 
 
@@ -245,7 +246,7 @@ class DonorFilters:
 def list_donors(
     *, session: Session, filters: DonorFilters, rules: EligibilityRules, limit: int = 100, offset: int = 0
 ) -> list[Donor]:
-    """Active donors matching every given filter, ordered by folded name."""
+    """Active donors (not merged, not erased) matching every given filter, ordered by folded name."""
     query = _filtered(select(Donor), filters, rules)
     return list(session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit).offset(offset)))
 
@@ -256,7 +257,7 @@ def count_donors(*, session: Session, filters: DonorFilters, rules: EligibilityR
 
 
 def _filtered(query, filters: DonorFilters, rules: EligibilityRules):
-    query = query.where(Donor.merged_into_id.is_(None))
+    query = query.where(Donor.merged_into_id.is_(None), Donor.erased_at.is_(None))
     if filters.abo is not None:
         query = query.where(Donor.abo == filters.abo)
     if filters.rh is not None:

@@ -141,6 +141,7 @@ def test_erase_needs_yes_and_then_show_find_and_sms_know_nothing(cli, sqlite_url
     shown = cli("donors", "show", first, "--json").json()
     assert (shown["full_name"], shown["phone"], shown["national_id"]) == ("[erased]", None, None)
     assert [d["full_name"] for d in cli("donors", "find", "nguyen hoa", "--json").json()] == ["Nguyễn T. Hòa"]
+    assert [d["full_name"] for d in cli("donors", "list", "--json").json()["donors"]] == ["Nguyễn T. Hòa"]
     again = cli("donors", "update", first, "--phone", "0912345678")
     assert again.exit_code == 1 and f"donor #{first} was erased on 2026-06-01" in again.stderr
     engine = create_engine(sqlite_url)
@@ -222,3 +223,10 @@ def test_outbox_errors_are_shown_masked_even_when_stored_in_full(cli, sqlite_url
     for args in (("sms", "outbox", "list", "--json"), ("sms", "outbox", "list")):
         out = cli(*args).stdout
         assert "+84 91x xxx 001" in out and "912000001" not in out.replace(" ", ""), args
+
+
+def test_a_taken_national_id_is_named_masked_in_the_error(cli):
+    first, _ = two_with_one_phone(cli)
+    taken = cli("donors", "add", "Trần Văn Bình", "--national-id", NATIONAL_ID)
+    assert taken.exit_code == 1 and NATIONAL_ID not in taken.stderr
+    assert f"national ID *********345 is already registered to donor #{first}" in taken.stderr
