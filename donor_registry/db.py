@@ -34,12 +34,19 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) 
     return engine
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite database file of the engine (None for PostgreSQL or an in-memory database)."""
+    database = engine.url.database
+    if not is_sqlite(engine) or database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def _create_private_database_file(engine: Engine) -> None:
     # The file holds phones, national IDs and health data: owner-only from the first byte.
-    database = engine.url.database
-    if database in (None, "", ":memory:") or database.startswith("file:"):
-        return
-    create_private_if_missing(Path(database))
+    path = sqlite_file(engine)
+    if path is not None:
+        create_private_if_missing(path)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -28,3 +28,17 @@ def create_private_if_missing(path: Path) -> None:
     except FileExistsError:  # another process created it first
         return
     os.chmod(path, PRIVATE_MODE)
+
+
+def make_private(paths) -> list[Path]:
+    """Take group and other permissions off these files where they exist (an older database
+    created world-readable); returns the files changed. A file of another owner is left alone."""
+    changed = []
+    for path in map(Path, paths):
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                os.chmod(path, PRIVATE_MODE)
+                changed.append(path)
+        except PermissionError:
+            continue
+    return changed

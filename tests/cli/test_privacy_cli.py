@@ -230,3 +230,12 @@ def test_a_taken_national_id_is_named_masked_in_the_error(cli):
     taken = cli("donors", "add", "Trần Văn Bình", "--national-id", NATIONAL_ID)
     assert taken.exit_code == 1 and NATIONAL_ID not in taken.stderr
     assert f"national ID *********345 is already registered to donor #{first}" in taken.stderr
+
+
+def test_db_upgrade_makes_an_older_world_readable_database_owner_only(cli, sqlite_url):
+    path = sqlite_url.removeprefix("sqlite:///")
+    os.chmod(path, 0o644)
+    result = cli("db", "upgrade")
+    assert result.exit_code == 0 and "readable by its owner only" in result.stdout
+    assert mode(path) == 0o600
+    assert "readable by its owner only" not in cli("db", "upgrade").stdout
