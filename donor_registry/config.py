@@ -22,6 +22,7 @@ from donor_registry.eligibility import EligibilityRules
 from donor_registry.emergency.settings import EmergencySettings
 from donor_registry.errors import UserError
 from donor_registry.honours.settings import HonoursSettings
+from donor_registry.privacy.settings import PrivacySettings
 from donor_registry.sms.settings import SmsSettings
 
 CONFIG_ENV_VAR = "DONOR_REGISTRY_CONFIG"
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     sms: SmsSettings = SmsSettings()
     honours: HonoursSettings = HonoursSettings()
     emergency: EmergencySettings = EmergencySettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from donor_registry.errors import UserError
+from donor_registry.privacy.files import create_private_if_missing
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -28,8 +29,24 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) 
     if not is_sqlite(url):
         return create_engine(url, echo=echo, pool_pre_ping=True)
     engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+    _create_private_database_file(engine)
     _configure_sqlite(engine, busy_timeout_ms)
     return engine
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite database file of the engine (None for PostgreSQL or an in-memory database)."""
+    database = engine.url.database
+    if not is_sqlite(engine) or database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _create_private_database_file(engine: Engine) -> None:
+    # The file holds phones, national IDs and health data: owner-only from the first byte.
+    path = sqlite_file(engine)
+    if path is not None:
+        create_private_if_missing(path)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -137,3 +137,21 @@ def mask_phone(e164: str) -> str:
         return f"+{country} " + "x" * (len(national) - 3) + national[-3:]
     head = national[:2] + "x" * (len(national) - 8)
     return f"+{country} {head} xxx {national[-3:]}"
+
+
+# A phone number inside free text: E.164 (+84912345678) or the national form (0912345678,
+# 0912 345 678, 0912.345.678), as a gateway's error message or a log line may carry it.
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+\d{7,15}|0\d{2,3}(?:[ .\-]?\d){6,8})(?!\d)")
+
+
+def mask_phones_in(text: str) -> str:
+    """The text with every phone number in it masked, for logs and error messages."""
+
+    def masked(match: re.Match) -> str:
+        found = match.group()
+        if found.startswith("+"):
+            return mask_phone(found)
+        digits = _NON_DIGIT.sub("", found)
+        return digits[:2] + "x" * (len(digits) - 5) + digits[-3:]
+
+    return _PHONE_IN_TEXT.sub(masked, text)

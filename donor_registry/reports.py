@@ -11,6 +11,7 @@ from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, Dri
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.models import Donor
 from donor_registry.honours.models import HonourAward
+from donor_registry.privacy.files import private_file
 
 NO_CAMPAIGN = "(outside any campaign)"
 NO_DISTRICT = "(district unknown)"
@@ -183,5 +184,4 @@ def write_xlsx(report: AnnualReport, path: Path) -> None:
         for label, n in figures.items():
             sheet.append([label, n])
         sheet.column_dimensions["A"].width = 40
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    book.save(private_file(path))

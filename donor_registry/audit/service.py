@@ -1,10 +1,16 @@
 """Writing and reading the audit trail."""
 
 import datetime as dt
+import getpass
 
 from sqlmodel import Session, select
 
 from donor_registry.audit.models import AuditEntry
+
+
+def cli_actor() -> str:
+    """Who acts from the command line: cli:<login name>."""
+    return f"cli:{getpass.getuser()}"
 
 
 def record(

@@ -17,6 +17,7 @@ from donor_registry.cli import (
     honours,
     hospitals,
     imports,
+    privacy,
     reminders,
     report,
     serve,
@@ -45,6 +46,7 @@ app.add_typer(reminders.app, name="reminders")
 app.add_typer(hospitals.app, name="hospitals")
 app.add_typer(emergency.app, name="emergency")
 app.add_typer(audit.app, name="audit")
+app.add_typer(privacy.app, name="privacy")
 
 
 def _version(value: bool) -> None:

@@ -49,6 +49,12 @@ class AppContext:
             return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
         return dt.datetime.now(dt.UTC)
 
+    def actor(self) -> str:
+        """Who the audit trail names for this command: cli:<login name>."""
+        from donor_registry.audit.service import cli_actor
+
+        return cli_actor()
+
     def today(self) -> dt.date:
         """Today's date in the chapter's time zone."""
         from zoneinfo import ZoneInfo

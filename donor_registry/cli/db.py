@@ -4,17 +4,24 @@ import typer
 
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console
-from donor_registry.db import current_revisions, head_revisions, upgrade
+from donor_registry.db import current_revisions, head_revisions, sqlite_file, upgrade
+from donor_registry.privacy.files import make_private
 
 app = typer.Typer(help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True)
 
 
 @app.command("upgrade")
 def upgrade_command(ctx: typer.Context) -> None:
-    """Create the tables, or bring an existing database up to the current schema."""
+    """Create the tables, or bring an existing database up to the current schema.
+
+    A SQLite file readable by others (made by an older version) is made owner-only (0600)."""
     engine = app_context(ctx).engine(check_schema=False)
     upgrade(engine)
     console.print(f"database is up to date ({engine.url.render_as_string(hide_password=True)})")
+    path = sqlite_file(engine)
+    if path is not None:
+        for changed in make_private([path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]):
+            console.print(f"made {changed} readable by its owner only (0600)", highlight=False)
 
 
 @app.command("status")

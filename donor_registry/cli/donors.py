@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from donor_registry.cli import views
+from donor_registry.audit import service as audit
+from donor_registry.cli import privacy, views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption, parse_date, parse_group
@@ -13,9 +14,11 @@ from donor_registry.donations.service import donor_donations
 from donor_registry.donors import duplicates, service
 from donor_registry.donors.models import DonorCreate, DonorUpdate
 from donor_registry.errors import UserError
+from donor_registry.privacy import consents
 from donor_registry.types import ConsentChannel, Sex
 
-app = typer.Typer(help="Register, find, list, update and merge donors.", no_args_is_help=True)
+app = typer.Typer(help="Register, find, list, update and merge donors; consent, data export and erasure.",
+                  no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="Full name, e.g. 'Nguyễn Thị Hoà' (family name first).")]
 
@@ -52,8 +55,8 @@ def add(
         standby=standby, notes=notes,
     )
     with session_scope(app_ctx.engine()) as session:
-        donor = service.create_donor(session=session, data=data, now=now)
-        result = views.donor_summary(donor, masked=False)
+        donor = service.create_donor(session=session, data=data, now=now, actor=app_ctx.actor())
+        result = views.donor_summary(donor)
     if as_json:
         print_json(result)
     else:
@@ -67,13 +70,18 @@ def show(
     on: Annotated[str | None, typer.Option(help="Check eligibility on this date (default today).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """One donor: details, donation history, counts by type, next eligible date per type."""
+    """One donor in full: phone and national ID unmasked, so the view is audited.
+
+    Details, consents, donation history, counts by type, next eligible date per type."""
     app_ctx = app_context(ctx)
     day = parse_date(on) or app_ctx.today()
     with session_scope(app_ctx.engine()) as session:
         donor = service.get_donor(session=session, donor_id=donor_id)
         record = views.donor_record(donor, donor_donations(session=session, donor_id=donor_id),
                                     app_ctx.settings.eligibility, day)
+        record["consents"] = consents.current(session=session, donor_id=donor_id)
+        audit.record(session=session, now=app_ctx.now(), actor=app_ctx.actor(), action="donor.show",
+                     subject_type="donor", subject_id=donor_id, detail={"shown": "phone, national ID"})
     if as_json:
         print_json(record)
         return
@@ -163,14 +171,17 @@ def update(
         given["abo"], given["rh"] = parse_group(group)
     if not given and consent is None and not withdraw_consent:
         raise UserError("nothing to change: give at least one option (see --help)")
-    now = app_ctx.now()
+    now, actor = app_ctx.now(), app_ctx.actor()
     with session_scope(app_ctx.engine()) as session:
         donor = service.update_donor(session=session, donor_id=donor_id, changes=DonorUpdate(**given), now=now)
+        if given:
+            audit.record(session=session, now=now, actor=actor, action="donor.update", subject_type="donor",
+                         subject_id=donor_id, detail={"fields": sorted(given)})
         if consent is not None:
-            service.record_consent(session=session, donor_id=donor_id, channel=consent, now=now)
+            service.record_consent(session=session, donor_id=donor_id, channel=consent, now=now, actor=actor)
         if withdraw_consent:
-            service.withdraw_consent(session=session, donor_id=donor_id, now=now)
-        result = views.donor_summary(donor, masked=False)
+            service.withdraw_consent(session=session, donor_id=donor_id, now=now, actor=actor)
+        result = views.donor_summary(donor)
     if as_json:
         print_json(result)
     else:
@@ -215,9 +226,17 @@ def merge(
             rules=app_ctx.settings.eligibility, now=app_ctx.now(),
             command=f"donors merge {keep_id} {duplicate_id}",
         )
+        audit.record(session=session, now=app_ctx.now(), actor=app_ctx.actor(), action="donor.merge",
+                     subject_type="donor", subject_id=keep_id,
+                     detail={"merged_id": duplicate_id, "moved": record.moved})
         result = {"kept_id": keep_id, "merged_id": duplicate_id, "moved": record.moved}
     if as_json:
         print_json(result)
         return
     moved = ", ".join(f"{n} {name}" for name, n in result["moved"].items()) or "no records"
     console.print(f"merged donor #{duplicate_id} into #{keep_id}; moved {moved}")
+
+
+app.command("consent")(privacy.consent)
+app.command("export-data")(privacy.export_data)
+app.command("erase")(privacy.erase)

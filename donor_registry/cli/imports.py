@@ -15,6 +15,7 @@ from donor_registry.cli.output import console, err_console, print_json, print_ta
 from donor_registry.db import session_scope
 from donor_registry.importing import service
 from donor_registry.importing.readers import open_table
+from donor_registry.privacy.files import private_file
 
 app = typer.Typer(
     help="Import donor and donation lists from Excel (.xlsx) or CSV files. "
@@ -144,7 +145,7 @@ def _errors_writer(path: Path | None) -> Iterator[Callable[[list], None] | None]
     if path is None:
         yield None
         return
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
+    with private_file(path).open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["line", "column", "reason"])
         yield lambda errors: writer.writerows((error.line, error.column, error.reason) for error in errors)

@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from donor_registry import reports
+from donor_registry.audit import service as audit
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, to_jsonable
 from donor_registry.db import session_scope
+from donor_registry.privacy.files import private_file
 
 app = typer.Typer(help="Reports for the chapter's year-end review.", no_args_is_help=True)
 
@@ -33,21 +35,30 @@ def annual(
     repeat donors, donors honoured by tier and by district."""
     if fmt == ReportFormat.xlsx and out is None:
         raise typer.BadParameter("an xlsx report needs --out FILE.xlsx", param_hint="--out")
-    with session_scope(app_context(ctx).engine()) as session:
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
         report = reports.annual_report(session=session, year=year)
+        if out is None:
+            _print(report, fmt)
+            return
+        _write(report, fmt, out)  # in the transaction: the audit row is kept only if the file is written
+        audit.record(session=session, now=app_ctx.now(), actor=app_ctx.actor(), action="report.export",
+                     detail={"report": "annual", "year": year, "format": fmt.value, "path": str(out)})
+    console.print(f"wrote the {year} report to {out}", highlight=False)
+
+
+def _print(report: reports.AnnualReport, fmt: ReportFormat) -> None:
+    if fmt == ReportFormat.json:
+        print_json(report.as_dict())
+    else:
+        console.print("\n".join(reports.text_lines(report)), highlight=False, markup=False)
+
+
+def _write(report: reports.AnnualReport, fmt: ReportFormat, out: Path) -> None:
     if fmt == ReportFormat.xlsx:
         reports.write_xlsx(report, out)
-        console.print(f"wrote the {year} report to {out}", highlight=False)
-        return
-    if fmt == ReportFormat.json:
-        if out is None:
-            print_json(report.as_dict())
-            return
-        out.write_text(json.dumps(to_jsonable(report.as_dict()), ensure_ascii=False, indent=2), encoding="utf-8")
+    elif fmt == ReportFormat.json:
+        text = json.dumps(to_jsonable(report.as_dict()), ensure_ascii=False, indent=2)
+        private_file(out).write_text(text, encoding="utf-8")
     else:
-        lines = reports.text_lines(report)
-        if out is None:
-            console.print("\n".join(lines), highlight=False, markup=False)
-            return
-        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    console.print(f"wrote the {year} report to {out}", highlight=False)
+        private_file(out).write_text("\n".join(reports.text_lines(report)) + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
 from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
-from donor_registry.phones import mask_phone
+from donor_registry.phones import mask_phone, mask_phones_in
 from donor_registry.sms import service
 from donor_registry.sms.dispatcher import Dispatcher, DispatchReport
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
@@ -36,7 +36,8 @@ def _summary(m: OutboxMessage) -> dict:
     return {
         "id": m.id, "donor_id": m.donor_id, "to": _masked(m.to_phone), "kind": m.kind,
         "status": m.status.value, "attempts": m.attempts, "send_after": m.send_after,
-        "sent_at": m.sent_at, "error_code": m.error_code, "error": m.error_message,
+        "sent_at": m.sent_at, "error_code": m.error_code,
+        "error": mask_phones_in(m.error_message) if m.error_message else None,
     }
 
 

@@ -60,6 +60,7 @@ def donor_record(donor: Donor, donations: Sequence[Donation], rules: Eligibility
         "consent_withdrawn_at": donor.consent_withdrawn_at,
         "sms_opted_out_at": donor.sms_opted_out_at,
         "notes": donor.notes,
+        "erased_at": donor.erased_at,
         "counts_by_type": dict(counts),
         "checked_on": on,
         "eligibility": eligibility,
@@ -103,7 +104,8 @@ def print_donor_record(record: dict) -> None:
         ("area", ", ".join(filter(None, [record["commune"], record["district"], record["province"]]))),
         ("weight", f"{record['weight_kg']} kg" if record["weight_kg"] else None),
         ("standby", "yes" if record["standby"] else "no"),
-        ("consent", _consent_text(record)),
+        *((f"consent {purpose}", _consent_text(state)) for purpose, state in record.get("consents", {}).items()),
+        ("erased", f"{record['erased_at']:%Y-%m-%d}" if record["erased_at"] else None),
         ("donations", f"{record['donation_count']} ({_counts_text(record['counts_by_type'])})"),
     ])
     console.print(f"[bold]May give on {record['checked_on']}?[/bold]")
@@ -125,9 +127,9 @@ def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "none"
 
 
-def _consent_text(record: dict) -> str:
-    if record["consent_withdrawn_at"]:
-        return f"withdrawn {record['consent_withdrawn_at']:%Y-%m-%d}"
-    if record["consent_at"]:
-        return f"given {record['consent_at']:%Y-%m-%d}"
-    return "not recorded"
+def _consent_text(state: dict) -> str:
+    if state["withdrawn_at"]:
+        return f"withdrawn {state['withdrawn_at']:%Y-%m-%d}"
+    if state["given_at"]:
+        return f"given {state['given_at']:%Y-%m-%d} ({state['channel']})"
+    return "not asked"

@@ -12,10 +12,11 @@ from donor_registry.donations.models import Donation
 from donor_registry.donations.service import refresh_donor_stats
 from donor_registry.donors import name_words
 from donor_registry.donors.models import Donor, DonorMerge
-from donor_registry.donors.service import get_donor
+from donor_registry.donors.service import get_donor, refuse_erased
 from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import UserError
+from donor_registry.phones import mask_phone
 
 # Fields a merge copies from the duplicate when the donor kept has no value of its own.
 FILLABLE = (
@@ -50,7 +51,7 @@ def find_duplicates(*, session: Session, settings: DuplicateSettings) -> list[Du
     if settings.match_phone:
         for group in _groups(session, Donor.phone_e164):
             for a, b in _each_pair(group):
-                _add(pairs, a, b, f"same phone {a.phone_e164}")
+                _add(pairs, a, b, f"same phone {mask_phone(a.phone_e164)}")
     if settings.match_name_birth_commune:
         for group in _groups(session, Donor.name_folded, Donor.birth_year):
             for a, b in _each_pair(group):
@@ -125,6 +126,8 @@ def merge_donors(
         raise UserError("a donor cannot be merged into itself")
     keep = get_donor(session=session, donor_id=keep_id)
     duplicate = get_donor(session=session, donor_id=duplicate_id)
+    refuse_erased(keep)
+    refuse_erased(duplicate)
     before = _donation_count(session, keep_id) + _donation_count(session, duplicate_id)
     snapshot = duplicate.model_dump(mode="json")
     for hook in BEFORE_MERGE:

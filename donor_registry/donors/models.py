@@ -57,6 +57,8 @@ class Donor(DonorBase, table=True):
     eligible_again_on: dt.date | None = Field(default=None, index=True)
     deferred_until: dt.date | None = None
     merged_into_id: int | None = Field(default=None, foreign_key="donors.id")
+    # Set by privacy.erasure: identity and contact data removed, donations kept de-identified.
+    erased_at: dt.datetime | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

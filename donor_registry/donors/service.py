@@ -12,11 +12,13 @@ from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
-from donor_registry.text import fold, normalize_name
+from donor_registry.privacy import consents
+from donor_registry.privacy.models import DonorConsent, Purpose
+from donor_registry.text import fold, mask_national_id, normalize_name
 from donor_registry.types import ABO, ConsentChannel, Rh
 
 
-def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime) -> Donor:
+def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime, actor: str = "system") -> Donor:
     """Register a donor after normalising every field; a known national ID is refused."""
     values = _canonical_fields(data.model_dump(), today=now.date())
     _refuse_taken_national_id(session, values.get("national_id"))
@@ -25,6 +27,9 @@ def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime) -> Do
         donor.consent_at = now
     session.add(donor)
     session.flush()
+    if donor.consent_at is not None and donor.consent_withdrawn_at is None:
+        session.add(DonorConsent(donor_id=donor.id, purpose=Purpose.contact_sms, given_at=donor.consent_at,
+                                 channel=donor.consent_channel or ConsentChannel.paper, recorded_by=actor))
     name_words.set_words(session=session, donor_id=donor.id, name_folded=donor.name_folded)
     return donor
 
@@ -32,6 +37,7 @@ def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime) -> Do
 def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: dt.datetime) -> Donor:
     """Change the given fields of a donor, with the same normalisation as registration."""
     donor = get_donor(session=session, donor_id=donor_id)
+    refuse_erased(donor)
     given = changes.model_dump(exclude_unset=True)
     if "phone" in given:
         given["phone_e164"] = given.pop("phone")
@@ -73,7 +79,8 @@ def _refuse_taken_national_id(session: Session, national_id: str | None, except_
     holder = session.exec(select(Donor).where(Donor.national_id == national_id)).first()
     if holder is not None and holder.id != except_id:
         raise Conflict(
-            f"national ID {national_id} is already registered to donor #{holder.id} ({holder.full_name})"
+            f"national ID {mask_national_id(national_id)} is already registered to donor #{holder.id}"
+            f" ({holder.full_name})"
         )
 
 
@@ -87,20 +94,29 @@ def get_donor(*, session: Session, donor_id: int) -> Donor:
     return donor
 
 
-def record_consent(*, session: Session, donor_id: int, channel: ConsentChannel, now: dt.datetime) -> Donor:
-    """Record that the donor agreed to be contacted and have their data kept."""
+def refuse_erased(donor: Donor) -> None:
+    """An erased donor's record holds no identity any more: it is not changed or merged."""
+    if donor.erased_at is not None:
+        raise UserError(f"donor #{donor.id} was erased on {donor.erased_at:%Y-%m-%d}: the record cannot be changed")
+
+
+def record_consent(
+    *, session: Session, donor_id: int, channel: ConsentChannel, now: dt.datetime,
+    purpose: Purpose = Purpose.contact_sms, actor: str = "system",
+) -> Donor:
+    """Record the donor's explicit consent to one purpose (default: being contacted by SMS)."""
     donor = get_donor(session=session, donor_id=donor_id)
-    donor.consent_at, donor.consent_channel, donor.consent_withdrawn_at = now, channel, None
-    donor.updated_at = now
-    session.add(donor)
+    consents.give(session=session, donor=donor, purpose=purpose, channel=channel, now=now, actor=actor)
     return donor
 
 
-def withdraw_consent(*, session: Session, donor_id: int, now: dt.datetime) -> Donor:
-    """Record the withdrawal of consent: the donor is no longer contacted."""
+def withdraw_consent(
+    *, session: Session, donor_id: int, now: dt.datetime, purpose: Purpose = Purpose.contact_sms,
+    actor: str = "system",
+) -> Donor:
+    """Record the withdrawal of consent to one purpose (default: the donor is no longer contacted)."""
     donor = get_donor(session=session, donor_id=donor_id)
-    donor.consent_withdrawn_at, donor.updated_at = now, now
-    session.add(donor)
+    consents.withdraw(session=session, donor=donor, purpose=purpose, now=now, actor=actor)
     return donor
 
 
@@ -230,7 +246,7 @@ class DonorFilters:
 def list_donors(
     *, session: Session, filters: DonorFilters, rules: EligibilityRules, limit: int = 100, offset: int = 0
 ) -> list[Donor]:
-    """Active donors matching every given filter, ordered by folded name."""
+    """Active donors (not merged, not erased) matching every given filter, ordered by folded name."""
     query = _filtered(select(Donor), filters, rules)
     return list(session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit).offset(offset)))
 
@@ -241,7 +257,7 @@ def count_donors(*, session: Session, filters: DonorFilters, rules: EligibilityR
 
 
 def _filtered(query, filters: DonorFilters, rules: EligibilityRules):
-    query = query.where(Donor.merged_into_id.is_(None))
+    query = query.where(Donor.merged_into_id.is_(None), Donor.erased_at.is_(None))
     if filters.abo is not None:
         query = query.where(Donor.abo == filters.abo)
     if filters.rh is not None:

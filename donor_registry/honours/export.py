@@ -10,6 +10,7 @@ from pathlib import Path
 from donor_registry.donors.models import Donor
 from donor_registry.errors import UserError
 from donor_registry.honours.rules import tier_label
+from donor_registry.privacy.files import private_file
 from donor_registry.text import collation_key
 from donor_registry.types import Sex, blood_group_label
 
@@ -110,7 +111,7 @@ def _rows(ceremony_list: CeremonyList) -> Iterable[tuple[Group, list]]:
 
 def write(ceremony_list: CeremonyList, path: Path, fmt: ExportFormat) -> int:
     """Write the list in the format; returns the number of donors written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)  # created 0600 before the writer fills it
     {ExportFormat.xlsx: _write_xlsx, ExportFormat.csv: _write_csv, ExportFormat.pdf: _write_pdf}[fmt](
         ceremony_list, path
     )

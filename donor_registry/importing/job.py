@@ -281,6 +281,7 @@ class ImportJob:
             bulk.drop_touched(self.conn)
         if self.consenting:
             self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
+        bulk.record_new_donor_consents(self.conn, new_from=self.registered_max + 1, now=self.now)
         self.indexes.build()
         self.report.close()
 

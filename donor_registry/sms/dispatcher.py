@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
 from donor_registry.errors import UserError
+from donor_registry.phones import mask_phones_in
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.sms.gateway import SmsGateway, SmsSendError
 from donor_registry.sms.inbound import set_opted_out
@@ -312,21 +313,21 @@ class Dispatcher:
                 self._apply(session, outcome)
         for outcome in outcomes:
             if outcome.error is not None:
-                report.note_error(outcome.error.message)
+                report.note_error(mask_phones_in(outcome.error.message))
             if outcome.result not in ("stopped", "released"):
                 report.count(outcome.result)
 
     def _apply(self, session: Session, o: "Outcome") -> None:
         values: dict = {"claim_token": None, "updated_at": o.at}
         if o.error is not None:
-            values |= {"error_code": o.error.code, "error_message": o.error.message[:500]}
+            values |= {"error_code": o.error.code, "error_message": mask_phones_in(o.error.message)[:500]}
         if o.provider_id is not None:
             values |= {
                 "status": OutboxStatus.sent, "provider_id": o.provider_id, "sent_at": o.at,
                 "error_code": None, "error_message": None,
             }
         elif o.result == "failed":
-            values |= {"status": OutboxStatus.failed, "error_message": (o.reason or "")[:500]}
+            values |= {"status": OutboxStatus.failed, "error_message": mask_phones_in(o.reason or "")[:500]}
             self._mark_phone(session, o)
         else:  # retried, deferred, stopped, released: back in line
             in_flight = o.keep_sending or (o.item.in_flight and o.result != "retried")
