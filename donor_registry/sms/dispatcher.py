@@ -14,7 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, and_, not_, or_, update
+from sqlalchemy import Engine, and_, exists, not_, or_, text, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from donor_registry.db import session_scope
@@ -32,6 +33,8 @@ from donor_registry.sms.settings import SmsSettings, parse_hh_mm
 CONFIG_ERROR_CODES = frozenset({20003, 21212, 21603, 21606})
 #: Look-ups for lost answers search this far before the row was created.
 LOOKUP_MARGIN = dt.timedelta(hours=1)
+#: PostgreSQL advisory lock that makes claims take turns ("SMS" in ASCII).
+CLAIM_LOCK_KEY = 0x534D53
 #: Outcomes written per transaction.
 RECORD_EVERY = 50
 
@@ -168,7 +171,13 @@ class Dispatcher:
     # -- claim ------------------------------------------------------------------------------
 
     def claim(self, report: DispatchReport | None = None) -> list[Claimed]:
-        """Mark up to one batch of due rows 'sending' under a new claim token, and commit."""
+        """Mark up to one batch of due rows 'sending' under a new claim token, and commit.
+
+        Never two rows with the same To and Body in flight at once (two sisters sharing a
+        phone get the same invitation): the provider look-up after a crash matches by To and
+        Body, so it can only tell such rows apart one at a time. A row whose twin is being
+        sent (or waits out its lease) stays queued; only the first twin of a batch is taken.
+        """
         now = self.clock()
         token = secrets.token_hex(8)
         query = (
@@ -176,6 +185,7 @@ class Dispatcher:
             .where(
                 OutboxMessage.status.in_([OutboxStatus.queued, OutboxStatus.sending]),
                 OutboxMessage.next_attempt_at <= now,
+                not_(_twin_in_flight(now)),
             )
             .order_by(OutboxMessage.urgent.desc(), OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(self.batch_size())
@@ -186,8 +196,11 @@ class Dispatcher:
             )
         with session_scope(self.engine) as session:
             if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list(session.exec(query))
+                # Claims by several processes take turns (SQLite's BEGIN IMMEDIATE does the
+                # same), so each sees the twins the other just claimed.
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+            rows = _first_of_each_text(session.exec(query))
             if not rows:
                 return []
             gone = self._cancel_uncontactable(session, rows, now)
@@ -360,6 +373,29 @@ class Dispatcher:
             )
         elif o.error.opted_out:
             set_opted_out(session=session, now=o.at, phone=o.item.to_phone, actor="sms.dispatcher")
+
+
+def _twin_in_flight(now: dt.datetime):
+    """Another row with the same To and Body is 'sending' and its lease (or wait) has not ended."""
+    twin = aliased(OutboxMessage)
+    return exists().where(
+        twin.to_phone == OutboxMessage.to_phone,
+        twin.body == OutboxMessage.body,
+        twin.status == OutboxStatus.sending,
+        twin.next_attempt_at > now,
+        twin.id != OutboxMessage.id,
+    )
+
+
+def _first_of_each_text(rows) -> list[OutboxMessage]:
+    """The rows in order, keeping only the first of each (To, Body)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for row in rows:
+        if (row.to_phone, row.body) not in seen:
+            seen.add((row.to_phone, row.body))
+            kept.append(row)
+    return kept
 
 
 @dataclass(frozen=True)

@@ -490,6 +490,13 @@ class FakeTwilio:
             self._ratio_slow = 0.0
             self._delay = 0.0
 
+    def forget_messages(self) -> None:
+        """Start again with no accepted messages (a fresh account, same server)."""
+        with self._lock:
+            self.messages.clear()
+            self._resources.clear()
+            self.requests.clear()
+
     def fail_next(
         self,
         n: int = 1,
