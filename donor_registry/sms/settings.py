@@ -68,6 +68,7 @@ class SmsSettings(BaseModel):
     backoff_base_seconds: float = Field(default=30.0, gt=0)
     backoff_cap_seconds: float = Field(default=3600.0, gt=0)
     lease_seconds: float = Field(default=120.0, gt=0)
+    dispatch_every_seconds: float = Field(default=5.0, gt=0)  # how often `serve` sends what is due
     strip_diacritics: bool = True
     max_segments: int = Field(default=3, ge=1, le=10)
     weekly_cap_per_donor: int = Field(default=3, ge=0)
