@@ -9,6 +9,7 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import err_console
 from donor_registry.scheduler import all_jobs, build_scheduler, scheduler_status
 from donor_registry.service_lock import SchedulerLock
+from donor_registry.sms.settings import require_live_links
 
 
 def serve(
@@ -24,7 +25,9 @@ def serve(
     it is started with --no-scheduler. Stops cleanly on Ctrl-C or SIGTERM.
     """
     app_ctx = app_context(ctx)
-    settings, engine = app_ctx.settings, app_ctx.engine()
+    settings = app_ctx.settings
+    require_live_links(settings.sms, refusing="serve will not start")
+    engine = app_ctx.engine()
     lock = None if no_scheduler else SchedulerLock(engine)
     if lock is not None:
         lock.acquire()  # SchedulerLockHeld is a UserError: one line, exit code 1

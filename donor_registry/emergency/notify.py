@@ -12,6 +12,7 @@ from sqlmodel import Session
 from donor_registry.config import Settings
 from donor_registry.emergency.models import EmergencyRequest, Hospital
 from donor_registry.sms.outbox import enqueue
+from donor_registry.sms.settings import require_live_links
 from donor_registry.sms.templates import render
 from donor_registry.text import name_parts
 from donor_registry.types import blood_group_label
@@ -29,7 +30,8 @@ def given_name(full_name: str) -> str:
 
 
 def reply_link(settings: Settings, token: str) -> str:
-    """The public address of a reply page."""
+    """The public address of a reply page; refuses (UserError) a link donors could not open."""
+    require_live_links(settings.sms, refusing="no call-out was sent")
     base = settings.sms.public_base_url or DEFAULT_PUBLIC_BASE_URL
     return f"{base.rstrip('/')}/r/{token}"
 
