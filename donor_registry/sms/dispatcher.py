@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
+from donor_registry.emergency import reply_links
 from donor_registry.errors import UserError
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.sms.gateway import SmsGateway, SmsSendError
@@ -78,6 +79,8 @@ class Claimed:
     created_at: dt.datetime
     in_flight: bool  # was 'sending' when claimed: an earlier try may have reached the provider
     token: str
+    stored_body: str = ""  # the outbox's text: `body` with its reply token hidden
+    link_hash: str | None = None  # the body's reply token's hash (issued now, or by the try in flight)
 
 
 def utc_now() -> dt.datetime:
@@ -206,16 +209,7 @@ class Dispatcher:
             gone = self._cancel_uncontactable(session, rows, now)
             if report is not None and gone:
                 report.count("cancelled", len(gone))
-            claimed = [
-                Claimed(
-                    id=row.id, donor_id=row.donor_id, to_phone=row.to_phone, body=row.body,
-                    kind=row.kind, urgent=row.urgent, attempts=row.attempts + 1,
-                    created_at=row.created_at, in_flight=row.status == OutboxStatus.sending,
-                    token=token,
-                )
-                for row in rows
-                if row.id not in gone
-            ]
+            claimed = [self._claimed(session, row, token) for row in rows if row.id not in gone]
             if claimed:
                 session.connection().execute(
                     update(OutboxMessage)
@@ -227,6 +221,20 @@ class Dispatcher:
                     )
                 )
         return claimed
+
+    def _claimed(self, session: Session, row: OutboxMessage, token: str) -> Claimed:
+        """What a sender needs; a reply link sent afresh gets its token now, in this claim."""
+        in_flight = row.status == OutboxStatus.sending
+        body, link_hash = row.body, row.link_token_hash
+        if link_hash is not None and not in_flight:
+            body, link_hash = reply_links.issue(
+                session=session, message_id=row.id, stored_body=row.body, old_hash=link_hash
+            )
+        return Claimed(
+            id=row.id, donor_id=row.donor_id, to_phone=row.to_phone, body=body, kind=row.kind,
+            urgent=row.urgent, attempts=row.attempts + 1, created_at=row.created_at,
+            in_flight=in_flight, token=token, stored_body=row.body, link_hash=link_hash,
+        )
 
     def _cancel_uncontactable(
         self, session: Session, rows: list[OutboxMessage], now: dt.datetime
@@ -262,8 +270,11 @@ class Dispatcher:
             if resume_at is not None:
                 return Outcome(item, "deferred", now, requeue_at=resume_at)
         try:
-            if item.in_flight and (found := self._look_up(item)) is not None:
-                return Outcome(item, "recovered", self.clock(), provider_id=found.provider_id)
+            if item.in_flight:
+                if (found := self._look_up(item)) is not None:
+                    return Outcome(item, "recovered", self.clock(), provider_id=found.provider_id)
+                if item.link_hash is not None:  # its token is gone: the next claim issues one
+                    return Outcome(item, "reissue", self.clock())
             self.limiter.acquire()
             result = self.gateway.send(
                 to=item.to_phone, body=item.body, status_callback=self._callback_url(item)
@@ -283,8 +294,12 @@ class Dispatcher:
                     )
                 )
             )
+        matches = None
+        if item.link_hash is not None:
+            matches = reply_links.matcher(item.stored_body, item.link_hash)
         return self.gateway.find_sent(
-            to=item.to_phone, body=item.body, since=item.created_at - LOOKUP_MARGIN, exclude=taken
+            to=item.to_phone, body=item.body, since=item.created_at - LOOKUP_MARGIN, exclude=taken,
+            matches=matches,
         )
 
     def _callback_url(self, item: Claimed) -> str | None:
@@ -326,7 +341,7 @@ class Dispatcher:
         for outcome in outcomes:
             if outcome.error is not None:
                 report.note_error(outcome.error.message)
-            if outcome.result not in ("stopped", "released"):
+            if outcome.result not in ("stopped", "released", "reissue"):
                 report.count(outcome.result)
 
     def _apply(self, session: Session, o: "Outcome") -> None:
@@ -341,8 +356,8 @@ class Dispatcher:
         elif o.result == "failed":
             values |= {"status": OutboxStatus.failed, "error_message": (o.reason or "")[:500]}
             self._mark_phone(session, o)
-        else:  # retried, deferred, stopped, released: back in line
-            in_flight = o.keep_sending or (o.item.in_flight and o.result != "retried")
+        else:  # retried, deferred, stopped, released, reissue: back in line
+            in_flight = o.keep_sending or (o.item.in_flight and o.result not in ("retried", "reissue"))
             values |= {
                 "status": OutboxStatus.sending if in_flight else OutboxStatus.queued,
                 "next_attempt_at": o.requeue_at or o.at,
@@ -403,7 +418,7 @@ class Outcome:
     """What happened to one claimed message; written to the outbox by Dispatcher.record."""
 
     item: Claimed
-    result: str  # sent | recovered | retried | failed | deferred | stopped | released
+    result: str  # sent | recovered | retried | failed | deferred | stopped | released | reissue
     at: dt.datetime
     provider_id: str | None = None
     requeue_at: dt.datetime | None = None

@@ -59,6 +59,7 @@ class SmsSettings(BaseModel):
     twilio_base_url: str = ""
     twilio_timeout_seconds: float = Field(default=10.0, gt=0)
     public_base_url: str = ""
+    console_shows_links: bool = False  # the console gateway prints reply tokens (one-machine trials)
     status_callbacks: bool = True
     rate_per_second: float = Field(default=10.0, ge=0)
     batch_size: int = Field(default=100, ge=1, le=10_000)

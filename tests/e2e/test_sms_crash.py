@@ -3,7 +3,8 @@
 The rule under test (README): a message claimed but not recorded stays 'sending' until its
 lease ends; it is then looked up at the provider (To + Body, sids of other rows excluded)
 and only resent if the provider does not have it; two rows with the same To and Body are
-never in flight together. So every row reaches Twilio exactly once and each SID belongs to
+never in flight together; a reply link's token is issued at send and a copy at Twilio is
+recognised by its hash. So every row reaches Twilio exactly once and each SID belongs to
 one row, with families sharing a phone whose members get identical texts, on SQLite and
 PostgreSQL, whether the dispatcher is `sms dispatch --once`, its loop, or `serve`.
 """
@@ -23,6 +24,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from donor_registry.db import make_engine, session_scope
+from donor_registry.emergency import reply_links
+from donor_registry.emergency.tokens import REPLY_TOKEN_PLACEHOLDER, mask_reply_links, token_hash
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue
 from tests.fakes.twilio_server import FakeTwilio
@@ -30,8 +33,10 @@ from tests.support.sms import SENDER, SID, TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 0.5
-#: A family of four shares one phone; both daughters are called Lan and get the same text.
-FAMILY = ("Lan", "Lan", "Hoa", "Minh")
+#: A family of four shares one phone; both daughters are called Lan and get the same text,
+#: and the parents the same emergency call with a reply link (its token issued at send).
+FAMILY = ("Lan", "Lan", "Hoa", "Hoa")
+CALL = f"Khan cap: can mau O+. Tra loi: https://hienmau.example.vn/r/{REPLY_TOKEN_PLACEHOLDER}"
 
 COMMANDS = {
     "once": ["sms", "dispatch", "--once", "--json"],
@@ -43,10 +48,13 @@ COMMANDS = {
 def queue_family_texts(engine, now: dt.datetime, count: int) -> None:
     with session_scope(engine) as session:
         for n in range(count):
+            name = FAMILY[n % len(FAMILY)]
+            call = name == "Hoa"
             enqueue(
                 session=session, now=now, donor_id=None, to=f"+849120{n // len(FAMILY):05d}",
-                kind="invitation", idempotency_key=f"crash:{n}",
-                body=f"Moi {FAMILY[n % len(FAMILY)]} hien mau ngay 12/6 tai Nha van hoa Ben Nghe",
+                kind="emergency_call" if call else "invitation", idempotency_key=f"crash:{n}",
+                body=CALL if call else f"Moi {name} hien mau ngay 12/6 tai Nha van hoa Ben Nghe",
+                link_token_hash=token_hash(f"first-{n}") if call else None,
             )
 
 
@@ -115,7 +123,7 @@ def _finish(mode: str, env, cwd: Path, engine) -> None:
 
 
 CASES = [  # (backend, how the dispatcher runs, messages, kills)
-    pytest.param("sqlite", "once", 1000, 5, id="sqlite-once"),
+    pytest.param("sqlite", "once", 600, 4, id="sqlite-once"),
     pytest.param("postgresql", "once", 400, 3, id="postgresql-once"),
     pytest.param("postgresql", "loop", 400, 3, id="postgresql-loop"),
     pytest.param("sqlite", "serve", 400, 3, id="sqlite-serve"),
@@ -150,8 +158,8 @@ def test_killed_dispatchers_send_every_row_exactly_once(
     with Session(engine) as session:
         outbox = session.exec(select(OutboxMessage)).all()
     engine.dispose()
-    sent = Counter((m["To"], m["Body"]) for m in accepted)
-    wanted = Counter((m.to_phone, m.body) for m in outbox)
+    sent = Counter((m["To"], mask_reply_links(m["Body"])) for m in accepted)
+    wanted = Counter((m.to_phone, m.body.replace(REPLY_TOKEN_PLACEHOLDER, "…")) for m in outbox)
     duplicates, lost = (sent - wanted).total(), (wanted - sent).total()
     print(f"\n{backend}/{mode}: {messages} messages, {killed} kills, {lookups} look-ups, "
           f"{duplicates} duplicates, {lost} lost")
@@ -160,3 +168,7 @@ def test_killed_dispatchers_send_every_row_exactly_once(
     assert [m.idempotency_key for m in outbox if m.status != OutboxStatus.sent] == []
     assert (duplicates, lost) == (0, 0)
     assert sorted(m.provider_id for m in outbox) == sorted(m["sid"] for m in accepted)
+    body_of = {m["sid"]: m["Body"] for m in accepted}
+    dead = [m.idempotency_key for m in outbox if m.link_token_hash is not None
+            and not reply_links.matcher(m.body, m.link_token_hash)(body_of[m.provider_id])]
+    assert dead == []  # each call's link carries the token its row (and call-out) knows

@@ -1,7 +1,9 @@
-"""Dead links refused: with Twilio, `serve`, `reminders plan` and any call-out wave stop with
-one line when sms.public_base_url is empty or this machine; the console gateway may."""
+"""Links in SMS. Dead links refused: with Twilio, `serve`, `reminders plan` and any call-out
+wave stop with one line when sms.public_base_url is empty or this machine; the console gateway
+may. Reply tokens never shown: `sms outbox show` and the console print them hidden."""
 
 import os
+import re
 
 import pytest
 from sqlmodel import Session, func, select
@@ -81,3 +83,23 @@ def test_a_call_out_with_a_dead_link_is_refused_and_nothing_is_written(cli, twil
     assert cli("emergency", "request", "--hospital", "Bệnh viện Bình Dân", "--group", "A+",
                "--units", "1").exit_code == 0
     assert _count(OutboxMessage) == 1
+
+
+TOKEN_LINK = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
+
+
+def test_outbox_show_and_the_console_never_print_a_reply_token(cli, monkeypatch):
+    monkeypatch.setenv("DONOR_REGISTRY_SMS__PUBLIC_BASE_URL", "https://hienmau.example.vn")
+    cli("hospitals", "add", "Bệnh viện Bình Dân", "--district", "Quận 3")
+    assert cli("donors", "add", "Lê Thị Lan", "--birth-year", "1995", "--weight", "52",
+               "--group", "A+", "--phone", "0912000001", "--commune", "Phường 9",
+               "--district", "Quận 3", "--province", "TP Hồ Chí Minh", "--consent", "paper",
+               "--standby").exit_code == 0
+    assert cli("emergency", "request", "--hospital", "Bệnh viện Bình Dân", "--group", "A+",
+               "--units", "1").exit_code == 0
+    shown = cli("sms", "outbox", "show", "1", "--json")
+    assert "https://hienmau.example.vn/r/(reply-token-not-kept)" in shown.json()["body"]
+    dispatched = cli("sms", "dispatch", "--once")
+    assert dispatched.exit_code == 0, dispatched.stderr
+    assert "https://hienmau.example.vn/r/…" in dispatched.stdout
+    assert not TOKEN_LINK.search(dispatched.stdout + shown.stdout + cli("sms", "outbox", "show", "1").stdout)
