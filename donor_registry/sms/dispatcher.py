@@ -269,12 +269,16 @@ class Dispatcher:
             resume_at = self.quiet_until(now)
             if resume_at is not None:
                 return Outcome(item, "deferred", now, requeue_at=resume_at)
+        if item.in_flight:
+            try:
+                found = self._look_up(item)
+            except SmsSendError as exc:  # the question failed: the row is as uncertain as before
+                return self._after_error(item, exc, uncertain=True)
+            if found is not None:
+                return Outcome(item, "recovered", self.clock(), provider_id=found.provider_id)
+            if item.link_hash is not None:  # its token is gone: the next claim issues one
+                return Outcome(item, "reissue", self.clock())
         try:
-            if item.in_flight:
-                if (found := self._look_up(item)) is not None:
-                    return Outcome(item, "recovered", self.clock(), provider_id=found.provider_id)
-                if item.link_hash is not None:  # its token is gone: the next claim issues one
-                    return Outcome(item, "reissue", self.clock())
             self.limiter.acquire()
             result = self.gateway.send(
                 to=item.to_phone, body=item.body, status_callback=self._callback_url(item)
@@ -306,7 +310,7 @@ class Dispatcher:
         base = self.settings.status_callback_url()
         return f"{base}?outbox_id={item.id}" if base else None
 
-    def _after_error(self, item: Claimed, exc: SmsSendError) -> "Outcome":
+    def _after_error(self, item: Claimed, exc: SmsSendError, *, uncertain: bool = False) -> "Outcome":
         now = self.clock()
         if exc.http_status in (401, 403) or exc.code in CONFIG_ERROR_CODES:
             return Outcome(item, "stopped", now, error=exc)
@@ -321,7 +325,7 @@ class Dispatcher:
             # No answer at all: the provider may have the message; look it up before resending.
             unknown = exc.http_status is None
             return Outcome(
-                item, "retried", now, error=exc, keep_sending=unknown,
+                item, "retried", now, error=exc, keep_sending=unknown or uncertain,
                 requeue_at=now + (max(wait, self.lease) if unknown else wait),
             )
         reason = exc.message if not exc.transient else (

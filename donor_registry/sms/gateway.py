@@ -263,7 +263,11 @@ class TwilioGateway:
 def _twilio_errors(timeout: float) -> Iterator[None]:
     """Turn the twilio client's and requests' exceptions into SmsSendError."""
     import requests
-    from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+    from twilio.base.exceptions import (
+        TwilioException,
+        TwilioRestException,
+        TwilioServiceException,
+    )
 
     try:
         yield
@@ -282,6 +286,11 @@ def _twilio_errors(timeout: float) -> Iterator[None]:
         raise SmsSendError(
             f"Twilio HTTP {status} error {code}: {detail}", code=code, http_status=status
         ) from exc
+    except TwilioException as exc:  # a page of a list that did not load ("Unable to fetch page")
+        response = exc.args[1] if len(exc.args) > 1 else None
+        status = _int_or_none(getattr(response, "status_code", None))
+        raise SmsSendError(f"Twilio HTTP {status}: {exc.args[0] if exc.args else exc}",
+                           http_status=status) from exc
     except requests.exceptions.Timeout as exc:
         raise SmsSendError(
             f"Twilio request timed out after {timeout:g} s "

@@ -138,3 +138,22 @@ def test_any_sequence_of_kills_sends_each_row_exactly_once(engine, now, fake, st
         clock.advance(31)
     d.run_once()
     assert_exactly_once(engine, fake)
+
+
+def test_a_failed_look_up_keeps_the_message_uncertain(engine, now, fake):
+    """Twilio answers the look-up with 500: the row may still be at Twilio, so it is asked
+    again later, never resent blindly."""
+    fake.forget_messages()
+    queue(engine, now, [(SHARED_PHONE, LAN)])
+    clock = FakeClock(now)
+    d = dispatcher(engine, fake, clock, sms_settings(lease_seconds=30))
+    (claimed,) = d.claim()
+    d.gateway.send(to=claimed.to_phone, body=claimed.body)  # went out; the process died
+    clock.advance(31)
+    fake.fail_lookups(1, status=500)
+    assert d.run_once().retried == 1
+    assert rows(engine)[0].status == OutboxStatus.sending
+    clock.advance(31)
+    assert d.run_once().recovered == 1
+    assert len(fake.messages) == 1
+    assert_exactly_once(engine, fake)
