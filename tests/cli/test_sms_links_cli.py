@@ -103,3 +103,16 @@ def test_outbox_show_and_the_console_never_print_a_reply_token(cli, monkeypatch)
     assert dispatched.exit_code == 0, dispatched.stderr
     assert "https://hienmau.example.vn/r/…" in dispatched.stdout
     assert not TOKEN_LINK.search(dispatched.stdout + shown.stdout + cli("sms", "outbox", "show", "1").stdout)
+
+
+def test_emergency_waves_refuse_in_one_line_when_a_wave_is_due(cli, monkeypatch):
+    monkeypatch.setenv("DONOR_REGISTRY_SMS__PUBLIC_BASE_URL", "https://hienmau.example.vn")
+    cli("hospitals", "add", "Bệnh viện Bình Dân", "--district", "Quận 3")
+    assert cli("emergency", "request", "--hospital", "Bệnh viện Bình Dân", "--group", "A+",
+               "--units", "1").exit_code == 0
+    monkeypatch.setenv("DONOR_REGISTRY_NOW", "2026-06-01T05:00:00+00:00")  # next wave due
+    monkeypatch.setenv("DONOR_REGISTRY_SMS__GATEWAY", "twilio")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x" * 32)
+    monkeypatch.setenv("DONOR_REGISTRY_SMS__PUBLIC_BASE_URL", "")
+    _one_line(cli("emergency", "waves", "--once"), "no wave was run", "sms.public_base_url is empty")
