@@ -4,7 +4,9 @@ Three short transactions per batch keep the database free while the network is s
 claim (rows → 'sending' with a claim token and a lease), send (no transaction open), and one
 result per message. A message whose fate is unknown — the process died mid-send, or the
 request got no answer — stays 'sending' until its lease ends; it is then looked up at the
-provider (`find_sent`: To + Body, sids of other rows excluded) and only resent if not found.
+provider (`find_sent`: To + Body, sids of other rows excluded) and only resent if not found;
+two rows with the same To and Body are never in flight at once (claims.py), so the look-up
+is never ambiguous.
 """
 
 import datetime as dt
@@ -14,8 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, and_, exists, not_, or_, text, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Engine, and_, not_, or_, text, update
 from sqlmodel import Session, select
 
 from donor_registry.db import session_scope
@@ -23,6 +24,7 @@ from donor_registry.donors.models import Donor
 from donor_registry.emergency import reply_links
 from donor_registry.errors import UserError
 from donor_registry.sms.audience import contactable_clause
+from donor_registry.sms.claims import Claimed, Outcome, first_of_each_text, twin_in_flight
 from donor_registry.sms.gateway import SmsGateway, SmsSendError
 from donor_registry.sms.inbound import set_opted_out
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
@@ -65,22 +67,6 @@ class DispatchReport:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    donor_id: int | None
-    to_phone: str
-    body: str
-    kind: str
-    urgent: bool
-    attempts: int  # including this one
-    created_at: dt.datetime
-    in_flight: bool  # was 'sending' when claimed: an earlier try may have reached the provider
-    token: str
-    stored_body: str = ""  # the outbox's text: `body` with its reply token hidden
-    link_hash: str | None = None  # the body's reply token's hash (issued now, or by the try in flight)
 
 
 def utc_now() -> dt.datetime:
@@ -188,7 +174,7 @@ class Dispatcher:
             .where(
                 OutboxMessage.status.in_([OutboxStatus.queued, OutboxStatus.sending]),
                 OutboxMessage.next_attempt_at <= now,
-                not_(_twin_in_flight(now)),
+                not_(twin_in_flight(now)),
             )
             .order_by(OutboxMessage.urgent.desc(), OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(self.batch_size())
@@ -203,7 +189,7 @@ class Dispatcher:
                 # same), so each sees the twins the other just claimed.
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
                 query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-            rows = _first_of_each_text(session.exec(query))
+            rows = first_of_each_text(session.exec(query))
             if not rows:
                 return []
             gone = self._cancel_uncontactable(session, rows, now)
@@ -262,7 +248,7 @@ class Dispatcher:
 
     # -- one message ------------------------------------------------------------------------
 
-    def process(self, item: Claimed) -> "Outcome":
+    def process(self, item: Claimed) -> Outcome:
         """Send one claimed message (or find that it already went); no database writes."""
         now = self.clock()
         if not self.is_urgent(urgent=item.urgent, kind=item.kind):
@@ -310,7 +296,7 @@ class Dispatcher:
         base = self.settings.status_callback_url()
         return f"{base}?outbox_id={item.id}" if base else None
 
-    def _after_error(self, item: Claimed, exc: SmsSendError, *, uncertain: bool = False) -> "Outcome":
+    def _after_error(self, item: Claimed, exc: SmsSendError, *, uncertain: bool = False) -> Outcome:
         now = self.clock()
         if exc.http_status in (401, 403) or exc.code in CONFIG_ERROR_CODES:
             return Outcome(item, "stopped", now, error=exc)
@@ -335,7 +321,7 @@ class Dispatcher:
 
     # -- results ----------------------------------------------------------------------------
 
-    def record(self, outcomes: list["Outcome"], report: DispatchReport) -> None:
+    def record(self, outcomes: list[Outcome], report: DispatchReport) -> None:
         """Write a group of outcomes in one transaction (each only if our claim still holds)."""
         if not outcomes:
             return
@@ -348,7 +334,7 @@ class Dispatcher:
             if outcome.result not in ("stopped", "released", "reissue"):
                 report.count(outcome.result)
 
-    def _apply(self, session: Session, o: "Outcome") -> None:
+    def _apply(self, session: Session, o: Outcome) -> None:
         values: dict = {"claim_token": None, "updated_at": o.at}
         if o.error is not None:
             values |= {"error_code": o.error.code, "error_message": o.error.message[:500]}
@@ -380,7 +366,7 @@ class Dispatcher:
             .values(**values)
         )
 
-    def _mark_phone(self, session: Session, o: "Outcome") -> None:
+    def _mark_phone(self, session: Session, o: Outcome) -> None:
         """21211 / 21614: the number cannot take SMS; 21610: the recipient opted out."""
         if o.error is None:
             return
@@ -392,40 +378,3 @@ class Dispatcher:
             )
         elif o.error.opted_out:
             set_opted_out(session=session, now=o.at, phone=o.item.to_phone, actor="sms.dispatcher")
-
-
-def _twin_in_flight(now: dt.datetime):
-    """Another row with the same To and Body is 'sending' and its lease (or wait) has not ended."""
-    twin = aliased(OutboxMessage)
-    return exists().where(
-        twin.to_phone == OutboxMessage.to_phone,
-        twin.body == OutboxMessage.body,
-        twin.status == OutboxStatus.sending,
-        twin.next_attempt_at > now,
-        twin.id != OutboxMessage.id,
-    )
-
-
-def _first_of_each_text(rows) -> list[OutboxMessage]:
-    """The rows in order, keeping only the first of each (To, Body)."""
-    seen: set[tuple[str, str]] = set()
-    kept = []
-    for row in rows:
-        if (row.to_phone, row.body) not in seen:
-            seen.add((row.to_phone, row.body))
-            kept.append(row)
-    return kept
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one claimed message; written to the outbox by Dispatcher.record."""
-
-    item: Claimed
-    result: str  # sent | recovered | retried | failed | deferred | stopped | released | reissue
-    at: dt.datetime
-    provider_id: str | None = None
-    requeue_at: dt.datetime | None = None
-    keep_sending: bool = False  # the provider may have it: look it up before resending
-    error: SmsSendError | None = None
-    reason: str | None = None
