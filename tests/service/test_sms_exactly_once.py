@@ -2,7 +2,9 @@
 who share their mother's phone get the same invitation) must each reach the provider once, and
 each provider SID must be recorded for one row only, whatever a crash leaves in flight."""
 
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -157,3 +159,25 @@ def test_a_failed_look_up_keeps_the_message_uncertain(engine, now, fake):
     assert d.run_once().recovered == 1
     assert len(fake.messages) == 1
     assert_exactly_once(engine, fake)
+
+
+def test_dispatchers_claiming_at_the_same_moment_never_share_a_text(engine, now, fake):
+    """Two processes (serve and `sms dispatch`) claim at once, many times: PostgreSQL claims
+    take turns (advisory lock), SQLite's BEGIN IMMEDIATE serialises them."""
+    fake.forget_messages()
+    for round_ in range(15):
+        with session_scope(engine) as session:
+            session.execute(delete(OutboxMessage))
+        queue(engine, now, [(SHARED_PHONE, f"{LAN} {round_}")] * 2)
+        # One row a claim: each locks its own twin, so row locks alone would not keep them apart.
+        dispatchers = [dispatcher(engine, fake, FakeClock(now), sms_settings(batch_size=1))
+                       for _ in range(2)]
+        start = threading.Barrier(2)
+
+        def claim(d, start=start):
+            start.wait()
+            return d.claim()
+
+        with ThreadPoolExecutor(2) as pool:
+            claimed = [c for batch in pool.map(claim, dispatchers) for c in batch]
+        assert len(claimed) == 1, round_
