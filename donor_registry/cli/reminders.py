@@ -8,6 +8,7 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.db import session_scope
 from donor_registry.sms.reminders import plan_reminders
+from donor_registry.sms.settings import require_live_links
 
 app = typer.Typer(help="Plan the automatic SMS reminders (the scheduler does this every hour).",
                   no_args_is_help=True)
@@ -25,6 +26,8 @@ def plan(
 ) -> None:
     """Queue today's invitations, day-before reminders, thank-yous, "may give again" and congratulations."""
     app_ctx = app_context(ctx)
+    if not dry_run:
+        require_live_links(app_ctx.settings.sms, refusing="reminders plan will not queue anything")
     try:
         with session_scope(app_ctx.engine()) as session:
             report = plan_reminders(session=session, settings=app_ctx.settings, now=app_ctx.now())

@@ -1,5 +1,6 @@
 """`donor-registry serve`: the HTTP app and the scheduler of periodic jobs, in one process."""
 
+import logging
 import signal
 from typing import Annotated
 
@@ -7,8 +8,10 @@ import typer
 
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import err_console
+from donor_registry.emergency.tokens import mask_reply_links
 from donor_registry.scheduler import all_jobs, build_scheduler, scheduler_status
 from donor_registry.service_lock import SchedulerLock
+from donor_registry.sms.settings import require_live_links
 
 
 def serve(
@@ -24,7 +27,9 @@ def serve(
     it is started with --no-scheduler. Stops cleanly on Ctrl-C or SIGTERM.
     """
     app_ctx = app_context(ctx)
-    settings, engine = app_ctx.settings, app_ctx.engine()
+    settings = app_ctx.settings
+    require_live_links(settings.sms, refusing="serve will not start")
+    engine = app_ctx.engine()
     lock = None if no_scheduler else SchedulerLock(engine)
     if lock is not None:
         lock.acquire()  # SchedulerLockHeld is a UserError: one line, exit code 1
@@ -46,7 +51,9 @@ def serve(
             err_console.print(f"scheduler running {len(scheduler.get_jobs())} job(s); lock: {lock.where}",
                               highlight=False, markup=False)
         # uvicorn turns SIGTERM / SIGINT into a graceful shutdown and returns here.
-        uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info")).run()
+        config = uvicorn.Config(api, host=host, port=port, log_level="info")  # sets up logging
+        logging.getLogger("uvicorn.access").addFilter(ReplyTokensMasked())
+        uvicorn.Server(config).run()
     except _Stopped:
         pass
     finally:
@@ -56,6 +63,17 @@ def serve(
             lock.release()
         engine.dispose()
     err_console.print("stopped", highlight=False, markup=False)
+
+
+class ReplyTokensMasked(logging.Filter):
+    """Hide reply tokens in access-log lines (`GET /r/… HTTP/1.1`): a log is no place for them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(mask_reply_links(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = mask_reply_links(record.msg)
+        return True
 
 
 class _Stopped(Exception):

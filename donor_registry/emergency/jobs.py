@@ -10,6 +10,7 @@ from donor_registry.db import session_scope
 from donor_registry.emergency import waves
 from donor_registry.emergency.service import expire_overdue
 from donor_registry.scheduler import PeriodicJob
+from donor_registry.sms.settings import require_live_links
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,8 @@ def run_due_waves(*, engine: Engine, settings: Settings, now: dt.datetime) -> in
         expire_overdue(session=session, now=now, settings=settings)
     with session_scope(engine) as session:
         due = waves.due_request_ids(session=session, now=now)
+    if due:  # every wave sends reply links: refuse them all at once, in one line
+        require_live_links(settings.sms, refusing="no wave was run")
     ran = 0
     for request_id in due:
         try:

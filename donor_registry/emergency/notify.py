@@ -11,7 +11,9 @@ from sqlmodel import Session
 
 from donor_registry.config import Settings
 from donor_registry.emergency.models import EmergencyRequest, Hospital
+from donor_registry.emergency.tokens import REPLY_TOKEN_PLACEHOLDER
 from donor_registry.sms.outbox import enqueue
+from donor_registry.sms.settings import require_live_links
 from donor_registry.sms.templates import render
 from donor_registry.text import name_parts
 from donor_registry.types import blood_group_label
@@ -29,19 +31,26 @@ def given_name(full_name: str) -> str:
 
 
 def reply_link(settings: Settings, token: str) -> str:
-    """The public address of a reply page."""
+    """The public address of a reply page; refuses (UserError) a link donors could not open."""
+    require_live_links(settings.sms, refusing="no call-out was sent")
     base = settings.sms.public_base_url or DEFAULT_PUBLIC_BASE_URL
     return f"{base.rstrip('/')}/r/{token}"
 
 
 def send_call(
     *, session: Session, now: dt.datetime, settings: Settings, request: EmergencyRequest,
-    hospital: Hospital, donor_id: int, full_name: str, phone: str, token: str,
+    hospital: Hospital, donor_id: int, full_name: str, phone: str, token_hash: str,
 ) -> None:
-    """Queue the urgent call to one donor (it ignores quiet hours)."""
-    body = render(CALL, settings, **_fields(request, hospital, full_name), link=reply_link(settings, token))
+    """Queue the urgent call to one donor (it ignores quiet hours).
+
+    The outbox keeps the link with a placeholder for its token; the dispatcher puts a fresh
+    token there when it sends, and moves the call-out's `token_hash` to it.
+    """
+    link = reply_link(settings, REPLY_TOKEN_PLACEHOLDER)
+    body = render(CALL, settings, **_fields(request, hospital, full_name), link=link)
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=CALL, body=body,
-            idempotency_key=f"emergency:{request.id}:{donor_id}:call", urgent=True)
+            idempotency_key=f"emergency:{request.id}:{donor_id}:call", urgent=True,
+            link_token_hash=token_hash)
 
 
 def send_not_needed(

@@ -5,9 +5,15 @@ them: there is no password to brute-force, and a lookup by hash needs no slow co
 """
 
 import hashlib
+import re
 import secrets
 
 HOSPITAL_TOKEN_PREFIX = "hsp_"
+#: What the outbox keeps in place of a reply token: as long as one (22 characters, GSM-7),
+#: so lengths and SMS parts are the same, and plainly not a working link.
+REPLY_TOKEN_PLACEHOLDER = "(reply-token-not-kept)"
+#: A reply token in a path or a text (never shorter than 16 characters).
+_REPLY_PATH = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
 
 
 def new_hospital_token() -> str:
@@ -28,3 +34,8 @@ def token_hash(token: str) -> str:
 def display_prefix(token: str) -> str:
     """The first characters of a token, safe to show in lists so people can tell tokens apart."""
     return token[: len(HOSPITAL_TOKEN_PREFIX) + 6]
+
+
+def mask_reply_links(text: str) -> str:
+    """`text` with every reply token in a `/r/…` link hidden (for logs and printed SMS)."""
+    return _REPLY_PATH.sub("/r/…", text)

@@ -147,16 +147,17 @@ def _ask(
     *, session: Session, request: EmergencyRequest, hospital: Hospital,
     candidate: matching.Candidate, settings: Settings, now: dt.datetime, actor: str,
 ) -> CallOut:
-    token = tokens.new_reply_token()
+    # A placeholder hash: the token that works is drawn when the SMS is sent (reply_links.py).
+    token_hash = tokens.token_hash(tokens.new_reply_token())
     callout = CallOut(
         request_id=request.id, donor_id=candidate.donor_id, wave=request.wave + 1, asked_at=now,
-        reply_token_hash=tokens.token_hash(token),
+        reply_token_hash=token_hash,
         token_expires_at=now + dt.timedelta(hours=settings.emergency.reply_token_hours),
     )
     session.add(callout)
     notify.send_call(session=session, now=now, settings=settings, request=request, hospital=hospital,
                      donor_id=candidate.donor_id, full_name=candidate.full_name, phone=candidate.phone,
-                     token=token)
+                     token_hash=token_hash)
     record(session=session, now=now, actor=actor, action="emergency.callout",
            subject_type="donor", subject_id=candidate.donor_id,
            detail={"request": request.id, "wave": request.wave + 1})

@@ -4,7 +4,9 @@ Three short transactions per batch keep the database free while the network is s
 claim (rows → 'sending' with a claim token and a lease), send (no transaction open), and one
 result per message. A message whose fate is unknown — the process died mid-send, or the
 request got no answer — stays 'sending' until its lease ends; it is then looked up at the
-provider (`find_sent`: To + Body, sids of other rows excluded) and only resent if not found.
+provider (`find_sent`: To + Body, sids of other rows excluded) and only resent if not found;
+two rows with the same To and Body are never in flight at once (claims.py), so the look-up
+is never ambiguous.
 """
 
 import datetime as dt
@@ -14,14 +16,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, and_, not_, or_, update
+from sqlalchemy import Engine, and_, not_, or_, text, update
 from sqlmodel import Session, select
 
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
+from donor_registry.emergency import reply_links
 from donor_registry.errors import UserError
 from donor_registry.phones import mask_phones_in
 from donor_registry.sms.audience import contactable_clause
+from donor_registry.sms.claims import Claimed, Outcome, first_of_each_text, twin_in_flight
 from donor_registry.sms.gateway import SmsGateway, SmsSendError
 from donor_registry.sms.inbound import set_opted_out
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
@@ -33,6 +37,8 @@ from donor_registry.sms.settings import SmsSettings, parse_hh_mm
 CONFIG_ERROR_CODES = frozenset({20003, 21212, 21603, 21606})
 #: Look-ups for lost answers search this far before the row was created.
 LOOKUP_MARGIN = dt.timedelta(hours=1)
+#: PostgreSQL advisory lock that makes claims take turns ("SMS" in ASCII).
+CLAIM_LOCK_KEY = 0x534D53
 #: Outcomes written per transaction.
 RECORD_EVERY = 50
 
@@ -62,20 +68,6 @@ class DispatchReport:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    donor_id: int | None
-    to_phone: str
-    body: str
-    kind: str
-    urgent: bool
-    attempts: int  # including this one
-    created_at: dt.datetime
-    in_flight: bool  # was 'sending' when claimed: an earlier try may have reached the provider
-    token: str
 
 
 def utc_now() -> dt.datetime:
@@ -169,7 +161,13 @@ class Dispatcher:
     # -- claim ------------------------------------------------------------------------------
 
     def claim(self, report: DispatchReport | None = None) -> list[Claimed]:
-        """Mark up to one batch of due rows 'sending' under a new claim token, and commit."""
+        """Mark up to one batch of due rows 'sending' under a new claim token, and commit.
+
+        Never two rows with the same To and Body in flight at once (two sisters sharing a
+        phone get the same invitation): the provider look-up after a crash matches by To and
+        Body, so it can only tell such rows apart one at a time. A row whose twin is being
+        sent (or waits out its lease) stays queued; only the first twin of a batch is taken.
+        """
         now = self.clock()
         token = secrets.token_hex(8)
         query = (
@@ -177,6 +175,7 @@ class Dispatcher:
             .where(
                 OutboxMessage.status.in_([OutboxStatus.queued, OutboxStatus.sending]),
                 OutboxMessage.next_attempt_at <= now,
+                not_(twin_in_flight(now)),
             )
             .order_by(OutboxMessage.urgent.desc(), OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(self.batch_size())
@@ -187,23 +186,17 @@ class Dispatcher:
             )
         with session_scope(self.engine) as session:
             if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list(session.exec(query))
+                # Claims by several processes take turns (SQLite's BEGIN IMMEDIATE does the
+                # same), so each sees the twins the other just claimed.
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+            rows = first_of_each_text(session.exec(query))
             if not rows:
                 return []
             gone = self._cancel_uncontactable(session, rows, now)
             if report is not None and gone:
                 report.count("cancelled", len(gone))
-            claimed = [
-                Claimed(
-                    id=row.id, donor_id=row.donor_id, to_phone=row.to_phone, body=row.body,
-                    kind=row.kind, urgent=row.urgent, attempts=row.attempts + 1,
-                    created_at=row.created_at, in_flight=row.status == OutboxStatus.sending,
-                    token=token,
-                )
-                for row in rows
-                if row.id not in gone
-            ]
+            claimed = [self._claimed(session, row, token) for row in rows if row.id not in gone]
             if claimed:
                 session.connection().execute(
                     update(OutboxMessage)
@@ -215,6 +208,20 @@ class Dispatcher:
                     )
                 )
         return claimed
+
+    def _claimed(self, session: Session, row: OutboxMessage, token: str) -> Claimed:
+        """What a sender needs; a reply link sent afresh gets its token now, in this claim."""
+        in_flight = row.status == OutboxStatus.sending
+        body, link_hash = row.body, row.link_token_hash
+        if link_hash is not None and not in_flight:
+            body, link_hash = reply_links.issue(
+                session=session, message_id=row.id, stored_body=row.body, old_hash=link_hash
+            )
+        return Claimed(
+            id=row.id, donor_id=row.donor_id, to_phone=row.to_phone, body=body, kind=row.kind,
+            urgent=row.urgent, attempts=row.attempts + 1, created_at=row.created_at,
+            in_flight=in_flight, token=token, stored_body=row.body, link_hash=link_hash,
+        )
 
     def _cancel_uncontactable(
         self, session: Session, rows: list[OutboxMessage], now: dt.datetime
@@ -242,16 +249,23 @@ class Dispatcher:
 
     # -- one message ------------------------------------------------------------------------
 
-    def process(self, item: Claimed) -> "Outcome":
+    def process(self, item: Claimed) -> Outcome:
         """Send one claimed message (or find that it already went); no database writes."""
         now = self.clock()
         if not self.is_urgent(urgent=item.urgent, kind=item.kind):
             resume_at = self.quiet_until(now)
             if resume_at is not None:
                 return Outcome(item, "deferred", now, requeue_at=resume_at)
-        try:
-            if item.in_flight and (found := self._look_up(item)) is not None:
+        if item.in_flight:
+            try:
+                found = self._look_up(item)
+            except SmsSendError as exc:  # the question failed: the row is as uncertain as before
+                return self._after_error(item, exc, uncertain=True)
+            if found is not None:
                 return Outcome(item, "recovered", self.clock(), provider_id=found.provider_id)
+            if item.link_hash is not None:  # its token is gone: the next claim issues one
+                return Outcome(item, "reissue", self.clock())
+        try:
             self.limiter.acquire()
             result = self.gateway.send(
                 to=item.to_phone, body=item.body, status_callback=self._callback_url(item)
@@ -271,15 +285,19 @@ class Dispatcher:
                     )
                 )
             )
+        matches = None
+        if item.link_hash is not None:
+            matches = reply_links.matcher(item.stored_body, item.link_hash)
         return self.gateway.find_sent(
-            to=item.to_phone, body=item.body, since=item.created_at - LOOKUP_MARGIN, exclude=taken
+            to=item.to_phone, body=item.body, since=item.created_at - LOOKUP_MARGIN, exclude=taken,
+            matches=matches,
         )
 
     def _callback_url(self, item: Claimed) -> str | None:
         base = self.settings.status_callback_url()
         return f"{base}?outbox_id={item.id}" if base else None
 
-    def _after_error(self, item: Claimed, exc: SmsSendError) -> "Outcome":
+    def _after_error(self, item: Claimed, exc: SmsSendError, *, uncertain: bool = False) -> Outcome:
         now = self.clock()
         if exc.http_status in (401, 403) or exc.code in CONFIG_ERROR_CODES:
             return Outcome(item, "stopped", now, error=exc)
@@ -294,7 +312,7 @@ class Dispatcher:
             # No answer at all: the provider may have the message; look it up before resending.
             unknown = exc.http_status is None
             return Outcome(
-                item, "retried", now, error=exc, keep_sending=unknown,
+                item, "retried", now, error=exc, keep_sending=unknown or uncertain,
                 requeue_at=now + (max(wait, self.lease) if unknown else wait),
             )
         reason = exc.message if not exc.transient else (
@@ -304,7 +322,7 @@ class Dispatcher:
 
     # -- results ----------------------------------------------------------------------------
 
-    def record(self, outcomes: list["Outcome"], report: DispatchReport) -> None:
+    def record(self, outcomes: list[Outcome], report: DispatchReport) -> None:
         """Write a group of outcomes in one transaction (each only if our claim still holds)."""
         if not outcomes:
             return
@@ -314,10 +332,10 @@ class Dispatcher:
         for outcome in outcomes:
             if outcome.error is not None:
                 report.note_error(mask_phones_in(outcome.error.message))
-            if outcome.result not in ("stopped", "released"):
+            if outcome.result not in ("stopped", "released", "reissue"):
                 report.count(outcome.result)
 
-    def _apply(self, session: Session, o: "Outcome") -> None:
+    def _apply(self, session: Session, o: Outcome) -> None:
         values: dict = {"claim_token": None, "updated_at": o.at}
         if o.error is not None:
             values |= {"error_code": o.error.code, "error_message": mask_phones_in(o.error.message)[:500]}
@@ -329,8 +347,8 @@ class Dispatcher:
         elif o.result == "failed":
             values |= {"status": OutboxStatus.failed, "error_message": mask_phones_in(o.reason or "")[:500]}
             self._mark_phone(session, o)
-        else:  # retried, deferred, stopped, released: back in line
-            in_flight = o.keep_sending or (o.item.in_flight and o.result != "retried")
+        else:  # retried, deferred, stopped, released, reissue: back in line
+            in_flight = o.keep_sending or (o.item.in_flight and o.result not in ("retried", "reissue"))
             values |= {
                 "status": OutboxStatus.sending if in_flight else OutboxStatus.queued,
                 "next_attempt_at": o.requeue_at or o.at,
@@ -349,7 +367,7 @@ class Dispatcher:
             .values(**values)
         )
 
-    def _mark_phone(self, session: Session, o: "Outcome") -> None:
+    def _mark_phone(self, session: Session, o: Outcome) -> None:
         """21211 / 21614: the number cannot take SMS; 21610: the recipient opted out."""
         if o.error is None:
             return
@@ -361,17 +379,3 @@ class Dispatcher:
             )
         elif o.error.opted_out:
             set_opted_out(session=session, now=o.at, phone=o.item.to_phone, actor="sms.dispatcher")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one claimed message; written to the outbox by Dispatcher.record."""
-
-    item: Claimed
-    result: str  # sent | recovered | retried | failed | deferred | stopped | released
-    at: dt.datetime
-    provider_id: str | None = None
-    requeue_at: dt.datetime | None = None
-    keep_sending: bool = False  # the provider may have it: look it up before resending
-    error: SmsSendError | None = None
-    reason: str | None = None

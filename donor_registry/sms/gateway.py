@@ -14,12 +14,14 @@ import ipaddress
 import itertools
 import sys
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, Self, TextIO
 from urllib.parse import urlparse
+
+from donor_registry.emergency.tokens import mask_reply_links
 
 __all__ = [
     "OPTED_OUT_CODE",
@@ -98,18 +100,24 @@ class SmsGateway(Protocol):
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult: ...
 
     def find_sent(
-        self, *, to: str, body: str, since: datetime, exclude: Collection[str] = ()
+        self, *, to: str, body: str, since: datetime, exclude: Collection[str] = (),
+        matches: Callable[[str], bool] | None = None,
     ) -> SendResult | None:
-        """A message to ``to`` with exactly ``body`` accepted at or after ``since`` (sids in
-        ``exclude`` are known to belong to other messages), or None."""
+        """A message to ``to`` with exactly ``body`` (or a body ``matches`` accepts) accepted
+        at or after ``since`` (sids in ``exclude`` belong to other messages), or None."""
         ...
 
 
 class ConsoleGateway:
-    """Embedded default: prints each SMS and remembers it in ``.sent``."""
+    """Embedded default: prints each SMS and remembers it in ``.sent``.
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    Reply links are printed with their token hidden unless ``show_links`` (a trial on one
+    machine, where someone wants to open them).
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, show_links: bool = False) -> None:
         self.stream = stream if stream is not None else sys.stdout
+        self.show_links = show_links
         self.sent: list[dict[str, Any]] = []
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
@@ -117,7 +125,8 @@ class ConsoleGateway:
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> SendResult:
         with self._lock:
             provider_id = f"console-{next(self._counter)}"
-            print(f"SMS to {to} : {body}", file=self.stream, flush=True)
+            shown = body if self.show_links else mask_reply_links(body)
+            print(f"SMS to {to} : {shown}", file=self.stream, flush=True)
             self.sent.append(
                 {
                     "to": to,
@@ -129,12 +138,14 @@ class ConsoleGateway:
         return SendResult(provider_id, "sent")
 
     def find_sent(
-        self, *, to: str, body: str, since: datetime, exclude: Collection[str] = ()
+        self, *, to: str, body: str, since: datetime, exclude: Collection[str] = (),
+        matches: Callable[[str], bool] | None = None,
     ) -> SendResult | None:
         """Only what this process printed: a console has no memory across restarts."""
+        same = matches or body.__eq__
         with self._lock:
             for item in reversed(self.sent):
-                if item["to"] == to and item["body"] == body and item["provider_id"] not in exclude:
+                if item["to"] == to and same(item["body"]) and item["provider_id"] not in exclude:
                     return SendResult(item["provider_id"], "sent")
         return None
 
@@ -222,14 +233,16 @@ class TwilioGateway:
         body: str,
         since: datetime,
         exclude: Collection[str] = (),
+        matches: Callable[[str], bool] | None = None,
         max_scan: int = 1000,
     ) -> SendResult | None:
         """Look the message up in Twilio's list of messages to ``to`` (newest first)."""
+        same = matches or body.__eq__
         with _twilio_errors(self.timeout):
             for message in self._messages.stream(to=to, limit=max_scan, page_size=50):
                 if message.date_created is not None and message.date_created < since:
                     return None
-                if message.body == body and message.sid not in exclude:
+                if message.body is not None and same(message.body) and message.sid not in exclude:
                     return SendResult(message.sid, str(message.status or ""))
         return None
 
@@ -250,7 +263,11 @@ class TwilioGateway:
 def _twilio_errors(timeout: float) -> Iterator[None]:
     """Turn the twilio client's and requests' exceptions into SmsSendError."""
     import requests
-    from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+    from twilio.base.exceptions import (
+        TwilioException,
+        TwilioRestException,
+        TwilioServiceException,
+    )
 
     try:
         yield
@@ -269,6 +286,11 @@ def _twilio_errors(timeout: float) -> Iterator[None]:
         raise SmsSendError(
             f"Twilio HTTP {status} error {code}: {detail}", code=code, http_status=status
         ) from exc
+    except TwilioException as exc:  # a page of a list that did not load ("Unable to fetch page")
+        response = exc.args[1] if len(exc.args) > 1 else None
+        status = _int_or_none(getattr(response, "status_code", None))
+        raise SmsSendError(f"Twilio HTTP {status}: {exc.args[0] if exc.args else exc}",
+                           http_status=status) from exc
     except requests.exceptions.Timeout as exc:
         raise SmsSendError(
             f"Twilio request timed out after {timeout:g} s "

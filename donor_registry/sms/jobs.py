@@ -39,6 +39,6 @@ def plan(*, engine: Engine, settings: Settings, now: dt.datetime) -> None:
 
 
 JOBS: list[PeriodicJob] = [
-    PeriodicJob(name="sms.dispatch", every_seconds=lambda settings: 5.0, run=dispatch),
+    PeriodicJob(name="sms.dispatch", every_seconds=lambda settings: settings.sms.dispatch_every_seconds, run=dispatch),
     PeriodicJob(name="sms.reminders", every_seconds=lambda settings: 3600.0, run=plan),
 ]

@@ -44,6 +44,9 @@ class OutboxMessage(OutboxMessageBase, table=True):
     error_message: str | None = Field(default=None, max_length=500)
     claimed_at: dt.datetime | None = None
     claim_token: str | None = Field(default=None, sa_type=String(32))
+    # The body has a reply link whose token is not kept (emergency/reply_links.py): the hash
+    # of the token last issued for it.
+    link_token_hash: str | None = Field(default=None, sa_type=String(64))
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
     updated_at: dt.datetime

@@ -30,6 +30,7 @@ BulkRow = tuple[int | None, str, str, str]
 def outbox_row(
     *, now: dt.datetime, donor_id: int | None, to: str, kind: str, body: str,
     idempotency_key: str, send_after: dt.datetime | None = None, urgent: bool = False,
+    link_token_hash: str | None = None,
 ) -> dict[str, Any]:
     """The column values of a new queued message (for bulk inserts)."""
     if not to or not to.startswith("+"):
@@ -41,18 +42,24 @@ def outbox_row(
         "donor_id": donor_id, "to_phone": to, "kind": kind, "body": body,
         "idempotency_key": idempotency_key, "send_after": due, "urgent": urgent,
         "status": OutboxStatus.queued.value, "attempts": 0, "next_attempt_at": due,
-        "created_at": now, "updated_at": now,
+        "created_at": now, "updated_at": now, "link_token_hash": link_token_hash,
     }
 
 
 def enqueue(
     *, session: Session, now: dt.datetime, donor_id: int | None, to: str, kind: str, body: str,
     idempotency_key: str, send_after: dt.datetime | None = None, urgent: bool = False,
+    link_token_hash: str | None = None,
 ) -> OutboxMessage | None:
-    """Queue one message in the caller's transaction; None (nothing written) if the key exists."""
+    """Queue one message in the caller's transaction; None (nothing written) if the key exists.
+
+    `link_token_hash`: the body carries a reply link with REPLY_TOKEN_PLACEHOLDER for its
+    token; the dispatcher issues the token at send time (emergency/reply_links.py).
+    """
     row = outbox_row(
         now=now, donor_id=donor_id, to=to, kind=kind, body=body,
         idempotency_key=idempotency_key, send_after=send_after, urgent=urgent,
+        link_token_hash=link_token_hash,
     )
     session.flush()
     new_id = session.execute(_insert(session).values(**row).returning(OutboxMessage.id)).scalar()

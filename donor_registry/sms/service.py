@@ -14,7 +14,7 @@ from donor_registry.sms.settings import SmsSettings, twilio_credentials
 def gateway_from_settings(settings: SmsSettings) -> SmsGateway:
     """The console printer, or Twilio with credentials from the environment."""
     if settings.gateway == "console":
-        return ConsoleGateway()
+        return ConsoleGateway(show_links=settings.console_shows_links)
     sid, token = twilio_credentials()
     sender = {"messaging_service_sid": settings.sender} if settings.uses_messaging_service else {
         "from_": settings.sender

@@ -1,9 +1,11 @@
 """The [sms] section of config.toml: gateway, sending pace, quiet hours, retries, templates."""
 
 import datetime as dt
+import ipaddress
 import os
 import re
 from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -57,6 +59,7 @@ class SmsSettings(BaseModel):
     twilio_base_url: str = ""
     twilio_timeout_seconds: float = Field(default=10.0, gt=0)
     public_base_url: str = ""
+    console_shows_links: bool = False  # the console gateway prints reply tokens (one-machine trials)
     status_callbacks: bool = True
     rate_per_second: float = Field(default=10.0, ge=0)
     batch_size: int = Field(default=100, ge=1, le=10_000)
@@ -68,6 +71,7 @@ class SmsSettings(BaseModel):
     backoff_base_seconds: float = Field(default=30.0, gt=0)
     backoff_cap_seconds: float = Field(default=3600.0, gt=0)
     lease_seconds: float = Field(default=120.0, gt=0)
+    dispatch_every_seconds: float = Field(default=5.0, gt=0)  # how often `serve` sends what is due
     strip_diacritics: bool = True
     max_segments: int = Field(default=3, ge=1, le=10)
     weekly_cap_per_donor: int = Field(default=3, ge=0)
@@ -95,6 +99,42 @@ class SmsSettings(BaseModel):
         if not (self.status_callbacks and self.public_base_url):
             return None
         return self.public_base_url.rstrip("/") + "/sms/status"
+
+
+def dead_link_reason(settings: SmsSettings) -> str | None:
+    """Why links in our SMS would not open on a donor's phone (None: they would, or the
+    console gateway only prints them on this machine)."""
+    if settings.gateway == "console":
+        return None
+    base = settings.public_base_url.strip()
+    if not base:
+        return "sms.public_base_url is empty"
+    parsed = urlparse(base)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return f"sms.public_base_url {base!r} is not an http(s) address"
+    if _is_local_host(parsed.hostname):
+        return f"sms.public_base_url {base!r} is this machine, which donors' phones cannot reach"
+    return None
+
+
+def require_live_links(settings: SmsSettings, *, refusing: str) -> None:
+    """Stop (one line, exit 1) before anything queues or sends SMS whose links would be dead."""
+    reason = dead_link_reason(settings)
+    if reason is not None:
+        raise UserError(
+            f"{refusing}: {reason}; set it to the address donors can reach "
+            "(e.g. https://hienmau.example.vn), or use sms.gateway = \"console\" to try things out"
+        )
+
+
+def _is_local_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def parse_hh_mm(value: str) -> dt.time:

@@ -110,7 +110,7 @@ def test_the_hospital_sees_only_given_names_of_donors_who_accepted(world):
     before = client.get(f"/api/v1/emergency-requests/{request_id}", headers=mine)
     assert before.json()["coming"] == []
     with session_scope(world["engine"]) as session:
-        token = make.reply_token(make.messages(session, "emergency_call")[0])
+        token = make.reply_token(session, make.messages(session, "emergency_call")[0])
     page = client.get(f"/r/{token}")
     assert page.status_code == 200 and "Tôi sẽ đến" in page.text and "Lan0" in page.text
     answered = client.post(f"/r/{token}", data={"answer": "accept", "arrive_in": "30"})
@@ -129,7 +129,7 @@ def test_reply_page_tells_used_expired_and_unknown_links_apart(world, settings):
     client = world["client"]
     _file(world, units=1)
     with session_scope(world["engine"]) as session:
-        first, second = [make.reply_token(m) for m in make.messages(session, "emergency_call")]
+        first, second = [make.reply_token(session, m) for m in make.messages(session, "emergency_call")]
     assert client.post(f"/r/{first}", data={"answer": "decline"}).status_code == 200
     used = client.get(f"/r/{first}")
     assert used.status_code == 410 and "đã trả lời" in used.text
@@ -144,7 +144,7 @@ def test_pages_load_nothing_from_outside_and_fit_a_phone(world):
     client = world["client"]
     _file(world)
     with session_scope(world["engine"]) as session:
-        token = make.reply_token(make.messages(session, "emergency_call")[0])
+        token = make.reply_token(session, make.messages(session, "emergency_call")[0])
     for path in ["/docs", f"/r/{token}", "/h"]:
         page = client.get(path)
         assert page.status_code == 200

@@ -37,7 +37,8 @@ def test_hospital_form_donor_link_and_live_status(tmp_path):
     playwright_api = pytest.importorskip("playwright.sync_api")
     db_url = f"sqlite:///{tmp_path / 'registry.db'}"
     token = _seed(db_url)
-    served = Served(db_url, free_port(), tmp_path / "serve.log")
+    # The console prints reply tokens only when told to: this test opens the link it printed.
+    served = Served(db_url, free_port(), tmp_path / "serve.log", DONOR_REGISTRY_SMS__CONSOLE_SHOWS_LINKS="true")
     try:
         with playwright_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

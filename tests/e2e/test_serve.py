@@ -100,3 +100,22 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path):
     process = _serve(f"sqlite:///{tmp_path / 'empty.db'}", _free_port())
     _, stderr = process.communicate(timeout=DEADLINE_S)
     assert process.returncode == 1 and "db upgrade" in stderr
+
+
+def test_the_access_log_hides_reply_tokens(tmp_path: Path):
+    db_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    engine.dispose()
+    port = _free_port()
+    process = _serve(db_url, port, "--no-scheduler")
+    token = "Zq8_unknown-token-1234"
+    try:
+        _wait_healthy(process, port)
+        assert httpx.get(f"http://127.0.0.1:{port}/r/{token}", timeout=5).status_code == 404
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=DEADLINE_S)
+    assert process.returncode == 0, stderr
+    assert token not in stdout + stderr
+    assert '"GET /r/… HTTP/1.1" 404' in stdout  # uvicorn's access log

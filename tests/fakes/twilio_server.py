@@ -489,6 +489,19 @@ class FakeTwilio:
             self._ratio_kinds: tuple[int | str, ...] = ()
             self._ratio_slow = 0.0
             self._delay = 0.0
+            self._lookup_failures: deque[int] = deque()
+
+    def fail_lookups(self, n: int = 1, status: int = 500) -> None:
+        """The next ``n`` valid list requests (GET Messages.json) answer ``status``."""
+        with self._lock:
+            self._lookup_failures.extend([status] * n)
+
+    def forget_messages(self) -> None:
+        """Start again with no accepted messages (a fresh account, same server)."""
+        with self._lock:
+            self.messages.clear()
+            self._resources.clear()
+            self.requests.clear()
 
     def fail_next(
         self,
@@ -660,6 +673,10 @@ class FakeTwilio:
         if template == MESSAGES_PATH and method == "GET":
             self._check_path_params(params, self.spec.list_path_params)
             self._inject_delay_only()
+            with self._lock:
+                failing = self._lookup_failures.popleft() if self._lookup_failures else None
+            if failing is not None:
+                raise _Reject(failing, DEFAULT_CODE_FOR_STATUS.get(failing), "injected", False)
             return self.spec.list_status, self._list(path, urlsplit(handler.path).query)
         if template == MESSAGE_PATH and method == "GET":
             self._check_path_params(params, self.spec.fetch_path_params)

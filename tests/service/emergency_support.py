@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from donor_registry.donors.models import DonorCreate
 from donor_registry.donors.service import create_donor
+from donor_registry.emergency import reply_links
 from donor_registry.emergency.hospitals import add_hospital
 from donor_registry.emergency.models import CallOut
 from donor_registry.emergency.service import RequestCreate, create_request
@@ -59,6 +60,8 @@ def messages(session: Session, kind: str | None = None) -> list[OutboxMessage]:
     return list(session.exec(query))
 
 
-def reply_token(message: OutboxMessage) -> str:
-    """The reply-link token inside a call SMS."""
-    return message.body.rsplit("/r/", 1)[1].split()[0]
+def reply_token(session: Session, message: OutboxMessage) -> str:
+    """The reply-link token of a call SMS, issued as the dispatcher does when it sends it."""
+    body, _ = reply_links.issue(session=session, message_id=message.id, stored_body=message.body,
+                                old_hash=message.link_token_hash)
+    return body.rsplit("/r/", 1)[1].split()[0]

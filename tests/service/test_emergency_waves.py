@@ -36,7 +36,7 @@ def test_first_wave_is_queued_with_the_request_as_urgent_sms_with_a_reply_link(s
     assert [m.donor_id for m in calls] == donors[:3]
     assert all(m.urgent and m.send_after == now for m in calls)
     assert all("O+" in m.body and "Binh Dan" in m.body and "/r/" in m.body for m in calls)
-    tokens = {make.reply_token(m) for m in calls}
+    tokens = {make.reply_token(session, m) for m in calls}
     assert len(tokens) == 3 and all(len(t) >= 22 for t in tokens)
     stored = set(session.exec(select(CallOut.reply_token_hash)))
     assert not tokens & stored, "tokens are stored hashed only"
@@ -152,7 +152,7 @@ def test_reply_tokens_work_once_and_expire(session, now, cfg):
     for _ in range(6):
         make.donor(session, now)
     request = make.request(session, now, cfg, hospital.id, units=3)
-    first, second, third = [make.reply_token(m) for m in make.messages(session, "emergency_call")][:3]
+    first, second, third = [make.reply_token(session, m) for m in make.messages(session, "emergency_call")][:3]
     callout, outcome = answers.answer_by_token(session=session, now=now, settings=cfg, token=first,
                                                accept=True, arrive_in_minutes=30)
     assert outcome == answers.Outcome.recorded

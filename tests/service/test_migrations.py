@@ -1,9 +1,11 @@
 """The migrations build exactly the schema the models describe, on both databases."""
 
+import hashlib
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from donor_registry.db import _alembic_config, current_revisions, head_revisions, upgrade
@@ -24,10 +26,29 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     command.downgrade(config, "0007_lean_indexes")  # the registry revisions after it first
     for revision in ("0007_lean_indexes", "0008_emergency_partial_index", "0009_campaigns_area_indexes"):
         command.downgrade(config, f"{revision}@-1")
-    assert current_revisions(engine) == {"0002_campaigns", "0003_honours", "0004_sms", "0005_emergency",
+    assert current_revisions(engine) == {"0002_campaigns", "0003_honours",
+                                         "0011_sms_reply_tokens_hidden", "0005_emergency",
                                          "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
     assert {"ix_donations_donor_id", "ix_donations_drive_id"} <= index_names
     upgrade(engine)
     test_migrated_schema_matches_the_models(engine)
+
+
+def test_reply_tokens_already_in_the_outbox_are_hidden_by_the_upgrade(engine):
+    """0011: a call queued before it keeps going, without its token in clear."""
+    command.downgrade(_alembic_config(engine), "0011_sms_reply_tokens_hidden@-1")
+    token = "Q2xhcmEtdG9rZW4tMjJjaA"
+    body = f"Khan cap: can mau O+ tai BV Binh Dan. Tra loi: https://hienmau.example.vn/r/{token}"
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO sms_outbox (to_phone, kind, body, idempotency_key, send_after, urgent,"
+            " status, attempts, next_attempt_at, created_at, updated_at) VALUES ('+84912000001',"
+            " 'emergency_call', :body, 'k', :t, :yes, 'queued', 0, :t, :t, :t)"
+        ), {"body": body, "t": "2026-06-01 03:00:00", "yes": True})
+    upgrade(engine)
+    with engine.connect() as conn:
+        stored, link_hash = conn.execute(text("SELECT body, link_token_hash FROM sms_outbox")).one()
+    assert stored == body.replace(token, "(reply-token-not-kept)")
+    assert link_hash == hashlib.sha256(token.encode()).hexdigest()
