@@ -18,7 +18,7 @@ from donor_registry.privacy.models import DonorConsent
 from donor_registry.sms.models import InboundMessage, OutboxMessage
 
 # Internal bookkeeping that says nothing about the person (and must not leave: a token hash).
-_LEFT_OUT = {"claim_token", "reply_token_hash", "name_folded", "commune_key", "district_key", "province_key",
+_LEFT_OUT = {"claim_token", "reply_token_hash", "link_token_hash", "name_folded", "commune_key", "district_key", "province_key",
              "idempotency_key"}
 _SECTIONS = (
     ("consents", DonorConsent, DonorConsent.donor_id, DonorConsent.id),
