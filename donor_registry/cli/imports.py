@@ -62,7 +62,7 @@ def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_inval
          as_json: bool, errors_csv: Path | None) -> None:
     app_ctx = app_context(ctx)
     engine = app_ctx.engine()
-    with open_table(path) as table:  # fail early, before the progress bar, on a missing file
+    with open_table(path, kind=kind) as table:  # fail early, before the progress bar, on a bad file
         total = table.total
         by_bytes = table.encoding != "xlsx"
     with _progress(by_bytes, disable=as_json) as progress, session_scope(engine) as session:

@@ -15,6 +15,9 @@ _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 _YEAR = re.compile(r"\d{4}")
 _SERIAL = re.compile(r"\d{4,5}(?:\.0+)?")
+# C0 controls but tab and line breaks, DEL and C1 controls: they print as nothing, and PostgreSQL
+# cannot store NUL in text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _VOLUME = re.compile(r"(\d{2,4})(?:[.,]0+)?\s*(?:ml|cc)?", re.IGNORECASE)
 
 SEXES = {"nam": Sex.male, "male": Sex.male, "m": Sex.male, "trai": Sex.male,
@@ -33,12 +36,23 @@ DONATION_TYPES = {
 
 
 def text(raw) -> str:
-    """A cell as trimmed text ('' for an empty cell; 350.0 from Excel as '350')."""
+    """A cell as trimmed text ('' for an empty cell; 350.0 from Excel as '350'); a control
+    character (NUL, say) is refused."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw).strip()
+    value = str(raw).strip()
+    if found := _CONTROL.search(value):
+        raise ValueError(control_character(found.group(), found.start()))
+    return value
+
+
+def control_character(char: str, index: int) -> str:
+    """Why a cell holding a control character is refused, naming the character and where."""
+    name = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
+    return (f"holds a control character ({name}) at character {index + 1}, which cannot be stored; "
+            "remove it from the cell")
 
 
 def name(raw) -> tuple[str, str]:
