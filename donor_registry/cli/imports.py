@@ -1,6 +1,5 @@
 """`donor-registry import`: bring donor and donation lists (CSV or XLSX) into the registry."""
 
-import csv
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ from donor_registry.cli.output import console, err_console, print_json, print_ta
 from donor_registry.db import session_scope
 from donor_registry.importing import service
 from donor_registry.importing.readers import open_table
+from donor_registry.spreadsheets import SafeCsvWriter
 
 app = typer.Typer(
     help="Import donor and donation lists from Excel (.xlsx) or CSV files. "
@@ -134,6 +134,6 @@ def _verdict(report: service.ImportReport) -> str:
 
 def _write_errors(path: Path, report: service.ImportReport) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow(["line", "column", "reason"])
         writer.writerows((error.line, error.column, error.reason) for error in report.rejected)
