@@ -7,7 +7,13 @@ from donor_registry import phones
 from donor_registry.donors import normalize
 from donor_registry.errors import UserError
 from donor_registry.phones import InvalidPhone
-from donor_registry.text import fold, nfc, normalize_name
+from donor_registry.text import (
+    CONTROL_CHARACTER,
+    control_character_reason,
+    fold,
+    nfc,
+    normalize_name,
+)
 from donor_registry.types import ConsentChannel, DonationType, Sex, parse_blood_group
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -15,9 +21,6 @@ _DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 _YEAR = re.compile(r"\d{4}")
 _SERIAL = re.compile(r"\d{4,5}(?:\.0+)?")
-# C0 controls but tab and line breaks, DEL and C1 controls: they print as nothing, and PostgreSQL
-# cannot store NUL in text.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _VOLUME = re.compile(r"(\d{2,4})(?:[.,]0+)?\s*(?:ml|cc)?", re.IGNORECASE)
 
 SEXES = {"nam": Sex.male, "male": Sex.male, "m": Sex.male, "trai": Sex.male,
@@ -43,16 +46,9 @@ def text(raw) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     value = str(raw).strip()
-    if found := _CONTROL.search(value):
-        raise ValueError(control_character(found.group(), found.start()))
+    if CONTROL_CHARACTER.search(value):
+        raise ValueError(control_character_reason(value) + "; remove it from the cell")
     return value
-
-
-def control_character(char: str, index: int) -> str:
-    """Why a cell holding a control character is refused, naming the character and where."""
-    name = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
-    return (f"holds a control character ({name}) at character {index + 1}, which cannot be stored; "
-            "remove it from the cell")
 
 
 def name(raw) -> tuple[str, str]:
