@@ -21,7 +21,8 @@ app = typer.Typer(
 )
 
 FileArg = Annotated[Path, typer.Argument(
-    help="The .csv (UTF-8 or Windows-1258) or .xlsx file; headers in Vietnamese or English.")]
+    help="The .csv (UTF-8, UTF-16 or Windows-1258) or .xlsx file; headers in Vietnamese or English, "
+         "title rows above the header are skipped.")]
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Check the whole file and show the report, but save nothing.")]
 SkipInvalid = Annotated[bool, typer.Option(
