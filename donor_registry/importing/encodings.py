@@ -84,8 +84,11 @@ def _detect(path: Path, size: int, modified_ns: int) -> str:
         head = raw.read(4096)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(path, "utf-16")
-    if len(head) >= 4 and head.count(0) * 3 > len(head):  # UTF-16 without its BOM: every other byte is 0
-        return _checked(path, "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be")
+    if bare := _bare_utf16(head):
+        return _checked(path, bare)
+    if head.count(0) > max(2, len(head) // 100):  # a stray NUL in a cell is refused with its row instead
+        raise UserError(f"{path.name} holds binary data, not text: it is not a CSV list "
+                        "(an image, a PDF or a program?)")
     offset = _first_error(path, "utf-8")
     if offset is None:
         return "utf-8-sig"
@@ -107,6 +110,19 @@ def _not_utf8(path: Path, data: mmap.mmap, offset: int, *, bom: bool) -> str:
         raise UserError(f"{path.name}, {_where(data, bad)}: this byte is in neither UTF-8 nor Windows-1258; "
                         "save the file as CSV UTF-8 and import it again")
     return "cp1258"
+
+
+def _bare_utf16(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 without its BOM: Vietnamese and ASCII text in it has
+    a 0 in one byte of many letters and in neither byte of almost none (binary data has zeros anywhere)."""
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2].count(0) / len(head[0::2]), head[1::2].count(0) / len(head[1::2])
+    if odd > 0.3 and even < 0.02:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.02:
+        return "utf-16-be"
+    return None
 
 
 def _checked(path: Path, encoding: str) -> str:

@@ -113,5 +113,6 @@ def map_headers(headers: list[str], *, kind: str) -> HeaderMap:
     if missing:
         wanted = " and ".join(f"'{ALIASES[name][0]}'" for name in missing)
         found = ", ".join(header for header in headers if header) or "no header row"
+        found = found if len(found) <= 300 else found[:300] + " …"
         raise UserError(f"the file has no {wanted} column{'s' if len(missing) > 1 else ''} (found: {found})")
     return HeaderMap(headers=tuple(headers), columns=columns, unknown=tuple(unknown))

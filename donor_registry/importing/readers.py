@@ -20,6 +20,7 @@ from xml.etree.ElementTree import ParseError
 from donor_registry.errors import UserError
 from donor_registry.importing.encodings import detect_encoding
 from donor_registry.importing.headers import HEADER_SEARCH_ROWS, header_row
+from donor_registry.text import CONTROL_CHARACTER
 
 # Bytes of a typical CSV row of a chapter's list (name, birth, phone, ID, address, donation).
 _TYPICAL_ROW_BYTES = 150
@@ -91,7 +92,11 @@ def _split_header(rows: Iterator[tuple[int, list]], kind: str | None, name: str)
         raise UserError(f"{name} is empty")
     cells = [["" if cell is None else str(cell).strip() for cell in row] for _, row in first]
     index = header_row(cells, kind=kind)
-    return first[index][0], cells[index], chain(first[index + 1:], rows)
+    line, headers = first[index][0], cells[index]
+    if any(CONTROL_CHARACTER.search(header) for header in headers):
+        raise UserError(f"{name}, line {line}: the header row holds binary data (control characters); "
+                        "this is not a spreadsheet list")
+    return line, headers, chain(first[index + 1:], rows)
 
 
 @contextmanager

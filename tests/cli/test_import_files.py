@@ -258,6 +258,11 @@ REFUSED = {
                         "line 2, byte 3 (0x81): this byte is in neither UTF-8 nor Windows-1258"),
     "cut-utf-16.csv": ((codecs.BOM_UTF16_LE + csv_text().encode("utf-16-le"))[:-1] + b"\x00\xd8",
                        "not valid UTF-16"),
+    "binary.csv": ((bytes(range(256)) + bytes(64)) * 8, "binary.csv holds binary data, not text"),
+    "bytes.csv": (bytes(range(1, 256)) * 8, "line 2, byte 119 (0x81): this byte is in neither UTF-8 nor Windows-1258"),
+    "nul-header.csv": (b"H\x00o va ten,Ngay hien\r\nAn,01/03/2026\r\n", "the header row holds binary data"),
+    "png-named.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(300), "png-named.csv holds binary data"),
+    "many-columns.csv": ((",".join(f"Cột {i}" for i in range(500)) + "\r\n1\r\n").encode(), " …)"),
     "wrong-columns.csv": ("Tên,Tuổi\r\nAn,30\r\n".encode(), "(found: Tên, Tuổi)"),
 }
 
