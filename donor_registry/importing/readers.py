@@ -6,6 +6,7 @@ that cannot be read is refused with one plain sentence naming where, never a tra
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 import zlib
@@ -30,6 +31,9 @@ _TEXT_SUFFIXES = (".csv", ".txt", ".tsv", "")
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # What a damaged workbook raises while its rows are streamed.
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ParseError, ValueError, TypeError, OSError)
+_FORMULA_SCAN_BYTES = 1 << 20
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)')
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
                    "cp1258": "Windows-1258", "xlsx": "xlsx"}
 
@@ -155,6 +159,9 @@ def _open_xlsx(path: Path, kind: str | None) -> Iterator[Table]:
                         "open it in Excel and save it again") from None
     try:
         sheet = _first_sheet(workbook, path.name)
+        if cell := _formula_without_value(path, getattr(sheet, "_worksheet_path", None)):
+            raise UserError(f"{path.name}, cell {cell}: a formula without its saved value (the file was written by "
+                            "a program, not saved by Excel); open it in Excel or LibreOffice, save it, and import it again")
         # Read-only mode trusts the <dimension> a writer recorded, which some programs leave
         # stale (A1:A1): forget it, and read every row there is.
         expected = sheet.max_row or 0
@@ -166,6 +173,20 @@ def _open_xlsx(path: Path, kind: str | None) -> Iterator[Table]:
     finally:
         workbook.close()
         handle.close()
+
+
+def _formula_without_value(path: Path, member: str | None) -> str | None:
+    """The first cell of the sheet's first megabyte holding a formula with no saved value (read
+    as values, it would be empty), or None. Excel and LibreOffice always save the values."""
+    if member is None:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as xml:
+            head = xml.read(_FORMULA_SCAN_BYTES)
+    except (*_DAMAGED, RuntimeError):  # damage is reported when the rows are read
+        return None
+    found = _FORMULA_WITHOUT_VALUE.search(head)
+    return found.group(1).decode() if found else None
 
 
 def _first_sheet(workbook, name: str):

@@ -329,16 +329,41 @@ def test_control_characters_are_refused_per_cell(cli, db_url, tmp_path, name):
     assert imported_names(db_url) == {"Trần Văn Bình"}
 
 
-def test_formula_cells_without_a_saved_value_are_refused_by_row(cli, db_url, tmp_path):
-    book = workbook([["=CONCATENATE(\"Nguyễn\",\" Văn A\")", "1990", "Nam", "O+", "0912000001", "", "=TODAY()"]])
+def _formulas_without_values() -> bytes:
+    return saved(workbook([["=CONCATENATE(\"Nguyễn\",\" Văn A\")", "1990", "Nam", "O+", "0912000001", "", "=TODAY()"]]))
+
+
+def _formulas_with_values() -> bytes:
+    """What Excel saves: each formula with its value (<v>), which the import reads."""
+    values = {"A2": ' t="str"', "G2": ""}, {"A2": "Nguyễn Văn A".encode(), "G2": b"46082"}  # 46082: 01/03/2026
+
+    def with_value(match: re.Match) -> bytes:
+        ref = match.group(1).decode()
+        if ref not in values[1]:
+            return match.group(0)
+        return (b'<c r="%s"%s>%s<v>%s</v></c>' % (ref.encode(), values[0][ref].encode(), match.group(2),
+                                                  values[1][ref]))
+
+    source, out = zipfile.ZipFile(io.BytesIO(_formulas_without_values())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content, count = re.subn(rb'<c r="([A-Z]+2)"[^>]*>(<f>.*?</f>)<v ?/></c>', with_value, content)
+                assert count == 2
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+REFUSED["formulas.xlsx"] = (_formulas_without_values(), "cell A2: a formula without its saved value")
+
+
+def test_formulas_with_saved_values_are_read_as_their_values(cli, db_url, tmp_path):
     path = tmp_path / "formulas.xlsx"
-    book.save(path)
-    before = every_row(db_url)
-    result = cli("import", "donations", path, "--json")
-    assert result.exit_code == 1
-    assert {(error["line"], error["column"]) for error in result.json()["rejected"]} == {
-        (2, "Họ và tên"), (2, "Ngày hiến")}
-    assert every_row(db_url) == before
+    path.write_bytes(_formulas_with_values())
+    report = cli("import", "donations", path, "--json").json()
+    assert (report["imported"], report["rejected"]) == (1, [])
+    assert imported_names(db_url) == {"Nguyễn Văn A"}
 
 
 def test_a_dated_cell_from_a_csv_formula_is_text_and_refused(cli, tmp_path):
