@@ -129,6 +129,7 @@ def _checked(path: Path, encoding: str) -> str:
     bad = _first_error(path, encoding)
     if bad is not None:
         data = path.read_bytes()
+        bad = min(bad, len(data) - 1)
         line = data[:bad].decode(encoding, "replace").count("\n") + 1
         raise UserError(f"{path.name}, line {line} (byte {bad + 1} of the file, 0x{data[bad]:02X}): "
                         f"not valid {encoding.upper()} (a damaged or cut-off file); save it again and import it")
