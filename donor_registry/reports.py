@@ -12,6 +12,7 @@ from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.models import Donor
 from donor_registry.honours.models import HonourAward
 from donor_registry.privacy.files import private_file
+from donor_registry.spreadsheets import append_row
 
 NO_CAMPAIGN = "(outside any campaign)"
 NO_DISTRICT = "(district unknown)"
@@ -170,7 +171,7 @@ def write_xlsx(report: AnnualReport, path: Path) -> None:
         ("Emergency units", report.emergency_units), ("Donors who gave", report.donors),
         ("New donors", report.new_donors), ("Repeat donors", report.repeat_donors),
     ):
-        summary.append([label, value])
+        append_row(summary, [label, value])
     summary.column_dimensions["A"].width = 28
     for title, header, figures in (
         ("By type", "Type", report.units_by_type), ("By campaign", "Campaign", report.units_by_campaign),
@@ -178,10 +179,10 @@ def write_xlsx(report: AnnualReport, path: Path) -> None:
         ("Honoured by district", "District", report.honoured_by_district),
     ):
         sheet = book.create_sheet(title)
-        sheet.append([header, "Count"])
+        append_row(sheet, [header, "Count"])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for label, n in figures.items():
-            sheet.append([label, n])
+            append_row(sheet, [label, n])
         sheet.column_dimensions["A"].width = 40
     book.save(private_file(path))

@@ -1,5 +1,6 @@
 """Vietnamese text: NFC, tone placement, search folding, collation, name parts, masking."""
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -138,3 +139,18 @@ def mask_national_id(s: str) -> str:
     if len(value) <= 3:
         return "*" * len(value)
     return "*" * (len(value) - 3) + value[-3:]
+
+
+# C0 controls but tab and line breaks, DEL and C1 controls: they print as nothing, and
+# PostgreSQL cannot store NUL in text. Input holding one is refused, naming it.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character_reason(value: str) -> str | None:
+    """Why text holding a control character is refused (naming it and where), or None."""
+    found = CONTROL_CHARACTER.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
+    return f"holds a control character ({name}) at character {found.start() + 1}, which cannot be stored"

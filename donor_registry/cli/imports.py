@@ -1,6 +1,5 @@
 """`donor-registry import`: bring donor and donation lists (CSV or XLSX) into the registry."""
 
-import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -16,6 +15,7 @@ from donor_registry.db import session_scope
 from donor_registry.importing import service
 from donor_registry.importing.readers import open_table
 from donor_registry.privacy.files import private_file
+from donor_registry.spreadsheets import SafeCsvWriter
 
 app = typer.Typer(
     help="Import donor and donation lists from Excel (.xlsx) or CSV files. "
@@ -24,7 +24,8 @@ app = typer.Typer(
 )
 
 FileArg = Annotated[Path, typer.Argument(
-    help="The .csv (UTF-8 or Windows-1258) or .xlsx file; headers in Vietnamese or English.")]
+    help="The .csv (UTF-8, UTF-16 or Windows-1258) or .xlsx file; headers in Vietnamese or English, "
+         "title rows above the header are skipped.")]
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Check the whole file and show the report, but save nothing.")]
 SkipInvalid = Annotated[bool, typer.Option(
@@ -68,7 +69,7 @@ def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_inval
          as_json: bool, errors_csv: Path | None) -> None:
     app_ctx = app_context(ctx)
     engine = app_ctx.engine()
-    with open_table(path) as table:  # fail early, before the progress bar, on a missing file
+    with open_table(path, kind=kind) as table:  # fail early, before the progress bar, on a bad file
         total = table.total
         by_bytes = table.encoding != "xlsx"
     with (_errors_writer(errors_csv) as on_refused, _progress(by_bytes, disable=as_json) as progress,
@@ -146,6 +147,6 @@ def _errors_writer(path: Path | None) -> Iterator[Callable[[list], None] | None]
         yield None
         return
     with private_file(path).open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow(["line", "column", "reason"])
         yield lambda errors: writer.writerows((error.line, error.column, error.reason) for error in errors)

@@ -1,6 +1,5 @@
 """Ceremony lists as XLSX, CSV (UTF-8 with BOM) and PDF, in Vietnamese order, without phone or ID."""
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -11,6 +10,7 @@ from donor_registry.donors.models import Donor
 from donor_registry.errors import UserError
 from donor_registry.honours.rules import tier_label
 from donor_registry.privacy.files import private_file
+from donor_registry.spreadsheets import SafeCsvWriter, append_row
 from donor_registry.text import collation_key
 from donor_registry.types import Sex, blood_group_label
 
@@ -121,7 +121,7 @@ def write(ceremony_list: CeremonyList, path: Path, fmt: ExportFormat) -> int:
 def _write_csv(ceremony_list: CeremonyList, path: Path) -> None:
     # utf-8-sig writes the BOM that makes Excel read the file as UTF-8.
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(HEADERS)
         for _, rows in _rows(ceremony_list):
             writer.writerows(rows)
@@ -135,21 +135,21 @@ def _write_xlsx(ceremony_list: CeremonyList, path: Path) -> None:
     sheet = book.active
     sheet.title = "Danh sách tôn vinh"
     for line in ceremony_list.title_lines:
-        sheet.append([line])
+        append_row(sheet, [line])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=13)
     sheet.append([])
-    sheet.append(list(HEADERS))
+    append_row(sheet, HEADERS)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.freeze_panes = f"A{header_row + 1}"
     for group, rows in _rows(ceremony_list):
-        sheet.append([group.title])
+        append_row(sheet, [group.title])
         sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=len(HEADERS))
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
     for letter, width in zip("ABCDEFGH", (6, 30, 10, 10, 10, 50, 12, 14), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.print_title_rows = f"{header_row}:{header_row}"

@@ -73,6 +73,24 @@ class HeaderMap:
         return self.headers[self.columns[name]]
 
 
+HEADER_SEARCH_ROWS = 15  # title rows ("HỘI CHỮ THẬP ĐỎ …", the list's name, a date) come above the header
+
+
+def header_row(candidates: list[list[str]], *, kind: str | None) -> int:
+    """Which of the first rows of a sheet is its header row: the first holding every required
+    column of `kind`, else the one with the most recognised columns (the first row when none has any)."""
+    required = set(REQUIRED[kind]) if kind else {"full_name"}
+    best, best_count = 0, 0
+    for index, cells in enumerate(candidates):
+        fields = {_BY_KEY.get(header_key(cell)) for cell in cells}
+        if required <= fields:
+            return index
+        count = len(fields - {None})
+        if count > best_count:
+            best, best_count = index, count
+    return best
+
+
 def map_headers(headers: list[str], *, kind: str) -> HeaderMap:
     """Map a file's header row to fields; a missing required or repeated column is a UserError."""
     columns: dict[str, int] = {}
@@ -93,6 +111,8 @@ def map_headers(headers: list[str], *, kind: str) -> HeaderMap:
         columns[name] = index
     missing = [name for name in REQUIRED[kind] if name not in columns]
     if missing:
-        wanted = ", ".join(f"'{ALIASES[name][0]}'" for name in missing)
-        raise UserError(f"the file has no {wanted} column (found: {', '.join(headers) or 'no header row'})")
+        wanted = " and ".join(f"'{ALIASES[name][0]}'" for name in missing)
+        found = ", ".join(header for header in headers if header) or "no header row"
+        found = found if len(found) <= 300 else found[:300] + " …"
+        raise UserError(f"the file has no {wanted} column{'s' if len(missing) > 1 else ''} (found: {found})")
     return HeaderMap(headers=tuple(headers), columns=columns, unknown=tuple(unknown))

@@ -1,21 +1,41 @@
-"""Reading spreadsheets row by row: CSV (UTF-8 with or without BOM, or Windows-1258) and XLSX."""
+"""Reading spreadsheets row by row: CSV (UTF-8, UTF-16, Windows-1258; see encodings) and XLSX.
 
-import codecs
+The header row is looked for among the first rows (title rows above it are skipped), and a file
+that cannot be read is refused with one plain sentence naming where, never a traceback.
+"""
+
 import csv
 import io
+import re
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from donor_registry.errors import UserError
+from donor_registry.importing.encodings import detect_encoding
+from donor_registry.importing.headers import HEADER_SEARCH_ROWS, header_row
+from donor_registry.text import CONTROL_CHARACTER
 
-_PROBE_BLOCK = 1 << 20
 # Bytes of a typical CSV row of a chapter's list (name, birth, phone, ID, address, donation).
 _TYPICAL_ROW_BYTES = 150
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003)
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv", "")
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# What a damaged workbook raises while its rows are streamed.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ParseError, ValueError, TypeError, OSError)
+_FORMULA_SCAN_BYTES = 1 << 20
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)')
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
+                   "cp1258": "Windows-1258", "xlsx": "xlsx"}
 
 
 @dataclass
@@ -27,51 +47,64 @@ class Table:
     encoding: str
     total: int  # bytes (CSV) or rows (XLSX), for a progress bar
     position: Callable[[], int]
+    header_line: int = 1
 
     def expected_rows(self) -> int:
         """About how many rows the file holds, known before reading them."""
         return self.total if self.encoding == "xlsx" else self.total // _TYPICAL_ROW_BYTES
 
-
-def detect_encoding(path: Path) -> str:
-    """'utf-8-sig' when the whole file decodes strictly as UTF-8, else 'cp1258' (Windows-1258)."""
-    status = path.stat()
-    return _detect_encoding(path.resolve(), status.st_size, status.st_mtime_ns)
-
-
-@lru_cache(maxsize=8)
-def _detect_encoding(path: Path, size: int, modified_ns: int) -> str:
-    """Read the whole file once per version of it (the CLI opens a file twice: to check it, then to import it)."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    try:
-        with path.open("rb") as raw:
-            while block := raw.read(_PROBE_BLOCK):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1258"
-    return "utf-8-sig"
+    @property
+    def encoding_name(self) -> str:
+        """The encoding as a person calls it (UTF-8, UTF-16, Windows-1258, xlsx)."""
+        return _ENCODING_NAMES.get(self.encoding, self.encoding)
 
 
 @contextmanager
-def open_table(path: Path | str) -> Iterator[Table]:
-    """Open a .csv or .xlsx file for streaming; other files are refused with a plain message."""
+def open_table(path: Path | str, *, kind: str | None = None) -> Iterator[Table]:
+    """Open a .csv or .xlsx file for streaming (told apart by content as well as by name); the
+    header row is the first of the first 15 rows holding the columns `kind` requires."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a file")
     if not path.is_file():
         raise UserError(f"file not found: {path}")
+    try:
+        with path.open("rb") as raw:
+            magic = raw.read(8)
+    except OSError as exc:
+        raise UserError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        with _open_xlsx(path) as table:
-            yield table
-    elif suffix in (".csv", ".txt", ""):
-        with _open_csv(path) as table:
-            yield table
+    if magic.startswith(_OLE_MAGIC):
+        raise UserError(f"{path.name} is an old Excel (.xls) workbook: open it in Excel and save it as .xlsx")
+    if magic.startswith(_ZIP_MAGIC) and suffix in (*_XLSX_SUFFIXES, *_TEXT_SUFFIXES):
+        opened = _open_xlsx(path, kind)
+    elif suffix in _XLSX_SUFFIXES:
+        raise UserError(f"{path.name} is not an Excel workbook (.xlsx) although it is named so; "
+                        "if it is a CSV file, rename it to .csv")
+    elif suffix in _TEXT_SUFFIXES:
+        opened = _open_csv(path, kind)
     else:
         raise UserError(f"{path.name}: only .csv and .xlsx files can be imported (save .xls as .xlsx)")
+    with opened as table:
+        yield table
+
+
+def _split_header(rows: Iterator[tuple[int, list]], kind: str | None, name: str) -> tuple[int, list[str], Iterator]:
+    """(header line, header cells, data rows) from the numbered rows of a sheet."""
+    first = list(islice(rows, HEADER_SEARCH_ROWS))
+    if not first:
+        raise UserError(f"{name} is empty")
+    cells = [["" if cell is None else str(cell).strip() for cell in row] for _, row in first]
+    index = header_row(cells, kind=kind)
+    line, headers = first[index][0], cells[index]
+    if any(CONTROL_CHARACTER.search(header) for header in headers):
+        raise UserError(f"{name}, line {line}: the header row holds binary data (control characters); "
+                        "this is not a spreadsheet list")
+    return line, headers, chain(first[index + 1:], rows)
 
 
 @contextmanager
-def _open_csv(path: Path) -> Iterator[Table]:
+def _open_csv(path: Path, kind: str | None) -> Iterator[Table]:
     encoding = detect_encoding(path)
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
@@ -80,22 +113,17 @@ def _open_csv(path: Path) -> Iterator[Table]:
             # Windows-1258 spells most toned letters as a base letter plus a combining mark.
             lines = (unicodedata.normalize("NFC", line) for line in text)
         reader = csv.reader(lines, dialect=_sniff_dialect(path, encoding))
-        headers = next(reader, None)
-        if headers is None:
-            raise UserError(f"{path.name} is empty")
-        yield Table(
-            headers=[h.strip() for h in headers],
-            rows=_numbered(reader, path.name),
-            encoding=encoding,
-            total=path.stat().st_size,
-            position=raw.tell,
-        )
+        rows = _numbered(reader, path.name)
+        header_line, headers, data = _split_header(rows, kind, path.name)
+        yield Table(headers=headers, rows=data, encoding=encoding, total=path.stat().st_size,
+                    position=raw.tell, header_line=header_line)
 
 
 def _sniff_dialect(path: Path, encoding: str) -> type[csv.Dialect]:
-    """Comma by default; semicolon or tab when the header row says so (Excel in some locales)."""
-    with path.open(encoding=encoding, newline="") as text:
-        first = text.readline()
+    """Comma by default; semicolon or tab when the first lines say so (Excel in some locales,
+    and its "Unicode text", which is tab-separated)."""
+    with path.open(encoding=encoding, newline="", errors="replace") as text:
+        first = "".join(islice(text, HEADER_SEARCH_ROWS))
     counts = {delimiter: first.count(delimiter) for delimiter in (",", ";", "\t")}
     delimiter = max(counts, key=counts.get)
     if delimiter == "," or counts[delimiter] == 0:
@@ -119,31 +147,65 @@ def _numbered(reader, name: str) -> Iterator[tuple[int, list[str]]]:
 
 
 @contextmanager
-def _open_xlsx(path: Path) -> Iterator[Table]:
+def _open_xlsx(path: Path, kind: str | None) -> Iterator[Table]:
     from openpyxl import load_workbook
 
+    handle = path.open("rb")  # a file, not a name: openpyxl would refuse a workbook named .csv
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise UserError(f"{path.name} is not a readable .xlsx file: {exc}") from exc
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - whatever openpyxl raises, the file is not a workbook
+        handle.close()
+        raise UserError(f"{path.name} is not a readable .xlsx file ({_reason(exc)}); "
+                        "open it in Excel and save it again") from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if header_row is None:
-            raise UserError(f"{path.name}: the first sheet is empty")
-        headers = ["" if cell is None else str(cell).strip() for cell in header_row]
-        counter = {"line": 1}
-
-        def numbered() -> Iterator[tuple[int, list[Any]]]:
-            for cells in rows:
-                counter["line"] += 1
-                if any(cell not in (None, "") for cell in cells):
-                    yield counter["line"], list(cells)
-
-        yield Table(
-            headers=headers, rows=numbered(), encoding="xlsx", total=sheet.max_row or 0,
-            position=lambda: counter["line"],
-        )
+        sheet = _first_sheet(workbook, path.name)
+        if cell := _formula_without_value(path, getattr(sheet, "_worksheet_path", None)):
+            raise UserError(f"{path.name}, cell {cell}: a formula without its saved value (the file was written by "
+                            "a program, not saved by Excel); open it in Excel or LibreOffice, save it, and import it again")
+        # Read-only mode trusts the <dimension> a writer recorded, which some programs leave
+        # stale (A1:A1): forget it, and read every row there is.
+        expected = sheet.max_row or 0
+        sheet.reset_dimensions()
+        counter = {"line": 0}
+        header_line, headers, data = _split_header(_xlsx_rows(sheet, path.name, counter), kind, path.name)
+        yield Table(headers=headers, rows=data, encoding="xlsx", total=max(expected, 1),
+                    position=lambda: counter["line"], header_line=header_line)
     finally:
         workbook.close()
+        handle.close()
+
+
+def _formula_without_value(path: Path, member: str | None) -> str | None:
+    """The first cell of the sheet's first megabyte holding a formula with no saved value (read
+    as values, it would be empty), or None. Excel and LibreOffice always save the values."""
+    if member is None:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as xml:
+            head = xml.read(_FORMULA_SCAN_BYTES)
+    except (*_DAMAGED, RuntimeError):  # damage is reported when the rows are read
+        return None
+    found = _FORMULA_WITHOUT_VALUE.search(head)
+    return found.group(1).decode() if found else None
+
+
+def _first_sheet(workbook, name: str):
+    sheets = [sheet for sheet in workbook.worksheets if hasattr(sheet, "iter_rows")]  # not chart sheets
+    if not sheets:
+        raise UserError(f"{name} has no worksheet")
+    return sheets[0]
+
+
+def _xlsx_rows(sheet, name: str, counter: dict) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        for cells in sheet.iter_rows(values_only=True):
+            counter["line"] += 1
+            if any(cell not in (None, "") for cell in cells):
+                yield counter["line"], list(cells)
+    except _DAMAGED as exc:
+        raise UserError(f"{name}, row {counter['line'] + 1}: the workbook is damaged or cut off "
+                        f"({_reason(exc)}); open it in Excel and save it again") from None
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

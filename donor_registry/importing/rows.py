@@ -223,7 +223,8 @@ class RowParser:
             # The cache lookup inlined: this runs for every field of every donation row.
             result = convert.cache.get(raw, _MISSING) if raw.__class__ is str else _MISSING
             if result is _MISSING:
-                if convert.convert is values.certificate and raw.__class__ is str and len(raw) <= 50:
+                if (convert.convert is values.certificate and raw.__class__ is str and len(raw) <= 50
+                        and raw.isprintable()):
                     result = raw.strip() or None  # unique per row: not worth a call chain
                 else:
                     result = convert(raw)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from donor_registry.audit import service as audit
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.errors import UserError
 from donor_registry.importing import bulk, pipeline
 from donor_registry.importing.headers import HeaderMap, map_headers
 from donor_registry.importing.job import ImportJob
@@ -53,7 +54,7 @@ def import_donors(
 def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules | None,
             now: dt.datetime, today: dt.date, skip_invalid: bool, dry_run: bool,
             progress: Progress | None, on_refused: OnRefused | None) -> ImportReport:
-    with open_table(path) as table:
+    with open_table(path, kind=kind) as table:
         header_map = map_headers(table.headers, kind=kind)
         report = ImportReport(kind=kind, path=str(path), encoding=table.encoding, dry_run=dry_run,
                               unknown_columns=list(header_map.unknown))
@@ -63,6 +64,8 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         try:
             _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
                   progress=progress, on_refused=on_refused)
+            if report.rows_read == 0:
+                raise UserError(f"{path.name} has a header row (line {table.header_line}) but no rows under it")
         except BaseException:
             savepoint.rollback()  # nothing half-written; a bulk load's dropped indexes come back
             raise

@@ -7,7 +7,13 @@ from donor_registry import phones
 from donor_registry.donors import normalize
 from donor_registry.errors import UserError
 from donor_registry.phones import InvalidPhone
-from donor_registry.text import fold, nfc, normalize_name
+from donor_registry.text import (
+    CONTROL_CHARACTER,
+    control_character_reason,
+    fold,
+    nfc,
+    normalize_name,
+)
 from donor_registry.types import ConsentChannel, DonationType, Sex, parse_blood_group
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -33,12 +39,16 @@ DONATION_TYPES = {
 
 
 def text(raw) -> str:
-    """A cell as trimmed text ('' for an empty cell; 350.0 from Excel as '350')."""
+    """A cell as trimmed text ('' for an empty cell; 350.0 from Excel as '350'); a control
+    character (NUL, say) is refused."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw).strip()
+    value = str(raw).strip()
+    if CONTROL_CHARACTER.search(value):
+        raise ValueError(control_character_reason(value) + "; remove it from the cell")
+    return value
 
 
 def name(raw) -> tuple[str, str]:

@@ -10,15 +10,13 @@ import pytest
 from donor_registry.db import make_engine, session_scope, upgrade
 from tests.e2e.emergency_serving import Served, free_port, wait_for
 from tests.service import emergency_support as make
+from tests.support.tools import missing_tool
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="Debian's chromium is not installed"),
-]
+pytestmark = [pytest.mark.browser]
 
 
 def _seed(db_url: str) -> str:
@@ -34,7 +32,12 @@ def _seed(db_url: str) -> str:
 
 @pytest.mark.slow
 def test_hospital_form_donor_link_and_live_status(tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists() and not shutil.which("chromium"):
+        missing_tool("Debian's chromium is not installed")
+    try:
+        import playwright.sync_api as playwright_api
+    except ImportError:
+        missing_tool("playwright is not installed (pip install -e '.[dev]')")
     db_url = f"sqlite:///{tmp_path / 'registry.db'}"
     token = _seed(db_url)
     # The console prints reply tokens only when told to: this test opens the link it printed.

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from donor_registry.donors.models import Donor
 from donor_registry.honours import export
 from donor_registry.types import ABO, Rh, Sex
+from tests.support.tools import missing_tool
 
 # Given names in Vietnamese order: a ă â, d đ, letters before tones, tones none huyền hỏi ngã sắc nặng.
 VIETNAMESE_ORDER = [
@@ -95,7 +96,7 @@ def test_pdf_is_written_with_embedded_fonts_and_renders(tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"%PDF") and b"DejaVu" in raw
     if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        missing_tool("pdftoppm (poppler-utils) is not installed")
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")],
                    check=True)
     assert list(tmp_path.glob("page*.png"))

@@ -16,6 +16,7 @@ from donor_registry.text import (
     normalize_name,
     strip_diacritics,
 )
+from tests.support.tools import missing_tool
 
 
 def nfd(s: str) -> str:
@@ -296,7 +297,7 @@ ICU_WORDS = [
 def test_collation_agrees_with_icu_vi():
     icu_key = _icu_sort_key()
     if icu_key is None:
-        pytest.skip("neither PyICU nor libicu is available")
+        missing_tool("neither PyICU nor libicu is available")
     words = [nfc(w) for w in ICU_WORDS]
     assert sorted(words, key=icu_key) == words  # the expected order above is ICU's
     assert vi_sorted(list(reversed(words))) == words
