@@ -68,6 +68,12 @@ class EligibilityRules(BaseModel):
     max_volume_ml_light: int = Field(250, gt=0)
     ml_per_kg: float = Field(9, gt=0)
     max_volume_ml: int = Field(500, gt=0)
+    # Điều 4: apheresis needs at least this weight; at most the first volume, from
+    # full_apheresis_volume_from_kg the second.
+    min_weight_apheresis_kg: float = Field(50, gt=0)
+    max_apheresis_volume_ml: int = Field(500, gt=0)
+    full_apheresis_volume_from_kg: float = Field(60, gt=0)
+    max_apheresis_volume_ml_full: int = Field(650, gt=0)
     interval_days: dict[DonationType, int] = Field(
         default_factory=lambda: dict(DEFAULT_INTERVAL_DAYS)
     )
@@ -335,3 +341,17 @@ def max_volume_ml(
         return rules.max_volume_ml_light
     by_weight = math.floor(round(weight_kg * rules.ml_per_kg, 6))
     return min(by_weight, rules.max_volume_ml)
+
+
+APHERESIS = frozenset({
+    DonationType.red_cell_apheresis, DonationType.plasma_apheresis, DonationType.platelet_apheresis,
+})
+
+
+def max_apheresis_volume_ml(weight_kg: float | None, rules: EligibilityRules = DEFAULT_RULES) -> int | None:
+    """Most an apheresis may take (ml) at this weight, or None if unknown or under the minimum."""
+    if weight_kg is None or weight_kg < rules.min_weight_apheresis_kg:
+        return None
+    if weight_kg < rules.full_apheresis_volume_from_kg:
+        return rules.max_apheresis_volume_ml
+    return rules.max_apheresis_volume_ml_full

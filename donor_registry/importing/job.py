@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from donor_registry.donors.name_words import WORDS, word_rows
 from donor_registry.eligibility import EligibilityRules
-from donor_registry.importing import bulk
+from donor_registry.importing import bulk, checks
 from donor_registry.importing.headers import HeaderMap
 from donor_registry.importing.matching import Ambiguous, Known, Matcher
 from donor_registry.importing.pipeline import ParsedChunk
@@ -40,9 +40,12 @@ class ImportJob:
     at the end drops same-day repeats and brings donor stats up to date."""
 
     def __init__(self, session: Session, report: ImportReport, header_map: HeaderMap, *,
-                 rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int):
+                 rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int,
+                 accept_violations: bool = False):
         self.report, self.rules, self.now, self.today = report, rules, now, today
+        self.accept_violations = accept_violations
         self.conn = session.connection()
+        self.header_map = header_map
         self.name_header = header_map.header_of("full_name")
         self.cert_header = (header_map.header_of("certificate_no")
                             if "certificate_no" in header_map.columns else "")
@@ -213,6 +216,7 @@ class ImportJob:
         if self.report.kind == "donations" and self.report.imported:
             bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
             self._drop_same_day_repeats()
+            self._apply_recording_checks()
             bulk.write_stats(self.conn, self.stats.rows(day_value=self.day_db, kind_value=self.kind_db))
             # Registered donors, and new ones that lost a counted row, from their donations.
             bulk.load_touched(self.conn, self.touched | self.recount)
@@ -222,6 +226,28 @@ class ImportJob:
             self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
         self.indexes.build()
         self.report.rejected.sort(key=lambda error: error.line)
+
+    def _apply_recording_checks(self) -> None:
+        """Refuse imported donations that break a recording check (recording.py), or, with
+        accept_violations, keep them with the reasons on the row."""
+        column = self.header_map.header_of("donated_on")
+        refused, accepted = [], []
+        for found in checks.violations(self.conn, self.rules, first_new_id=self.recorded_max + 1,
+                                       keep=self.accept_violations):
+            if self.accept_violations:
+                accepted.append((found.donation_id, found.verdict.text()))
+                continue
+            self._reject(self._line_of_donation(found.donation_id), column, found.verdict.text())
+            refused.append(found.donation_id)
+            if found.donor_id > self.registered_max:
+                self.recount.add(found.donor_id)
+        self.report.accepted_violations += len(accepted)
+        bulk.mark_violations(self.conn, accepted, reason="accepted at import (--accept-violations)")
+        if refused:
+            bulk.delete_donations(self.conn, refused)
+            self.report.imported -= len(refused)
+            self.report.created -= bulk.delete_new_donors_without_donations(
+                self.conn, new_from=self.registered_max + 1)
 
     def _drop_same_day_repeats(self) -> None:
         repeats: list[int] = []

@@ -27,6 +27,7 @@ class ImportReport:
     matched: int = 0  # rows whose donor was already known: registered, or from an earlier row
     created: int = 0  # donors created
     consents: int = 0  # donors whose consent to be contacted the file recorded
+    accepted_violations: int = 0  # donations kept despite a recording check (--accept-violations)
     rejected: list[RowError] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     written: bool = False

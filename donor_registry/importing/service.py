@@ -30,10 +30,15 @@ Progress = Callable[[int], None]
 def import_donations(
     *, session: Session, path: Path | str, rules: EligibilityRules, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
+    accept_violations: bool = False,
 ) -> ImportReport:
-    """Import a donation list, matching each row to a donor or creating one; see ImportReport."""
+    """Import a donation list, matching each row to a donor or creating one; see ImportReport.
+
+    A donation that breaks a recording check (recording.py) is a refused row, unless
+    accept_violations: then it is imported with the reasons recorded on it."""
     return _import("donations", session=session, path=Path(path), rules=rules, now=now, today=today,
-                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
+                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress,
+                   accept_violations=accept_violations)
 
 
 def import_donors(
@@ -47,7 +52,7 @@ def import_donors(
 
 def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules | None,
             now: dt.datetime, today: dt.date, skip_invalid: bool, dry_run: bool,
-            progress: Progress | None) -> ImportReport:
+            progress: Progress | None, accept_violations: bool = False) -> ImportReport:
     with open_table(path) as table:
         header_map = map_headers(table.headers, kind=kind)
         report = ImportReport(kind=kind, path=str(path), encoding=table.encoding, dry_run=dry_run,
@@ -57,7 +62,7 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         savepoint = session.begin_nested()
         try:
             _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
-                  progress=progress)
+                  progress=progress, accept_violations=accept_violations)
         except BaseException:
             savepoint.rollback()  # nothing half-written; a bulk load's dropped indexes come back
             raise
@@ -73,10 +78,11 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
 
 
 def _load(session: Session, table: Table, report: ImportReport, header_map: HeaderMap, *, kind: str,
-          rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None) -> None:
+          rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None,
+          accept_violations: bool = False) -> None:
     """Read, match and write every row; the report says what happened to each."""
     job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
-                    expected_rows=table.expected_rows())
+                    expected_rows=table.expected_rows(), accept_violations=accept_violations)
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
                                   donations=kind == "donations")
     with (bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB), _without_cycle_collection(),
@@ -106,6 +112,7 @@ def _audit(session: Session, report: ImportReport, now: dt.datetime) -> None:
     audit.record(session=session, now=now, actor="import", action=f"import.{report.kind}", detail={
         "file": Path(report.path).name, "rows_read": report.rows_read, "imported": report.imported,
         "matched": report.matched, "created": report.created, "rejected_rows": report.rejected_rows,
+        "accepted_violations": report.accepted_violations,
         "duplicates": len(report.duplicates),
     })
     session.flush()
