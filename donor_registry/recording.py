@@ -2,7 +2,8 @@
 
 `recording_check` judges a new donation against the donor's facts and other recorded
 donations, with the numbers of `EligibilityRules` (Thông tư 26/2013/TT-BYT). It reuses
-`eligibility.check` for the interval (in both directions), age and weight, and adds what
+`eligibility.check` for the interval (in both directions), age and weight (with only a birth
+year, refusing only a date surely outside 18-60: the donation has happened), and adds what
 only a recorded donation has: a second donation on the same day, apheresis below its weight
 minimum, a volume above the weight's limit. Deferrals and a death date do not refuse a
 record (the drive's doctor decided); only donations are judged, never deferrals.
@@ -73,7 +74,7 @@ def recording_check(
     judged = replace(facts, deferrals=(), deceased=False)
     same_day = [d for d in judged.donations if d.date == new.date]
     others = replace(judged, donations=tuple(d for d in judged.donations if d.date != new.date))
-    verdict = check(others, new.type, new.date, rules)
+    verdict = check(others, new.type, new.date, rules, lenient_birth_year=True)
     violations = [_same_day(d, rules) for d in same_day]
     violations += [Violation(r.code, r.message, r.until) for r in verdict.reasons if r.code in _RECORDING_REASONS]
     if not any(v.code == "underweight" for v in violations):
@@ -83,7 +84,7 @@ def recording_check(
         return RecordingCheck((), new.date)
     if any(v.allowed_from is None for v in violations):
         return RecordingCheck(tuple(violations), None)
-    full = check(judged, new.type, new.date, rules)
+    full = check(judged, new.type, new.date, rules, lenient_birth_year=True)
     return RecordingCheck(tuple(violations), full.eligible_from)
 
 
