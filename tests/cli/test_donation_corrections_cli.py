@@ -82,3 +82,18 @@ def test_donors_update_refuses_a_weight_donors_add_refuses(cli):
         [line] = result.stderr.strip().splitlines()
         assert line.startswith("error: weight_kg: ") and "300" in line
     assert cli("donors", "show", str(donor), "--json").json()["weight_kg"] == 50
+
+
+def test_import_refuses_a_row_inside_the_interval_unless_violations_are_accepted(cli, tmp_path):
+    path = tmp_path / "ds.csv"
+    path.write_text("Họ và tên,Ngày sinh,Ngày hiến,Loại hiến\n"
+                    "Bùi Thị Vân,02/02/1990,01/03/2026,Máu toàn phần\n"
+                    "Bùi Thị Vân,02/02/1990,06/03/2026,Huyết tương\n", encoding="utf-8")
+    refused = cli("import", "donations", path)
+    assert refused.exit_code == 1
+    assert "last whole blood donation on 2026-03-01; next from 2026-05-24" in " ".join(refused.stdout.split())
+    accepted = cli("import", "donations", path, "--accept-violations")
+    assert accepted.exit_code == 0, accepted.stdout
+    assert "donations kept despite a recording check" in accepted.stdout
+    history = cli("donations", "list", "--json").json()
+    assert [h["override_reason"] for h in history] == ["accepted at import (--accept-violations)", None]
