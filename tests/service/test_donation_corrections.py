@@ -179,6 +179,24 @@ def test_honours_candidates_and_eligibility_follow_a_void_at_once(session, now, 
     assert _eligible(session, who.id, eligible_day - dt.timedelta(days=1), rules) is True
 
 
+def test_honours_candidates_follow_a_correction_to_another_donor(session, now, rules):
+    first, second = adult(session, now, "Đinh Văn Một"), adult(session, now, "Đinh Văn Hai")
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=84 * i) for i in range(5)]
+    given = [give(session, now, rules, first, day) for day in days]
+    for day in days[:4]:
+        give(session, now, rules, second, day + dt.timedelta(days=1))
+
+    def candidates():
+        return [(r.donor_id, r.tier) for r in honours.candidates(session=session, settings=HonoursSettings(),
+                                                                  today=now.date())]
+
+    assert candidates() == [(first.id, 5)]
+    correct_donation(session=session, donation_id=given[-1].id, changes={"donor_id": second.id,
+                     "donated_on": days[-1] + dt.timedelta(days=1)}, reason="the other brother", actor=ACTOR,
+                     now=now, rules=rules)
+    assert candidates() == [(second.id, 5)]
+
+
 def _eligible(session, donor_id, day, rules) -> bool:
     query = select(Donor.id).where(Donor.id == donor_id, eligible_on_clause(day, rules))
     return session.scalar(query) is not None
