@@ -233,7 +233,8 @@ class ImportJob:
         column = self.header_map.header_of("donated_on")
         refused, accepted = [], []
         for found in checks.violations(self.conn, self.rules, first_new_id=self.recorded_max + 1,
-                                       keep=self.accept_violations):
+                                       first_new_donor=self.registered_max + 1,
+                                       unsettled=self.stats.unsettled_donors(), keep=self.accept_violations):
             if self.accept_violations:
                 accepted.append((found.donation_id, found.verdict.text()))
                 continue

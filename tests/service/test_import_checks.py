@@ -68,6 +68,14 @@ def test_an_under_age_row_is_refused_and_a_donor_only_it_created_is_not_kept(ses
     assert [d.full_name for d in session.scalars(select(Donor))] == ["Lê Văn Lớn"]
 
 
+def test_a_29_february_birthday_is_18_on_1_march_in_a_common_year(session, now, rules, tmp_path):
+    path = write_csv(tmp_path / "d.csv", [row("Lê Văn Nhuận", "29/02/2008", "28/02/2026"),
+                                          row("Lê Thị Nhuận", "29/02/2008", "01/03/2026")])
+    report = run(session, path, now, rules, skip_invalid=True)
+    assert [(e.line, e.reason) for e in report.rejected] == [
+        (2, "under 18: born 2008-02-29; may give from 2026-03-01")]
+
+
 def test_rows_out_of_date_order_are_judged_in_date_order(session, now, rules, tmp_path):
     path = write_csv(tmp_path / "d.csv", [
         row("Vũ Thị Lan", "1990", "01/04/2025"),  # 90 days after 1 January: fine
@@ -101,13 +109,15 @@ def test_a_voided_donation_is_not_brought_back_by_importing_the_file_again(sessi
 
 KINDS = {"Máu toàn phần": DonationType.whole_blood, "Huyết tương": DonationType.plasma_apheresis,
          "Tiểu cầu": DonationType.platelet_apheresis, "Hồng cầu": DonationType.red_cell_apheresis}
-files = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 300), st.sampled_from(sorted(KINDS)),
+files = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 300), st.sampled_from(sorted(KINDS)),
                            st.sampled_from(["", "250", "350", "450", "500"])), min_size=1, max_size=8)
 # Light, turning 18 (1 September 2025), turning 61 (9 January 2026), light, near no limit (only
-# the interval can refuse), and born in 2008 with only the year known (surely 18 from 2026).
+# the interval can refuse), born in 2008 with only the year known (surely 18 from 2026), and
+# born on 29 February.
 people = [("Phan Văn Một", dt.date(1990, 5, 5), 47.0), ("Phan Thị Hai", dt.date(2007, 9, 1), 55.0),
           ("Phan Văn Ba", dt.date(1965, 1, 9), 62.0), ("Phan Thị Bốn", dt.date(1980, 1, 1), 43.0),
-          ("Phan Văn Năm", dt.date(1985, 1, 1), 70.0), ("Phan Thị Sáu", 2008, 52.0)]
+          ("Phan Văn Năm", dt.date(1985, 1, 1), 70.0), ("Phan Thị Sáu", 2008, 52.0),
+          ("Phan Văn Bảy", dt.date(2008, 2, 29), 60.0)]  # 18 on 1 March 2026
 
 
 def _expected_refusals(rows, rules) -> set[int]:
@@ -136,7 +146,7 @@ def _born_cell(born) -> str:
     return str(born) if isinstance(born, int) else born.strftime("%d/%m/%Y")
 
 
-@settings(derandomize=True, max_examples=15, deadline=None,
+@settings(derandomize=True, max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(files)
 def test_the_import_refuses_what_the_pure_rule_refuses(session, now, rules, tmp_path, drawn):
