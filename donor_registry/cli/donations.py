@@ -159,7 +159,9 @@ def correct(
             session=session, donation_id=donation_id, changes=changes, reason=reason, actor=_actor(), now=now,
             rules=app_ctx.settings.eligibility, override=override)
         corrected = corrections.get_donation(session=session, donation_id=donation_id)
-        withdraw_stale_reminders(session=session, now=now, donor_ids={before, corrected.donor_id})
+        moved = {donation_id} if corrected.donor_id != before else set()
+        withdraw_stale_reminders(session=session, now=now, donor_ids={before, corrected.donor_id},
+                                 withdrawn_donation_ids=moved)
         result = {"donation": views.donation_summary(corrected), "old": revision.old_values,
                   "new": revision.new_values}
     if as_json:
@@ -186,7 +188,7 @@ def void(
         if donation.emergency_request_id is not None:
             unlink_voided_donation(session=session, now=now, donation=donation, actor=_actor())
         withdraw_stale_reminders(session=session, now=now, donor_ids={donation.donor_id},
-                                 voided_donation_ids={donation.id})
+                                 withdrawn_donation_ids={donation.id})
         result = views.donation_summary(donation)
         donor = views.donor_summary(get_donor(session=session, donor_id=donation.donor_id))
     if as_json:

@@ -97,3 +97,19 @@ def test_import_refuses_a_row_inside_the_interval_unless_violations_are_accepted
     assert "donations kept despite a recording check" in accepted.stdout
     history = cli("donations", "list", "--json").json()
     assert [h["override_reason"] for h in history] == ["accepted at import (--accept-violations)", None]
+
+
+def test_a_thank_you_follows_the_donation_it_thanks(cli):
+    wrong = add(cli, "Lê Văn Sai", "--born", "1990-01-01", "--phone", "0912 345 601", "--consent", "sms")
+    right = add(cli, "Lê Văn Đúng", "--born", "1990-01-01", "--phone", "0912 345 602", "--consent", "sms")
+    first = record(cli, wrong, "--date", "2026-06-01", "--json").json()["donation"]["id"]
+    second = record(cli, right, "--date", "2026-05-31", "--json").json()["donation"]["id"]
+    assert cli("reminders", "plan").exit_code == 0
+    moved = cli("donations", "correct", str(first), "--donor", str(right), "--reason", "wrong donor picked")
+    assert moved.exit_code == 1 and "last whole blood donation on 2026-05-31; next from 2026-08-23" in moved.stderr
+    cli("donations", "void", str(second), "--reason", "recorded for the wrong day")
+    assert cli("donations", "correct", str(first), "--donor", str(right), "--reason", "wrong donor picked",
+               "--json").exit_code == 0
+    thanks = {m["donor_id"]: m["status"] for m in cli("sms", "outbox", "list", "--json").json()
+              if m["kind"] == "thank_you"}
+    assert thanks == {wrong: "cancelled", right: "cancelled"}

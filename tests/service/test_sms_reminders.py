@@ -122,7 +122,7 @@ def test_a_void_cancels_the_queued_thank_you_and_a_may_give_again_no_longer_righ
     # Today's donation was a mistake: the thank-you goes; the earlier wrong one sets the next date.
     void_donation(session=session, donation_id=today.id, reason="wrong donor", actor="cli:t", now=now, rules=rules)
     assert withdraw_stale_reminders(session=session, now=now, donor_ids={donor.id},
-                                    voided_donation_ids={today.id}) == 1
+                                    withdrawn_donation_ids={today.id}) == 1
     planned = plan_reminders(session=session, settings=Settings(), now=now)
     assert planned.planned["may_give_again"] == 1  # eligible again from 2026-05-30
     void_donation(session=session, donation_id=wrong.id, reason="never happened", actor="cli:t", now=now,
