@@ -8,7 +8,8 @@ Decisions, each of them tested in tests/unit/test_eligibility.py:
 * Age. A donor may give from the 18th birthday through the day before the 61st
   (`min_age` 18, `max_age` 60, both inclusive). With only a birth year the check is conservative
   both ways: the minimum age counts from 31 December of that year (the latest possible birthday),
-  the maximum from 1 January (the earliest). A 29 February birthday, in a common year, counts as
+  the maximum from 1 January (the earliest); `lenient_birth_year` (for judging a donation already
+  given) takes the other ends, blocking only days surely outside the ages. A 29 February birthday, in a common year, counts as
   1 March for the minimum age and 28 February for the maximum. An unknown age is a warning, not
   a block: the drive's doctor checks the identity card.
 * Weight. Women need at least `min_weight_female_kg` (42), men `min_weight_male_kg` (45);
@@ -68,6 +69,12 @@ class EligibilityRules(BaseModel):
     max_volume_ml_light: int = Field(250, gt=0)
     ml_per_kg: float = Field(9, gt=0)
     max_volume_ml: int = Field(500, gt=0)
+    # Điều 4: apheresis needs at least this weight; at most the first volume, from
+    # full_apheresis_volume_from_kg the second.
+    min_weight_apheresis_kg: float = Field(50, gt=0)
+    max_apheresis_volume_ml: int = Field(500, gt=0)
+    full_apheresis_volume_from_kg: float = Field(60, gt=0)
+    max_apheresis_volume_ml_full: int = Field(650, gt=0)
     interval_days: dict[DonationType, int] = Field(
         default_factory=lambda: dict(DEFAULT_INTERVAL_DAYS)
     )
@@ -150,21 +157,24 @@ def anniversary(born: date, years: int, *, early: bool) -> date:
         return date(born.year + years, 2, 28) if early else date(born.year + years, 3, 1)
 
 
-def _old_enough_from(facts: DonorFacts, rules: EligibilityRules) -> date | None:
-    """The first day the donor is surely `min_age` years old, or None if the age is unknown."""
+def _old_enough_from(facts: DonorFacts, rules: EligibilityRules, lenient: bool = False) -> date | None:
+    """The first day the donor is surely (lenient: possibly) `min_age` years old, or None if the
+    age is unknown."""
     if facts.date_of_birth is not None:
         return anniversary(facts.date_of_birth, rules.min_age, early=False)
     if facts.birth_year is not None:
-        return date(facts.birth_year + rules.min_age, 12, 31)
+        year = facts.birth_year + rules.min_age
+        return date(year, 1, 1) if lenient else date(year, 12, 31)
     return None
 
 
-def _too_old_from(facts: DonorFacts, rules: EligibilityRules) -> date | None:
-    """The first day the donor may be past `max_age`, or None if the age is unknown."""
+def _too_old_from(facts: DonorFacts, rules: EligibilityRules, lenient: bool = False) -> date | None:
+    """The first day the donor may be (lenient: is surely) past `max_age`, or None if the age is unknown."""
     if facts.date_of_birth is not None:
         return anniversary(facts.date_of_birth, rules.max_age + 1, early=True)
     if facts.birth_year is not None:
-        return date(facts.birth_year + rules.max_age + 1, 1, 1)
+        year = facts.birth_year + rules.max_age + 1
+        return date(year, 12, 31) if lenient else date(year, 1, 1)
     return None
 
 
@@ -175,10 +185,10 @@ def _born_text(facts: DonorFacts) -> str:
     return f"born in {facts.birth_year} (birth year only)"
 
 
-def _age_reasons(facts: DonorFacts, on: date, rules: EligibilityRules) -> list[Reason]:
+def _age_reasons(facts: DonorFacts, on: date, rules: EligibilityRules, lenient: bool = False) -> list[Reason]:
     """Too young (until the minimum age is reached) or too old (for good)."""
-    old_enough = _old_enough_from(facts, rules)
-    too_old = _too_old_from(facts, rules)
+    old_enough = _old_enough_from(facts, rules, lenient)
+    too_old = _too_old_from(facts, rules, lenient)
     if old_enough is not None and on < old_enough:
         text = f"under {rules.min_age}: {_born_text(facts)}; may give from {old_enough.isoformat()}"
         return [Reason("too_young", text, old_enough)]
@@ -259,11 +269,11 @@ def _deferral_reasons(facts: DonorFacts, on: date) -> list[Reason]:
 
 
 def _blocking_reasons(
-    facts: DonorFacts, donation_type: DonationType, on: date, rules: EligibilityRules
+    facts: DonorFacts, donation_type: DonationType, on: date, rules: EligibilityRules, lenient: bool = False
 ) -> list[Reason]:
     """Every reason the donor may not give `donation_type` on `on`."""
     reasons = [Reason("deceased", "recorded as deceased", None)] if facts.deceased else []
-    reasons += _age_reasons(facts, on, rules)
+    reasons += _age_reasons(facts, on, rules, lenient)
     reasons += _weight_reasons(facts, rules)
     reasons += _interval_reasons(facts, donation_type, on, rules)
     reasons += _deferral_reasons(facts, on)
@@ -296,11 +306,13 @@ def next_eligible_date(
     donation_type: DonationType,
     on_or_after: date,
     rules: EligibilityRules = DEFAULT_RULES,
+    *,
+    lenient_birth_year: bool = False,
 ) -> date | None:
     """The first day on or after `on_or_after` the donor may give, or None if no day can be named."""
     day = on_or_after
     while True:
-        reasons = _blocking_reasons(facts, donation_type, day, rules)
+        reasons = _blocking_reasons(facts, donation_type, day, rules, lenient_birth_year)
         if not reasons:
             return day
         if any(r.until is None for r in reasons):
@@ -318,10 +330,16 @@ def check(
     donation_type: DonationType,
     on: date,
     rules: EligibilityRules = DEFAULT_RULES,
+    *,
+    lenient_birth_year: bool = False,
 ) -> Verdict:
-    """Whether the donor may give `donation_type` on `on`, why not, and from when."""
-    reasons = tuple(_blocking_reasons(facts, donation_type, on, rules))
-    eligible_from = on if not reasons else next_eligible_date(facts, donation_type, on, rules)
+    """Whether the donor may give `donation_type` on `on`, why not, and from when.
+
+    lenient_birth_year: with only a birth year, block only a day surely outside the ages (for
+    judging a donation already given, recording.py), instead of any day possibly outside."""
+    reasons = tuple(_blocking_reasons(facts, donation_type, on, rules, lenient_birth_year))
+    eligible_from = on if not reasons else next_eligible_date(
+        facts, donation_type, on, rules, lenient_birth_year=lenient_birth_year)
     return Verdict(not reasons, reasons, eligible_from, tuple(_warnings(facts)))
 
 
@@ -335,3 +353,17 @@ def max_volume_ml(
         return rules.max_volume_ml_light
     by_weight = math.floor(round(weight_kg * rules.ml_per_kg, 6))
     return min(by_weight, rules.max_volume_ml)
+
+
+APHERESIS = frozenset({
+    DonationType.red_cell_apheresis, DonationType.plasma_apheresis, DonationType.platelet_apheresis,
+})
+
+
+def max_apheresis_volume_ml(weight_kg: float | None, rules: EligibilityRules = DEFAULT_RULES) -> int | None:
+    """Most an apheresis may take (ml) at this weight, or None if unknown or under the minimum."""
+    if weight_kg is None or weight_kg < rules.min_weight_apheresis_kg:
+        return None
+    if weight_kg < rules.full_apheresis_volume_from_kg:
+        return rules.max_apheresis_volume_ml
+    return rules.max_apheresis_volume_ml_full

@@ -2,7 +2,7 @@
 
 from donor_registry.audit.models import AuditEntry  # noqa: F401
 from donor_registry.campaigns.models import Campaign, Drive  # noqa: F401
-from donor_registry.donations.models import Donation  # noqa: F401
+from donor_registry.donations.models import Donation, DonationRevision  # noqa: F401
 from donor_registry.donors.models import Donor, DonorMerge, DonorNameWord  # noqa: F401
 from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest, Hospital  # noqa: F401
 from donor_registry.honours.models import Ceremony, HonourAward  # noqa: F401

@@ -45,7 +45,7 @@ class AnnualReport:
 def annual_report(*, session: Session, year: int) -> AnnualReport:
     """The year-end figures: campaigns and drives, units, donors and honours, from the records."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    in_year = Donation.donated_on.between(start, end)
+    in_year = Donation.donated_on.between(start, end) & Donation.voided_at.is_(None)
     donated = Donation.outcome == Outcome.donated
     campaigns = _count_by(session, Campaign.status, Campaign.year == year)
     drives = _count_by(session, Drive.status, Drive.date.between(start, end))
@@ -96,7 +96,7 @@ def _emergency_units(session: Session, *conditions) -> int:
 
 def _donor_counts(session: Session, start: dt.date, end: dt.date) -> tuple[int, int, int]:
     """(donors who gave in the year, of them first-time donors, of them donors who had given before)."""
-    donated = Donation.outcome == Outcome.donated
+    donated = (Donation.outcome == Outcome.donated) & Donation.voided_at.is_(None)
     gave = session.scalar(
         select(func.count(distinct(Donation.donor_id))).where(donated, Donation.donated_on.between(start, end))
     )

@@ -180,7 +180,7 @@ class DriveResults:
 def recorded_results(*, session: Session, drive_id: int) -> DriveResults:
     """Results as counted from the donations recorded against the drive (one unit per donation)."""
     counts = dict(session.exec(
-        select(Donation.outcome, func.count(Donation.id)).where(Donation.drive_id == drive_id).group_by(Donation.outcome)
+        select(Donation.outcome, func.count(Donation.id)).where(Donation.drive_id == drive_id, Donation.voided_at.is_(None)).group_by(Donation.outcome)
     ).all())
     donated, deferred = counts.get(Outcome.donated, 0), counts.get(Outcome.deferred, 0)
     return DriveResults(registered=donated + deferred, donated=donated, deferred=deferred, units=donated)

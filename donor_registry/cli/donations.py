@@ -1,5 +1,6 @@
 """`donor-registry donations`: record donations and deferrals, list them."""
 
+import getpass
 from typing import Annotated
 
 import typer
@@ -10,15 +11,25 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
 from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
-from donor_registry.donations import service
+from donor_registry.donations import corrections, service
 from donor_registry.donations.models import DonationCreate, Outcome
 from donor_registry.donors.service import get_donor
-from donor_registry.emergency.answers import link_donation
+from donor_registry.emergency.answers import link_donation, unlink_voided_donation
 from donor_registry.emergency.service import get_request
+from donor_registry.errors import UserError
+from donor_registry.sms.reminders import withdraw_stale_reminders
 from donor_registry.types import DonationType
 
-app = typer.Typer(help="Record donations and deferrals after a drive, and list them.", no_args_is_help=True)
+app = typer.Typer(help="Record donations and deferrals after a drive, list, correct and void them.",
+                  no_args_is_help=True)
 
+OverrideOption = Annotated[str | None, typer.Option(
+    help="Record it even though a recording check refuses it (same day, interval, age, weight, volume); "
+         "the reason is kept on the row and in the audit log.")]
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
 
 
 @app.command("record")
@@ -36,9 +47,15 @@ def record(
     deferred: Annotated[bool, typer.Option(help="The donor was deferred at the drive, not bled.")] = False,
     deferral_reason: Annotated[str | None, typer.Option(help="Why the donor was deferred.")] = None,
     deferral_until: Annotated[str | None, typer.Option(help="First day the donor may give again.")] = None,
+    override: OverrideOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record one donation (or a deferral) for a donor; counts and next dates update at once."""
+    """Record one donation (or a deferral) for a donor; counts and next dates update at once.
+
+    A second donation on the same day, one inside the interval of another (12 weeks after whole
+    blood or red cells, 2 weeks after plasma or platelets), apheresis under 50 kg, a volume above
+    the weight's limit, or a donor under 18 or over 60 is refused with the reason and the date
+    from which it would be allowed, unless --override REASON is given."""
     app_ctx = app_context(ctx)
     data = DonationCreate(
         donated_on=parse_date(on) or app_ctx.today(), type=kind,
@@ -54,7 +71,7 @@ def record(
             get_request(session=session, request_id=emergency_request)
         donation = service.record_donation(
             session=session, donor_id=donor_id, data=data, rules=app_ctx.settings.eligibility,
-            now=app_ctx.now(),
+            now=app_ctx.now(), actor=_actor(), override=override,
         )
         if emergency_request is not None and not deferred:
             link_donation(session=session, now=app_ctx.now(), request_id=emergency_request,
@@ -66,6 +83,9 @@ def record(
         return
     for warning in warnings:
         err_console.print(f"warning: {warning}", highlight=False, markup=False)
+    if result["violations"]:
+        err_console.print(f"recorded despite: {result['violations']} (override: {result['override_reason']})",
+                          highlight=False, markup=False)
     what = "deferral" if deferred else f"{kind.value} donation"
     console.print(
         f"recorded {what} #{result['id']} for #{donor_id} {donor['full_name']}: "
@@ -95,6 +115,84 @@ def list_(
         print_json(rows)
         return
     print_table(None, ["#", "date", "donor", "type", "outcome", "ml", "site"], [
-        (r["id"], r["donated_on"], f"#{r['donor_id']} {r['donor_name']}", r["type"], r["outcome"],
+        (r["id"], r["donated_on"], f"#{r['donor_id']} {r['donor_name']}", r["type"], views.outcome_text(r),
          r["volume_ml"], r["site"]) for r in rows
     ], empty="no donations match")
+
+
+@app.command("correct")
+def correct(
+    ctx: typer.Context,
+    donation_id: Annotated[int, typer.Argument(help="The donation's number (#id, see `donations list`).")],
+    reason: Annotated[str, typer.Option(help="Why it is corrected (kept with the old values).")],
+    donor: Annotated[int | None, typer.Option(help="Move it to this donor (recorded for the wrong person).")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="The right day.")] = None,
+    kind: Annotated[DonationType | None, typer.Option("--type", help="The right type.")] = None,
+    volume: Annotated[int | None, typer.Option(help="The right volume in ml.")] = None,
+    site: Annotated[str | None, typer.Option(help="The right site.")] = None,
+    drive: Annotated[int | None, typer.Option(help="The right drive's number.")] = None,
+    certificate: Annotated[str | None, typer.Option(help="The right certificate number.")] = None,
+    deferral_reason: Annotated[str | None, typer.Option(help="The right deferral reason.")] = None,
+    deferral_until: Annotated[str | None, typer.Option(help="The right end of the deferral.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Notes.")] = None,
+    override: OverrideOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Correct some fields of a donation; the old values are kept (who, when, why), counts,
+    eligibility and honours follow at once. The corrected donation is checked like a new one."""
+    app_ctx = app_context(ctx)
+    options = {
+        "donor_id": donor, "donated_on": parse_date(on), "type": kind, "volume_ml": volume, "site": site,
+        "drive_id": drive, "certificate_no": certificate, "deferral_reason": deferral_reason,
+        "deferral_until": parse_date(deferral_until), "notes": notes,
+    }
+    changes = {key: value for key, value in options.items() if value is not None}
+    if not changes:
+        raise UserError("nothing to correct: give at least one field option (see --help)")
+    now = app_ctx.now()
+    with session_scope(app_ctx.engine()) as session:
+        if drive is not None:
+            check_donation_drive(session=session, drive_id=drive, donated_on=changes.get("donated_on") or
+                                 corrections.get_donation(session=session, donation_id=donation_id).donated_on)
+        before = corrections.get_donation(session=session, donation_id=donation_id).donor_id
+        revision = corrections.correct_donation(
+            session=session, donation_id=donation_id, changes=changes, reason=reason, actor=_actor(), now=now,
+            rules=app_ctx.settings.eligibility, override=override)
+        corrected = corrections.get_donation(session=session, donation_id=donation_id)
+        moved = {donation_id} if corrected.donor_id != before else set()
+        withdraw_stale_reminders(session=session, now=now, donor_ids={before, corrected.donor_id},
+                                 withdrawn_donation_ids=moved)
+        result = {"donation": views.donation_summary(corrected), "old": revision.old_values,
+                  "new": revision.new_values}
+    if as_json:
+        print_json(result)
+        return
+    changed = ", ".join(f"{key} {result['old'].get(key)} → {value}" for key, value in result["new"].items())
+    console.print(f"corrected donation #{donation_id}: {changed}", highlight=False)
+
+
+@app.command("void")
+def void(
+    ctx: typer.Context,
+    donation_id: Annotated[int, typer.Argument(help="The donation's number (#id, see `donations list`).")],
+    reason: Annotated[str, typer.Option(help="Why the record is wrong (kept on the row).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Void a donation recorded by mistake: it stays in the history, marked, and never counts again
+    (counts, eligibility, honours, reminders follow at once). Nothing is deleted."""
+    app_ctx = app_context(ctx)
+    now = app_ctx.now()
+    with session_scope(app_ctx.engine()) as session:
+        donation = corrections.void_donation(session=session, donation_id=donation_id, reason=reason,
+                                             actor=_actor(), now=now, rules=app_ctx.settings.eligibility)
+        if donation.emergency_request_id is not None:
+            unlink_voided_donation(session=session, now=now, donation=donation, actor=_actor())
+        withdraw_stale_reminders(session=session, now=now, donor_ids={donation.donor_id},
+                                 withdrawn_donation_ids={donation.id})
+        result = views.donation_summary(donation)
+        donor = views.donor_summary(get_donor(session=session, donor_id=donation.donor_id))
+    if as_json:
+        print_json({"donation": result, "donor": donor})
+        return
+    console.print(f"voided donation #{donation_id} of #{donor['id']} {donor['full_name']}: "
+                  f"{donor['donation_count']} donations, may give again from {donor['eligible_again_on'] or 'now'}")

@@ -36,21 +36,33 @@ ErrorsCsv = Annotated[Path | None, typer.Option(
 SHOWN_ERRORS = 50
 
 
+AcceptViolations = Annotated[bool, typer.Option(
+    "--accept-violations", help="Import donations that break a recording check (same day, interval, age, "
+                                "weight, volume) instead of refusing their rows; the reasons are kept on each.")]
+
+
 @app.command("donations")
 def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
-              as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
+              as_json: AsJson = False, errors_csv: ErrorsCsv = None,
+              accept_violations: AcceptViolations = False) -> None:
     """Import a donation list: each row is matched to a registered donor (CCCD, then phone +
     name, then name + birth, each only when no field known on both sides conflicts; a CCCD
     with another person's name, birth, sex or blood group is refused) or creates one.
     A row repeating a recorded donation (same donor, day and type) is skipped; nothing
     recorded is ever changed. Donation counts and next dates are updated.
+    A donation that breaks a recording check (same day, interval, age, weight, volume) is
+    refused unless --accept-violations.
 
     A row with a reason in "Lý do hoãn" (and optionally "Hoãn đến") is a deferral at the drive.
 
     Có or x in "Đồng ý nhận tin" records the donor's consent to be contacted.
+
+    Each donation is checked as `donations record` checks it (inside the interval of another,
+    under 18 or over 60, apheresis under 50 kg, volume above the weight's limit): a row that
+    breaks a check is refused, unless --accept-violations.
     """
     _run(ctx, "donations", path, dry_run=dry_run, skip_invalid=skip_invalid, as_json=as_json,
-         errors_csv=errors_csv)
+         errors_csv=errors_csv, accept_violations=accept_violations)
 
 
 @app.command("donors")
@@ -66,7 +78,7 @@ def donors(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_inva
 
 
 def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_invalid: bool,
-         as_json: bool, errors_csv: Path | None) -> None:
+         as_json: bool, errors_csv: Path | None, accept_violations: bool = False) -> None:
     app_ctx = app_context(ctx)
     engine = app_ctx.engine()
     with open_table(path, kind=kind) as table:  # fail early, before the progress bar, on a bad file
@@ -82,7 +94,8 @@ def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_inval
         common = {"session": session, "path": path, "now": app_ctx.now(), "today": app_ctx.today(),
                   "skip_invalid": skip_invalid, "dry_run": dry_run, "progress": advance, "on_refused": on_refused}
         if kind == "donations":
-            report = service.import_donations(rules=app_ctx.settings.eligibility, **common)
+            report = service.import_donations(rules=app_ctx.settings.eligibility,
+                                              accept_violations=accept_violations, **common)
         else:
             report = service.import_donors(**common)
         progress.update(task, completed=total)
@@ -114,6 +127,8 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
         ("rows refused", report.rejected_rows),
         ("repeated rows skipped", report.repeated_rows),
     ]
+    if report.accepted_violations:
+        rows.append(("donations kept despite a recording check", report.accepted_violations))
     print_table(f"Import of {Path(report.path).name} ({report.encoding})", ["", "count"], rows)
     if report.rejected:
         shown = report.rejected[:SHOWN_ERRORS]

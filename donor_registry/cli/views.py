@@ -42,7 +42,7 @@ def donor_summary(donor: Donor, *, masked: bool = True) -> dict:
 def donor_record(donor: Donor, donations: Sequence[Donation], rules: EligibilityRules, on: dt.date) -> dict:
     """Everything `donors show` prints: details, history, counts by type, eligibility per type."""
     facts = donor_facts(donor=donor, donations=donations)
-    counts = Counter(d.type.value for d in donations if d.outcome == Outcome.donated)
+    counts = Counter(d.type.value for d in donations if d.outcome == Outcome.donated and d.voided_at is None)
     eligibility = {}
     for kind in DonationType:
         verdict = check(facts, kind, on, rules)
@@ -82,7 +82,20 @@ def donation_summary(donation: Donation) -> dict:
         "certificate_no": donation.certificate_no,
         "deferral_reason": donation.deferral_reason,
         "deferral_until": donation.deferral_until,
+        "violations": donation.violations,
+        "override_reason": donation.override_reason,
+        "voided_at": donation.voided_at,
+        "voided_by": donation.voided_by,
+        "void_reason": donation.void_reason,
     }
+
+
+def outcome_text(summary: dict) -> str:
+    """'donated', 'deferred (reason)', with 'VOIDED: reason' when the record was voided."""
+    text = summary["outcome"] + (f" ({summary['deferral_reason']})" if summary["deferral_reason"] else "")
+    if summary["voided_at"]:
+        text = f"VOIDED ({summary['void_reason']}): {text}"
+    return text
 
 
 def print_donor_table(rows: list[dict], *, empty: str) -> None:
@@ -117,9 +130,9 @@ def print_donor_record(record: dict) -> None:
         else:
             line = f"no: {'; '.join(verdict['reasons'])}"
         console.print(f"  {kind.ljust(20)} {line}", highlight=False)
-    print_table("History", ["date", "type", "outcome", "ml", "site", "certificate"], [
-        (h["donated_on"], h["type"], h["outcome"] + (f" ({h['deferral_reason']})" if h["deferral_reason"] else ""),
-         h["volume_ml"], h["site"], h["certificate_no"]) for h in record["history"]
+    print_table("History", ["#", "date", "type", "outcome", "ml", "site", "certificate"], [
+        (h["id"], h["donated_on"], h["type"], outcome_text(h), h["volume_ml"], h["site"], h["certificate_no"])
+        for h in record["history"]
     ], empty="no donations recorded")
 
 

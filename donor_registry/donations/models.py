@@ -3,7 +3,7 @@
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type, index_where_set
@@ -45,6 +45,28 @@ class Donation(DonationBase, table=True):
     donor_id: int = Field(foreign_key="donors.id")
     source: str = Field(default="cli", max_length=20)
     created_at: dt.datetime
+    # Recorded although it broke a recording check (recording.py): which, and why anyway.
+    violations: str | None = None
+    override_reason: str | None = Field(default=None, max_length=300)
+    # A voided donation stays as a row, so history shows it and a re-import of the same
+    # file knows it, but it never counts.
+    voided_at: dt.datetime | None = None
+    voided_by: str | None = Field(default=None, max_length=100)
+    void_reason: str | None = Field(default=None, max_length=300)
+
+
+class DonationRevision(SQLModel, table=True):
+    """One correction of a donation: the values before and after, who, when and why."""
+
+    __tablename__ = "donation_revisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    donation_id: int = Field(foreign_key="donations.id", index=True)
+    revised_at: dt.datetime
+    revised_by: str = Field(max_length=100)
+    reason: str = Field(max_length=300)
+    old_values: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    new_values: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class DonationCreate(DonationBase):

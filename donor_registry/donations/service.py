@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from donor_registry.audit import service as audit
 from donor_registry.donations.models import Donation, DonationCreate, Outcome
 from donor_registry.donors.models import Donor
 from donor_registry.donors.service import get_donor
 from donor_registry.eligibility import Deferral, DonorFacts, EligibilityRules, PastDonation
 from donor_registry.errors import Conflict, UserError
+from donor_registry.recording import NewDonation, RecordingCheck, recording_check
 from donor_registry.types import DonationType
 
 PERMANENT = dt.date.max
@@ -19,23 +21,68 @@ PERMANENT = dt.date.max
 
 def record_donation(
     *, session: Session, donor_id: int, data: DonationCreate, rules: EligibilityRules,
-    now: dt.datetime, source: str = "cli",
+    now: dt.datetime, source: str = "cli", actor: str = "cli", override: str | None = None,
 ) -> Donation:
-    """Record one donation or deferral and bring the donor's counts up to date."""
+    """Record one donation or deferral and bring the donor's counts up to date.
+
+    A donation that breaks a recording check (recording.py) is refused with the reason and the
+    date from which it would be allowed, unless `override` gives a reason to record it anyway:
+    then the violations and the reason are kept on the row and in the audit log.
+    """
     donor = get_donor(session=session, donor_id=donor_id)
-    _check_donation(data, today=now.date())
-    if data.certificate_no:
-        taken = session.exec(select(Donation).where(Donation.certificate_no == data.certificate_no)).first()
-        if taken is not None:
-            raise Conflict(f"certificate {data.certificate_no} is already recorded (donation #{taken.id})")
+    check_donation_fields(data, today=now.date())
+    refuse_taken_certificate(session, data.certificate_no)
+    verdict = check_recording(session=session, donor=donor, data=data, rules=rules)
     donation = Donation.model_validate(data, update={"donor_id": donor.id, "source": source, "created_at": now})
+    apply_override(donation, verdict, override, donor_id=donor.id)
     session.add(donation)
     session.flush()
+    if donation.violations:
+        audit_override(session=session, donation=donation, now=now, actor=actor, action="donations.override")
     refresh_donor_stats(session=session, donor_ids=[donor.id], rules=rules)
     return donation
 
 
-def _check_donation(data: DonationCreate, *, today: dt.date) -> None:
+def refuse_taken_certificate(session: Session, number: str | None, *, except_id: int | None = None) -> None:
+    """A certificate number belongs to one donation (voided ones keep theirs)."""
+    if not number:
+        return
+    taken = session.exec(select(Donation).where(Donation.certificate_no == number)).first()
+    if taken is not None and taken.id != except_id:
+        voided = ", voided" if taken.voided_at is not None else ""
+        raise Conflict(f"certificate {number} is already recorded (donation #{taken.id}{voided})")
+
+
+def check_recording(
+    *, session: Session, donor: Donor, data: DonationCreate, rules: EligibilityRules, except_id: int | None = None,
+) -> RecordingCheck:
+    """The recording check of a donation against the donor's other counted donations (deferrals pass)."""
+    if data.outcome != Outcome.donated:
+        return RecordingCheck((), data.donated_on)
+    others = [d for d in donor_donations(session=session, donor_id=donor.id) if d.id != except_id]
+    facts = donor_facts(donor=donor, donations=others)
+    return recording_check(facts, NewDonation(data.donated_on, data.type, data.volume_ml), rules)
+
+
+def apply_override(donation: Donation, verdict: RecordingCheck, override: str | None, *, donor_id: int) -> None:
+    """Refuse a donation that breaks a check, or keep the violations and the override reason on it."""
+    if verdict.ok:
+        donation.violations = donation.override_reason = None
+        return
+    if not (override and override.strip()):
+        raise UserError(f"donor #{donor_id}, {donation.donated_on.isoformat()}: {verdict.text()}; "
+                        "give --override REASON to record it anyway")
+    donation.violations = verdict.text()
+    donation.override_reason = override.strip()
+
+
+def audit_override(*, session: Session, donation: Donation, now: dt.datetime, actor: str, action: str) -> None:
+    audit.record(session=session, now=now, actor=actor, action=action, subject_type="donation",
+                 subject_id=donation.id, detail={"donor_id": donation.donor_id, "violations": donation.violations,
+                                                 "reason": donation.override_reason})
+
+
+def check_donation_fields(data: DonationCreate, *, today: dt.date) -> None:
     if data.donated_on > today:
         raise UserError(f"donation date {data.donated_on} is in the future")
     if data.outcome == Outcome.deferred and not data.deferral_reason:
@@ -77,7 +124,7 @@ def refresh_donor_stats(*, session: Session, donor_ids: Iterable[int], rules: El
         rows_by_donor: dict[int, list] = {donor_id: [] for donor_id in part}
         query = sa_select(
             Donation.donor_id, Donation.donated_on, Donation.type, Donation.outcome, Donation.deferral_until
-        ).where(Donation.donor_id.in_(part))
+        ).where(Donation.donor_id.in_(part), Donation.voided_at.is_(None))
         for donor_id, *row in session.execute(query):
             rows_by_donor[donor_id].append(row)
         for donor in session.exec(select(Donor).where(Donor.id.in_(part))):
@@ -89,7 +136,7 @@ def refresh_donor_stats(*, session: Session, donor_ids: Iterable[int], rules: El
 
 
 def donor_donations(*, session: Session, donor_id: int) -> list[Donation]:
-    """Every donation and deferral of a donor, oldest first."""
+    """Every donation and deferral of a donor, oldest first, voided ones included (marked)."""
     query = select(Donation).where(Donation.donor_id == donor_id).order_by(Donation.donated_on, Donation.id)
     return list(session.exec(query))
 
@@ -98,7 +145,8 @@ def list_donations(
     *, session: Session, donor_id: int | None = None, since: dt.date | None = None,
     until: dt.date | None = None, drive_id: int | None = None, limit: int = 200,
 ) -> list[tuple[Donation, Donor]]:
-    """Donations with their donors, newest first, filtered by donor, dates or drive."""
+    """Donations with their donors, newest first, filtered by donor, dates or drive; voided ones
+    are listed too (marked), as they stay on record."""
     query = select(Donation, Donor).join(Donor, Donor.id == Donation.donor_id)
     if donor_id is not None:
         query = query.where(Donation.donor_id == donor_id)
@@ -112,7 +160,8 @@ def list_donations(
 
 
 def donor_facts(*, donor: Donor, donations: Sequence[Donation]) -> DonorFacts:
-    """The pure-rule view of a donor, for eligibility.check."""
+    """The pure-rule view of a donor, for eligibility.check; voided donations do not count."""
+    donations = [d for d in donations if d.voided_at is None]
     return DonorFacts(
         date_of_birth=donor.date_of_birth,
         birth_year=donor.birth_year,

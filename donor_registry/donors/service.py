@@ -42,6 +42,8 @@ def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: 
     if "phone" in given:
         given["phone_e164"] = given.pop("phone")
     merged = {**donor.model_dump(include=set(DonorCreate.model_fields)), **given}
+    # The same field rules as registration (a weight of 5000 kg is refused, naming the field).
+    merged = DonorCreate.model_validate(merged).model_dump(include=set(merged))
     values = _canonical_fields(merged, today=now.date())
     if values.get("national_id") != donor.national_id:
         _refuse_taken_national_id(session, values.get("national_id"), except_id=donor.id)

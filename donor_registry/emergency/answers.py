@@ -181,3 +181,25 @@ def link_donation(*, session: Session, now: dt.datetime, request_id: int, donor_
     session.flush()
     return callout
 
+
+
+def unlink_voided_donation(*, session: Session, now: dt.datetime, donation, actor: str) -> CallOut | None:
+    """Undo link_donation for a voided donation, unless another counted donation of the donor
+    answers the same request."""
+    from donor_registry.donations.models import Donation, Outcome
+
+    callout = session.exec(select(CallOut).where(
+        CallOut.request_id == donation.emergency_request_id, CallOut.donor_id == donation.donor_id)).first()
+    if callout is None or not callout.donated:
+        return callout
+    still_given = session.exec(select(Donation.id).where(
+        Donation.emergency_request_id == donation.emergency_request_id, Donation.donor_id == donation.donor_id,
+        Donation.outcome == Outcome.donated, Donation.voided_at.is_(None))).first()
+    if still_given is None:
+        callout.donated = False
+        session.add(callout)
+        record(session=session, now=now, actor=actor, action="emergency.donation_voided", subject_type="donor",
+               subject_id=donation.donor_id, detail={"request": donation.emergency_request_id,
+                                                     "donation": donation.id})
+        session.flush()
+    return callout

@@ -122,7 +122,7 @@ def _count_source(settings: HonoursSettings, *, as_of: dt.date, today: dt.date):
     if as_of == today and settings.counts_every_type:
         return Donor.donation_count, Donor.__table__
     counted = select(Donation.donor_id, func.count().label("n")).where(
-        Donation.outcome == Outcome.donated, Donation.donated_on <= as_of
+        Donation.outcome == Outcome.donated, Donation.donated_on <= as_of, Donation.voided_at.is_(None)
     )
     if not settings.counts_every_type:
         counted = counted.where(Donation.type.in_(settings.counted_types))

@@ -293,6 +293,14 @@ def same_day_groups(conn: Connection) -> Iterator[tuple]:
         yield from batch
 
 
+def mark_violations(conn: Connection, rows: Sequence[tuple[int, str]], *, reason: str) -> None:
+    """Record on these donations (id, violations) which checks they broke and why they stay."""
+    for start in range(0, len(rows), 5000):
+        conn.execute(DONATIONS.update().where(DONATIONS.c.id == bindparam("donation_id")).values(
+            violations=bindparam("text"), override_reason=reason),
+            [{"donation_id": donation_id, "text": text} for donation_id, text in rows[start:start + 5000]])
+
+
 def delete_donations(conn: Connection, ids: Sequence[int]) -> None:
     """Delete donations this import wrote (never one recorded before it)."""
     for start in range(0, len(ids), 5000):
@@ -309,7 +317,8 @@ def refresh_stats(conn: Connection, rules: EligibilityRules) -> None:
     else:
         clear = f"donated_on + (CASE type {interval} END)"
         day_key, far = "CAST(donated_on AS TEXT) || ' ' || type", "DATE '9999-12-31'"
-    donated, deferred = "outcome = 'donated'", "outcome = 'deferred'"
+    # A voided donation stays a row (a re-import knows it) but never counts.
+    donated, deferred = "outcome = 'donated' AND voided_at IS NULL", "outcome = 'deferred' AND voided_at IS NULL"
     conn.exec_driver_sql(
         "UPDATE donors SET donation_count = s.n, last_donation_on = s.last_on,"
         " last_donation_type = substr(s.last_key, 12), eligible_again_on = s.clear,"

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from donor_registry.donors.name_words import WORDS, word_rows
 from donor_registry.eligibility import EligibilityRules
-from donor_registry.importing import bulk
+from donor_registry.importing import bulk, checks
 from donor_registry.importing.headers import HeaderMap
 from donor_registry.importing.matching import (
     Ambiguous,
@@ -53,11 +53,13 @@ class ImportJob:
 
     def __init__(self, session: Session, report: ImportReport, header_map: HeaderMap, *,
                  rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int,
-                 on_refused: Callable[[list[RowError]], None] | None = None):
+                 on_refused: Callable[[list[RowError]], None] | None = None, accept_violations: bool = False):
         self.report, self.rules, self.now, self.today = report, rules, now, today
         self.on_refused = on_refused  # given the problems of each chunk's refused rows, in line order
         self.refused: list[RowError] = []
+        self.accept_violations = accept_violations
         self.conn = session.connection()
+        self.header_map = header_map
         self.name_header = header_map.header_of("full_name")
         self.national_id_header = (header_map.header_of("national_id")
                                    if "national_id" in header_map.columns else "")
@@ -274,6 +276,7 @@ class ImportJob:
         if self.report.kind == "donations" and self.report.imported:
             bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
             self._drop_same_day_repeats()
+            self._apply_recording_checks()
             bulk.write_stats(self.conn, self.stats.rows(day_value=self.day_db, kind_value=self.kind_db))
             # Registered donors, and new ones that lost a counted row, from their donations.
             bulk.load_touched(self.conn, self.touched | self.recount)
@@ -284,6 +287,34 @@ class ImportJob:
         bulk.record_new_donor_consents(self.conn, new_from=self.registered_max + 1, now=self.now)
         self.indexes.build()
         self.report.close()
+
+    def _apply_recording_checks(self) -> None:
+        """Refuse imported donations that break a recording check (recording.py), or, with
+        accept_violations, keep them with the reasons on the row."""
+        column = self.header_map.header_of("donated_on")
+        refused, accepted = [], []
+        self.refused = []
+        for found in checks.violations(self.conn, self.rules, first_new_id=self.recorded_max + 1,
+                                       first_new_donor=self.registered_max + 1,
+                                       unsettled=self.stats.unsettled_donors(), keep=self.accept_violations):
+            if self.accept_violations:
+                accepted.append((found.donation_id, found.verdict.text()))
+                continue
+            self._reject(self._line_of_donation(found.donation_id), column, found.verdict.text())
+            refused.append(found.donation_id)
+            if found.donor_id > self.registered_max:
+                self.recount.add(found.donor_id)
+        self.report.accepted_violations += len(accepted)
+        bulk.mark_violations(self.conn, accepted, reason="accepted at import (--accept-violations)")
+        if refused:
+            self.refused.sort(key=lambda error: error.line)
+            self.report.refuse(self.refused)
+            if self.on_refused is not None:
+                self.on_refused(self.refused)
+            bulk.delete_donations(self.conn, refused)
+            self.report.imported -= len(refused)
+            self.report.created -= bulk.delete_new_donors_without_donations(
+                self.conn, new_from=self.registered_max + 1)
 
     def _drop_same_day_repeats(self) -> None:
         """Drop the donations this import wrote that repeat another one (README, "Repeated

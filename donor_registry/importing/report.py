@@ -40,6 +40,7 @@ class ImportReport:
     more_problems: int = 0  # problems not kept in `rejected` (the errors CSV has them all)
     duplicates: list[Duplicate] = field(default_factory=list)  # the first KEPT repeated rows by line
     repeated_rows: int = 0
+    accepted_violations: int = 0  # donations kept despite a recording check (--accept-violations)
     written: bool = False
 
     def refuse(self, errors: list[RowError]) -> None:

@@ -32,13 +32,16 @@ OnRefused = Callable[[list[RowError]], None]
 def import_donations(
     *, session: Session, path: Path | str, rules: EligibilityRules, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
-    on_refused: OnRefused | None = None,
+    on_refused: OnRefused | None = None, accept_violations: bool = False,
 ) -> ImportReport:
     """Import a donation list, matching each row to a donor or creating one; see ImportReport.
     on_refused, when given, receives the problems of every refused row (the report keeps the
-    first ones), chunk by chunk in line order."""
+    first ones), chunk by chunk in line order. A donation that breaks a recording check
+    (recording.py) is a refused row, unless accept_violations: then it is imported with the
+    reasons recorded on it."""
     return _import("donations", session=session, path=Path(path), rules=rules, now=now, today=today,
-                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused)
+                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused,
+                   accept_violations=accept_violations)
 
 
 def import_donors(
@@ -53,7 +56,7 @@ def import_donors(
 
 def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules | None,
             now: dt.datetime, today: dt.date, skip_invalid: bool, dry_run: bool,
-            progress: Progress | None, on_refused: OnRefused | None) -> ImportReport:
+            progress: Progress | None, on_refused: OnRefused | None, accept_violations: bool = False) -> ImportReport:
     with open_table(path, kind=kind) as table:
         header_map = map_headers(table.headers, kind=kind)
         report = ImportReport(kind=kind, path=str(path), encoding=table.encoding, dry_run=dry_run,
@@ -63,7 +66,7 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         savepoint = session.begin_nested()
         try:
             _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
-                  progress=progress, on_refused=on_refused)
+                  progress=progress, on_refused=on_refused, accept_violations=accept_violations)
             if report.rows_read == 0:
                 raise UserError(f"{path.name} has a header row (line {table.header_line}) but no rows under it")
         except BaseException:
@@ -82,7 +85,7 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
 
 def _load(session: Session, table: Table, report: ImportReport, header_map: HeaderMap, *, kind: str,
           rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None,
-          on_refused: OnRefused | None) -> None:
+          on_refused: OnRefused | None, accept_violations: bool = False) -> None:
     """Read, match and write every row; the report says what happened to each."""
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
                                   donations=kind == "donations")
@@ -92,7 +95,8 @@ def _load(session: Session, table: Table, report: ImportReport, header_map: Head
           pipeline.parsed_chunks(table, parser, chunk_rows=CHUNK_ROWS,
                                  in_worker=pipeline.use_worker(table.expected_rows())) as chunks):
         job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
-                        expected_rows=table.expected_rows(), on_refused=on_refused)
+                        expected_rows=table.expected_rows(), on_refused=on_refused,
+                        accept_violations=accept_violations)
         with bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB):
             for chunk in chunks:
                 job.process(chunk)
@@ -119,5 +123,6 @@ def _audit(session: Session, report: ImportReport, now: dt.datetime) -> None:
         "file": Path(report.path).name, "rows_read": report.rows_read, "imported": report.imported,
         "matched": report.matched, "created": report.created, "rejected_rows": report.rejected_rows,
         "duplicates": report.repeated_rows,
+        "accepted_violations": report.accepted_violations,
     })
     session.flush()

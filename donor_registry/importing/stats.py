@@ -28,6 +28,7 @@ class NewDonorStats:
         self.count = array("l")
         self.last = array("q")  # day ordinal * 8 + rank of the type
         self.clear = array("l")  # day ordinal from which the donor may give again
+        self.unsettled: set[int] = set()  # slots whose rows the recording checks must judge
 
     def new_donor(self, donor_id: int) -> int:
         """Start counting for a donor; returns its slot."""
@@ -39,11 +40,20 @@ class NewDonorStats:
 
     def add(self, slot: int, day: dt.date, kind: DonationType) -> None:
         ordinal = day.toordinal()
+        if ordinal < self.clear[slot]:
+            # Inside the wait of an earlier row, or before one (the wait ends after every day
+            # seen): the recording checks must look. Rows in date order, each after the waits
+            # before it, break no interval.
+            self.unsettled.add(slot)
         self.count[slot] += 1
         last = ordinal * 8 + _RANK[kind]
         self.last[slot] = max(self.last[slot], last)
         clear = ordinal + self.interval[kind]
         self.clear[slot] = max(self.clear[slot], clear)
+
+    def unsettled_donors(self) -> list[int]:
+        """Ids of the donors whose rows came out of date order or inside an interval."""
+        return [self.ids[slot] for slot in sorted(self.unsettled)]
 
     def rows(self, *, day_value: Callable, kind_value: Callable) -> Iterator[tuple]:
         """(donation_count, last_donation_on, last_donation_type, eligible_again_on, id) of

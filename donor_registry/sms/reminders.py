@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, inspect
+from sqlalchemy import and_, func, inspect, update
 from sqlmodel import Session, select
 
 from donor_registry.campaigns.models import Drive, DriveStatus
@@ -249,7 +249,7 @@ def _thank_you(p: _Planner) -> Iterator[Candidate]:
         select(Donation.id, Donation.donated_on, *_donor_columns())
         .join(Donor, Donor.id == Donation.donor_id)
         .where(
-            Donation.outcome == Outcome.donated,
+            Donation.outcome == Outcome.donated, Donation.voided_at.is_(None),
             Donation.donated_on >= _since(p), Donation.donated_on <= p.today,
             contactable_clause(),
         )
@@ -289,3 +289,26 @@ def _congratulation(p: _Planner) -> Iterator[Candidate]:
     for award_id, count, donor_id, name, phone in p.session.exec(query):
         yield Candidate(donor_id, name, phone, f"congratulation:award:{award_id}",
                         {"so_lan": count})
+
+
+def withdraw_stale_reminders(
+    *, session: Session, now: dt.datetime, donor_ids: Iterable[int], withdrawn_donation_ids: Iterable[int] = (),
+) -> int:
+    """Cancel queued messages a correction or void made wrong: the thank-you for a donation
+    voided or moved to another donor, and a "may give again" for a date that is no longer the
+    donor's. Returns how many."""
+    stale = [f"thank_you:donation:{donation_id}" for donation_id in withdrawn_donation_ids]
+    for donor_id, again_on in session.exec(select(Donor.id, Donor.eligible_again_on).where(
+            Donor.id.in_(sorted(set(donor_ids))))):
+        current = f"may_give_again:donor:{donor_id}:{again_on.isoformat()}" if again_on else None
+        stale += session.exec(select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.donor_id == donor_id, OutboxMessage.kind == "may_give_again",
+            OutboxMessage.status == OutboxStatus.queued, OutboxMessage.idempotency_key != (current or ""))).all()
+    if not stale:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.in_(stale), OutboxMessage.status == OutboxStatus.queued)
+        .values(status=OutboxStatus.cancelled, error_message="the donation it was about was corrected or voided",
+                updated_at=now))
+    return result.rowcount

@@ -10,12 +10,13 @@ from sqlalchemy import create_engine, text
 from scripts.datagen import encode_cp1258
 
 HEADER = "STT,Họ và tên,Năm sinh,Giới tính,Nhóm máu,SĐT,Số CCCD,Xã/Phường,Ngày hiến,Loại hiến,Thể tích (ml),Đơn vị\n"
-# Line numbers in the file: the header is line 1.
+# Line numbers in the file: the header is line 1. Each donor's second donation comes after the
+# 12 weeks of the first (whole blood), as the recording checks require.
 GOOD_ROWS = [
     "1,Nguyễn Thị Hoà,1990,Nữ,O+,0168 123 4567,,Xã Đông Hoà,01/03/2026,Máu toàn phần,350,CĐ\n",
-    "2,NGUYỄN THỊ HÒA,1990,nữ,O+,01681234567,,xa dong hoa,15/04/2026,Tiểu cầu,250 ml,CĐ\n",
+    "2,NGUYỄN THỊ HÒA,1990,nữ,O+,01681234567,,xa dong hoa,25/05/2026,Tiểu cầu,250 ml,CĐ\n",
     "3,Trần Văn Bình,12/05/1985,Nam,B+,0912345678,001085001234,Xã Tân Lập,2026-03-01,,350,\n",
-    "4,Tran Van Binh,1985,Nam,B,+84 912 345 678,001085001234,,2026-05-20,Huyết tương,,\n",
+    "4,Tran Van Binh,1985,Nam,B,+84 912 345 678,001085001234,,2026-05-25,Huyết tương,,\n",
 ]
 BAD_ROWS = [
     "5,Lê Văn Cường,1988,Nam,X,0987654321,,Xã Tân Lập,01/03/2026,,350,\n",

@@ -206,3 +206,25 @@ def test_arrival_and_donation_close_the_loop(session, now, cfg, rules):
     assert view.coming == [{"given_name": "Mai", "expected_arrival_at": now + dt.timedelta(minutes=60),
                             "arrived": True, "donated": True}]
     assert donation.emergency_request_id == request.id
+
+
+def test_a_voided_emergency_donation_no_longer_counts_as_donated(session, now, cfg, rules):
+    from donor_registry.donations.corrections import void_donation
+    from donor_registry.donations.models import DonationCreate
+    from donor_registry.donations.service import record_donation
+
+    hospital, _ = make.hospital(session, now)
+    make.donor(session, now, name="Trần Thị Mai")
+    request = make.request(session, now, cfg, hospital.id, units=1)
+    (donor_id,) = make.asked(session, request.id)
+    _answer(session, now, cfg, request.id, donor_id)
+    donation = record_donation(session=session, donor_id=donor_id, rules=rules, now=now,
+                               data=DonationCreate(donated_on=now.date(), emergency_request_id=request.id))
+    answers.link_donation(session=session, now=now, request_id=request.id, donor_id=donor_id, actor="cli")
+    void_donation(session=session, donation_id=donation.id, reason="recorded for the wrong request", actor="cli:t",
+                  now=now, rules=rules)
+    answers.unlink_voided_donation(session=session, now=now, donation=donation, actor="cli:t")
+    view = status_view(session=session, request=request)
+    assert view.counts["arrived"] == 1 and view.counts["donated"] == 0
+    assert [entry.action for entry in recent(session=session, limit=2)] == [
+        "emergency.donation_voided", "donations.void"]

@@ -106,8 +106,9 @@ def test_rows_of_one_new_person_make_one_donor_with_right_stats(session, now, ru
         for day, kind in [("01/01/2025", "Máu toàn phần"), ("01/05/2025", "Tiểu cầu"),
                           ("01/09/2025", "Máu toàn phần"), ("20/09/2025", "Huyết tương")]
     ])
-    report = run(session, path, now, rules)
-    assert (report.created, report.matched, report.imported) == (1, 3, 4)
+    # The plasma of 20 September breaks the whole-blood interval: kept only when accepted.
+    report = run(session, path, now, rules, accept_violations=True)
+    assert (report.created, report.matched, report.imported, report.accepted_violations) == (1, 3, 4, 1)
     donor = session.scalars(select(Donor)).one()
     assert donor.donation_count == 4
     assert donor.last_donation_on == dt.date(2025, 9, 20)
@@ -153,7 +154,7 @@ def test_skip_invalid_imports_the_good_rows(session, now, rules, tmp_path):
 
 
 def test_dry_run_reports_everything_and_writes_nothing(session, now, rules, tmp_path):
-    rows = [["Ngô Thị Yến", "01/01/1990", "", "", "", f"0{day}/03/2026"] for day in range(1, 4)]
+    rows = [["Ngô Thị Yến", "01/01/1990", "", "", "", f"01/{month}/2025"] for month in ("01", "04", "07")]
     path = write_csv(tmp_path / "d.csv", rows)
     dry = run(session, path, now, rules, dry_run=True)
     assert counts(session) == (0, 0)
@@ -167,7 +168,7 @@ def test_repeated_rows_and_a_second_import_of_the_same_file_add_nothing_twice(se
     path = write_csv(tmp_path / "d.csv", [
         ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/03/2026"],
         ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/03/2026"],
-        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/04/2026"],
+        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/06/2026"],
     ])
     first = run(session, path, now, rules)
     assert first.imported == 2
@@ -238,8 +239,9 @@ def test_set_based_stats_equal_refresh_donor_stats(session, now, rules, tmp_path
         ["Võ Văn Tám", "1985", "", "", "", "10/05/2026", "", "", "", "viêm gan B"],
         ["Hoàng Văn Quân", "", "", "001090000123", "", "12/05/2026", "", "", "", "sốt", "01/10/2026"],
     ])
-    report = run(session, path, now, rules)
-    assert (report.imported, report.created) == (7, 2)
+    # The plasma of 1 May 2026 comes 75 days after red cells: kept as a messy legacy history.
+    report = run(session, path, now, rules, accept_violations=True)
+    assert (report.imported, report.created, report.accepted_violations) == (7, 2, 1)
     deferrals = session.scalars(select(Donation).where(Donation.outcome == Outcome.deferred,
                                                        Donation.source == "import")).all()
     assert sorted((d.deferral_reason, d.deferral_until, d.volume_ml) for d in deferrals) == [

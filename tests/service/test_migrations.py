@@ -20,8 +20,9 @@ def test_migrated_schema_matches_the_models(engine):
 
 
 def test_the_index_migrations_go_down_and_up_again(engine):
-    """0007-0009 only change indexes: down to the revisions before them, then up, and the
-    schema is the models' again (the down steps rebuild what the up steps dropped)."""
+    """0007-0009 only change indexes: down to the revisions before them (0010, which follows
+    0007, first), then up, and the schema is the models' again (the down steps rebuild what
+    the up steps dropped)."""
     config = _alembic_config(engine)
     command.downgrade(config, "0007_lean_indexes")  # the registry revisions after it first
     for revision in ("0007_lean_indexes", "0008_emergency_partial_index", "0009_campaigns_area_indexes"):

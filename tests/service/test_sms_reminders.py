@@ -103,3 +103,34 @@ def test_thank_you_after_a_donation_and_may_give_again_once_per_interval(session
     assert again[0].idempotency_key == f"may_give_again:donor:{old_donor.id}:2026-05-30"
     later = plan_reminders(session=session, settings=Settings(), now=now + dt.timedelta(days=1))
     assert later.planned["may_give_again"] == 0 and later.planned["thank_you"] == 0
+
+
+def test_a_void_cancels_the_queued_thank_you_and_a_may_give_again_no_longer_right(session, now, rules):
+    from donor_registry.donations.corrections import void_donation
+    from donor_registry.donations.service import refresh_donor_stats
+    from donor_registry.sms.models import OutboxStatus
+    from donor_registry.sms.reminders import withdraw_stale_reminders
+
+    donor = make_donor(session, now, 1)
+    kept = Donation(donor_id=donor.id, donated_on=TODAY - dt.timedelta(days=200), created_at=now)
+    wrong = Donation(donor_id=donor.id, donated_on=TODAY - dt.timedelta(days=86), created_at=now)
+    today = Donation(donor_id=donor.id, donated_on=TODAY, created_at=now)
+    session.add_all([kept, wrong, today])
+    session.flush()
+    plan_reminders(session=session, settings=Settings(), now=now)
+    assert {m.idempotency_key for m in outbox(session)} == {f"thank_you:donation:{today.id}"}
+    # Today's donation was a mistake: the thank-you goes; the earlier wrong one sets the next date.
+    void_donation(session=session, donation_id=today.id, reason="wrong donor", actor="cli:t", now=now, rules=rules)
+    assert withdraw_stale_reminders(session=session, now=now, donor_ids={donor.id},
+                                    withdrawn_donation_ids={today.id}) == 1
+    planned = plan_reminders(session=session, settings=Settings(), now=now)
+    assert planned.planned["may_give_again"] == 1  # eligible again from 2026-05-30
+    void_donation(session=session, donation_id=wrong.id, reason="never happened", actor="cli:t", now=now,
+                  rules=rules)
+    refresh_donor_stats(session=session, donor_ids=[donor.id], rules=rules)
+    assert withdraw_stale_reminders(session=session, now=now, donor_ids={donor.id}) == 1
+    for message in outbox(session):
+        session.refresh(message)
+    statuses = {m.idempotency_key: m.status for m in outbox(session)}
+    assert statuses == {f"thank_you:donation:{today.id}": OutboxStatus.cancelled,
+                        f"may_give_again:donor:{donor.id}:2026-05-30": OutboxStatus.cancelled}

@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0013_privacy"
-down_revision = "0007_lean_indexes"
+down_revision = "0010_donation_corrections"
 branch_labels = None
 depends_on = None
 
