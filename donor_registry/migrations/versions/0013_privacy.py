@@ -4,7 +4,7 @@ The consent to be contacted held in donors.consent_* becomes a `contact_sms` row
 stay, as the SMS audience's copy of that row); `health_data` has no grant yet: it must be asked.
 
 Revision ID: 0013_privacy
-Revises: 0007_lean_indexes
+Revises: 0010_donation_corrections
 """
 
 import sqlalchemy as sa
