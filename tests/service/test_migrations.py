@@ -21,7 +21,9 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     """0007-0009 only change indexes: down to the revisions before them, then up, and the
     schema is the models' again (the down steps rebuild what the up steps dropped)."""
     config = _alembic_config(engine)
-    for revision in ("0007_lean_indexes", "0008_emergency_partial_index", "0009_campaigns_area_indexes"):
+    # 0012 (hospital suspension) sits above 0008 on the emergency branch: it goes down first.
+    for revision in ("0007_lean_indexes", "0012_hospital_suspension", "0008_emergency_partial_index",
+                     "0009_campaigns_area_indexes"):
         command.downgrade(config, f"{revision}@-1")
     assert current_revisions(engine) == {"0002_campaigns", "0003_honours", "0004_sms", "0005_emergency",
                                          "0006_name_words"}
