@@ -82,7 +82,7 @@ class RequestOut(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: service.PlainText | None = Field(default=None, max_length=300)
+    reason: service.plain_text(300) | None = None
 
 
 class Problem(BaseModel):

@@ -13,6 +13,11 @@ HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(hours=24)
 #: The largest id the databases store (BIGINT); a path id outside 1 … MAX_ID names nothing.
 MAX_ID = 2**63 - 1
+def max_stored_id(dialect: str) -> int:
+    """The largest id an INTEGER primary key holds: 32 bits on PostgreSQL, 64 on SQLite."""
+    return 2**31 - 1 if dialect == "postgresql" else MAX_ID
+
+
 #: Control characters a multi-line text field may hold.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 

@@ -44,8 +44,10 @@ class RateLimited(UserError):
         self.retry_after = retry_after
 
 
-#: Free text a person typed: no lone surrogates, no control characters but tab and line breaks.
-PlainText = Annotated[str, AfterValidator(limits.plain_text)]
+def plain_text(max_length: int):
+    """Free text a person typed, at most `max_length` characters: no lone surrogates, and no
+    control characters but tab and line breaks."""
+    return Annotated[str, Field(max_length=max_length), AfterValidator(limits.plain_text)]
 
 
 class RequestCreate(BaseModel):
@@ -59,7 +61,7 @@ class RequestCreate(BaseModel):
     needed_by: dt.datetime | None = Field(
         default=None, description="When the blood is needed, at most [emergency] max_horizon_hours "
                                   "ahead (default: within default_needed_within_hours).")
-    note: PlainText | None = Field(default=None, max_length=500, description="Anything the chapter should know.")
+    note: plain_text(500) | None = Field(default=None, description="Anything the chapter should know.")
 
     @field_validator("blood_group")
     @classmethod
@@ -159,6 +161,8 @@ def _minutes(seconds: int) -> str:
 
 def get_request(*, session: Session, request_id: int, hospital_id: int | None = None) -> EmergencyRequest:
     """The request; for a hospital, only its own (another's is reported as not found)."""
+    if not 1 <= request_id <= limits.max_stored_id(session.get_bind().dialect.name):
+        raise NotFound(f"no emergency request #{request_id}")
     request = session.get(EmergencyRequest, request_id)
     if request is None or (hospital_id is not None and request.hospital_id != hospital_id):
         raise NotFound(f"no emergency request #{request_id}")
