@@ -95,10 +95,11 @@ def _problem(description: str) -> dict:
 
 RETRY_AFTER = {"Retry-After": {"description": "Seconds until a request would be accepted.",
                                "schema": {"type": "integer", "minimum": 1}}}
-COMMON = {401: _problem("Missing, unknown or revoked hospital token."),
-          413: _problem("The body is larger than [emergency] max_body_bytes.")}
+COMMON = {401: _problem("Missing, unknown or revoked hospital token.")}
+BODY = {400: _problem("The body is not JSON (or not UTF-8)."),
+        413: _problem("The body is larger than [emergency] max_body_bytes.")}
 ONE = {404: _problem("No such request of this hospital (or an id outside 1 … 2^63−1).")}
-FILE = {403: _problem("The chapter suspended this hospital."),
+FILE = {**BODY, 403: _problem("The chapter suspended this hospital."),
         429: {**_problem("Too many requests this hour, or too many open."), "headers": RETRY_AFTER}}
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID, description="The request's number.")]
 
@@ -140,7 +141,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     router.get("", response_model=list[RequestOut])(list_requests)
     router.get("/{request_id}", response_model=RequestOut, responses=ONE)(show_request)
-    router.post("/{request_id}/cancel", response_model=RequestOut, responses={**ONE, 409: _problem(
+    router.post("/{request_id}/cancel", response_model=RequestOut, responses={**ONE, **BODY, 409: _problem(
         "The request is already closed.")})(cancel_request)
     return router
 
