@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from donor_registry.emergency import limits
 
 NOW = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
-BOUNDED = settings(derandomize=True, max_examples=300, deadline=None)
+BOUNDED = settings(derandomize=True, max_examples=300, deadline=None, database=None)
 
 
 def _at(*minutes_ago: float) -> list[dt.datetime]:
