@@ -88,6 +88,7 @@ def _wait_until_blocked(engine, timeout: float = 20.0) -> None:
                     "and wait_event_type = 'Lock'")).scalar()
                 if waiting:
                     return
+                conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a new one
                 time.sleep(0.02)
     finally:
         watcher.dispose()
