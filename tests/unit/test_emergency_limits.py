@@ -84,3 +84,13 @@ def test_text_is_refused_exactly_for_surrogates_and_controls_other_than_tab_and_
 ])
 def test_text_problems_name_the_character(value, problem):
     assert limits.text_problem(value) == problem
+
+
+def test_the_default_needed_by_must_lie_within_the_horizon():
+    from pydantic import ValidationError
+
+    from donor_registry.emergency.settings import EmergencySettings
+
+    assert EmergencySettings(default_needed_within_hours=72, max_horizon_hours=72)
+    with pytest.raises(ValidationError, match="must not exceed max_horizon_hours"):
+        EmergencySettings(default_needed_within_hours=73, max_horizon_hours=72)
