@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from donor_registry.api import guards
 from donor_registry.config import Settings
 from donor_registry.db import make_engine
 
@@ -19,14 +20,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or make_engine(
         settings.database.url, busy_timeout_ms=settings.database.sqlite_busy_timeout_ms
     )
-    for router in _routers():
+    for router in _routers(settings):
         app.include_router(router)
+    guards.install(app, max_body_bytes=settings.emergency.max_body_bytes)
     return app
 
 
-def _routers():
-    # One line per domain router; each module defines `router = APIRouter(...)`.
+def _routers(settings: Settings):
+    # One line per domain router; each module defines `router = APIRouter(...)` (the hospital
+    # API is built from the settings, so its schema states the configured limits).
     from donor_registry.api import docs, emergency, health, hospital_pages, pages, sms_webhooks
 
     return [health.router, sms_webhooks.router,
-            emergency.router, pages.router, hospital_pages.router, docs.router]
+            emergency.build_router(settings), pages.router, hospital_pages.router, docs.router]

@@ -3,23 +3,26 @@
 A hospital sees only its own requests (another's answers 404, as if it did not exist), and of
 the donors only the given name and expected arrival of those who accepted: never a phone
 number or a national ID.
+
+The router is built per app (`build_router`) so the schema states the configured limits.
 """
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from donor_registry.api.deps import SessionDep, SettingsDep
+from donor_registry.config import Settings
 from donor_registry.emergency import service
 from donor_registry.emergency.hospitals import authenticate
+from donor_registry.emergency.limits import MAX_ID
 from donor_registry.emergency.models import Hospital
 from donor_registry.errors import NotFound, UserError
 from donor_registry.types import blood_group_label
 
-router = APIRouter(prefix="/api/v1/emergency-requests", tags=["emergency"])
 _bearer = HTTPBearer(auto_error=False, description="The hospital's API token (hsp_…).")
 
 
@@ -79,7 +82,26 @@ class RequestOut(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=300)
+    reason: service.plain_text(300) | None = None
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+def _problem(description: str) -> dict:
+    return {"model": Problem, "description": description}
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds until a request would be accepted.",
+                               "schema": {"type": "integer", "minimum": 1}}}
+COMMON = {401: _problem("Missing, unknown or revoked hospital token.")}
+BODY = {400: _problem("The body is not JSON (or not UTF-8)."),
+        413: _problem("The body is larger than [emergency] max_body_bytes.")}
+ONE = {404: _problem("No such request of this hospital (or an id outside 1 … 2^63−1).")}
+FILE = {**BODY, 403: _problem("The chapter suspended this hospital."),
+        429: {**_problem("Too many requests this hour, or too many open."), "headers": RETRY_AFTER}}
+RequestId = Annotated[int, Path(ge=1, le=MAX_ID, description="The request's number.")]
 
 
 def request_out(view: service.RequestStatusView) -> RequestOut:
@@ -100,21 +122,44 @@ def invalid(exc: service.InvalidField) -> HTTPException:
         {"type": "value_error", "loc": ["body", exc.field_name], "msg": exc.reason}])
 
 
-@router.post("", status_code=201, response_model=RequestOut)
-def file_request(
-    data: service.RequestCreate, http: Request, session: SessionDep, settings: SettingsDep,
-    hospital: HospitalDep,
-) -> RequestOut:
-    """Ask for donors of a blood group; the first wave of SMS is queued before this returns."""
+def build_router(settings: Settings) -> APIRouter:
+    """The API routes, with the request body's limits taken from the settings."""
+    router = APIRouter(prefix="/api/v1/emergency-requests", tags=["emergency"], responses=COMMON)
+    request_create = service.request_model(settings)
+
+    @router.post("", status_code=201, response_model=RequestOut, responses=FILE)
+    def file_request(
+        data: request_create, http: Request, session: SessionDep, settings: SettingsDep,
+        hospital: HospitalDep,
+    ) -> RequestOut:
+        """Ask for donors of a blood group; the first wave of SMS is queued before this returns.
+
+        Per hospital at most [emergency] max_requests_per_hour requests an hour and
+        max_open_requests open at once (429 with Retry-After beyond); needed_by at most
+        max_horizon_hours ahead."""
+        return _file(data, http, session, settings, hospital)
+
+    router.get("", response_model=list[RequestOut])(list_requests)
+    router.get("/{request_id}", response_model=RequestOut, responses=ONE)(show_request)
+    router.post("/{request_id}/cancel", response_model=RequestOut, responses={**ONE, **BODY, 409: _problem(
+        "The request is already closed.")})(cancel_request)
+    return router
+
+
+def _file(data, http, session, settings, hospital) -> RequestOut:
     try:
         request = service.create_request(session=session, now=now_of(http), settings=settings,
                                          hospital_id=hospital.id, data=data, actor=f"hospital:{hospital.id}")
     except service.InvalidField as exc:
         raise invalid(exc) from exc
+    except service.Suspended as exc:
+        raise HTTPException(status_code=403, detail=str(exc)) from exc
+    except service.RateLimited as exc:
+        raise HTTPException(status_code=429, detail=str(exc),
+                            headers={"Retry-After": str(exc.retry_after)}) from exc
     return request_out(service.status_view(session=session, request=request))
 
 
-@router.get("", response_model=list[RequestOut])
 def list_requests(http: Request, session: SessionDep, hospital: HospitalDep) -> list[RequestOut]:
     """This hospital's requests, newest first."""
     requests = service.list_requests(session=session, hospital_id=hospital.id, limit=50)
@@ -122,17 +167,15 @@ def list_requests(http: Request, session: SessionDep, hospital: HospitalDep) -> 
     return [request_out(service.status_view(session=session, request=r)) for r in requests]
 
 
-@router.get("/{request_id}", response_model=RequestOut)
-def show_request(request_id: int, http: Request, session: SessionDep, hospital: HospitalDep) -> RequestOut:
+def show_request(request_id: RequestId, http: Request, session: SessionDep, hospital: HospitalDep) -> RequestOut:
     """Status and counts of one of this hospital's requests."""
     request = _own(session, request_id, hospital)
     service.record_view(session=session, now=now_of(http), actor=f"hospital:{hospital.id}", request_id=request.id)
     return request_out(service.status_view(session=session, request=request))
 
 
-@router.post("/{request_id}/cancel", response_model=RequestOut)
 def cancel_request(
-    request_id: int, http: Request, session: SessionDep, settings: SettingsDep, hospital: HospitalDep,
+    request_id: RequestId, http: Request, session: SessionDep, settings: SettingsDep, hospital: HospitalDep,
     body: CancelIn | None = None,
 ) -> RequestOut:
     """Cancel one of this hospital's open requests; the donors asked are told not to come."""

@@ -11,17 +11,19 @@ from html import escape
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Cookie, Form, Request
+from fastapi import APIRouter, Cookie, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from donor_registry.api.deps import SessionDep, SettingsDep
 from donor_registry.api.emergency import now_of
+from donor_registry.api.guards import short_message
 from donor_registry.api.html import local_time, page
 from donor_registry.api.pages import PRODUCTS_VI
 from donor_registry.emergency import service
 from donor_registry.emergency.compatibility import ALL_GROUPS
 from donor_registry.emergency.hospitals import authenticate
+from donor_registry.emergency.limits import MAX_ID
 from donor_registry.emergency.models import Hospital, RequestStatus
 from donor_registry.errors import NotFound, UserError
 from donor_registry.types import blood_group_label
@@ -33,6 +35,7 @@ GROUPS = sorted(blood_group_label(*g) for g in ALL_GROUPS)
 STATUS_VI = {"open": "Đang gọi người hiến", "covered": "Đã đủ người", "cancelled": "Đã hủy",
              "expired": "Đã hết hạn"}
 TokenCookie = Annotated[str | None, Cookie(alias=COOKIE)]
+RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]  # outside it: 404 (api/guards.py)
 
 
 def _signed_in(session, token: str | None) -> Hospital | None:
@@ -142,6 +145,13 @@ def file_request(
             needed_by=_local_datetime(needed_by, settings.general.timezone))
         request = service.create_request(session=session, now=now_of(http), settings=settings,
                                          hospital_id=hospital.id, data=data, actor=f"hospital:{hospital.id}")
+    except service.Suspended as exc:
+        return _request_form(settings, "Bệnh viện đang bị Hội Chữ thập đỏ tạm ngừng quyền gửi yêu cầu; "
+                             f"xin gọi cho Hội. ({exc})", status_code=403)
+    except service.RateLimited as exc:
+        response = _request_form(settings, f"Đã quá giới hạn yêu cầu; xin thử lại sau. ({exc})", status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except (ValidationError, UserError, ValueError) as exc:
         return _request_form(settings, _plain(exc), status_code=422)
     return _to(f"/h/requests/{request.id}")
@@ -156,11 +166,11 @@ def _local_datetime(raw: str, timezone: str) -> dt.datetime | None:
 def _plain(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    return str(exc)
+    return short_message(str(exc))
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
-def status_page(request_id: int, http: Request, session: SessionDep, settings: SettingsDep,
+def status_page(request_id: RequestId, http: Request, session: SessionDep, settings: SettingsDep,
                 token: TokenCookie = None):
     """The live status of one request (refreshes itself)."""
     hospital = _signed_in(session, token)
@@ -198,7 +208,7 @@ def status_page(request_id: int, http: Request, session: SessionDep, settings: S
 
 
 @router.post("/requests/{request_id}/cancel")
-def cancel(request_id: int, http: Request, session: SessionDep, settings: SettingsDep, token: TokenCookie = None):
+def cancel(request_id: RequestId, http: Request, session: SessionDep, settings: SettingsDep, token: TokenCookie = None):
     """Cancel the request; the donors asked are told."""
     hospital = _signed_in(session, token)
     if hospital is None:

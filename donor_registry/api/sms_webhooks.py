@@ -11,7 +11,11 @@ from donor_registry.api.deps import SessionDep, SettingsDep
 from donor_registry.sms import inbound, service
 from donor_registry.sms.gateway import validate_twilio_signature
 
-router = APIRouter(prefix="/sms", tags=["sms"])
+router = APIRouter(prefix="/sms", tags=["sms"], responses={
+    400: {"description": "A field Twilio always sends is missing."},
+    403: {"description": "X-Twilio-Signature does not sign the request."},
+    413: {"description": "The body is larger than [emergency] max_body_bytes."},
+})
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -66,7 +70,8 @@ async def status_callback(request: Request, session: SessionDep, settings: Setti
     return Response(status_code=204)
 
 
-@router.post("/inbound")
+@router.post("/inbound", response_class=Response,
+             responses={200: {"description": "Empty TwiML (no reply).", "content": {"text/xml": {}}}})
 async def inbound_sms(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """An SMS a donor sent: opt-out / opt-in words, or a reply for the other features."""
     form = await verified_form(request, settings)

@@ -20,7 +20,8 @@ def _summary(hospital) -> dict:
         "id": hospital.id, "name": hospital.name, "commune": hospital.commune, "district": hospital.district,
         "province": hospital.province, "token_prefix": hospital.token_prefix,
         "token_active": hospital.token_hash is not None, "token_issued_at": hospital.token_issued_at,
-        "token_revoked_at": hospital.token_revoked_at,
+        "token_revoked_at": hospital.token_revoked_at, "suspended_at": hospital.suspended_at,
+        "suspended_reason": hospital.suspended_reason,
     }
 
 
@@ -60,9 +61,9 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table(None, ["#", "name", "district", "token", "active"], [
+    print_table(None, ["#", "name", "district", "token", "active", "suspended"], [
         (r["id"], r["name"], r["district"], f"{r['token_prefix']}…" if r["token_prefix"] else "",
-         "yes" if r["token_active"] else "revoked") for r in rows
+         "yes" if r["token_active"] else "revoked", "yes" if r["suspended_at"] else "") for r in rows
     ], empty="no hospitals yet: add one with `hospitals add NAME --district X`")
 
 
@@ -85,3 +86,38 @@ def rotate_token(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOpti
     with session_scope(app_ctx.engine()) as session:
         hospital, token = service.rotate_token(session=session, now=app_ctx.now(), hospital_id=hospital_id)
     _show_token(hospital, token, as_json)
+
+
+@app.command("suspend")
+def suspend(
+    ctx: typer.Context, hospital_id: HospitalArg,
+    reason: Annotated[str | None, typer.Option(help="Why, for the audit trail (e.g. 'flooding donors').")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Stop the hospital filing emergency requests (it answers 403) until `hospitals resume`.
+
+    Its token still signs in, so it can follow and cancel its open requests; cancel them
+    yourself with `emergency cancel` if they must stop calling donors."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        hospital = service.suspend(session=session, now=app_ctx.now(), hospital_id=hospital_id, reason=reason)
+        still_open = service.open_request_count(session=session, hospital_id=hospital.id)
+    if as_json:
+        print_json({**_summary(hospital), "open_requests": still_open})
+        return
+    console.print(f"hospital #{hospital.id} {hospital.name} suspended: it cannot file requests", highlight=False)
+    if still_open:
+        err_console.print(f"{still_open} of its requests are still open and calling donors; "
+                          "see `emergency list --status open`.", highlight=False)
+
+
+@app.command("resume")
+def resume(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOption = False) -> None:
+    """Let a suspended hospital file emergency requests again."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        hospital = service.resume(session=session, now=app_ctx.now(), hospital_id=hospital_id)
+    if as_json:
+        print_json(_summary(hospital))
+        return
+    console.print(f"hospital #{hospital.id} {hospital.name} may file requests again", highlight=False)

@@ -2,12 +2,13 @@
 
 import datetime as dt
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from donor_registry.audit.service import record
 from donor_registry.donors.normalize import area_key, place
 from donor_registry.emergency import tokens
-from donor_registry.emergency.models import Hospital
+from donor_registry.emergency.models import EmergencyRequest, Hospital, RequestStatus
 from donor_registry.errors import Conflict, NotFound, UserError
 
 
@@ -76,6 +77,43 @@ def rotate_token(*, session: Session, now: dt.datetime, hospital_id: int, actor:
     hospital = get_hospital(session=session, hospital_id=hospital_id)
     token = _issue(session=session, hospital=hospital, now=now, actor=actor, action="hospital.token_rotated")
     return hospital, token
+
+
+def suspend(
+    *, session: Session, now: dt.datetime, hospital_id: int, reason: str | None = None, actor: str = "cli",
+) -> Hospital:
+    """Stop the hospital filing requests (its token still signs in, to follow and cancel)."""
+    hospital = get_hospital(session=session, hospital_id=hospital_id)
+    if hospital.suspended_at is not None:
+        raise UserError(f"hospital #{hospital_id} is already suspended (since {hospital.suspended_at:%Y-%m-%d %H:%M} UTC)")
+    reason = " ".join((reason or "").split()) or None
+    if reason and len(reason) > 300:
+        raise UserError("the reason is longer than 300 characters")
+    hospital.suspended_at, hospital.suspended_reason = now, reason
+    session.add(hospital)
+    record(session=session, now=now, actor=actor, action="hospital.suspended",
+           subject_type="hospital", subject_id=hospital.id, detail={"reason": reason})
+    session.flush()
+    return hospital
+
+
+def resume(*, session: Session, now: dt.datetime, hospital_id: int, actor: str = "cli") -> Hospital:
+    """Let a suspended hospital file requests again."""
+    hospital = get_hospital(session=session, hospital_id=hospital_id)
+    if hospital.suspended_at is None:
+        raise UserError(f"hospital #{hospital_id} is not suspended")
+    hospital.suspended_at, hospital.suspended_reason = None, None
+    session.add(hospital)
+    record(session=session, now=now, actor=actor, action="hospital.resumed",
+           subject_type="hospital", subject_id=hospital.id)
+    session.flush()
+    return hospital
+
+
+def open_request_count(*, session: Session, hospital_id: int) -> int:
+    """How many of the hospital's requests are still calling donors."""
+    return session.scalar(select(func.count()).select_from(EmergencyRequest).where(
+        EmergencyRequest.hospital_id == hospital_id, EmergencyRequest.status == RequestStatus.open))
 
 
 def authenticate(*, session: Session, token: str | None) -> Hospital | None:

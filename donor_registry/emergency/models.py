@@ -57,6 +57,9 @@ class Hospital(SQLModel, table=True):
     token_prefix: str | None = Field(default=None, max_length=12)
     token_issued_at: dt.datetime | None = None
     token_revoked_at: dt.datetime | None = None
+    # Set while the chapter has suspended the hospital: it may sign in and cancel, not file.
+    suspended_at: dt.datetime | None = None
+    suspended_reason: str | None = Field(default=None, max_length=300)
     created_at: dt.datetime
 
 

@@ -7,11 +7,14 @@ templates have no separate cancellation text ("emergency_cancelled") sends the
 
 import datetime as dt
 
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from donor_registry.config import Settings
+from donor_registry.emergency.limits import DAY
 from donor_registry.emergency.models import EmergencyRequest, Hospital
 from donor_registry.emergency.tokens import REPLY_TOKEN_PLACEHOLDER
+from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue
 from donor_registry.sms.settings import require_live_links
 from donor_registry.sms.templates import render
@@ -49,8 +52,40 @@ def send_call(
     link = reply_link(settings, REPLY_TOKEN_PLACEHOLDER)
     body = render(CALL, settings, **_fields(request, hospital, full_name), link=link)
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=CALL, body=body,
-            idempotency_key=f"emergency:{request.id}:{donor_id}:call", urgent=True,
+            idempotency_key=call_key(request.id, donor_id), urgent=True,
             link_token_hash=token_hash)
+
+
+def call_key(request_id: int, donor_id: int) -> str:
+    """The outbox idempotency key of the call to one donor for one request."""
+    return f"emergency:{request_id}:{donor_id}:call"
+
+
+def withdraw_call(*, session: Session, now: dt.datetime, request_id: int, donor_id: int) -> bool:
+    """Cancel the call to a donor if it is still queued; True if it was (it never went out).
+
+    The UPDATE only matches a queued row, so a dispatcher that claimed the call first wins and
+    the donor is told not to come as usual."""
+    return bool(session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key == call_key(request_id, donor_id),
+               OutboxMessage.status == OutboxStatus.queued)
+        .values(status=OutboxStatus.cancelled, updated_at=now,
+                error_message="withdrawn: the request closed before the call was sent")
+        .execution_options(synchronize_session=False)
+    ).rowcount)
+
+
+def urgent_sms_last_day(*, session: Session, now: dt.datetime, donor_ids: list[int]) -> dict[int, int]:
+    """Urgent SMS queued to each of these donors in the last 24 hours (withdrawn ones aside)."""
+    if not donor_ids:
+        return {}
+    return dict(session.execute(
+        select(OutboxMessage.donor_id, func.count())
+        .where(OutboxMessage.donor_id.in_(donor_ids), OutboxMessage.urgent.is_(True),
+               OutboxMessage.created_at > now - DAY, OutboxMessage.status != OutboxStatus.cancelled)
+        .group_by(OutboxMessage.donor_id)
+    ).all())
 
 
 def send_not_needed(

@@ -2,17 +2,17 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from donor_registry.audit.service import record
 from donor_registry.config import Settings
 from donor_registry.donors.models import Donor
-from donor_registry.emergency import notify, waves
+from donor_registry.emergency import limits, notify, waves
 from donor_registry.emergency.compatibility import Product
-from donor_registry.emergency.hospitals import get_hospital
 from donor_registry.emergency.models import (
     Answer,
     CallOut,
@@ -32,17 +32,36 @@ class InvalidField(UserError):
         self.field_name, self.reason = field_name, message
 
 
+class Suspended(UserError):
+    """The chapter suspended this hospital: it may not file requests (the API answers 403)."""
+
+
+class RateLimited(UserError):
+    """Over a limit on urgent traffic; try again after `retry_after` seconds (the API answers 429)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def plain_text(max_length: int):
+    """Free text a person typed, at most `max_length` characters: no lone surrogates, and no
+    control characters but tab and line breaks."""
+    return Annotated[str, Field(max_length=max_length), AfterValidator(limits.plain_text)]
+
+
 class RequestCreate(BaseModel):
     """What a hospital (API, web form) or a coordinator (CLI) asks for."""
 
     model_config = ConfigDict(extra="forbid")
 
-    blood_group: str = Field(description="The recipient's group, e.g. O+, AB-.", examples=["O+"])
+    blood_group: str = Field(max_length=8, description="The recipient's group, e.g. O+, AB-.", examples=["O+"])
     product: Product = Field(default=Product.red_cells, description="What the patient needs.")
-    units: int = Field(ge=1, le=200, description="How many donors must come.")
+    units: int = Field(ge=1, description="How many donors must come.")
     needed_by: dt.datetime | None = Field(
-        default=None, description="When the blood is needed (default: within the configured hours).")
-    note: str | None = Field(default=None, max_length=500, description="Anything the chapter should know.")
+        default=None, description="When the blood is needed, at most [emergency] max_horizon_hours "
+                                  "ahead (default: within default_needed_within_hours).")
+    note: plain_text(500) | None = Field(default=None, description="Anything the chapter should know.")
 
     @field_validator("blood_group")
     @classmethod
@@ -64,18 +83,36 @@ class RequestCreate(BaseModel):
         return abo, rh
 
 
+def request_model(settings: Settings) -> type[RequestCreate]:
+    """RequestCreate with the configured most units, so the API schema states the server's limit."""
+    most = settings.emergency.max_units
+    return create_model(
+        "RequestCreate", __base__=RequestCreate, __doc__=RequestCreate.__doc__,
+        units=(int, Field(ge=1, le=most, description=f"How many donors must come (at most {most}).")),
+    )
+
+
 def create_request(
     *, session: Session, now: dt.datetime, settings: Settings, hospital_id: int,
     data: RequestCreate, actor: str,
 ) -> EmergencyRequest:
-    """File a request for a hospital and ask its first wave of donors in the same transaction."""
-    hospital = get_hospital(session=session, hospital_id=hospital_id)
+    """File a request for a hospital and ask its first wave of donors in the same transaction.
+
+    The hospital's row is locked first, so its quotas hold under concurrent requests."""
+    hospital = _locked_hospital(session=session, hospital_id=hospital_id)
+    if hospital.suspended_at is not None:
+        raise Suspended(f"{hospital.name} is suspended by the Red Cross chapter and cannot file "
+                        "requests; call the chapter")
     config = settings.emergency
     if data.units > config.max_units:
         raise InvalidField("units", f"at most {config.max_units} units per request (ask the chapter for more)")
     needed_by = data.needed_by or now + dt.timedelta(hours=config.default_needed_within_hours)
     if needed_by <= now:
         raise InvalidField("needed_by", "the time the blood is needed is already past")
+    if limits.beyond_horizon(needed_by=needed_by, now=now, max_hours=config.max_horizon_hours):
+        raise InvalidField("needed_by", f"at most {config.max_horizon_hours} hours ahead "
+                                        "(a request holds its donors until then)")
+    _check_quotas(session=session, now=now, settings=settings, hospital=hospital)
     abo, rh = data.group()
     request = EmergencyRequest(
         abo=abo, rh=rh, product=data.product, units=data.units, needed_by=needed_by.astimezone(dt.UTC),
@@ -93,8 +130,39 @@ def create_request(
     return request
 
 
+def _locked_hospital(*, session: Session, hospital_id: int) -> Hospital:
+    hospital = session.exec(select(Hospital).where(Hospital.id == hospital_id).with_for_update()).first()
+    if hospital is None:
+        raise NotFound(f"no hospital #{hospital_id}")
+    return hospital
+
+
+def _check_quotas(*, session: Session, now: dt.datetime, settings: Settings, hospital: Hospital) -> None:
+    """RateLimited if the hospital filed too many requests this hour or has too many open."""
+    config = settings.emergency
+    filed_at = session.exec(select(EmergencyRequest.created_at).where(
+        EmergencyRequest.hospital_id == hospital.id, EmergencyRequest.created_at > now - limits.HOUR))
+    wait = limits.hourly_retry_after(filed_at=filed_at, now=now, limit=config.max_requests_per_hour)
+    if wait is not None:
+        raise RateLimited(f"at most {config.max_requests_per_hour} requests an hour per hospital; "
+                          f"try again in {_minutes(wait)}", retry_after=wait)
+    open_needed_by = session.exec(select(EmergencyRequest.needed_by).where(
+        EmergencyRequest.hospital_id == hospital.id, EmergencyRequest.status == RequestStatus.open))
+    wait = limits.open_retry_after(open_needed_by=open_needed_by, now=now, limit=config.max_open_requests)
+    if wait is not None:
+        raise RateLimited(f"at most {config.max_open_requests} open requests per hospital; "
+                          "cancel one that is no longer needed, or wait until one closes", retry_after=wait)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def get_request(*, session: Session, request_id: int, hospital_id: int | None = None) -> EmergencyRequest:
     """The request; for a hospital, only its own (another's is reported as not found)."""
+    if not 1 <= request_id <= limits.max_stored_id(session.get_bind().dialect.name):
+        raise NotFound(f"no emergency request #{request_id}")
     request = session.get(EmergencyRequest, request_id)
     if request is None or (hospital_id is not None and request.hospital_id != hospital_id):
         raise NotFound(f"no emergency request #{request_id}")
@@ -118,7 +186,9 @@ def cancel_request(
     *, session: Session, now: dt.datetime, settings: Settings, request_id: int, actor: str,
     hospital_id: int | None = None, reason: str | None = None,
 ) -> EmergencyRequest:
-    """Cancel an open request; every donor asked who has not declined is told not to come."""
+    """Cancel an open request; every donor asked who has not declined is told not to come,
+    except those whose call is still queued: that call is withdrawn instead (typically a
+    request cancelled within minutes of being filed)."""
     request = get_request(session=session, request_id=request_id, hospital_id=hospital_id)
     if request.status != RequestStatus.open:
         raise UserError(f"request #{request_id} is already {request.status.value}")
@@ -141,16 +211,19 @@ def close(
         select(CallOut, Donor).join(Donor, Donor.id == CallOut.donor_id)
         .where(CallOut.request_id == request.id, CallOut.answer.in_(list(tell)))
     )
-    told = 0
+    told = withdrawn = 0
     for callout, donor in rows:
-        if donor.phone_e164 and donor.sms_opted_out_at is None:
+        if status == RequestStatus.cancelled and notify.withdraw_call(
+                session=session, now=now, request_id=request.id, donor_id=donor.id):
+            withdrawn += 1  # cancelled before the call went out: there is nobody to tell
+        elif donor.phone_e164 and donor.sms_opted_out_at is None:
             notify.send_not_needed(session=session, now=now, settings=settings, request=request,
                                    hospital=hospital, donor_id=donor.id, full_name=donor.full_name,
                                    phone=donor.phone_e164, cancelled=status != RequestStatus.covered)
             told += 1
     record(session=session, now=now, actor=actor, action=f"emergency.{status.value}",
            subject_type="emergency_request", subject_id=request.id,
-           detail={"reason": reason, "told": told})
+           detail={"reason": reason, "told": told, "withdrawn": withdrawn})
     session.flush()
 
 

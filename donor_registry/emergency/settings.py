@@ -1,6 +1,6 @@
-"""The [emergency] section of config.toml: how call-out waves run."""
+"""The [emergency] section of config.toml: how call-out waves run, and the limits on them."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class EmergencySettings(BaseModel):
@@ -12,6 +12,18 @@ class EmergencySettings(BaseModel):
     reply_token_hours: int = Field(default=12, ge=1)
     default_needed_within_hours: int = Field(default=24, ge=1)
     default_arrival_minutes: int = Field(default=60, ge=5)
-    max_units: int = Field(default=50, ge=1)
+    max_units: int = Field(default=50, ge=1, le=1000)
     job_every_seconds: int = Field(default=30, ge=1)
     status_refresh_seconds: int = Field(default=20, ge=5)
+    # Limits on urgent traffic (urgent SMS skip quiet hours and the weekly cap).
+    max_horizon_hours: int = Field(default=72, ge=1)
+    max_requests_per_hour: int = Field(default=10, ge=1)
+    max_open_requests: int = Field(default=5, ge=1)
+    max_urgent_sms_per_donor_day: int = Field(default=4, ge=2)
+    max_body_bytes: int = Field(default=65536, ge=4096)
+
+    @model_validator(mode="after")
+    def _default_within_horizon(self) -> "EmergencySettings":
+        if self.default_needed_within_hours > self.max_horizon_hours:
+            raise ValueError("default_needed_within_hours must not exceed max_horizon_hours")
+        return self

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from donor_registry.audit.service import record
 from donor_registry.config import Settings
 from donor_registry.donors.models import Donor
-from donor_registry.emergency import matching, notify, tokens
+from donor_registry.emergency import limits, matching, notify, tokens
 from donor_registry.emergency.models import (
     Answer,
     CallOut,
@@ -115,6 +115,8 @@ def _call(
         )
         if not picked:
             break
+        picked = _within_urgent_cap(session=session, now=now, settings=settings, picked=picked,
+                                    exclude=exclude)
         claimed = _claim(session=session, request_id=request.id, donor_ids=[c.donor_id for c in picked], now=now)
         for candidate in picked:
             exclude.add(candidate.donor_id)
@@ -125,6 +127,19 @@ def _call(
         if matching.LEVELS.index(level) > matching.LEVELS.index(request.area_level):
             request.area_level = level
     return callouts
+
+
+def _within_urgent_cap(
+    *, session: Session, now: dt.datetime, settings: Settings, picked: list[matching.Candidate],
+    exclude: set[int],
+) -> list[matching.Candidate]:
+    """The candidates who may take another urgent SMS today; the others are excluded."""
+    sent = notify.urgent_sms_last_day(session=session, now=now, donor_ids=[c.donor_id for c in picked])
+    cap = settings.emergency.max_urgent_sms_per_donor_day
+    keep = [c for c in picked if limits.may_call(urgent_sms_last_day=sent.get(c.donor_id, 0), limit=cap)]
+    kept = {c.donor_id for c in keep}
+    exclude.update(c.donor_id for c in picked if c.donor_id not in kept)
+    return keep
 
 
 def _claim(*, session: Session, request_id: int, donor_ids: list[int], now: dt.datetime) -> set[int]:

@@ -24,6 +24,15 @@ def _outbox():
     return rows
 
 
+def _statuses(kind):
+    engine = make_engine(os.environ["DONOR_REGISTRY_DATABASE__URL"])
+    with Session(engine) as session:
+        rows = [m.status.value for m in session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))]
+    engine.dispose()
+    return rows
+
+
 def test_hospital_tokens_are_shown_once_and_can_be_revoked_and_rotated(cli):
     added = cli("hospitals", "add", "Bệnh viện Nhân dân 115", "--district", "Quận 10", "--json")
     assert added.exit_code == 0, added.stderr
@@ -85,8 +94,30 @@ def test_cancel_and_waves_once(cli, monkeypatch):
     assert "1 wave(s)" in cli("emergency", "waves", "--once").stdout
     assert cli("emergency", "show", "1", "--json").json()["counts"]["asked"] == 4
     assert cli("emergency", "cancel", "1", "--reason", "đủ máu").exit_code == 0
-    assert [kind for _, kind in _outbox()].count("emergency_filled") == 4
+    # No dispatcher ran, so no call went out: the four are withdrawn and nobody is told.
+    assert [kind for _, kind in _outbox()].count("emergency_filled") == 0
+    assert _statuses("emergency_call") == ["cancelled"] * 4
     again = cli("emergency", "cancel", "1")
     assert again.exit_code == 1 and "already cancelled" in again.stderr
     bad = cli("emergency", "request", "--hospital", "1", "--group", "Z", "--units", "1")
     assert bad.exit_code != 0
+
+
+def test_a_suspended_hospital_cannot_file_until_resumed(cli):
+    cli("hospitals", "add", "Bệnh viện Bình Dân", "--district", "Quận 3")
+    _donor(cli, "Lý Thị Hoa", "0913000001")
+    assert cli("emergency", "request", "--hospital", "1", "--group", "O+", "--units", "1").exit_code == 0
+    suspended = cli("hospitals", "suspend", "1", "--reason", "gửi quá nhiều yêu cầu")
+    assert suspended.exit_code == 0 and "suspended" in suspended.stdout
+    assert "1 of its requests are still open" in suspended.stderr
+    listed = cli("hospitals", "list", "--json").json()[0]
+    assert listed["suspended_at"] and listed["suspended_reason"] == "gửi quá nhiều yêu cầu"
+    again = cli("hospitals", "suspend", "1")
+    assert again.exit_code == 1 and "already suspended" in again.stderr
+    refused = cli("emergency", "request", "--hospital", "1", "--group", "O+", "--units", "1")
+    assert refused.exit_code == 1 and "suspended by the Red Cross chapter" in refused.stderr
+    assert cli("hospitals", "resume", "1", "--json").json()["suspended_at"] is None
+    assert cli("hospitals", "resume", "1").exit_code == 1
+    assert cli("emergency", "request", "--hospital", "1", "--group", "O+", "--units", "1").exit_code == 0
+    actions = [e["action"] for e in cli("audit", "list", "--json").json()]
+    assert {"hospital.suspended", "hospital.resumed"} <= set(actions)

@@ -88,6 +88,7 @@ def _wait_until_blocked(engine, timeout: float = 20.0) -> None:
                     "and wait_event_type = 'Lock'")).scalar()
                 if waiting:
                     return
+                conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a new one
                 time.sleep(0.02)
     finally:
         watcher.dispose()
@@ -159,3 +160,29 @@ def test_a_merge_moves_the_duplicates_call_outs_to_the_donor_kept(session, now, 
     assert make.asked(session, one.id) == [kept] and make.asked(session, two.id) == [duplicate]
     merge_donors(session=session, keep_id=kept, duplicate_id=duplicate, rules=rules, now=now, command="test")
     assert make.asked(session, two.id) == [kept]
+
+
+def test_two_concurrent_requests_of_one_hospital_respect_its_open_limit(engine, db_url, now):
+    """The hospital row is locked first: the second transaction waits, then sees the first."""
+    if is_sqlite(engine):
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE)")
+    limited = Settings(database={"url": db_url}, emergency={"max_open_requests": 1})
+    first, _, _ = _setup(engine, now, donors=4)
+    outcome: dict = {}
+
+    def same_hospital_again():
+        try:
+            with session_scope(engine) as other:
+                make.request(other, now, limited, first, units=1)
+        except Exception as exc:  # noqa: BLE001 - the assertion below names it
+            outcome["error"] = exc
+
+    with session_scope(engine) as session:
+        make.request(session, now, limited, first, units=1)
+        worker = threading.Thread(target=same_hospital_again)
+        worker.start()
+        _wait_until_blocked(engine)
+    worker.join(timeout=30)
+    assert type(outcome.get("error")).__name__ == "RateLimited"
+    with session_scope(engine) as session:
+        assert len(session.exec(select(EmergencyRequest)).all()) == 1

@@ -127,6 +127,7 @@ def test_cancel_tells_everyone_who_has_not_declined(session, now, cfg):
     a, b, c = make.asked(session, request.id)
     _answer(session, now, cfg, request.id, a)
     _answer(session, now, cfg, request.id, b, accept=False)
+    make.mark_sent(session, now)
     cancel_request(session=session, now=now, settings=cfg, request_id=request.id, actor="hospital:1",
                    hospital_id=hospital.id, reason="patient transferred")
     assert request.status == RequestStatus.cancelled

@@ -25,7 +25,9 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     the up steps dropped)."""
     config = _alembic_config(engine)
     command.downgrade(config, "0007_lean_indexes")  # the registry revisions after it first
-    for revision in ("0007_lean_indexes", "0008_emergency_partial_index", "0009_campaigns_area_indexes"):
+    # 0012 (hospital suspension) sits above 0008 on the emergency branch: it goes down first.
+    for revision in ("0007_lean_indexes", "0012_hospital_suspension", "0008_emergency_partial_index",
+                     "0009_campaigns_area_indexes"):
         command.downgrade(config, f"{revision}@-1")
     assert current_revisions(engine) == {"0002_campaigns", "0003_honours",
                                          "0011_sms_reply_tokens_hidden", "0005_emergency",
