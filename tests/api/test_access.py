@@ -1,0 +1,139 @@
+"""Who may use which route: one hand-written table for every route of the HTTP app.
+
+The table must name every route the app serves (a new route fails here until it is placed), and
+each kind of access is tried without its credential, with another hospital's, and with its own.
+"""
+
+import warnings
+
+import pytest
+
+from donor_registry.api import create_app
+from donor_registry.db import session_scope
+from tests.service import emergency_support as make
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+PUBLIC = "anyone"
+HOSPITAL = "a hospital's bearer token"
+OWN_REQUEST = "the bearer token of the hospital that filed the request"
+HOSPITAL_PAGE = "a hospital signed in to /h (token cookie)"
+OWN_REQUEST_PAGE = "signed in to /h as the hospital that filed the request"
+TWILIO = "X-Twilio-Signature over the request"
+REPLY_TOKEN = "a donor's reply-link token"
+
+ACCESS = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/h"): PUBLIC,  # the sign-in form; a hospital's list only with its cookie
+    ("POST", "/h/login"): PUBLIC,
+    ("POST", "/h/logout"): PUBLIC,
+    ("POST", "/sms/status"): TWILIO,
+    ("POST", "/sms/inbound"): TWILIO,
+    ("POST", "/api/v1/emergency-requests"): HOSPITAL,
+    ("GET", "/api/v1/emergency-requests"): HOSPITAL,
+    ("GET", "/api/v1/emergency-requests/{request_id}"): OWN_REQUEST,
+    ("POST", "/api/v1/emergency-requests/{request_id}/cancel"): OWN_REQUEST,
+    ("GET", "/h/new"): HOSPITAL_PAGE,
+    ("POST", "/h/requests"): HOSPITAL_PAGE,
+    ("GET", "/h/requests/{request_id}"): OWN_REQUEST_PAGE,
+    ("POST", "/h/requests/{request_id}/cancel"): OWN_REQUEST_PAGE,
+    ("GET", "/r/{token}"): REPLY_TOKEN,
+    ("POST", "/r/{token}"): REPLY_TOKEN,
+}
+
+
+def _served_routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        for sub in getattr(getattr(route, "original_router", None), "routes", [route]):
+            for method in getattr(sub, "methods", None) or ():
+                if method != "HEAD":
+                    found.add((method, sub.path))
+    return found
+
+
+@pytest.fixture
+def world(engine, settings, now):
+    with session_scope(engine) as session:
+        _, first_token = make.hospital(session, now)
+        _, second_token = make.hospital(session, now, name="Bệnh viện Chợ Rẫy")
+        make.donor(session, now, name="Phạm Thị Lan", national_id="079096000001")
+    app = create_app(settings, engine)
+    app.state.clock = lambda: now
+    client = TestClient(app, follow_redirects=False)
+    filed = client.post("/api/v1/emergency-requests", headers=_bearer(first_token),
+                        json={"blood_group": "O+", "units": 1})
+    assert filed.status_code == 201, filed.text
+    return {"app": app, "client": client, "own": first_token, "other": second_token,
+            "request_id": filed.json()["id"]}
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _call(client, method: str, path: str, request_id: int, **kwargs):
+    url = path.replace("{request_id}", str(request_id)).replace("{token}", "not-a-token")
+    if method == "POST" and "data" not in kwargs:
+        kwargs["data"] = {"blood_group": "O+", "units": "1"} if path == "/h/requests" else {}
+    return client.request(method, url, **kwargs)
+
+
+def test_the_table_names_every_route_the_app_serves(world):
+    assert _served_routes(world["app"]) == set(ACCESS)
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who in (HOSPITAL, OWN_REQUEST)])
+def test_the_api_refuses_a_caller_without_a_token(world, route):
+    method, path = route
+    assert _call(world["client"], method, path, world["request_id"]).status_code == 401
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == OWN_REQUEST])
+def test_another_hospital_never_sees_or_cancels_a_request(world, route):
+    method, path = route
+    response = _call(world["client"], method, path, world["request_id"], headers=_bearer(world["other"]))
+    assert response.status_code == 404
+    own = _call(world["client"], "GET", "/api/v1/emergency-requests/{request_id}", world["request_id"],
+                headers=_bearer(world["own"]))
+    assert own.status_code == 200 and own.json()["status"] == "open"  # still open: nothing changed
+
+
+def test_a_hospital_lists_only_its_own_requests(world):
+    client = world["client"]
+    assert [r["id"] for r in client.get("/api/v1/emergency-requests", headers=_bearer(world["own"])).json()] \
+        == [world["request_id"]]
+    assert client.get("/api/v1/emergency-requests", headers=_bearer(world["other"])).json() == []
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who in (HOSPITAL_PAGE, OWN_REQUEST_PAGE)])
+def test_hospital_pages_send_a_visitor_who_is_not_signed_in_to_the_sign_in_form(world, route):
+    method, path = route
+    response = _call(world["client"], method, path, world["request_id"])
+    assert response.status_code in (303, 401)
+    if response.status_code == 303:
+        assert response.headers["location"] == "/h"
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == OWN_REQUEST_PAGE])
+def test_a_signed_in_hospital_cannot_open_another_hospitals_request_page(world, route):
+    client = world["client"]
+    assert client.post("/h/login", data={"token": world["other"]}).status_code == 303
+    method, path = route
+    assert _call(client, method, path, world["request_id"]).status_code == 404
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == TWILIO])
+def test_webhooks_refuse_an_unsigned_request(world, route):
+    method, path = route
+    assert _call(world["client"], method, path, world["request_id"]).status_code == 403
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == REPLY_TOKEN])
+def test_reply_pages_refuse_an_unknown_token(world, route):
+    method, path = route
+    assert _call(world["client"], method, path, world["request_id"], data={"answer": "accept"}).status_code == 404
