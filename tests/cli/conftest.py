@@ -19,10 +19,8 @@ class CliResult:
         return json.loads(self.stdout)
 
 
-@pytest.fixture
-def cli(sqlite_url, monkeypatch, tmp_path):
-    """cli('donors', 'add', ...) -> CliResult; fails the test on an unexpected exception."""
-    monkeypatch.setenv("DONOR_REGISTRY_DATABASE__URL", sqlite_url)
+def _cli_runner(url: str, monkeypatch, tmp_path):
+    monkeypatch.setenv("DONOR_REGISTRY_DATABASE__URL", url)
     monkeypatch.setenv("DONOR_REGISTRY_NOW", "2026-06-01T03:00:00+00:00")
     monkeypatch.delenv("DONOR_REGISTRY_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -35,3 +33,15 @@ def cli(sqlite_url, monkeypatch, tmp_path):
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@pytest.fixture
+def cli(sqlite_url, monkeypatch, tmp_path):
+    """cli('donors', 'add', ...) -> CliResult; fails the test on an unexpected exception."""
+    return _cli_runner(sqlite_url, monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def cli_both(db_url, monkeypatch, tmp_path):
+    """The same as `cli`, on each database (SQLite and PostgreSQL)."""
+    return _cli_runner(db_url, monkeypatch, tmp_path)

@@ -13,11 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
-from typer.testing import CliRunner
 
-from donor_registry.cli import app
 from donor_registry.spreadsheets import FORMULA_STARTS, SafeCsvWriter, append_row, csv_cell
-from tests.cli.conftest import CliResult
 
 # Hostile names a list could carry, each starting with one of OWASP's characters.
 HOSTILE = ["=HYPERLINK(\"http://x\",\"Nguyễn Văn A\")", "+Trần Văn B", "-Lê Văn C", "@SUM(A1) Phạm D",
@@ -25,20 +22,9 @@ HOSTILE = ["=HYPERLINK(\"http://x\",\"Nguyễn Văn A\")", "+Trần Văn B", "-L
 
 
 @pytest.fixture
-def cli(db_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("DONOR_REGISTRY_DATABASE__URL", db_url)
-    monkeypatch.setenv("DONOR_REGISTRY_NOW", "2026-06-01T03:00:00+00:00")
-    monkeypatch.delenv("DONOR_REGISTRY_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def run(*args) -> CliResult:
-        result = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return CliResult(result.exit_code, result.stdout, result.stderr)
-
-    return run
+def cli(cli_both):
+    """The real CLI on each database (SQLite and PostgreSQL)."""
+    return cli_both
 
 
 def formulas_in(path) -> list[bytes]:

@@ -11,11 +11,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
-from typer.testing import CliRunner
 
-from donor_registry.cli import app
 from scripts.datagen import encode_cp1258
-from tests.cli.conftest import CliResult
 from tests.support.tools import missing_tool
 
 HEADER = ["Họ và tên", "Năm sinh", "Giới tính", "Nhóm máu", "SĐT", "Xã/Phường", "Ngày hiến"]
@@ -92,21 +89,9 @@ def stale_dimension(data: bytes) -> bytes:
 
 
 @pytest.fixture
-def cli(db_url, monkeypatch, tmp_path):
+def cli(cli_both):
     """The real CLI on each database (SQLite and PostgreSQL)."""
-    monkeypatch.setenv("DONOR_REGISTRY_DATABASE__URL", db_url)
-    monkeypatch.setenv("DONOR_REGISTRY_NOW", "2026-06-01T03:00:00+00:00")
-    monkeypatch.delenv("DONOR_REGISTRY_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def run(*args) -> CliResult:
-        result = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return CliResult(result.exit_code, result.stdout, result.stderr)
-
-    return run
+    return cli_both
 
 
 def every_row(url) -> dict[str, list]:
