@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from donor_registry.audit.service import cli_actor
 from donor_registry.campaigns.drives import check_donation_drive
 from donor_registry.cli import views
 from donor_registry.cli.context import app_context
@@ -75,7 +76,7 @@ def record(
         )
         if emergency_request is not None and not deferred:
             link_donation(session=session, now=app_ctx.now(), request_id=emergency_request,
-                          donor_id=donor_id, actor="cli")
+                          donor_id=donor_id, actor=cli_actor())
         result = views.donation_summary(donation)
         donor = views.donor_summary(get_donor(session=session, donor_id=donor_id))
     if as_json:

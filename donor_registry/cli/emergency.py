@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlmodel import select
 
+from donor_registry.audit.service import cli_actor
 from donor_registry.cli.context import AppContext, app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
 from donor_registry.cli.params import JsonOption
@@ -90,7 +91,7 @@ def request(
     with session_scope(app_ctx.engine()) as session:
         where = find_hospital(session=session, ref=hospital)
         filed = service.create_request(session=session, now=app_ctx.now(), settings=app_ctx.settings,
-                                       hospital_id=where.id, data=data, actor="cli")
+                                       hospital_id=where.id, data=data, actor=cli_actor())
         result = _summary(service.status_view(session=session, request=filed))
     if as_json:
         print_json(result)
@@ -132,7 +133,7 @@ def show(ctx: typer.Context, request_id: RequestArg, as_json: JsonOption = False
         result["donors"] = [_callout_row(c, d) for c, d in session.exec(
             select(CallOut, Donor).join(Donor, Donor.id == CallOut.donor_id)
             .where(CallOut.request_id == request_id).order_by(CallOut.id))]
-        service.record_view(session=session, now=app_ctx.now(), actor="cli", request_id=request_id)
+        service.record_view(session=session, now=app_ctx.now(), actor=cli_actor(), request_id=request_id)
     if as_json:
         print_json(result)
         return
@@ -173,7 +174,7 @@ def answer(
     with session_scope(app_ctx.engine()) as session:
         _, outcome = answers.answer_by_phone(
             session=session, now=app_ctx.now(), settings=app_ctx.settings, request_id=request_id,
-            donor_id=donor_id, accept=word == AnswerWord.accept, actor="cli", arrive_in_minutes=arrive_in)
+            donor_id=donor_id, accept=word == AnswerWord.accept, actor=cli_actor(), arrive_in_minutes=arrive_in)
     console.print({
         answers.Outcome.recorded: f"recorded: donor #{donor_id} {word.value}s request #{request_id}",
         answers.Outcome.covered: f"recorded; request #{request_id} is now covered and the others are told",
@@ -188,7 +189,7 @@ def arrived(ctx: typer.Context, request_id: RequestArg, donor_id: DonorArg) -> N
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
         answers.mark_arrived(session=session, now=app_ctx.now(), request_id=request_id, donor_id=donor_id,
-                             actor="cli")
+                             actor=cli_actor())
     console.print(f"donor #{donor_id} arrived for request #{request_id}", highlight=False)
 
 
@@ -201,7 +202,7 @@ def cancel(
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
         service.cancel_request(session=session, now=app_ctx.now(), settings=app_ctx.settings,
-                               request_id=request_id, actor="cli", reason=reason)
+                               request_id=request_id, actor=cli_actor(), reason=reason)
     console.print(f"request #{request_id} cancelled; the donors asked are told", highlight=False)
 
 

@@ -1,11 +1,11 @@
 """`donor-registry honours`: ceremonies, the donors to honour, awards and printable lists."""
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from donor_registry.audit.service import cli_actor
 from donor_registry.audit.service import record as audit
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
@@ -26,10 +26,6 @@ TierOption = Annotated[list[int] | None, typer.Option(
 AsOfOption = Annotated[str | None, typer.Option(
     "--as-of", help="Count donations up to this day (default today).")]
 CeremonyArg = Annotated[str, typer.Argument(help="The ceremony's number or exact name.")]
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 @ceremony_app.command("create")
@@ -103,7 +99,7 @@ def candidates(
             title = [app_ctx.settings.general.chapter_name, f"Danh sách đề nghị tôn vinh tính đến {day:%d/%m/%Y}"]
             written = export.write(export.build_list(entries, title_lines=title, by_district=by_district),
                                    export_to, fmt)
-            audit(session=session, now=app_ctx.now(), actor=_actor(), action="honours.export_candidates",
+            audit(session=session, now=app_ctx.now(), actor=cli_actor(), action="honours.export_candidates",
                   detail={"path": str(export_to), "format": fmt.value, "rows": written, "as_of": day.isoformat(),
                           "district": district})
     result.sort(key=lambda r: (-r["tier"], collation_key(r["full_name"]), r["donor_id"]))
@@ -206,7 +202,7 @@ def export_command(
                    for a, donor in service.ceremony_awards(session=session, ceremony_id=held.id)]
         title = [app_ctx.settings.general.chapter_name, held.name, f"Ngày {held.held_on:%d/%m/%Y}"]
         written = export.write(export.build_list(entries, title_lines=title, by_district=by_district), out, chosen)
-        audit(session=session, now=app_ctx.now(), actor=_actor(), action="honours.export",
+        audit(session=session, now=app_ctx.now(), actor=cli_actor(), action="honours.export",
               subject_type="ceremony", subject_id=held.id,
               detail={"path": str(out), "format": chosen.value, "rows": written, "by_district": by_district})
     console.print(f"wrote {written} donors of ceremony #{held.id} to {out}", highlight=False)

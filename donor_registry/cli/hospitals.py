@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from donor_registry.audit.service import cli_actor
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
 from donor_registry.cli.params import JsonOption
@@ -48,7 +49,7 @@ def add(
     """Register a hospital and print its API token once (only a hash is stored)."""
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
-        hospital, token = service.add_hospital(session=session, now=app_ctx.now(), name=name,
+        hospital, token = service.add_hospital(session=session, now=app_ctx.now(), name=name, actor=cli_actor(),
                                                district=district, commune=commune, province=province)
     _show_token(hospital, token, as_json)
 
@@ -72,7 +73,8 @@ def revoke_token(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOpti
     """Stop the hospital's token working at once (e.g. it leaked); issue a new one with rotate-token."""
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
-        hospital = service.revoke_token(session=session, now=app_ctx.now(), hospital_id=hospital_id)
+        hospital = service.revoke_token(session=session, now=app_ctx.now(), hospital_id=hospital_id,
+                                       actor=cli_actor())
     if as_json:
         print_json(_summary(hospital))
         return
@@ -84,7 +86,8 @@ def rotate_token(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOpti
     """Issue a new token for the hospital and print it once; the old one stops working."""
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
-        hospital, token = service.rotate_token(session=session, now=app_ctx.now(), hospital_id=hospital_id)
+        hospital, token = service.rotate_token(session=session, now=app_ctx.now(), hospital_id=hospital_id,
+                                              actor=cli_actor())
     _show_token(hospital, token, as_json)
 
 
@@ -100,7 +103,8 @@ def suspend(
     yourself with `emergency cancel` if they must stop calling donors."""
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
-        hospital = service.suspend(session=session, now=app_ctx.now(), hospital_id=hospital_id, reason=reason)
+        hospital = service.suspend(session=session, now=app_ctx.now(), hospital_id=hospital_id, reason=reason,
+                                  actor=cli_actor())
         still_open = service.open_request_count(session=session, hospital_id=hospital.id)
     if as_json:
         print_json({**_summary(hospital), "open_requests": still_open})
@@ -116,7 +120,7 @@ def resume(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOption = F
     """Let a suspended hospital file emergency requests again."""
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
-        hospital = service.resume(session=session, now=app_ctx.now(), hospital_id=hospital_id)
+        hospital = service.resume(session=session, now=app_ctx.now(), hospital_id=hospital_id, actor=cli_actor())
     if as_json:
         print_json(_summary(hospital))
         return
