@@ -146,7 +146,11 @@ class FakeEsms:
         name = url.path.removeprefix(BASE_PATH).strip("/")
         body: Any = {}
         if method == "POST":
-            raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+            length = int(handler.headers.get("Content-Length") or 0)
+            raw = handler.rfile.read(length)
+            if len(raw) < length or not raw:  # the client died mid-request (a kill -9)
+                handler.close_connection = True
+                return None
             if not handler.headers.get("Content-Type", "").startswith("application/json"):
                 self.violations.append(f"{name}: Content-Type is not application/json")
             try:
