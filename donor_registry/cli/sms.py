@@ -257,3 +257,28 @@ def channel(
         return
     console.print(f"donor #{donor_id}: messages by {data['channel']}"
                   + (" (no Zalo)" if data["zalo_opted_out"] or data["zalo_unavailable"] else ""))
+
+
+@app.command("poll-status")
+def poll_status(
+    ctx: typer.Context,
+    minutes: Annotated[int, typer.Option(min=1, help="Ask about messages sent at least this long ago.")] = 30,
+    as_json: JsonOption = False,
+) -> None:
+    """eSMS: ask the status of sent messages whose delivery report has not come."""
+    import datetime as dt
+
+    from donor_registry.sms.esms_callbacks import poll_statuses
+
+    app_ctx = app_context(ctx)
+    if app_ctx.settings.sms.gateway != "esms":
+        raise UserError("sms poll-status works with sms.gateway = \"esms\" only "
+                        "(Twilio reports come by callback)")
+    gateway = service.gateway_from_settings(app_ctx.settings.sms)
+    with session_scope(app_ctx.engine()) as session:
+        counts = poll_statuses(session=session, gateway=gateway, now=app_ctx.now(),
+                               older_than=dt.timedelta(minutes=minutes))
+    if as_json:
+        print_json(counts)
+        return
+    console.print(f"asked {counts['asked']}: {counts['settled']} settled, {counts['pending']} still pending")

@@ -90,3 +90,38 @@ def apply_callback(
     session.add(row)
     session.flush()
     return row
+
+
+def poll_statuses(
+    *, session: Session, gateway, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(minutes=30),
+    limit: int = 500,
+) -> dict[str, int]:
+    """Ask eSMS (GetSendStatus) about messages sent over `older_than` ago with no report yet.
+
+    Rows answered "duplicate" (provider id "rid:…") have no SMSID to ask about and wait for
+    their callback. Returns how many were asked, settled, and are still pending.
+    """
+    from sqlmodel import select
+
+    rows = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.sent, OutboxMessage.sent_at <= now - older_than,
+            OutboxMessage.provider_id.is_not(None), OutboxMessage.provider_id.not_like("rid:%"),
+        ).order_by(OutboxMessage.sent_at).limit(limit)
+    ).all()
+    counts = {"asked": 0, "settled": 0, "pending": 0}
+    for row in rows:
+        counts["asked"] += 1
+        answer = gateway.status(row.provider_id)
+        if answer is None or str(answer.get("SendStatus")) not in ("4", "5"):
+            counts["pending"] += 1
+            continue
+        params = {"SMSID": row.provider_id, "SendStatus": str(answer.get("SendStatus")),
+                  "SendSuccess": str(answer.get("SendSuccess", 0)), "SendFailed": str(answer.get("SendFailed", 0)),
+                  "TotalPrice": str(answer.get("TotalPrice", 0)),
+                  "TypeId": "25" if row.channel == "zns" else "2"}
+        if row.channel == "zns_sms":  # the query does not say which channel reached the phone
+            params["TypeId"] = "2"
+        apply_callback(session=session, now=now, outbox_id=row.id, params=params)
+        counts["settled"] += 1
+    return counts

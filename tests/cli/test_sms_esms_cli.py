@@ -77,3 +77,8 @@ def test_privacy_report_lists_esms_and_zalo_in_vietnam(session, now):
     assert [(p["name"], p["outside_vietnam"]) for p in report["processors"]] == [
         ("eSMS.vn (ViHAT Group)", False), ("Zalo (VNG Corporation)", False)]
     assert report["cross_border_transfer"] is False
+
+
+def test_poll_status_is_for_esms_only(cli):
+    refused = cli("sms", "poll-status")
+    assert refused.exit_code == 1 and "esms" in refused.stderr

@@ -240,3 +240,24 @@ def test_donors_who_chose_sms_or_none(engine, fake, now):
         report = Dispatcher(engine=engine, settings=settings, gateway=g, clock=lambda: now).run_once()
     assert (report.sent, report.cancelled) == (1, 1)
     assert [m["channel"] for m in fake.messages] == ["sms"]
+
+
+def test_messages_without_a_report_are_settled_by_the_status_query(engine, fake, now):
+    settings = sms_settings()  # no public URL: no callbacks asked for
+    _queue(engine, now, 1, kind="invitation")
+    _queue(engine, now, 2, kind="invitation")
+    from donor_registry.sms.esms_callbacks import poll_statuses
+
+    with gateway(fake, settings) as g:
+        Dispatcher(engine=engine, settings=settings, gateway=g, clock=lambda: now).run_once()
+        later = now + dt.timedelta(hours=1)
+        with session_scope(engine) as session:  # eSMS has not finished yet: still pending
+            assert poll_statuses(session=session, gateway=g, now=later) == {"asked": 2, "settled": 0, "pending": 2}
+        fake.deliver_callbacks()  # marks them finished (no callback URL was given)
+        with session_scope(engine) as session:
+            assert poll_statuses(session=session, gateway=g, now=later) == {"asked": 2, "settled": 2, "pending": 0}
+        with session_scope(engine) as session:
+            assert poll_statuses(session=session, gateway=g, now=later)["asked"] == 0
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert {(r.status, r.price_vnd) for r in rows} == {(OutboxStatus.delivered, fake.sms_price)}
