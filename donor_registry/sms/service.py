@@ -20,6 +20,7 @@ def gateway_from_settings(settings: SmsSettings) -> SmsGateway:
         from donor_registry.sms.registrations import zns_params_reader
 
         key, secret = esms_credentials()
+        settings.status_callback_url()  # refuses now (one line) if ESMS_CALLBACK_TOKEN is unset
         return EsmsGateway(
             key, secret, brandname=settings.sender, base_url=settings.esms.base_url,
             oa_id=settings.esms.oa_id, unicode=not settings.strip_diacritics,
