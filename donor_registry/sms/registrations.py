@@ -50,6 +50,11 @@ def zns_params_reader(settings: SmsSettings):
     return read
 
 
+#: Placeholders that carry health detail, and the kinds whose registration allows them
+#: (a blood group in an emergency call; nothing else about a donor's health goes in a text).
+HEALTH_FIELDS = {"nhom_mau": frozenset({"emergency_call", "emergency_filled"})}
+
+
 @dataclass(frozen=True)
 class Registration:
     kind: str
@@ -71,6 +76,9 @@ def check(settings: SmsSettings, kinds: list[str] | None = None) -> list[Registr
             problems.append("no SMS template in [sms.templates]")
         if settings.gateway == "esms" and settings.esms.oa_id and zns is None:
             problems.append("no ZNS template in [sms.esms.zns] (goes as SMS only)")
+        for field, allowed in HEALTH_FIELDS.items():
+            if template is not None and field in placeholders(template) and kind not in allowed:
+                problems.append(f"{{{field}}} is health detail only {', '.join(sorted(allowed))} may carry")
         if zns is not None and template is not None:
             unknown = [p for p in zns.params if p not in placeholders(template)]
             if unknown:
