@@ -39,6 +39,7 @@ from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.registrations import cost_vnd
 from donor_registry.sms.rules import TokenBucket, backoff_seconds, quiet_until
 from donor_registry.sms.settings import SmsSettings, parse_hh_mm
+from donor_registry.sms.stops import stop_message, tell_coordinators
 
 #: Errors that mean every message would fail the same way: stop and leave the rest queued.
 #: 20003 authentication, 21212 invalid From, 21606 From cannot send, 21603 no From.
@@ -120,7 +121,10 @@ class Dispatcher:
         self.record(pending, report)
         stopped = next((o for o in pending if o.result == "stopped"), None)
         if stop.is_set():
-            raise DispatchStopped(_stop_message(stopped.error if stopped else None))
+            error = stopped.error if stopped else None
+            if error is not None and error.out_of_balance:
+                tell_coordinators(engine=self.engine, now=self.clock(), error=error)
+            raise DispatchStopped(stop_message(error))
 
     def batch_size(self) -> int:
         """No more than half a lease's worth at the configured rate, so no claim outlives it."""
@@ -394,15 +398,3 @@ class Dispatcher:
         elif o.error.opted_out:
             set_opted_out(session=session, now=o.at, phone=o.item.to_phone, actor="sms.dispatcher")
 
-
-def _stop_message(error: SmsSendError | None) -> str:
-    """Why nothing more goes, for the coordinators (one line)."""
-    queued = "nothing more was sent and the messages stay queued"
-    if error is not None and error.out_of_balance:
-        return (f"the eSMS account is out of balance ({error.message}); {queued}: top up the "
-                "account at esms.vn, then send again")
-    if error is not None and error.action == "stop":
-        return (f"eSMS refused the account, brand name or Zalo OA ({error.message}); {queued}: "
-                "check ESMS_API_KEY, ESMS_SECRET_KEY, sms.sender and sms.esms.oa_id")
-    return (f"Twilio refused the account or the sender ({error or ''}); {queued}: check "
-            "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and sms.sender")

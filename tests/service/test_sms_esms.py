@@ -228,8 +228,11 @@ def test_out_of_balance_stops_everything_and_says_so(engine, fake, now):
     fake.balance = 0
     with gateway(fake, settings) as g, pytest.raises(DispatchStopped, match="out of balance"):
         Dispatcher(engine=engine, settings=settings, gateway=g, clock=lambda: now).run_once()
+    from donor_registry.audit.models import AuditEntry
+
     with Session(engine) as session:
         assert set(session.exec(select(OutboxMessage.status))) <= {OutboxStatus.queued, OutboxStatus.sending}
+        assert session.exec(select(AuditEntry.action)).all() == ["sms.out_of_balance"]
 
 
 def test_donors_who_chose_sms_or_none(engine, fake, now):
