@@ -1,6 +1,7 @@
 """Twilio webhooks: delivery reports and inbound SMS, both refused (403) unless signed."""
 
 import datetime as dt
+import hmac
 import os
 from urllib.parse import parse_qsl
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.datastructures import ImmutableMultiDict
 
 from donor_registry.api.deps import SessionDep, SettingsDep
-from donor_registry.sms import inbound, service
+from donor_registry.sms import esms_callbacks, inbound, service
 from donor_registry.sms.gateway import validate_twilio_signature
 
 router = APIRouter(prefix="/sms", tags=["sms"], responses={
@@ -67,6 +68,21 @@ async def status_callback(request: Request, session: SessionDep, settings: Setti
         session=session, now=_now(request), provider_id=sid, status=status,
         error_code=_int(form.get("ErrorCode")), outbox_id=_int(request.query_params.get("outbox_id")),
     )
+    return Response(status_code=204)
+
+
+@router.get("/esms/status/{token}/{outbox_id}", status_code=204)
+async def esms_status_callback(
+    token: str, outbox_id: int, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """eSMS's delivery report (GET, unsigned): the path's secret token must match."""
+    expected = os.environ.get("ESMS_CALLBACK_TOKEN", "")
+    if settings.sms.gateway != "esms" or len(expected) < 24 or not hmac.compare_digest(
+        token.encode(), expected.encode()
+    ):
+        raise HTTPException(status_code=404)
+    esms_callbacks.apply_callback(session=session, now=_now(request), outbox_id=outbox_id,
+                                  params=dict(request.query_params))
     return Response(status_code=204)
 
 

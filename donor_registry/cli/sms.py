@@ -10,8 +10,9 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
 from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
+from donor_registry.errors import UserError
 from donor_registry.phones import mask_phone, mask_phones_in
-from donor_registry.sms import service
+from donor_registry.sms import channels, costs, registrations, service
 from donor_registry.sms.dispatcher import Dispatcher, DispatchReport
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.preview import preview as preview_kind
@@ -21,6 +22,9 @@ app = typer.Typer(help="Send SMS from the outbox, follow what was sent, preview 
 outbox_app = typer.Typer(help="Look into the outbox: list, show, retry or cancel messages.",
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+templates_app = typer.Typer(help="The message templates as registered with eSMS / Zalo.",
+                            no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
 
 MessageId = Annotated[int, typer.Argument(help="The message's number in the outbox.")]
 
@@ -145,9 +149,20 @@ def outbox_cancel(ctx: typer.Context, message_id: MessageId, as_json: JsonOption
 
 
 @app.command("stats")
-def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Count messages by kind and state."""
+def stats(
+    ctx: typer.Context,
+    cost: Annotated[bool, typer.Option("--cost", help="Cost in đồng by month, area and channel.")] = False,
+    by_channel: Annotated[bool, typer.Option("--by-channel", help="Counts by channel (Zalo ZNS / SMS).")] = False,
+    area: Annotated[str, typer.Option(help="With --cost: 'province' or 'commune'.")] = "province",
+    as_json: JsonOption = False,
+) -> None:
+    """Count messages by kind and state (or by channel, or their cost by month)."""
     app_ctx = app_context(ctx)
+    if area not in ("province", "commune"):
+        raise UserError(f"--area must be 'province' or 'commune', not {area!r}")
+    if cost or by_channel:
+        _channel_stats(app_ctx, cost=cost, area=area, as_json=as_json)
+        return
     with session_scope(app_ctx.engine()) as session:
         table = service.stats(session=session)
     if as_json:
@@ -178,4 +193,92 @@ def preview(
         ("text", result.text), ("encoding", result.encoding), ("characters", result.characters),
         ("parts per SMS", f"{result.segments} (at most {result.max_segments})"),
         ("recipients", result.recipients), ("parts in total", result.total_segments),
+        ("channel", "Zalo ZNS, SMS if it fails" if result.channel == "zns_sms" else "SMS"),
+        ("cost each (đồng)", f"{result.cost_vnd_each:,}"),
+        ("cost in total (đồng)", f"{result.cost_vnd_total:,}"),
     ])
+
+
+def _channel_stats(app_ctx, *, cost: bool, area: str, as_json: bool) -> None:
+    with session_scope(app_ctx.engine()) as session:
+        if cost:
+            rows = costs.monthly_costs(session=session, by=area, timezone=app_ctx.settings.general.timezone)
+        else:
+            table = costs.by_channel(session=session)
+    if as_json:
+        print_json(rows if cost else table)
+        return
+    if cost:
+        print_table("SMS / ZNS cost by month (đồng)", ["month", area, "channel", "messages", "đồng"],
+                    [[r["month"], r[area], r["channel"], r["messages"], f"{r['cost_vnd']:,}"] for r in rows],
+                    empty="nothing sent yet")
+        return
+    statuses = sorted({s for counts in table.values() for s in counts})
+    print_table("Messages by channel and state", ["channel", *statuses],
+                [[c, *(counts.get(s, 0) for s in statuses)] for c, counts in sorted(table.items())],
+                empty="the outbox is empty")
+
+
+@templates_app.command("check")
+def templates_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Each message kind's registered SMS text and ZNS template; exit 1 if one is missing."""
+    app_ctx = app_context(ctx)
+    rows = registrations.check(app_ctx.settings.sms)
+    if as_json:
+        print_json([r.__dict__ for r in rows])
+    else:
+        print_table("Registered templates", ["kind", "ZNS template", "ZNS parameters", "problems"],
+                    [[r.kind, r.zns_template_id or "-", ", ".join(r.zns_params) or "-",
+                      "; ".join(r.problems) or "ok"] for r in rows])
+    bad = [r.kind for r in rows if r.problems]
+    if bad:
+        raise UserError(f"kinds without a complete registration: {', '.join(bad)}")
+
+
+@app.command("channel")
+def channel(
+    ctx: typer.Context,
+    donor_id: Annotated[int, typer.Argument(help="The donor's number.")],
+    use: Annotated[str, typer.Argument(help="zalo (ZNS, SMS if it fails), sms, or none.")],
+    zalo_opt_out: Annotated[bool | None, typer.Option("--zalo-opt-out/--zalo-opt-in",
+                                                      help="The donor refuses (or accepts again) Zalo messages.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set how a donor gets messages."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        donor = channels.set_preference(session=session, now=app_ctx.now(), donor_id=donor_id,
+                                        channel=use, zalo_opt_out=zalo_opt_out)
+        data = {"donor_id": donor.id, "channel": donor.message_channel,
+                "zalo_opted_out": donor.zalo_opted_out_at is not None,
+                "zalo_unavailable": donor.zalo_unavailable_at is not None}
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"donor #{donor_id}: messages by {data['channel']}"
+                  + (" (no Zalo)" if data["zalo_opted_out"] or data["zalo_unavailable"] else ""))
+
+
+@app.command("poll-status")
+def poll_status(
+    ctx: typer.Context,
+    minutes: Annotated[int, typer.Option(min=1, help="Ask about messages sent at least this long ago.")] = 30,
+    as_json: JsonOption = False,
+) -> None:
+    """eSMS: ask the status of sent messages whose delivery report has not come."""
+    import datetime as dt
+
+    from donor_registry.sms.esms_callbacks import poll_statuses
+
+    app_ctx = app_context(ctx)
+    if app_ctx.settings.sms.gateway != "esms":
+        raise UserError("sms poll-status works with sms.gateway = \"esms\" only "
+                        "(Twilio reports come by callback)")
+    gateway = service.gateway_from_settings(app_ctx.settings.sms)
+    with session_scope(app_ctx.engine()) as session:
+        counts = poll_statuses(session=session, gateway=gateway, now=app_ctx.now(),
+                               older_than=dt.timedelta(minutes=minutes))
+    if as_json:
+        print_json(counts)
+        return
+    console.print(f"asked {counts['asked']}: {counts['settled']} settled, {counts['pending']} still pending")

@@ -59,6 +59,13 @@ class Donor(DonorBase, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="donors.id")
     # Set by privacy.erasure: identity and contact data removed, donations kept de-identified.
     erased_at: dt.datetime | None = None
+    # How the donor wants messages (sms/channels.py): "zalo" (ZNS, SMS when it fails), "sms"
+    # or "none"; a ZNS answer "no Zalo / OA blocked" sets zalo_unavailable_at: SMS from then on.
+    message_channel: str = Field(
+        default="zalo", sa_type=String(8), sa_column_kwargs={"server_default": "zalo"}
+    )
+    zalo_opted_out_at: dt.datetime | None = None
+    zalo_unavailable_at: dt.datetime | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

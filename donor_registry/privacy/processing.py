@@ -16,7 +16,13 @@ from donor_registry.privacy.models import DonorConsent, Purpose
 GATEWAYS = {
     "twilio": {"name": "Twilio Inc.", "service": "SMS gateway (phone numbers, message texts)",
                "country": "United States"},
+    "esms": {"name": "eSMS.vn (ViHAT Group)",
+             "service": "brand-name SMS and Zalo ZNS gateway (phone numbers, message texts)",
+             "country": "Vietnam"},
 }
+# With a Zalo OA configured, ZNS texts are delivered by Zalo itself.
+ZALO = {"name": "Zalo (VNG Corporation)", "service": "Zalo ZNS template messages (phone numbers, template parameters)",
+        "country": "Vietnam"}
 ACTIVITIES = (
     {"data": "name, date of birth or birth year, sex, national ID, address and area",
      "purpose": "identify donors, record donations, honour repeat donors", "consent": None},
@@ -32,6 +38,8 @@ DISCLOSURES = ("donor.show", "donor.export_data", "report.export", "honours.expo
 def processing_report(*, session: Session, settings: Settings, now: dt.datetime) -> dict:
     """The processing records as plain values."""
     processors = [dict(GATEWAYS[settings.sms.gateway])] if settings.sms.gateway in GATEWAYS else []
+    if settings.sms.gateway == "esms" and settings.sms.esms.oa_id:
+        processors.append(dict(ZALO))
     processors += [p.model_dump() for p in settings.privacy.processors]
     for processor in processors:
         processor["outside_vietnam"] = processor["country"].strip().lower() not in ("vietnam", "viet nam", "việt nam")

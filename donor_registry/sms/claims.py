@@ -6,7 +6,8 @@ once: each look-up then has a single candidate, and no SID is recorded for two r
 """
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists
 from sqlalchemy.orm import aliased
@@ -29,6 +30,8 @@ class Claimed:
     token: str
     stored_body: str = ""  # the outbox's text: `body` with its reply token hidden
     link_hash: str | None = None  # the body's reply token's hash (issued now, or by the try in flight)
+    idempotency_key: str = ""  # the provider's RequestId comes from it (esms)
+    channel: str = "sms"  # esms: "sms" or "zns_sms" (sms/channels.py)
 
 
 def twin_in_flight(now: dt.datetime):
@@ -66,3 +69,31 @@ class Outcome:
     keep_sending: bool = False  # the provider may have it: look it up before resending
     error: SmsSendError | None = None
     reason: str | None = None
+    channel: str | None = None  # the channel it went by, if it went
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    recovered: int = 0  # found already accepted by the provider after a lost answer
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    deferred: int = 0  # quiet hours began while the batch was going out
+    errors: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, outcome: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + n)
+
+    def note_error(self, message: str) -> None:
+        with self._lock:
+            self.errors[message] = self.errors.get(message, 0) + 1
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

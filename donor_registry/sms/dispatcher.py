@@ -14,7 +14,6 @@ import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, and_, not_, or_, text, update
 from sqlmodel import Session, select
@@ -25,12 +24,22 @@ from donor_registry.emergency import reply_links
 from donor_registry.errors import UserError
 from donor_registry.phones import mask_phones_in
 from donor_registry.sms.audience import contactable_clause
-from donor_registry.sms.claims import Claimed, Outcome, first_of_each_text, twin_in_flight
+from donor_registry.sms.channels import channels_of
+from donor_registry.sms.claims import (
+    Claimed,
+    DispatchReport,
+    Outcome,
+    first_of_each_text,
+    twin_in_flight,
+    utc_now,
+)
 from donor_registry.sms.gateway import SmsGateway, SmsSendError
 from donor_registry.sms.inbound import set_opted_out
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
+from donor_registry.sms.registrations import cost_vnd
 from donor_registry.sms.rules import TokenBucket, backoff_seconds, quiet_until
 from donor_registry.sms.settings import SmsSettings, parse_hh_mm
+from donor_registry.sms.stops import stop_message, tell_coordinators
 
 #: Errors that mean every message would fail the same way: stop and leave the rest queued.
 #: 20003 authentication, 21212 invalid From, 21606 From cannot send, 21603 no From.
@@ -45,33 +54,6 @@ RECORD_EVERY = 50
 
 class DispatchStopped(UserError):
     """The provider refused the account or the sender: nothing more can go until it is fixed."""
-
-
-@dataclass
-class DispatchReport:
-    sent: int = 0
-    recovered: int = 0  # found already accepted by the provider after a lost answer
-    retried: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    deferred: int = 0  # quiet hours began while the batch was going out
-    errors: dict[str, int] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def count(self, outcome: str, n: int = 1) -> None:
-        with self._lock:
-            setattr(self, outcome, getattr(self, outcome) + n)
-
-    def note_error(self, message: str) -> None:
-        with self._lock:
-            self.errors[message] = self.errors.get(message, 0) + 1
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class Dispatcher:
@@ -139,11 +121,10 @@ class Dispatcher:
         self.record(pending, report)
         stopped = next((o for o in pending if o.result == "stopped"), None)
         if stop.is_set():
-            raise DispatchStopped(
-                f"Twilio refused the account or the sender ({stopped.error if stopped else ''}); "
-                "nothing more was sent and the messages stay queued: check TWILIO_ACCOUNT_SID, "
-                "TWILIO_AUTH_TOKEN and sms.sender"
-            )
+            error = stopped.error if stopped else None
+            if error is not None and error.out_of_balance:
+                tell_coordinators(engine=self.engine, now=self.clock(), error=error)
+            raise DispatchStopped(stop_message(error))
 
     def batch_size(self) -> int:
         """No more than half a lease's worth at the configured rate, so no claim outlives it."""
@@ -196,7 +177,9 @@ class Dispatcher:
             gone = self._cancel_uncontactable(session, rows, now)
             if report is not None and gone:
                 report.count("cancelled", len(gone))
-            claimed = [self._claimed(session, row, token) for row in rows if row.id not in gone]
+            channels = self._channels(session, rows)
+            claimed = [self._claimed(session, row, token, channels.get(row.donor_id, "sms"))
+                       for row in rows if row.id not in gone]
             if claimed:
                 session.connection().execute(
                     update(OutboxMessage)
@@ -209,7 +192,9 @@ class Dispatcher:
                 )
         return claimed
 
-    def _claimed(self, session: Session, row: OutboxMessage, token: str) -> Claimed:
+    def _claimed(
+        self, session: Session, row: OutboxMessage, token: str, channel: str | None = "sms"
+    ) -> Claimed:
         """What a sender needs; a reply link sent afresh gets its token now, in this claim."""
         in_flight = row.status == OutboxStatus.sending
         body, link_hash = row.body, row.link_token_hash
@@ -221,7 +206,15 @@ class Dispatcher:
             id=row.id, donor_id=row.donor_id, to_phone=row.to_phone, body=body, kind=row.kind,
             urgent=row.urgent, attempts=row.attempts + 1, created_at=row.created_at,
             in_flight=in_flight, token=token, stored_body=row.body, link_hash=link_hash,
+            idempotency_key=row.idempotency_key, channel=channel or "sms",
         )
+
+    def _channels(self, session: Session, rows: list[OutboxMessage]) -> dict:
+        if not getattr(self.gateway, "takes_request_id", False):
+            return {}
+        zalo = bool(getattr(self.gateway, "oa_id", ""))
+        ids = {r.donor_id for r in rows if r.donor_id is not None}
+        return channels_of(session=session, donor_ids=ids, zalo_possible=zalo)
 
     def _cancel_uncontactable(
         self, session: Session, rows: list[OutboxMessage], now: dt.datetime
@@ -256,7 +249,7 @@ class Dispatcher:
             resume_at = self.quiet_until(now)
             if resume_at is not None:
                 return Outcome(item, "deferred", now, requeue_at=resume_at)
-        if item.in_flight:
+        if item.in_flight and not self._resend_is_safe(item, now):
             try:
                 found = self._look_up(item)
             except SmsSendError as exc:  # the question failed: the row is as uncertain as before
@@ -268,11 +261,29 @@ class Dispatcher:
         try:
             self.limiter.acquire()
             result = self.gateway.send(
-                to=item.to_phone, body=item.body, status_callback=self._callback_url(item)
+                to=item.to_phone, body=item.body, status_callback=self._callback_url(item),
+                **self._send_extras(item),
             )
         except SmsSendError as exc:
             return self._after_error(item, exc)
-        return Outcome(item, "sent", self.clock(), provider_id=result.provider_id)
+        outcome = "recovered" if result.status == "duplicate" else "sent"
+        return Outcome(item, outcome, self.clock(), provider_id=result.provider_id,
+                       channel=result.channel or "sms")
+
+    def _resend_is_safe(self, item: Claimed, now: dt.datetime) -> bool:
+        """The provider de-duplicates by RequestId and the row is inside its window: a resend
+        of a message that already went is answered as a duplicate, so no look-up is needed.
+        A reply link's token is issued afresh only after a look-up (its first copy is gone)."""
+        window = getattr(self.gateway, "dedup_window", None)
+        return window is not None and item.link_hash is None and now - item.created_at < window
+
+    def _send_extras(self, item: Claimed) -> dict:
+        if not getattr(self.gateway, "takes_request_id", False):
+            return {}
+        from donor_registry.sms.esms_gateway import request_id_for
+
+        return {"request_id": request_id_for(item.idempotency_key), "kind": item.kind,
+                "channel": item.channel}
 
     def _look_up(self, item: Claimed):
         with Session(self.engine) as session:
@@ -295,11 +306,15 @@ class Dispatcher:
 
     def _callback_url(self, item: Claimed) -> str | None:
         base = self.settings.status_callback_url()
+        if base and getattr(self.gateway, "takes_request_id", False):
+            return f"{base}/{item.id}"  # eSMS appends its own query string
         return f"{base}?outbox_id={item.id}" if base else None
 
     def _after_error(self, item: Claimed, exc: SmsSendError, *, uncertain: bool = False) -> Outcome:
         now = self.clock()
-        if exc.http_status in (401, 403) or exc.code in CONFIG_ERROR_CODES:
+        if exc.stops_everything or exc.http_status in (401, 403) or (
+            exc.action is None and exc.code in CONFIG_ERROR_CODES
+        ):
             return Outcome(item, "stopped", now, error=exc)
         if exc.transient and item.attempts < self.settings.max_attempts:
             wait = dt.timedelta(
@@ -344,6 +359,9 @@ class Dispatcher:
                 "status": OutboxStatus.sent, "provider_id": o.provider_id, "sent_at": o.at,
                 "error_code": None, "error_message": None,
             }
+            if o.channel is not None:
+                values |= {"channel": o.channel,
+                           "price_vnd": cost_vnd(self.settings, channel=o.channel, text=o.item.body)}
         elif o.result == "failed":
             values |= {"status": OutboxStatus.failed, "error_message": mask_phones_in(o.reason or "")[:500]}
             self._mark_phone(session, o)
@@ -379,3 +397,4 @@ class Dispatcher:
             )
         elif o.error.opted_out:
             set_opted_out(session=session, now=o.at, phone=o.item.to_phone, actor="sms.dispatcher")
+

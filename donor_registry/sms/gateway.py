@@ -48,6 +48,7 @@ RATE_LIMIT_CODE = 20429
 class SendResult:
     provider_id: str | None
     status: str  # provider status, e.g. "queued" / "sent"
+    channel: str | None = None  # esms: "sms", "zns" or "zns_sms" (the others only send SMS)
 
 
 def is_transient(http_status: int | None, code: int | None) -> bool:
@@ -71,12 +72,24 @@ class SmsSendError(Exception):
         code: int | None = None,
         http_status: int | None = None,
         transient: bool | None = None,
+        action: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.http_status = http_status
         self.transient = is_transient(http_status, code) if transient is None else transient
+        # Set by gateways whose codes are not Twilio's (esms_codes.py): "stop", "balance"
+        # (out of money: stop) or "mark_phone"; None: judged by code / HTTP status.
+        self.action = action
+
+    @property
+    def stops_everything(self) -> bool:
+        return self.action in ("stop", "balance")
+
+    @property
+    def out_of_balance(self) -> bool:
+        return self.action == "balance"
 
     @property
     def opted_out(self) -> bool:
@@ -84,7 +97,7 @@ class SmsSendError(Exception):
 
     @property
     def phone_not_sms_able(self) -> bool:
-        return self.code in PHONE_NOT_SMS_ABLE_CODES
+        return self.code in PHONE_NOT_SMS_ABLE_CODES or self.action == "mark_phone"
 
     def __str__(self) -> str:
         return self.message

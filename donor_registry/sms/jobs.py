@@ -38,7 +38,24 @@ def plan(*, engine: Engine, settings: Settings, now: dt.datetime) -> None:
         log.info("reminders planned: %s", dict(report.planned))
 
 
+def poll_esms(*, engine: Engine, settings: Settings, now: dt.datetime) -> None:
+    """eSMS: settle sent messages whose delivery report has not come (GetSendStatus)."""
+    if settings.sms.gateway != "esms":
+        return
+    from donor_registry.sms.esms_callbacks import poll_statuses
+
+    gateway = gateway_from_settings(settings.sms)
+    try:
+        with session_scope(engine) as session:
+            counts = poll_statuses(session=session, gateway=gateway, now=now)
+    finally:
+        gateway.close()
+    if counts["settled"]:
+        log.info("esms status query: %s", counts)
+
+
 JOBS: list[PeriodicJob] = [
     PeriodicJob(name="sms.dispatch", every_seconds=lambda settings: settings.sms.dispatch_every_seconds, run=dispatch),
     PeriodicJob(name="sms.reminders", every_seconds=lambda settings: 3600.0, run=plan),
+    PeriodicJob(name="sms.esms_status", every_seconds=lambda settings: 900.0, run=poll_esms),
 ]

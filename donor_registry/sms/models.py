@@ -47,6 +47,10 @@ class OutboxMessage(OutboxMessageBase, table=True):
     # The body has a reply link whose token is not kept (emergency/reply_links.py): the hash
     # of the token last issued for it.
     link_token_hash: str | None = Field(default=None, sa_type=String(64))
+    # The channel it went by ("sms", "zns", or "zns_sms" until a callback says which one
+    # reached the phone) and its price in đồng (the provider's, else the config's table).
+    channel: str | None = Field(default=None, sa_type=String(8))
+    price_vnd: int | None = None
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
     updated_at: dt.datetime

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from donor_registry.config import Settings
 from donor_registry.errors import UserError
 from donor_registry.sms.encoding import analyse
+from donor_registry.sms.registrations import cost_vnd
 from donor_registry.sms.reminders import audience
 from donor_registry.sms.templates import placeholders, render
 from donor_registry.text import name_parts
@@ -30,6 +31,9 @@ class Preview:
     recipients: int
     total_segments: int
     max_segments: int
+    channel: str = "sms"  # "zns_sms": ZNS to donors with Zalo, SMS to the others
+    cost_vnd_each: int = 0  # the price table's cost of the longest message on that channel
+    cost_vnd_total: int = 0  # every recipient by the channel they would get
 
 
 def preview(
@@ -47,11 +51,14 @@ def preview(
         texts = [render(kind, settings, **sample)]
     infos = [analyse(text) for text in texts]
     longest = max(range(len(texts)), key=lambda i: (infos[i].segments, infos[i].characters))
+    channel = "zns_sms" if _zns_possible(settings, kind) else "sms"
+    each = cost_vnd(settings.sms, channel=channel, text=texts[longest])
     result = Preview(
         kind=kind, text=texts[longest], encoding=infos[longest].encoding,
         characters=infos[longest].characters, segments=infos[longest].segments,
         recipients=len(people), total_segments=sum(i.segments for i in infos) if people else 0,
-        max_segments=settings.sms.max_segments,
+        max_segments=settings.sms.max_segments, channel=channel, cost_vnd_each=each,
+        cost_vnd_total=_total_cost(settings, people, texts, channel),
     )
     if result.segments > settings.sms.max_segments:
         raise UserError(
@@ -61,3 +68,16 @@ def preview(
             "or set strip_diacritics = true"
         )
     return result
+
+
+def _zns_possible(settings: Settings, kind: str) -> bool:
+    sms = settings.sms
+    return sms.gateway == "esms" and bool(sms.esms.oa_id) and kind in sms.esms.zns
+
+
+def _total_cost(settings: Settings, people, texts: list[str], channel: str) -> int:
+    """SMS price for each text, ZNS price where it can go by Zalo (every donor is assumed to
+    have Zalo unless recorded otherwise: the audience carries no donor ids here)."""
+    if not people:
+        return 0
+    return sum(cost_vnd(settings.sms, channel=channel, text=text) for text in texts)

@@ -8,13 +8,25 @@ from sqlmodel import Session, select
 from donor_registry.errors import NotFound, UserError
 from donor_registry.sms.gateway import ConsoleGateway, SmsGateway, TwilioGateway
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
-from donor_registry.sms.settings import SmsSettings, twilio_credentials
+from donor_registry.sms.settings import SmsSettings, esms_credentials, twilio_credentials
 
 
 def gateway_from_settings(settings: SmsSettings) -> SmsGateway:
     """The console printer, or Twilio with credentials from the environment."""
     if settings.gateway == "console":
         return ConsoleGateway(show_links=settings.console_shows_links)
+    if settings.gateway == "esms":
+        from donor_registry.sms.esms_gateway import EsmsGateway
+        from donor_registry.sms.registrations import zns_params_reader
+
+        key, secret = esms_credentials()
+        settings.status_callback_url()  # refuses now (one line) if ESMS_CALLBACK_TOKEN is unset
+        return EsmsGateway(
+            key, secret, brandname=settings.sender, base_url=settings.esms.base_url,
+            oa_id=settings.esms.oa_id, unicode=not settings.strip_diacritics,
+            sandbox=settings.esms.sandbox, timeout=settings.esms.timeout_seconds,
+            zns_params=zns_params_reader(settings),
+        )
     sid, token = twilio_credentials()
     sender = {"messaging_service_sid": settings.sender} if settings.uses_messaging_service else {
         "from_": settings.sender

@@ -51,10 +51,41 @@ class ReminderSettings(BaseModel):
         return value
 
 
+class ZnsTemplate(BaseModel):
+    """A ZNS template as Zalo approved it: its id and its parameters in the registered order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template_id: str = Field(min_length=1, max_length=20, pattern=r"^\d+$")
+    params: list[str] = Field(min_length=1)
+
+
+class EsmsSettings(BaseModel):
+    """[sms.esms]: the eSMS.vn account's Zalo OA and ZNS templates (keys: environment only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = "https://rest.esms.vn/MainService.svc/json"
+    oa_id: str = Field(default="", pattern=r"^\d*$")  # empty: brand-name SMS only
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    sandbox: bool = False  # eSMS "Sandbox": accepted and checked, never delivered nor billed
+    zns: dict[str, ZnsTemplate] = Field(default_factory=dict)
+
+
+class PriceTable(BaseModel):
+    """[sms.prices]: what one message costs in đồng, from the chapter's contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sms_segment_vnd: int = Field(default=750, ge=0)  # one brand-name SMS part (CSKH)
+    zns_vnd: int = Field(default=300, ge=0)  # one ZNS message delivered
+    twilio_segment_vnd: int = Field(default=2_100, ge=0)
+
+
 class SmsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    gateway: Literal["console", "twilio"] = "console"
+    gateway: Literal["console", "twilio", "esms"] = "console"
     sender: str = "HIENMAU"
     twilio_base_url: str = ""
     twilio_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -77,6 +108,8 @@ class SmsSettings(BaseModel):
     weekly_cap_per_donor: int = Field(default=3, ge=0)
     reminders: ReminderSettings = ReminderSettings()
     templates: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+    esms: EsmsSettings = EsmsSettings()
+    prices: PriceTable = PriceTable()
 
     @field_validator("quiet_hours_start", "quiet_hours_end")
     @classmethod
@@ -98,6 +131,8 @@ class SmsSettings(BaseModel):
         """Where Twilio posts delivery reports (None: no public URL configured)."""
         if not (self.status_callbacks and self.public_base_url):
             return None
+        if self.gateway == "esms":  # GET callbacks carry no signature: a secret path instead
+            return self.public_base_url.rstrip("/") + f"/sms/esms/status/{esms_callback_token()}"
         return self.public_base_url.rstrip("/") + "/sms/status"
 
 
@@ -157,3 +192,27 @@ def twilio_credentials() -> tuple[str, str]:
             "(credentials never go in config.toml)"
         )
     return sid, token
+
+
+def esms_credentials() -> tuple[str, str]:
+    """ESMS_API_KEY and ESMS_SECRET_KEY from the environment (never from a file)."""
+    key = os.environ.get("ESMS_API_KEY", "").strip()
+    secret = os.environ.get("ESMS_SECRET_KEY", "").strip()
+    if not key or not secret:
+        missing = [n for n, v in (("ESMS_API_KEY", key), ("ESMS_SECRET_KEY", secret)) if not v]
+        raise UserError(
+            f"sms.gateway is 'esms' but {' and '.join(missing)} is not set in the environment "
+            "(credentials never go in config.toml)"
+        )
+    return key, secret
+
+
+def esms_callback_token() -> str:
+    """ESMS_CALLBACK_TOKEN: the secret path part of the delivery-report URL (≥ 24 characters)."""
+    token = os.environ.get("ESMS_CALLBACK_TOKEN", "").strip()
+    if len(token) < 24 or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        raise UserError(
+            "sms.gateway is 'esms' with status callbacks but ESMS_CALLBACK_TOKEN is not set to a "
+            "secret of at least 24 letters, digits, '-' or '_' (e.g. from `openssl rand -hex 16`)"
+        )
+    return token

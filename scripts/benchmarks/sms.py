@@ -1,4 +1,5 @@
-"""SMS: plan and enqueue 100,000 reminders; dispatch to a local fake Twilio, unlimited and at 10/s.
+"""SMS: plan and enqueue 100,000 reminders; dispatch to local fakes of Twilio and eSMS.vn,
+unlimited and at 10/s, in the same run.
 
 1. Planning: 100,000 contactable donors in 20 communes, one drive in each 3 days ahead;
    reminders.plan_reminders (select, render, INSERT … ON CONFLICT DO NOTHING) against one
@@ -7,6 +8,8 @@
    process, checking every request against Twilio's OpenAPI spec), against a bare loop of
    gateway.send with no database. Target ≥ 200 messages/s.
 3. Dispatch at rate_per_second = 10 over ≥ 10 s: the measured rate must be within 5%.
+Steps 2 and 3 run for Twilio and for eSMS (brand-name SMS with RequestId, FakeEsms checking
+each request against the published pages).
 """
 
 import datetime as dt
@@ -24,6 +27,7 @@ from sqlmodel import Session, select
 from donor_registry.config import Settings
 from donor_registry.db import make_engine, session_scope, upgrade
 from donor_registry.sms.dispatcher import Dispatcher
+from donor_registry.sms.esms_gateway import EsmsGateway, request_id_for
 from donor_registry.sms.gateway import TwilioGateway
 from donor_registry.sms.models import OutboxMessage
 from donor_registry.sms.outbox import enqueue_many
@@ -34,11 +38,16 @@ NOW = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
 STAMP = "2026-01-01 00:00:00.000000"
 SID, TOKEN, SENDER = "AC" + "0123456789abcdef" * 2, "bench-token", "HIENMAU"
 DISPATCH_MESSAGES, RATE, RATE_MESSAGES = 3000, 10.0, 111
+ESMS_KEY, ESMS_SECRET = "bench-api-key", "bench-secret-key"
 FAKE = """
 import json, sys
 sys.path.insert(0, {root!r})
-from tests.fakes.twilio_server import FakeTwilio
-fake = FakeTwilio({sid!r}, {token!r}).start()
+if {provider!r} == "twilio":
+    from tests.fakes.twilio_server import FakeTwilio
+    fake = FakeTwilio({sid!r}, {token!r}).start()
+else:
+    from tests.fakes.esms_server import FakeEsms
+    fake = FakeEsms({key!r}, {secret!r}, send_callbacks=False).start()
 print(fake.base_url, flush=True)
 sys.stdin.read()
 print(json.dumps({{"messages": len(fake.messages), "violations": len(fake.violations),
@@ -113,9 +122,11 @@ def bench_planning(tmp: Path) -> list[tuple]:
     ]
 
 
-def start_fake() -> tuple[subprocess.Popen, str]:
+def start_fake(provider: str) -> tuple[subprocess.Popen, str]:
     root = str(Path(__file__).resolve().parents[2])
-    proc = subprocess.Popen([sys.executable, "-c", FAKE.format(root=root, sid=SID, token=TOKEN)],
+    code = FAKE.format(root=root, sid=SID, token=TOKEN, key=ESMS_KEY, secret=ESMS_SECRET,
+                       provider=provider)
+    proc = subprocess.Popen([sys.executable, "-c", code],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     return proc, proc.stdout.readline().strip()
 
@@ -135,10 +146,16 @@ def outbox_engine(path: Path, count: int, label: str):
     return engine
 
 
-def dispatcher(engine, base_url, rate: float, stamps: list[float]) -> Dispatcher:
-    settings = Settings(sms={"gateway": "twilio", "sender": SENDER, "rate_per_second": rate,
+def make_gateway(provider: str, base_url: str):
+    if provider == "twilio":
+        return TwilioGateway(SID, TOKEN, from_=SENDER, base_url=base_url)
+    return EsmsGateway(ESMS_KEY, ESMS_SECRET, brandname=SENDER, base_url=base_url)
+
+
+def dispatcher(provider: str, engine, base_url, rate: float, stamps: list[float]) -> Dispatcher:
+    settings = Settings(sms={"gateway": provider, "sender": SENDER, "rate_per_second": rate,
                              "quiet_hours_start": "00:00", "quiet_hours_end": "00:00"}).sms
-    gateway = TwilioGateway(SID, TOKEN, from_=SENDER, base_url=base_url)
+    gateway = make_gateway(provider, base_url)
     send = gateway.send
 
     def timed_send(**kwargs):
@@ -149,25 +166,26 @@ def dispatcher(engine, base_url, rate: float, stamps: list[float]) -> Dispatcher
     return Dispatcher(engine=engine, settings=settings, gateway=gateway, clock=lambda: NOW)
 
 
-def bench_dispatch(tmp: Path) -> list[tuple]:
-    proc, base_url = start_fake()
+def bench_dispatch(tmp: Path, provider: str) -> list[tuple]:
+    proc, base_url = start_fake(provider)
     try:
-        engine = outbox_engine(tmp / "dispatch.db", DISPATCH_MESSAGES, "unlimited")
+        engine = outbox_engine(tmp / f"dispatch-{provider}.db", DISPATCH_MESSAGES, "unlimited")
         stamps: list[float] = []
         start = time.perf_counter()
-        report = dispatcher(engine, base_url, 0, stamps).run_once()
+        report = dispatcher(provider, engine, base_url, 0, stamps).run_once()
         ours = DISPATCH_MESSAGES / (time.perf_counter() - start)
         assert report.sent == DISPATCH_MESSAGES, report
 
-        gateway = TwilioGateway(SID, TOKEN, from_=SENDER, base_url=base_url)
+        gateway = make_gateway(provider, base_url)
+        extra = (lambda n: {"request_id": request_id_for(f"bare:{n}")}) if provider == "esms" else (lambda n: {})
         start = time.perf_counter()
         for n in range(1000):
-            gateway.send(to=f"+8492{n:07d}", body=f"baseline {n}")
+            gateway.send(to=f"+8492{n:07d}", body=f"baseline {n}", **extra(n))
         bare = 1000 / (time.perf_counter() - start)
 
-        engine = outbox_engine(tmp / "rate.db", RATE_MESSAGES, "rate")
+        engine = outbox_engine(tmp / f"rate-{provider}.db", RATE_MESSAGES, "rate")
         stamps = []
-        dispatcher(engine, base_url, RATE, stamps).run_once()
+        dispatcher(provider, engine, base_url, RATE, stamps).run_once()
         window = stamps[-1] - stamps[0]
         measured = (len(stamps) - 1) / window
         with Session(engine) as session:
@@ -176,20 +194,23 @@ def bench_dispatch(tmp: Path) -> list[tuple]:
         fake = stop_fake(proc)
     assert fake["violations"] == 0 and fake["duplicates"] == 0, fake
     off = abs(measured - RATE) / RATE
+    name = {"twilio": "Twilio", "esms": "eSMS"}[provider]
     return [
-        (f"dispatch {DISPATCH_MESSAGES:,} (rate limit off, 4 senders)", "", f"{ours:,.0f} msg/s",
+        (f"{name}: dispatch {DISPATCH_MESSAGES:,} (rate limit off, 4 senders)", "", f"{ours:,.0f} msg/s",
          "≥ 200 msg/s", "yes" if ours >= 200 else "NO"),
-        ("baseline: bare gateway.send loop, no database", "", f"{bare:,.0f} msg/s", "", ""),
-        (f"dispatch at 10/s ({RATE_MESSAGES} messages over {window:.1f} s)", "",
+        (f"{name}: baseline, bare gateway.send loop, no database", "", f"{bare:,.0f} msg/s", "", ""),
+        (f"{name}: dispatch at 10/s ({RATE_MESSAGES} messages over {window:.1f} s)", "",
          f"{measured:.3f} msg/s", "10 ± 5%", f"{off:.1%} off" + ("" if off <= 0.05 else " NO")),
-        ("fake Twilio: spec violations / duplicates", "", f"{fake['violations']} / {fake['duplicates']}",
+        (f"{name} fake: request violations / duplicates", "", f"{fake['violations']} / {fake['duplicates']}",
          "0 / 0", ""),
     ]
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        rows = bench_planning(Path(tmp)) + bench_dispatch(Path(tmp))
+        rows = bench_planning(Path(tmp))
+        for provider in ("twilio", "esms"):
+            rows += bench_dispatch(Path(tmp), provider)
     print("| measurement | time | throughput | target | met |")
     print("|---|---|---|---|---|")
     for row in rows:

@@ -23,6 +23,7 @@ HOSPITAL_PAGE = "a hospital signed in to /h (token cookie)"
 OWN_REQUEST_PAGE = "signed in to /h as the hospital that filed the request"
 TWILIO = "X-Twilio-Signature over the request"
 REPLY_TOKEN = "a donor's reply-link token"
+ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gateway"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -33,6 +34,7 @@ ACCESS = {
     ("POST", "/h/logout"): PUBLIC,
     ("POST", "/sms/status"): TWILIO,
     ("POST", "/sms/inbound"): TWILIO,
+    ("GET", "/sms/esms/status/{token}/{outbox_id}"): ESMS_CALLBACK,
     ("POST", "/api/v1/emergency-requests"): HOSPITAL,
     ("GET", "/api/v1/emergency-requests"): HOSPITAL,
     ("GET", "/api/v1/emergency-requests/{request_id}"): OWN_REQUEST,
@@ -77,7 +79,7 @@ def _bearer(token: str) -> dict:
 
 
 def _call(client, method: str, path: str, request_id: int, **kwargs):
-    url = path.replace("{request_id}", str(request_id)).replace("{token}", "not-a-token")
+    url = path.replace("{request_id}", str(request_id)).replace("{token}", "not-a-token").replace("{outbox_id}", "1")
     if method == "POST" and "data" not in kwargs:
         kwargs["data"] = {"blood_group": "O+", "units": "1"} if path == "/h/requests" else {}
     return client.request(method, url, **kwargs)
@@ -137,3 +139,10 @@ def test_webhooks_refuse_an_unsigned_request(world, route):
 def test_reply_pages_refuse_an_unknown_token(world, route):
     method, path = route
     assert _call(world["client"], method, path, world["request_id"], data={"answer": "accept"}).status_code == 404
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == ESMS_CALLBACK])
+def test_esms_callbacks_refuse_a_wrong_path_token(world, route, monkeypatch):
+    monkeypatch.setenv("ESMS_CALLBACK_TOKEN", "s" * 32)
+    method, path = route
+    assert _call(world["client"], method, path, world["request_id"]).status_code == 404

@@ -172,3 +172,61 @@ def test_killed_dispatchers_send_every_row_exactly_once(
     dead = [m.idempotency_key for m in outbox if m.link_token_hash is not None
             and not reply_links.matcher(m.body, m.link_token_hash)(body_of[m.provider_id])]
     assert dead == []  # each call's link carries the token its row (and call-out) knows
+
+
+def _esms_env(db_url: str, fake) -> dict[str, str]:
+    env = {k: v for k, v in _env(db_url, fake).items() if not k.startswith("TWILIO_")}
+    env.pop("DONOR_REGISTRY_SMS__TWILIO_BASE_URL", None)
+    env.update({
+        "DONOR_REGISTRY_SMS__GATEWAY": "esms",
+        "DONOR_REGISTRY_SMS__ESMS__BASE_URL": fake.base_url,
+        "ESMS_API_KEY": fake.api_key, "ESMS_SECRET_KEY": fake.secret_key,
+        "ESMS_CALLBACK_TOKEN": "crash-test-callback-token-0123456789",
+    })
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend, messages, kills", [
+    pytest.param("sqlite", 400, 3, id="sqlite-once"),
+    pytest.param("postgresql", 300, 3, id="postgresql-once"),
+])
+def test_killed_dispatchers_send_every_row_exactly_once_through_esms(
+    request, tmp_path, backend, messages, kills
+):
+    """Against the eSMS fake: a row in flight at a kill is sent again with the same
+    RequestId, answered 124 if it went (reply-link rows are looked up first)."""
+    from tests.fakes.esms_server import FakeEsms
+
+    db_url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_db_url")
+    engine = make_engine(db_url)
+    queue_family_texts(engine, dt.datetime.now(dt.UTC), messages)
+    rng = random.Random(20260602)
+    killed = 0
+    with FakeEsms() as fake:
+        env = _esms_env(db_url, fake)
+        for _ in range(kills):
+            process = _start("once", env, tmp_path)
+            if _wait_for_progress(fake, process, len(fake.messages), messages):
+                time.sleep(rng.uniform(0.0, 0.3))
+                if process.poll() is None:
+                    process.send_signal(signal.SIGKILL)
+                    killed += 1
+            _stop(process, signal.SIGKILL)
+        _finish("once", env, tmp_path, engine)
+        accepted = list(fake.messages)
+        duplicates_answered = sum(1 for _, _, code in fake.requests if code == "124")
+        assert fake.violations == [], sorted(set(fake.violations))
+
+    with Session(engine) as session:
+        outbox = session.exec(select(OutboxMessage)).all()
+    engine.dispose()
+    sent = Counter(("+84" + m["phone"][1:], mask_reply_links(m["content"])) for m in accepted)
+    wanted = Counter((m.to_phone, m.body.replace(REPLY_TOKEN_PLACEHOLDER, "…")) for m in outbox)
+    duplicates, lost = (sent - wanted).total(), (wanted - sent).total()
+    print(f"\nesms {backend}: {messages} messages, {killed} kills, {duplicates_answered} answered 124, "
+          f"{duplicates} duplicates, {lost} lost")
+    assert killed >= 2
+    assert [m.idempotency_key for m in outbox if m.status != OutboxStatus.sent] == []
+    assert (duplicates, lost) == (0, 0)
+    assert len({m["request_id"] for m in accepted}) == len(accepted) == messages
