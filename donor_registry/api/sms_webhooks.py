@@ -71,7 +71,8 @@ async def status_callback(request: Request, session: SessionDep, settings: Setti
     return Response(status_code=204)
 
 
-@router.get("/esms/status/{token}/{outbox_id}", status_code=204)
+@router.get("/esms/status/{token}/{outbox_id}", status_code=204,
+            responses={404: {"description": "Not the callback token, or the gateway is not esms."}})
 async def esms_status_callback(
     token: str, outbox_id: int, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
