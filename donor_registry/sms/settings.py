@@ -183,28 +183,23 @@ def parse_hh_mm(value: str) -> dt.time:
 
 def twilio_credentials() -> tuple[str, str]:
     """TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN from the environment (never from a file)."""
-    sid = os.environ.get("TWILIO_ACCOUNT_SID", "").strip()
-    token = os.environ.get("TWILIO_AUTH_TOKEN", "").strip()
-    if not sid or not token:
-        missing = [n for n, v in (("TWILIO_ACCOUNT_SID", sid), ("TWILIO_AUTH_TOKEN", token)) if not v]
-        raise UserError(
-            f"sms.gateway is 'twilio' but {' and '.join(missing)} is not set in the environment "
-            "(credentials never go in config.toml)"
-        )
-    return sid, token
+    return _credentials("twilio", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 
 
 def esms_credentials() -> tuple[str, str]:
     """ESMS_API_KEY and ESMS_SECRET_KEY from the environment (never from a file)."""
-    key = os.environ.get("ESMS_API_KEY", "").strip()
-    secret = os.environ.get("ESMS_SECRET_KEY", "").strip()
-    if not key or not secret:
-        missing = [n for n, v in (("ESMS_API_KEY", key), ("ESMS_SECRET_KEY", secret)) if not v]
+    return _credentials("esms", "ESMS_API_KEY", "ESMS_SECRET_KEY")
+
+
+def _credentials(gateway: str, *names: str) -> tuple[str, ...]:
+    values = tuple(os.environ.get(name, "").strip() for name in names)
+    missing = [name for name, value in zip(names, values) if not value]
+    if missing:
         raise UserError(
-            f"sms.gateway is 'esms' but {' and '.join(missing)} is not set in the environment "
+            f"sms.gateway is '{gateway}' but {' and '.join(missing)} is not set in the environment "
             "(credentials never go in config.toml)"
         )
-    return key, secret
+    return values
 
 
 def esms_callback_token() -> str:
