@@ -85,7 +85,6 @@ class ImportJob:
         self.shared: dict = {}  # one object for each distinct birth year and commune
         convert = self.donations.converters
         self.day_db, self.kind_db = convert[2], convert[3]
-        self.now_db = convert[9](now)
         # What follows the donor part in a donor row: weight measured on, standby, count, created,
         # updated, consent given at.
         self.donor_tails = {
@@ -110,12 +109,12 @@ class ImportJob:
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
         next_donation_id = self.donation_ids.next
-        day_db, kind_db = self.day_db, self.kind_db
-        day_cache, kind_cache = day_db.cache, kind_db.cache
-        now_db, line_ids, line_numbers = self.now_db, self.written_ids, self.written_lines
-        by_ordinal, touched = self.by_ordinal, self.touched
+        line_ids, line_numbers = self.written_ids, self.written_lines
+        by_ordinal, touched, recount = self.by_ordinal, self.touched, self.recount
         add_to_stats = self.stats.add if self.stats is not None else None
-        for line, ordinal, donor, donation in chunk.good:
+        # The parser made each donation's values (pipeline.DonationValues): this loop runs once
+        # for every row, and only matches, numbers and collects.
+        for line, ordinal, donor, values, stats_key in chunk.good:
             known = by_ordinal[ordinal] if donor is None else None
             if known is not None:
                 self.report.matched += 1
@@ -123,28 +122,18 @@ class ImportJob:
                 known = self._donor_of(line, ordinal, donor, new_donors)
                 if known is None:
                     continue
-            if donation is None:
+            if values is None:
                 continue
             donation_id = next_donation_id()
-            day, kind, volume, certificate, site, deferral_reason, deferral_until = donation
-            # Converter caches read inline: this line runs once for every donation row.
-            day_value = day_cache[day] if day in day_cache else day_db(day)
-            kind_value = kind_cache[kind] if kind in kind_cache else kind_db(kind)
-            if deferral_reason is None:
-                new_donations.append((donation_id, known.id, day_value, kind_value, "donated", volume,
-                                      certificate, site, "import", now_db, None, None))
-            else:
-                new_donations.append((donation_id, known.id, day_value, kind_value, "deferred", None, None,
-                                      site, "import", now_db, deferral_reason,
-                                      None if deferral_until is None else day_db(deferral_until)))
+            new_donations.append((donation_id, known.id, *values))
             line_ids.append(donation_id)
             line_numbers.append(line)
             if known.slot < 0:
                 touched.add(known.id)
-            elif deferral_reason is None:
-                add_to_stats(known.slot, day, kind)
+            elif stats_key is not None:
+                add_to_stats(known.slot, stats_key)
             else:  # the running stats count donations only; a deferral's donor is counted from the table
-                self.recount.add(known.id)
+                recount.add(known.id)
         self._write(new_donors, new_donations)
         if self.refused:
             self.refused.sort(key=lambda error: error.line)

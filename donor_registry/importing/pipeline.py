@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
+from donor_registry.importing import bulk
 from donor_registry.importing.readers import Table
 from donor_registry.importing.rows import BORN, RowError, RowParser
+from donor_registry.importing.stats import stats_key
 
 WORKER_MIN_ROWS = 50_000  # below this, starting a process costs more than it saves
 
@@ -26,23 +28,53 @@ class ParsedChunk:
 
     rows_read: int
     position: int  # how far into the file (bytes or rows), for the progress bar
-    # (line, donor ordinal, donor part or None, donation part or None) of each good row.
-    # A row repeating the donor cells of an earlier good row has its ordinal and no donor part.
+    # (line, donor ordinal, donor part or None, donation values or None, stats key or None) of
+    # each good row. A row repeating the donor cells of an earlier good row has its ordinal and
+    # no donor part. The donation values (DonationValues) follow a donation row's id and donor
+    # id; the stats key (stats.stats_key) is None for a deferral, which the running stats skip.
     good: list[tuple]
     errors: list[RowError]
+
+
+class DonationValues:
+    """A parsed donation part as the values of its row after (id, donor id), the way the database
+    driver wants them (bulk.BulkWriter's columns from donated_on on), and its running-stats key.
+    Made where the file is parsed (the worker, when there is one), so the importing process
+    only matches donors and writes."""
+
+    def __init__(self, dialect, *, now):
+        column = bulk.DONATIONS.c
+        self.day = bulk._Converter(column.donated_on.type, dialect)
+        self.kind = bulk._Converter(column.type.type, dialect)
+        self.until = bulk._Converter(column.deferral_until.type, dialect)
+        self.now = bulk._Converter(column.created_at.type, dialect)(now)
+
+    def __call__(self, donation: tuple) -> tuple[tuple, int | None]:
+        day, kind, volume, certificate, site, deferral_reason, deferral_until = donation
+        day_cache, kind_cache = self.day.cache, self.kind.cache
+        # Converter caches read inline: this line runs once for every donation row.
+        day_value = day_cache[day] if day in day_cache else self.day(day)
+        kind_value = kind_cache[kind] if kind in kind_cache else self.kind(kind)
+        if deferral_reason is None:
+            return ((day_value, kind_value, "donated", volume, certificate, site, "import", self.now, None, None),
+                    stats_key(day, kind))
+        return ((day_value, kind_value, "deferred", None, None, site, "import", self.now, deferral_reason,
+                 None if deferral_until is None else self.until(deferral_until)), None)
 
 
 class ChunkParser:
     """Parses rows, each distinct donor once: a donation list repeats its donors many times."""
 
-    def __init__(self, parser: RowParser, *, donations: bool):
+    def __init__(self, parser: RowParser, *, donations: bool, values: DonationValues | None = None):
         self.parser = parser
         self.donations = donations
+        self.values = values  # None: the donation parts as parsed, stats key None
         self.ordinals: dict[object, int] = {}  # donor cells -> ordinal (donation lists only)
         self.born: list = []  # ordinal -> date of birth, to check the donation dates of repeats
 
     def parse(self, chunk: list[tuple[int, list]], position: int) -> ParsedChunk:
         parser, ordinals, born_of, donations = self.parser, self.ordinals, self.born, self.donations
+        values = self.values
         good: list[tuple] = []
         errors: list[RowError] = []
         for line, cells in chunk:
@@ -63,7 +95,10 @@ class ChunkParser:
                 born_of.append(born)
                 if donations:
                     ordinals[key] = ordinal
-            good.append((line, ordinal, donor, donation))
+            if values is not None and donation is not None:
+                good.append((line, ordinal, donor, *values(donation)))
+            else:
+                good.append((line, ordinal, donor, donation, None))
         return ParsedChunk(len(chunk), position, good, errors)
 
 

@@ -87,8 +87,11 @@ def _load(session: Session, table: Table, report: ImportReport, header_map: Head
           rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None,
           on_refused: OnRefused | None, accept_violations: bool = False) -> None:
     """Read, match and write every row; the report says what happened to each."""
+    donations = kind == "donations"
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
-                                  donations=kind == "donations")
+                                  donations=donations,
+                                  values=pipeline.DonationValues(session.get_bind().dialect, now=now)
+                                  if donations else None)
     # The parsing worker is forked before the job loads the registered donors: touched by
     # matching, their pages would otherwise be copied, and counted twice.
     with (_without_cycle_collection(),

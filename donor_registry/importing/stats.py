@@ -19,11 +19,16 @@ _KINDS = sorted(DonationType, key=lambda kind: kind.value)
 _RANK = {kind: rank for rank, kind in enumerate(_KINDS)}
 
 
+def stats_key(day: dt.date, kind: DonationType) -> int:
+    """What NewDonorStats.add takes of a donation: its day ordinal * 8 + the rank of its type."""
+    return day.toordinal() * 8 + _RANK[kind]
+
+
 class NewDonorStats:
     """Count, last donation (day and type) and next eligible day, per donor created."""
 
     def __init__(self, rules: EligibilityRules):
-        self.interval = {kind: int(days) for kind, days in rules.interval_days.items()}
+        self.interval = [int(rules.interval_days[kind]) for kind in _KINDS]  # by rank
         self.ids = array("q")
         self.count = array("l")
         self.last = array("q")  # day ordinal * 8 + rank of the type
@@ -38,17 +43,17 @@ class NewDonorStats:
         self.clear.append(0)
         return len(self.ids) - 1
 
-    def add(self, slot: int, day: dt.date, kind: DonationType) -> None:
-        ordinal = day.toordinal()
+    def add(self, slot: int, key: int) -> None:
+        """Count a donation given its stats_key."""
+        ordinal = key >> 3
         if ordinal < self.clear[slot]:
             # Inside the wait of an earlier row, or before one (the wait ends after every day
             # seen): the recording checks must look. Rows in date order, each after the waits
             # before it, break no interval.
             self.unsettled.add(slot)
         self.count[slot] += 1
-        last = ordinal * 8 + _RANK[kind]
-        self.last[slot] = max(self.last[slot], last)
-        clear = ordinal + self.interval[kind]
+        self.last[slot] = max(self.last[slot], key)
+        clear = ordinal + self.interval[key & 7]
         self.clear[slot] = max(self.clear[slot], clear)
 
     def unsettled_donors(self) -> list[int]:

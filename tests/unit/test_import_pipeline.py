@@ -47,7 +47,7 @@ def test_the_worker_parses_exactly_as_this_process(tmp_path):
     ])
     here = chunks_of(path, in_worker=False)
     assert chunks_of(path, in_worker=True) == here
-    good = [(line, ordinal, donor is not None) for chunk in here for line, ordinal, donor, _ in chunk.good]
+    good = [(line, ordinal, donor is not None) for chunk in here for line, ordinal, donor, *_ in chunk.good]
     # Each donor is parsed once: later rows carry the ordinal of the first good row, no donor part.
     assert good == [(2, 0, True), (3, 1, True), (4, 0, False), (6, 2, True), (7, 0, False)]
     assert [(error.line, error.column) for chunk in here for error in chunk.errors] == [
