@@ -85,6 +85,20 @@ def _start(mode: str, env, cwd: Path) -> subprocess.Popen:
                             env=env, cwd=cwd, stdout=log, stderr=log)
 
 
+
+def _kill_repeatedly(fake, mode: str, env: dict, tmp_path, *, messages: int, kills: int, rng) -> int:
+    """Start a dispatcher `kills` times and SIGKILL each one mid-send; how many were killed."""
+    killed = 0
+    for _ in range(kills):
+        process = _start(mode, env, tmp_path)
+        if _wait_for_progress(fake, process, len(fake.messages), messages):
+            time.sleep(rng.uniform(0.0, 0.3))  # a random point in the middle of sending
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                killed += 1
+        _stop(process, signal.SIGKILL)
+    return killed
+
 def _wait_for_progress(fake: FakeTwilio, process: subprocess.Popen, seen: int, total: int) -> bool:
     """Until the fake got a new message (True), or the process ended or all went (False)."""
     deadline = time.monotonic() + 20
@@ -139,17 +153,9 @@ def test_killed_dispatchers_send_every_row_exactly_once(
     engine = make_engine(db_url)
     queue_family_texts(engine, dt.datetime.now(dt.UTC), messages)
     rng = random.Random(20260601)
-    killed = 0
     with FakeTwilio(SID, TOKEN) as fake:
         env = _env(db_url, fake)
-        for _ in range(kills):
-            process = _start(mode, env, tmp_path)
-            if _wait_for_progress(fake, process, len(fake.messages), messages):
-                time.sleep(rng.uniform(0.0, 0.3))
-                if process.poll() is None:
-                    process.send_signal(signal.SIGKILL)
-                    killed += 1
-            _stop(process, signal.SIGKILL)
+        killed = _kill_repeatedly(fake, mode, env, tmp_path, messages=messages, kills=kills, rng=rng)
         _finish(mode, env, tmp_path, engine)
         accepted = list(fake.messages)
         lookups = sum(1 for method, _, _ in fake.requests if method == "GET")
@@ -202,17 +208,9 @@ def test_killed_dispatchers_send_every_row_exactly_once_through_esms(
     engine = make_engine(db_url)
     queue_family_texts(engine, dt.datetime.now(dt.UTC), messages)
     rng = random.Random(20260602)
-    killed = 0
     with FakeEsms() as fake:
         env = _esms_env(db_url, fake)
-        for _ in range(kills):
-            process = _start("once", env, tmp_path)
-            if _wait_for_progress(fake, process, len(fake.messages), messages):
-                time.sleep(rng.uniform(0.0, 0.3))
-                if process.poll() is None:
-                    process.send_signal(signal.SIGKILL)
-                    killed += 1
-            _stop(process, signal.SIGKILL)
+        killed = _kill_repeatedly(fake, "once", env, tmp_path, messages=messages, kills=kills, rng=rng)
         _finish("once", env, tmp_path, engine)
         accepted = list(fake.messages)
         duplicates_answered = sum(1 for _, _, code in fake.requests if code == "124")
