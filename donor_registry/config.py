@@ -32,6 +32,7 @@ DEFAULT_CONFIG_FILE = Path("config.toml")
 class GeneralSettings(BaseModel):
     chapter_name: str = "Hội Chữ thập đỏ"
     timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
 
 
 class DatabaseSettings(BaseModel):
