@@ -16,6 +16,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from donor_registry.accounts.settings import AccountSettings, WebSettings
 from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.eligibility import EligibilityRules
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
     honours: HonoursSettings = HonoursSettings()
     emergency: EmergencySettings = EmergencySettings()
     privacy: PrivacySettings = PrivacySettings()
+    accounts: AccountSettings = AccountSettings()
+    web: WebSettings = WebSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,5 +1,6 @@
 """Import every table model, so SQLModel.metadata is complete for migrations and tests."""
 
+from donor_registry.accounts.models import LoginAttempt, User, UserSession  # noqa: F401
 from donor_registry.audit.models import AuditEntry  # noqa: F401
 from donor_registry.campaigns.models import Campaign, Drive  # noqa: F401
 from donor_registry.donations.models import Donation, DonationRevision  # noqa: F401

@@ -1,0 +1,1 @@
+"""Accounts of the coordinators' workspace: users, roles, sessions, sign-in throttling, policy."""
