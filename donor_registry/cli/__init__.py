@@ -22,6 +22,7 @@ from donor_registry.cli import (
     report,
     serve,
     sms,
+    users,
 )
 from donor_registry.cli.context import AppContext, PlainErrors
 
@@ -47,6 +48,7 @@ app.add_typer(hospitals.app, name="hospitals")
 app.add_typer(emergency.app, name="emergency")
 app.add_typer(audit.app, name="audit")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(users.app, name="users")
 
 
 def _version(value: bool) -> None:
