@@ -16,6 +16,10 @@ from donor_registry.i18n import _
 LOGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,38}[a-z0-9]")
 
 
+class WrongPassword(UserError):
+    """The password given to confirm a change is not the account's."""
+
+
 def normalise_login(raw: str) -> str:
     """' Lan.Nguyen ' -> 'lan.nguyen'; refuses what is not 3-40 letters, digits, '.', '_' or '-'."""
     login = unicodedata.normalize("NFC", raw).strip().casefold()
@@ -115,7 +119,7 @@ def change_password(
 ) -> User:
     """The user changes their own password; their other sessions end."""
     if not verify_password(user.password_hash, current):
-        raise UserError(_("the current password is not right"))
+        raise WrongPassword(_("the current password is not right"))
     check_password(new, login=user.login, min_length=min_password_length)
     _set_password(session, now, user, new, keep_session_id=keep_session_id)
     audit.record(session=session, now=now, actor=f"user:{user.login}", action="users.change_password",

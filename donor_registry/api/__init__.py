@@ -1,4 +1,5 @@
-"""The HTTP side: hospital API, donor reply pages, Twilio webhooks, health. Routers per domain."""
+"""The HTTP side: hospital API, donor reply pages, Twilio webhooks, health, and the coordinators'
+workspace (donor_registry/web). Routers per domain."""
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -22,7 +23,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     for router in _routers(settings):
         app.include_router(router)
+    from donor_registry import web
+
+    for router in web.routers():
+        app.include_router(router)
+    web.install(app, settings)  # inside the body bound: CSRF reads form bodies already bounded
     guards.install(app, max_body_bytes=settings.emergency.max_body_bytes)
+    if settings.web.trust_forwarded_proto:
+        # Outermost: the scheme (Secure cookies) and client address come from the proxy.
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.web.forwarded_allow_ips)
     return app
 
 

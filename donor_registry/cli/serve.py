@@ -51,7 +51,8 @@ def serve(
             err_console.print(f"scheduler running {len(scheduler.get_jobs())} job(s); lock: {lock.where}",
                               highlight=False, markup=False)
         # uvicorn turns SIGTERM / SIGINT into a graceful shutdown and returns here.
-        config = uvicorn.Config(api, host=host, port=port, log_level="info")  # sets up logging
+        # X-Forwarded-* are believed only as [web] says, in the app (api/__init__.py), not by uvicorn.
+        config = uvicorn.Config(api, host=host, port=port, log_level="info", proxy_headers=False)
         logging.getLogger("uvicorn.access").addFilter(ReplyTokensMasked())
         uvicorn.Server(config).run()
     except _Stopped:

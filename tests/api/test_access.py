@@ -24,6 +24,9 @@ OWN_REQUEST_PAGE = "signed in to /h as the hospital that filed the request"
 TWILIO = "X-Twilio-Signature over the request"
 REPLY_TOKEN = "a donor's reply-link token"
 ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gateway"
+# The coordinators' workspace (donor_registry/web): a session cookie and the policy's roles.
+SIGNED_IN = "a signed-in user of any role"
+ADMIN = "an admin, for accounts of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -45,7 +48,21 @@ ACCESS = {
     ("POST", "/h/requests/{request_id}/cancel"): OWN_REQUEST_PAGE,
     ("GET", "/r/{token}"): REPLY_TOKEN,
     ("POST", "/r/{token}"): REPLY_TOKEN,
+    ("GET", "/"): PUBLIC,  # the sign-in form; the dashboard with a session
+    ("POST", "/login"): PUBLIC,
+    ("GET", "/static/workspace.css"): PUBLIC,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/account/password"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("GET", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}/disable"): ADMIN,
+    ("POST", "/admin/users/{user_id}/enable"): ADMIN,
+    ("POST", "/admin/users/{user_id}/password"): ADMIN,
 }
+#: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
+ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:

@@ -35,14 +35,14 @@ def test_the_password_prompt_asks_twice(cli):
 
 
 def test_bad_values_are_one_plain_line_and_change_nothing(cli):
-    for args, said in [(("users", "add", "lan", "--role", "boss"), "admin, coordinator or viewer"),
-                       (("users", "add", "lân", "--role", "viewer"), "login name"),
-                       (("users", "add", "lan", "--role", "viewer", "--chapter", "Hà Nội"), "chapter"),
-                       (("users", "disable", "nobody"), "nobody")]:
+    for args, said in [(("users", "add", "lan", "--role", "boss"), "chọn admin, coordinator hoặc viewer"),
+                       (("users", "add", "lân", "--role", "viewer"), "tên đăng nhập 'lân'"),
+                       (("users", "add", "lan", "--role", "viewer", "--chapter", "Hà Nội"), "số hiệu của Hội"),
+                       (("users", "disable", "nobody"), "không có người dùng 'nobody'")]:
         result = cli(*args, "--password-stdin", input="mật khẩu đủ dài\n") if args[1] == "add" else cli(*args)
         assert result.exit_code == 1 and said in result.stderr and "Traceback" not in result.stderr
     short = cli("users", "add", "lan", "--role", "viewer", "--password-stdin", input="ngắn\n")
-    assert short.exit_code == 1 and "10" in short.stderr
+    assert short.exit_code == 1 and "ít nhất 10 ký tự" in short.stderr
     assert cli("users", "list", "--json").json() == []
 
 

@@ -45,15 +45,15 @@ def test_passwords_are_stored_as_argon2id_and_verify(session, now):
 
 def test_login_names_are_folded_and_unique(session, now):
     assert _add(session, now, login="  Lan.Nguyen ").login == "lan.nguyen"
-    with pytest.raises(Conflict, match="already taken"):
+    with pytest.raises(Conflict, match="đã có người dùng"):
         _add(session, now, login="LAN.NGUYEN")
     for bad in ("lan nguyen", "lân", "ab", "-lan", "x" * 41):
-        with pytest.raises(UserError, match="login name"):
+        with pytest.raises(UserError, match="tên đăng nhập"):
             users.normalise_login(bad)
 
 
-@pytest.mark.parametrize(("password", "reason"), [("short", "at least 10"), ("lan.nguyen", "login name"),
-                                                  ("0123456789\x00", "control")])
+@pytest.mark.parametrize(("password", "reason"), [("short", "ít nhất 10"), ("lan.nguyen", "trùng tên đăng nhập"),
+                                                  ("0123456789\x00", "ký tự điều khiển")])
 def test_weak_passwords_are_refused_in_plain_words(session, now, password, reason):
     with pytest.raises(UserError, match=reason):
         _add(session, now, password=password)
@@ -77,7 +77,7 @@ def test_every_attempt_is_audited_with_the_address_and_browser(session, now):
     _sign_in(session, now)
     rows = session.exec(select(AuditEntry).where(AuditEntry.action.like("accounts.%"))
                         .order_by(AuditEntry.id)).all()
-    assert [(r.action, r.detail["why"] if "why" in r.detail else None) for r in rows] == [
+    assert [(r.action, r.detail.get("why", None)) for r in rows] == [
         ("accounts.login_failed", "wrong password"), ("accounts.login_failed", "unknown login"),
         ("accounts.login", None)]
     assert {r.detail["address"] for r in rows} == {"203.0.113.5"}
@@ -125,7 +125,7 @@ def test_sign_out_disable_and_reset_revoke_sessions(session, now):
 def test_changing_ones_password_keeps_this_session_and_ends_the_others(session, now):
     user = _add(session, now)
     here, elsewhere = _sign_in(session, now), _sign_in(session, now)
-    with pytest.raises(UserError, match="current password"):
+    with pytest.raises(UserError, match="mật khẩu hiện tại"):
         users.change_password(session=session, now=now, user=user, current="not it at all",
                               new="một mật khẩu mới", min_password_length=10)
     users.change_password(session=session, now=now, user=user, current=PASSWORD, new="một mật khẩu mới",

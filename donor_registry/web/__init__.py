@@ -1,0 +1,27 @@
+"""The coordinators' workspace: server-rendered pages over the same services as the CLI.
+
+`/` signs a visitor in (and is the dashboard once signed in); every other page sends a visitor
+who is not signed in there. Who may use which page is the policy's (accounts/policy.py): each
+route names its action with `web.deps.require`, and tests/api/test_access.py checks every route.
+"""
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from donor_registry.config import Settings
+from donor_registry.web import admin, pages
+from donor_registry.web.csrf import Csrf
+from donor_registry.web.deps import NotFoundHere, NotSignedIn, Refused
+from donor_registry.web.templating import render_error
+
+
+def routers():
+    return [pages.router, admin.router]
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """CSRF on every workspace form, and the answers for a visitor who may not see a page."""
+    app.add_middleware(Csrf)
+    app.add_exception_handler(NotSignedIn, lambda request, exc: RedirectResponse("/", status_code=303))
+    app.add_exception_handler(Refused, lambda request, exc: render_error(request, 403))
+    app.add_exception_handler(NotFoundHere, lambda request, exc: render_error(request, 404))

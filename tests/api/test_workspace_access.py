@@ -1,0 +1,115 @@
+"""The workspace's authorisation matrix: every workspace route of tests/api/test_access.py's
+table, for a visitor, each role, and an admin of another chapter."""
+
+import re
+import warnings
+
+import pytest
+from sqlmodel import select
+
+from donor_registry.accounts import sessions
+from donor_registry.accounts.models import Role, User
+from donor_registry.api import create_app
+from donor_registry.db import session_scope
+from donor_registry.web.deps import SESSION_COOKIE, action_of
+from tests.api.test_access import ACCESS, ROLES_OF, _served_routes
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+WORKSPACE = {route: who for route, who in ACCESS.items() if who in ROLES_OF}
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-sessions-are-opened-directly"
+HOME_CHAPTER, OTHER_CHAPTER = 12, 13
+
+
+def _user(session, now, login, role, chapter_id):
+    user = User(login=login, password_hash=HASH, role=role, chapter_id=chapter_id, created_at=now,
+                updated_at=now, password_changed_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+@pytest.fixture
+def world(engine, settings, now):
+    with session_scope(engine) as session:
+        people = {role.value: _user(session, now, role.value, role, HOME_CHAPTER).id for role in Role}
+        people["other_admin"] = _user(session, now, "other.admin", Role.admin, OTHER_CHAPTER).id
+        target = _user(session, now, "target", Role.viewer, HOME_CHAPTER).id
+        _user(session, now, "far.away", Role.viewer, OTHER_CHAPTER)
+    app = create_app(settings, engine)
+    app.state.clock = lambda: now
+    return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "target": target}
+
+
+def _client(world, who: str | None) -> tuple[TestClient, str]:
+    """A browser (signed in as `who`, a fresh session) and its CSRF token from the home page."""
+    client = TestClient(world["app"], follow_redirects=False)
+    if who is not None:
+        with session_scope(world["engine"]) as session:
+            user = session.get(User, world["people"][who])
+            _, token = sessions.start(session=session, now=world["now"], user=user,
+                                      settings=world["settings"].accounts)
+        client.cookies.set(SESSION_COOKIE, token)
+    page = client.get("/")
+    return client, re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+
+
+def _call(world, client, csrf, method, path):
+    url = path.replace("{user_id}", str(world["target"]))
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrftoken": csrf, "password": "short"})  # a weak password: 422, no change
+
+
+def test_every_workspace_route_names_a_policy_action(world):
+    routes = {(m, sub.path): sub for r in world["app"].routes
+              for sub in getattr(getattr(r, "original_router", None), "routes", [r])
+              for m in getattr(sub, "methods", ()) or ()}
+    for route in WORKSPACE:
+        assert action_of(routes[route]) is not None, route
+
+
+@pytest.mark.parametrize("route", sorted(WORKSPACE))
+def test_a_visitor_not_signed_in_is_sent_to_the_sign_in_page(world, route):
+    client, csrf = _client(world, None)
+    response = _call(world, client, csrf, *route)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_each_role_may_use_exactly_the_routes_the_table_gives_it(world):
+    wrong = []
+    for route, who in sorted(WORKSPACE.items()):
+        for role in ("admin", "coordinator", "viewer"):
+            client, csrf = _client(world, role)
+            response = _call(world, client, csrf, *route)
+            refused = response.status_code == 403
+            redirected_to_sign_in = response.status_code == 303 and response.headers["location"] == "/" \
+                and route != ("POST", "/logout")
+            allowed = not refused and not redirected_to_sign_in and response.status_code < 500
+            if allowed != (role in ROLES_OF[who]):
+                wrong.append((route, role, response.status_code))
+    assert wrong == []
+
+
+def test_an_admin_of_another_chapter_never_sees_or_changes_this_chapters_accounts(world):
+    client, csrf = _client(world, "other_admin")
+    target = world["target"]
+    listing = client.get("/admin/users").text
+    assert "far.away" in listing and "target" not in listing and ">viewer<" not in listing
+    assert client.get(f"/admin/users/{target}").status_code == 404
+    for action in ("disable", "password"):
+        assert client.post(f"/admin/users/{target}/{action}",
+                           data={"csrftoken": csrf, "password": "một mật khẩu đủ dài"}).status_code == 404
+    added = client.post("/admin/users", data={"csrftoken": csrf, "login": "intruder", "role": "admin",
+                                              "chapter": str(HOME_CHAPTER), "password": "một mật khẩu đủ dài"})
+    assert added.status_code == 422 and "Hội cấp dưới" in added.text
+    with session_scope(world["engine"]) as session:
+        assert session.get(User, target).disabled is False
+        assert session.get(User, target).password_hash == HASH
+        assert session.exec(select(User).where(User.login == "intruder")).first() is None
+
+
+def test_the_access_table_still_names_every_route(world):
+    assert _served_routes(world["app"]) == set(ACCESS)
