@@ -9,6 +9,7 @@ from donor_registry import __version__
 from donor_registry.cli import (
     audit,
     campaigns,
+    chapters,
     db,
     donations,
     donors,
@@ -33,6 +34,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db.app, name="db")
+app.add_typer(chapters.app, name="chapters")
 app.add_typer(donors.app, name="donors")
 app.add_typer(donations.app, name="donations")
 app.add_typer(imports.app, name="import")

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, String
+from sqlalchemy import JSON, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type, index_where_set
@@ -35,12 +35,18 @@ class DonorBase(SQLModel):
     sms_opted_out_at: dt.datetime | None = None
     deceased_on: dt.date | None = None
     notes: str | None = None
+    # The chapter the donor belongs to (chapters.service.chapter_for_place by default).
+    chapter_id: int | None = Field(default=None, foreign_key="chapters.id")
 
 
 class Donor(DonorBase, table=True):
     __tablename__ = "donors"
     # commune_key and district_key are indexed with merged_into_id (campaigns/models.py).
-    __table_args__ = (index_where_set("ix_donors_merged_into_id", "merged_into_id"),)
+    __table_args__ = (
+        index_where_set("ix_donors_merged_into_id", "merged_into_id"),
+        # "Donors of this chapter and below": chapter_id IN (the subtree), merged ones left out.
+        Index("ix_donors_chapter_id_merged_into_id", "chapter_id", "merged_into_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name_folded: str = Field(index=True, max_length=200)
@@ -97,6 +103,7 @@ class DonorUpdate(SQLModel):
     weight_kg: float | None = None
     standby: bool | None = None
     notes: str | None = None
+    chapter_id: int | None = None
 
 
 class DonorMerge(SQLModel, table=True):
