@@ -12,6 +12,7 @@ from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
+from donor_registry.places import addresses
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import DonorConsent, Purpose
 from donor_registry.text import fold, mask_national_id, normalize_name
@@ -49,6 +50,9 @@ def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: 
         _refuse_taken_national_id(session, values.get("national_id"), except_id=donor.id)
     if "weight_kg" in given and given["weight_kg"] is not None:
         values["weight_measured_on"] = now.date()
+    if not {"province", "district", "commune"} & set(given):
+        for column in addresses.ADDRESS_COLUMNS:  # a coordinator's pick stays until the address changes
+            values.pop(column)
     renamed = values["name_folded"] != donor.name_folded
     for key, value in values.items():
         setattr(donor, key, value)
@@ -69,9 +73,11 @@ def _canonical_fields(raw: dict, *, today: dt.date) -> dict:
     )
     values["national_id"] = normalize.national_id(values.get("national_id"))
     values["phone_e164"], values["phone_sms_capable"] = normalize.phone(values.get("phone_e164"))
+    values["province"], values["commune"] = addresses.names_for_codes(values.get("province"), values.get("commune"))
     for area in ("commune", "district", "province"):
         values[area] = normalize.place(values.get(area))
         values[f"{area}_key"] = normalize.area_key(values[area])
+    values.update(addresses.resolve(values["province"], values["district"], values["commune"]))
     return values
 
 
