@@ -9,9 +9,8 @@ from operator import itemgetter
 
 from donor_registry.importing import values
 from donor_registry.importing.headers import HeaderMap
-from donor_registry.places.addresses import ADDRESS_COLUMNS
+from donor_registry.places.addresses import ADDRESS_COLUMNS, names_for_codes
 from donor_registry.places.addresses import columns as address_columns
-from donor_registry.places.addresses import names_for_codes
 from donor_registry.places.legacy import convert as convert_address
 from donor_registry.types import Sex
 
