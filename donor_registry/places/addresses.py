@@ -1,6 +1,7 @@
 """A donor's address as entered -> the donor columns that hold it by official code."""
 
-from donor_registry.places import units
+from donor_registry.i18n import _
+from donor_registry.places import legacy, units
 from donor_registry.places.legacy import Conversion, convert
 from donor_registry.places.status import AddressStatus
 
@@ -31,3 +32,33 @@ def names_for_codes(province: str | None, commune: str | None) -> tuple[str | No
 
 def candidates(donor_candidates: str | None) -> list[str]:
     return donor_candidates.split() if donor_candidates else []
+
+
+def misses(province: str | None, district: str | None, commune: str | None) -> list[str]:
+    """What of an address as entered names no unit, each with "did you mean" suggestions; empty
+    when the address resolves, is flagged with candidates, or only lacks a part."""
+    found = convert(province, district, commune)
+    if found.status is not AddressStatus.unknown:
+        return []
+    province, district, commune = ((x or "").strip() or None for x in (province, district, commune))
+    if province and not legacy.old_provinces(province) and not units.find_provinces(province):
+        names = [p.name for p in units.suggest_provinces(province)]
+        names += [p.name for p in legacy.suggest_provinces(province) if p.name not in names]
+        return [_miss(_("no province or city is called '{text}'"), province, names)]
+    if district and not legacy.old_districts(district, {p.code for p in legacy.old_provinces(province or "")}):
+        names = [d.name for d in legacy.suggest_districts(district, province)]
+        return [_miss(_("no district (before 2025-07-01) is called '{text}' there"), district, names)]
+    if commune and district:
+        names = [c.name for c in legacy.suggest_communes(commune, province, district)]
+        return [_miss(_("no commune or ward (before 2025-07-01) is called '{text}' there"), commune, names)]
+    if commune:
+        names = [f"{c.name} ({c.code})" for c in units.suggest_communes(commune, found.province_code)]
+        return [_miss(_("no commune or ward is called '{text}' there"), commune, names)]
+    return []
+
+
+def _miss(message: str, text: str, names: list[str]) -> str:
+    message = message.format(text=text)
+    if names:
+        message += "; " + _("did you mean: {names}?").format(names=", ".join(names))
+    return message

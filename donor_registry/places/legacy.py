@@ -82,7 +82,7 @@ def _tables():
     return provinces, districts, by_district, p_index, d_index, c_index
 
 
-def _old_provinces(text: str) -> list[OldProvince]:
+def old_provinces(text: str) -> list[OldProvince]:
     provinces, *_, p_index, _d, _c = _tables()
     if not text:
         return list(provinces.values())
@@ -92,7 +92,7 @@ def _old_provinces(text: str) -> list[OldProvince]:
     return p_index.find(text)
 
 
-def _old_districts(text: str, province_codes: set[str]) -> list[OldDistrict]:
+def old_districts(text: str, province_codes: set[str]) -> list[OldDistrict]:
     _p, districts, _b, _pi, d_index, _c = _tables()
     if text.isdigit() and len(text) <= 3:
         found = districts.get(text.zfill(3))
@@ -100,7 +100,7 @@ def _old_districts(text: str, province_codes: set[str]) -> list[OldDistrict]:
     return d_index.find(text, lambda d: d.province_code in province_codes)
 
 
-def _old_communes(text: str, district_codes: set[str]) -> list[OldCommune]:
+def old_communes(text: str, district_codes: set[str]) -> list[OldCommune]:
     _p, _d, by_district, _pi, _di, c_index = _tables()
     if not text:  # an island district without communes is one unit by itself
         return [c for code in district_codes for c in by_district.get(code, ()) if not c.code]
@@ -114,7 +114,7 @@ def _one_province(codes) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _from_old_communes(found: list[OldCommune]) -> Conversion | None:
+def _fromold_communes(found: list[OldCommune]) -> Conversion | None:
     if not found:
         return None
     targets = tuple(sorted({code for c in found for code in c.targets}))
@@ -143,20 +143,20 @@ def _from_new(province_text: str, commune_text: str) -> Conversion | None:
 
 
 def _from_old(province_text: str, district_text: str, commune_text: str) -> Conversion | None:
-    old_provinces = _old_provinces(province_text)
-    if not old_provinces:
+    found = old_provinces(province_text)
+    if not found:
         return None
-    codes = {p.code for p in old_provinces}
+    codes = {p.code for p in found}
     if district_text:
-        districts = _old_districts(district_text, codes)
+        districts = old_districts(district_text, codes)
         if not districts:
             return None
-        return _from_old_communes(_old_communes(commune_text, {d.code for d in districts}))
+        return _fromold_communes(old_communes(commune_text, {d.code for d in districts}))
     if not commune_text or not province_text:
         return None
     # An old province with a commune but no district: the commune's name must be enough.
     all_districts = {d.code for d in _tables()[1].values() if d.province_code in codes}
-    return _from_old_communes(_old_communes(commune_text, all_districts))
+    return _fromold_communes(old_communes(commune_text, all_districts))
 
 
 def _province_only(province_text: str) -> str | None:
@@ -164,7 +164,7 @@ def _province_only(province_text: str) -> str | None:
     new = units.find_provinces(province_text) if province_text else []
     if len(new) == 1:
         return new[0].code
-    old = {p.new_code for p in _old_provinces(province_text)} if province_text else set()
+    old = {p.new_code for p in old_provinces(province_text)} if province_text else set()
     return old.pop() if len(old) == 1 else None
 
 
@@ -186,3 +186,20 @@ def convert(province: str | None, district: str | None, commune: str | None) -> 
     if result is None:
         return Conversion(AddressStatus.unknown, _province_only(p))
     return result
+
+
+def suggest_districts(text: str, province: str | None = None, limit: int = 5) -> list[OldDistrict]:
+    """Old districts named close to the text (within the old province if it is known)."""
+    codes = {p.code for p in old_provinces((province or "").strip())}
+    return _tables()[4].suggest(text, lambda d: d.province_code in codes, limit)
+
+
+def suggest_provinces(text: str, limit: int = 5) -> list[OldProvince]:
+    """Old provinces (before 2025-07-01) named close to the text."""
+    return _tables()[3].suggest(text, limit=limit)
+
+
+def suggest_communes(text: str, province: str | None, district: str, limit: int = 5) -> list[OldCommune]:
+    """Old communes of the old district named close to the text."""
+    codes = {d.code for d in old_districts(district, {p.code for p in old_provinces((province or "").strip())})}
+    return _tables()[5].suggest(text, lambda c: c.district_code in codes, limit)

@@ -26,11 +26,14 @@ OLD_COLUMNS = ("id", "full_name", "name_folded", "address", "commune", "commune_
                "district_key", "province", "province_key")
 
 
+def _key(text):
+    return None if text is None else text.lower()  # the key as stored: any value does
+
+
 def _old_donor(i: int, province, district, commune, now) -> dict:
-    fold = lambda s: None if s is None else s.lower()  # noqa: E731 - the key as stored, any value
     return {"id": i, "full_name": f"Người {i}", "name_folded": f"nguoi {i}", "address": f"Thôn {i}",
             "province": province, "district": district, "commune": commune,
-            "province_key": fold(province), "district_key": fold(district), "commune_key": fold(commune),
+            "province_key": _key(province), "district_key": _key(district), "commune_key": _key(commune),
             "sex": "unknown", "phone_sms_capable": False, "standby": False, "donation_count": 0,
             "created_at": now, "updated_at": now}
 
