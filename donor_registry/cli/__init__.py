@@ -7,6 +7,7 @@ import typer
 
 from donor_registry import __version__
 from donor_registry.cli import (
+    addresses,
     audit,
     campaigns,
     chapters,
@@ -49,6 +50,7 @@ app.add_typer(hospitals.app, name="hospitals")
 app.add_typer(emergency.app, name="emergency")
 app.add_typer(audit.app, name="audit")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(addresses.app, name="addresses")
 
 
 def _version(value: bool) -> None:
