@@ -9,6 +9,7 @@ from donor_registry.chapters import service
 from donor_registry.chapters.models import Chapter, ChapterKind
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.i18n import use_language
+from donor_registry.places import units
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +50,10 @@ def test_codes_paths_and_subtrees(session, now):
 def test_a_sibling_with_a_longer_id_is_not_in_the_subtree(session, now):
     """/1/2/ must not take /1/20/: the range ends at the slash, not at the digit."""
     vn = service.create_chapter(session=session, now=now, kind="national")
-    provinces = [service.create_chapter(session=session, now=now, kind="province", name=f"P{n:02d}",
-                                        parent_id=vn.id, province_code=f"{n:02d}") for n in range(1, 25)]
-    two = next(p for p in provinces if p.id == 2)
-    assert service.subtree_ids(session=session, chapter_id=two.id) == [2]
+    for province in units.provinces():  # ids 2 … 35
+        service.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code=province.code)
+    assert service.subtree_ids(session=session, chapter_id=2) == [2]  # /1/2/, not /1/20/ … /1/29/
+    assert len(service.subtree_ids(session=session, chapter_id=vn.id)) == 35
 
 
 @pytest.mark.parametrize("kind, parent, extra, message", [
@@ -63,7 +64,10 @@ def test_a_sibling_with_a_longer_id_is_not_in_the_subtree(session, now):
     ("national", None, {}, "already a national chapter"),
     ("province", "VN", {"province_code": "92"}, "92 already has a chapter"),
     ("commune", "VN-92", {"commune_code": "31507"}, "31507 already has a chapter"),
-    ("province", "VN", {"province_code": "9"}, "not a province code"),
+    ("province", "VN", {"province_code": "9"}, "no province or city is called “9”"),
+    ("province", "VN", {"province_code": "Yên Bái"}, "no province or city is called “Yên Bái” since 2025-07-01"),
+    ("commune", "VN-92", {"commune_code": "Ba Đình"}, "no commune or ward of Thành phố Cần Thơ is called “Ba Đình”"),
+    ("commune", "VN-92", {"commune_code": "00004"}, "no commune or ward of Thành phố Cần Thơ is called “00004”"),
     ("commune", "VN-92", {}, "needs its commune"),
     ("school", "VN-92", {}, "needs a name"),
     ("school", "VN-92", {"name": "X", "code": "VN-92"}, "code VN-92 is already used"),
@@ -108,6 +112,14 @@ def test_find_by_code_id_and_name_with_or_without_diacritics(session, now):
         service.find_chapter(session=session, text="#999")
 
 
+def test_province_and_commune_chapters_take_the_units_names_and_codes(session, now):
+    vn = service.create_chapter(session=session, now=now, kind="national")
+    lao_cai = service.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="Lào Cai")
+    assert (lao_cai.code, lao_cai.province_code, lao_cai.name) == ("VN-15", "15", "Hội Chữ thập đỏ tỉnh Lào Cai")
+    ward = service.create_chapter(session=session, now=now, kind="commune", parent_id=lao_cai.id, commune_code="phuong yen bai")
+    assert (ward.commune_code, ward.name) == ("04252", "Hội Chữ thập đỏ phường Yên Bái")
+
+
 def test_the_place_of_an_address_picks_the_nearest_chapter(session, now):
     vn, can_tho, ward, *_ = _tree(session, now)
     assert service.chapter_for_place(session=session, province_code="92", commune_code="31507").id == ward.id
@@ -123,7 +135,7 @@ def test_subtrees_agree_with_the_parent_links_after_any_moves(engine, now, moves
     with Session(engine) as session:
         vn = service.create_chapter(session=session, now=now, kind="national")
         provinces = [service.create_chapter(session=session, now=now, kind="province", name=f"P{n}",
-                                            parent_id=vn.id, province_code=f"{n:02d}") for n in (1, 2, 3)]
+                                            parent_id=vn.id, province_code=code) for n, code in enumerate(("01", "04", "08"))]
         units = [service.create_chapter(session=session, now=now, kind=kind, name=f"U{i}",
                                         parent_id=provinces[i % 3].id)
                  for i, kind in enumerate(["school", "agency", "company", "hospital", "school"])]
