@@ -22,7 +22,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     role: Role = Field(sa_type=enum_type(Role))
     #: None: the whole registry (the national level, or a registry with one chapter).
-    chapter_id: int | None = Field(default=None, index=True)
+    chapter_id: int | None = Field(default=None, index=True, foreign_key="chapters.id")
     disabled: bool = False
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -28,6 +28,7 @@ class CampaignBase(SQLModel):
     end: dt.date
     target_units: int = Field(default=0, ge=0)
     notes: str | None = None
+    chapter_id: int | None = Field(default=None, foreign_key="chapters.id", index=True)
 
 
 class Campaign(CampaignBase, table=True):
@@ -59,6 +60,7 @@ class DriveBase(SQLModel):
     capacity: int | None = Field(default=None, ge=0)
     target_units: int | None = Field(default=None, ge=0)
     notes: str | None = None
+    chapter_id: int | None = Field(default=None, foreign_key="chapters.id", index=True)
 
 
 class Drive(DriveBase, table=True):

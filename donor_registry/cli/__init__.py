@@ -7,8 +7,10 @@ import typer
 
 from donor_registry import __version__
 from donor_registry.cli import (
+    addresses,
     audit,
     campaigns,
+    chapters,
     db,
     donations,
     donors,
@@ -34,6 +36,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db.app, name="db")
+app.add_typer(chapters.app, name="chapters")
 app.add_typer(donors.app, name="donors")
 app.add_typer(donations.app, name="donations")
 app.add_typer(imports.app, name="import")
@@ -49,6 +52,7 @@ app.add_typer(emergency.app, name="emergency")
 app.add_typer(audit.app, name="audit")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(users.app, name="users")
+app.add_typer(addresses.app, name="addresses")
 
 
 def _version(value: bool) -> None:

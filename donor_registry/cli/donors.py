@@ -5,7 +5,13 @@ from typing import Annotated
 import typer
 
 from donor_registry.audit import service as audit
-from donor_registry.cli import privacy, views
+from donor_registry.cli import addresses, privacy, views
+from donor_registry.cli.addresses import (
+    CommuneOption,
+    DistrictOption,
+    KeepAddressOption,
+    ProvinceOption,
+)
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption, parse_date, parse_group
@@ -34,9 +40,10 @@ def add(
     phone: Annotated[str | None, typer.Option(help="Phone in any form: 0912 345 678, +84912345678, 0169…")] = None,
     national_id: Annotated[str | None, typer.Option(help="CCCD (12 digits) or CMND (9 digits).")] = None,
     address: Annotated[str | None, typer.Option(help="Street address.")] = None,
-    commune: Annotated[str | None, typer.Option(help="Commune / ward (xã / phường).")] = None,
-    district: Annotated[str | None, typer.Option(help="District (huyện / quận).")] = None,
-    province: Annotated[str | None, typer.Option(help="Province / city (tỉnh / thành phố).")] = None,
+    commune: CommuneOption = None,
+    district: DistrictOption = None,
+    province: ProvinceOption = None,
+    keep_address: KeepAddressOption = False,
     weight: Annotated[float | None, typer.Option(help="Latest weight in kg.")] = None,
     consent: Annotated[ConsentChannel | None, typer.Option(help="Record consent given now, and how.")] = None,
     standby: Annotated[bool, typer.Option(help="Join the emergency standby reserve.")] = False,
@@ -55,12 +62,15 @@ def add(
         standby=standby, notes=notes,
     )
     with session_scope(app_ctx.engine()) as session:
-        donor = service.create_donor(session=session, data=data, now=now, actor=app_ctx.actor())
+        donor = service.create_donor(session=session, data=data, now=now, actor=app_ctx.actor(),
+                                     check_address=not keep_address)
         result = views.donor_summary(donor)
+        candidates = donor.address_candidates
     if as_json:
         print_json(result)
     else:
         console.print(f"registered donor #{result['id']}: {result['full_name']}")
+        addresses.print_resolution(result, candidates)
 
 
 @app.command("show")
@@ -149,9 +159,10 @@ def update(
     phone: Annotated[str | None, typer.Option(help="New phone number.")] = None,
     national_id: Annotated[str | None, typer.Option(help="CCCD or CMND.")] = None,
     address: Annotated[str | None, typer.Option(help="Street address.")] = None,
-    commune: Annotated[str | None, typer.Option(help="Commune / ward.")] = None,
-    district: Annotated[str | None, typer.Option(help="District.")] = None,
-    province: Annotated[str | None, typer.Option(help="Province.")] = None,
+    commune: CommuneOption = None,
+    district: DistrictOption = None,
+    province: ProvinceOption = None,
+    keep_address: KeepAddressOption = False,
     weight: Annotated[float | None, typer.Option(help="Weight in kg, measured today.")] = None,
     standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help="Join or leave the reserve.")] = None,
     notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
@@ -173,7 +184,8 @@ def update(
         raise UserError("nothing to change: give at least one option (see --help)")
     now, actor = app_ctx.now(), app_ctx.actor()
     with session_scope(app_ctx.engine()) as session:
-        donor = service.update_donor(session=session, donor_id=donor_id, changes=DonorUpdate(**given), now=now)
+        donor = service.update_donor(session=session, donor_id=donor_id, changes=DonorUpdate(**given), now=now,
+                                     check_address=not keep_address)
         if given:
             audit.record(session=session, now=now, actor=actor, action="donor.update", subject_type="donor",
                          subject_id=donor_id, detail={"fields": sorted(given)})
@@ -182,10 +194,13 @@ def update(
         if withdraw_consent:
             service.withdraw_consent(session=session, donor_id=donor_id, now=now, actor=actor)
         result = views.donor_summary(donor)
+        candidates = donor.address_candidates
     if as_json:
         print_json(result)
     else:
         console.print(f"updated donor #{donor_id}: {result['full_name']}")
+        if {"province", "district", "commune"} & set(given):
+            addresses.print_resolution(result, candidates)
 
 
 @app.command("duplicates")

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
 from donor_registry.db import session_scope
+from donor_registry.i18n import _
 from donor_registry.importing import service
 from donor_registry.importing.readers import open_table
 from donor_registry.privacy.files import private_file
@@ -129,6 +130,7 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
     ]
     if report.accepted_violations:
         rows.append(("donations kept despite a recording check", report.accepted_violations))
+    rows += address_rows(report.addresses)
     print_table(f"Import of {Path(report.path).name} ({report.encoding})", ["", "count"], rows)
     if report.rejected:
         shown = report.rejected[:SHOWN_ERRORS]
@@ -144,6 +146,17 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
         if report.repeated_rows > SHOWN_ERRORS:
             console.print(f"… and {report.repeated_rows - SHOWN_ERRORS} more repeated rows", highlight=False)
     console.print(_verdict(report), highlight=False)
+
+
+def address_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """How the file's addresses resolved to the units since 2025-07-01 (places/)."""
+    if not counts:
+        return []
+    flagged = counts.get("split", 0) + counts.get("ambiguous", 0)
+    return [(_("addresses converted from before 2025-07-01"), counts.get("converted", 0)),
+            (_("addresses already in the new units"), counts.get("new", 0)),
+            (_("addresses flagged for review (split or ambiguous)"), flagged),
+            (_("addresses naming no unit (flagged)"), counts.get("unknown", 0))]
 
 
 def _verdict(report: service.ImportReport) -> str:

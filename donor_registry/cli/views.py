@@ -9,7 +9,9 @@ from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donations.service import donor_facts
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules, check
+from donor_registry.i18n import N_, _
 from donor_registry.phones import mask_phone
+from donor_registry.places import units
 from donor_registry.text import mask_national_id
 from donor_registry.types import DonationType, blood_group_label
 
@@ -32,6 +34,9 @@ def donor_summary(donor: Donor, *, masked: bool = True) -> dict:
         "commune": donor.commune,
         "district": donor.district,
         "province": donor.province,
+        "province_code": donor.province_code,
+        "commune_code": donor.commune_code,
+        "address_status": donor.address_status.value,
         "standby": donor.standby,
         "donation_count": donor.donation_count,
         "last_donation_on": donor.last_donation_on,
@@ -55,6 +60,8 @@ def donor_record(donor: Donor, donations: Sequence[Donation], rules: Eligibility
     return {
         **donor_summary(donor, masked=False),
         "address": donor.address,
+        "units_date": donor.units_date,
+        "address_candidates": (donor.address_candidates or "").split(),
         "weight_kg": donor.weight_kg,
         "consent_at": donor.consent_at,
         "consent_withdrawn_at": donor.consent_withdrawn_at,
@@ -115,6 +122,7 @@ def print_donor_record(record: dict) -> None:
         ("phone", f"{record['phone'] or '-'}{'' if record['sms_capable'] else ' (no SMS)'}"),
         ("national ID", record["national_id"]), ("address", record["address"]),
         ("area", ", ".join(filter(None, [record["commune"], record["district"], record["province"]]))),
+        (_("official address"), official_address_text(record)),
         ("weight", f"{record['weight_kg']} kg" if record["weight_kg"] else None),
         ("standby", "yes" if record["standby"] else "no"),
         *((f"consent {purpose}", _consent_text(state)) for purpose, state in record.get("consents", {}).items()),
@@ -134,6 +142,29 @@ def print_donor_record(record: dict) -> None:
         (h["id"], h["donated_on"], h["type"], outcome_text(h), h["volume_ml"], h["site"], h["certificate_no"])
         for h in record["history"]
     ], empty="no donations recorded")
+
+
+def official_address_text(record: dict) -> str:
+    """'Phường Sóc Trăng, Thành phố Cần Thơ (converted)', or the status and candidates."""
+    status = _(STATUS_LABELS[record["address_status"]])
+    if record["commune_code"]:
+        commune = units.commune(record["commune_code"])
+        province = units.province(commune.province_code)
+        return f"{commune.name}, {province.name} ({status})"
+    candidates = ", ".join(f"{c.name} ({c.code})" for code in record.get("address_candidates") or ()
+                           if (c := units.commune(code)))
+    return f"{status}: {candidates}" if candidates else status
+
+
+STATUS_LABELS = {
+    "new": N_("already in the units since 2025-07-01"),
+    "converted": N_("converted from the old address"),
+    "picked": N_("chosen by a coordinator"),
+    "split": N_("to review: the old commune was split"),
+    "ambiguous": N_("to review: the name fits several units"),
+    "unknown": N_("to review: no commune found for this address"),
+    "empty": N_("no address"),
+}
 
 
 def _counts_text(counts: dict[str, int]) -> str:

@@ -3,10 +3,11 @@
 import datetime as dt
 
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, String
+from sqlalchemy import JSON, Column, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type, index_where_set
+from donor_registry.places.status import FLAGGED, AddressStatus
 from donor_registry.types import ABO, ConsentChannel, DonationType, Rh, Sex
 
 
@@ -35,18 +36,40 @@ class DonorBase(SQLModel):
     sms_opted_out_at: dt.datetime | None = None
     deceased_on: dt.date | None = None
     notes: str | None = None
+    # The chapter the donor belongs to (chapters.service.chapter_for_place by default).
+    chapter_id: int | None = Field(default=None, foreign_key="chapters.id")
 
 
 class Donor(DonorBase, table=True):
     __tablename__ = "donors"
     # commune_key and district_key are indexed with merged_into_id (campaigns/models.py).
-    __table_args__ = (index_where_set("ix_donors_merged_into_id", "merged_into_id"),)
+    __table_args__ = (
+        index_where_set("ix_donors_merged_into_id", "merged_into_id"),
+        # "Donors of this chapter and below": chapter_id IN (the subtree), merged ones left out.
+        Index("ix_donors_chapter_id_merged_into_id", "chapter_id", "merged_into_id"),
+        # `addresses review` pages the flagged addresses by id: only they are indexed.
+        Index("ix_donors_address_flagged", "id", "address_status",
+              sqlite_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}"),
+              postgresql_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name_folded: str = Field(index=True, max_length=200)
     commune_key: str | None = Field(default=None, max_length=100)
     district_key: str | None = Field(default=None, max_length=100)
     province_key: str | None = Field(default=None, max_length=100)
+    # The address by the official units (places/): province, commune and the date of the unit
+    # list the codes belong to (codes are reused with new meanings). province / district /
+    # commune above keep the address as entered; address_status says how it resolved, and a
+    # flagged one keeps the new commune codes a person chooses from (space-separated).
+    province_code: str | None = Field(default=None, sa_type=String(2))
+    commune_code: str | None = Field(default=None, sa_type=String(5))
+    units_date: dt.date | None = None
+    address_status: AddressStatus = Field(
+        default=AddressStatus.empty, sa_type=enum_type(AddressStatus),
+        sa_column_kwargs={"server_default": AddressStatus.empty.value},
+    )
+    address_candidates: str | None = Field(default=None, sa_type=Text)
     # Kept up to date by donations.service.refresh_donor_stats after every write, so lists,
     # honours and matching over a million donors need no aggregate over every donation.
     donation_count: int = 0
@@ -97,6 +120,7 @@ class DonorUpdate(SQLModel):
     weight_kg: float | None = None
     standby: bool | None = None
     notes: str | None = None
+    chapter_id: int | None = None
 
 
 class DonorMerge(SQLModel, table=True):

@@ -12,15 +12,20 @@ from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
+from donor_registry.places import addresses
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import DonorConsent, Purpose
 from donor_registry.text import fold, mask_national_id, normalize_name
 from donor_registry.types import ABO, ConsentChannel, Rh
 
 
-def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime, actor: str = "system") -> Donor:
-    """Register a donor after normalising every field; a known national ID is refused."""
+def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime, actor: str = "system",
+                 check_address: bool = False) -> Donor:
+    """Register a donor after normalising every field; a known national ID is refused, and with
+    check_address an address naming no unit (with "did you mean" suggestions)."""
     values = _canonical_fields(data.model_dump(), today=now.date())
+    if check_address:
+        _refuse_unknown_address(values)
     _refuse_taken_national_id(session, values.get("national_id"))
     donor = Donor(**values, created_at=now, updated_at=now)
     if donor.consent_at is None and donor.consent_channel is not None:
@@ -34,8 +39,9 @@ def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime, actor
     return donor
 
 
-def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: dt.datetime) -> Donor:
-    """Change the given fields of a donor, with the same normalisation as registration."""
+def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: dt.datetime,
+                 check_address: bool = False) -> Donor:
+    """Change the given fields of a donor, with the same normalisation (and checks) as registration."""
     donor = get_donor(session=session, donor_id=donor_id)
     refuse_erased(donor)
     given = changes.model_dump(exclude_unset=True)
@@ -49,6 +55,11 @@ def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: 
         _refuse_taken_national_id(session, values.get("national_id"), except_id=donor.id)
     if "weight_kg" in given and given["weight_kg"] is not None:
         values["weight_measured_on"] = now.date()
+    if not {"province", "district", "commune"} & set(given):
+        for column in addresses.ADDRESS_COLUMNS:  # a coordinator's pick stays until the address changes
+            values.pop(column)
+    elif check_address:
+        _refuse_unknown_address(values)
     renamed = values["name_folded"] != donor.name_folded
     for key, value in values.items():
         setattr(donor, key, value)
@@ -69,10 +80,18 @@ def _canonical_fields(raw: dict, *, today: dt.date) -> dict:
     )
     values["national_id"] = normalize.national_id(values.get("national_id"))
     values["phone_e164"], values["phone_sms_capable"] = normalize.phone(values.get("phone_e164"))
+    values["province"], values["commune"] = addresses.names_for_codes(values.get("province"), values.get("commune"))
     for area in ("commune", "district", "province"):
         values[area] = normalize.place(values.get(area))
         values[f"{area}_key"] = normalize.area_key(values[area])
+    values.update(addresses.resolve(values["province"], values["district"], values["commune"]))
     return values
+
+
+def _refuse_unknown_address(values: dict) -> None:
+    problems = addresses.misses(values["province"], values["district"], values["commune"])
+    if problems:
+        raise UserError("; ".join(problems))
 
 
 def _refuse_taken_national_id(session: Session, national_id: str | None, except_id: int | None = None) -> None:

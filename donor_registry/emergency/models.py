@@ -52,6 +52,7 @@ class Hospital(SQLModel, table=True):
     commune_key: str | None = Field(default=None, max_length=100)
     district_key: str = Field(max_length=100)
     province_key: str | None = Field(default=None, max_length=100)
+    chapter_id: int | None = Field(default=None, foreign_key="chapters.id", index=True)
     # sha256 of the API token; the token itself is shown once and never stored.
     token_hash: str | None = Field(default=None, sa_type=String(64), unique=True)
     token_prefix: str | None = Field(default=None, max_length=12)

@@ -14,6 +14,8 @@ class CeremonyBase(SQLModel):
     held_on: dt.date
     level: HonourLevel = Field(sa_type=enum_type(HonourLevel))
     district: str | None = Field(default=None, max_length=100)
+    # The chapter holding the ceremony: only its donors (and its sub-chapters') are awarded.
+    chapter_id: int | None = Field(default=None, foreign_key="chapters.id", index=True)
 
 
 class Ceremony(CeremonyBase, table=True):

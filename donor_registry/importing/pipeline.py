@@ -11,12 +11,12 @@ import os
 import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from donor_registry.importing import bulk
 from donor_registry.importing.readers import Table
-from donor_registry.importing.rows import BORN, RowError, RowParser
+from donor_registry.importing.rows import ADDRESS_STATUS, BORN, RowError, RowParser
 from donor_registry.importing.stats import stats_key
 
 WORKER_MIN_ROWS = 50_000  # below this, starting a process costs more than it saves
@@ -34,6 +34,8 @@ class ParsedChunk:
     # id; the stats key (stats.stats_key) is None for a deferral, which the running stats skip.
     good: list[tuple]
     errors: list[RowError]
+    # How the addresses of the donor parts parsed in this chunk resolved: status value -> count.
+    addresses: dict[str, int] = field(default_factory=dict)
 
 
 class DonationValues:
@@ -77,6 +79,7 @@ class ChunkParser:
         values = self.values
         good: list[tuple] = []
         errors: list[RowError] = []
+        addresses: dict[str, int] = {}
         for line, cells in chunk:
             key = parser.donor_key(cells) if donations else None
             ordinal = ordinals.get(key) if donations else None
@@ -91,6 +94,8 @@ class ChunkParser:
                            *(donation if donation.__class__ is list else ())]
                 continue
             if ordinal is None:
+                status = donor[ADDRESS_STATUS].value
+                addresses[status] = addresses.get(status, 0) + 1
                 ordinal = len(born_of)
                 born_of.append(born)
                 if donations:
@@ -99,7 +104,7 @@ class ChunkParser:
                 good.append((line, ordinal, donor, *values(donation)))
             else:
                 good.append((line, ordinal, donor, donation, None))
-        return ParsedChunk(len(chunk), position, good, errors)
+        return ParsedChunk(len(chunk), position, good, errors, addresses)
 
 
 def use_worker(expected_rows: int) -> bool:

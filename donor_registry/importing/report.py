@@ -42,6 +42,13 @@ class ImportReport:
     repeated_rows: int = 0
     accepted_violations: int = 0  # donations kept despite a recording check (--accept-violations)
     written: bool = False
+    # How the addresses of the file's donors resolved to the units since 2025-07-01, by
+    # places.status.AddressStatus value (each distinct donor of the file counted once).
+    addresses: dict[str, int] = field(default_factory=dict)
+
+    def count_addresses(self, counts: dict[str, int]) -> None:
+        for status, count in counts.items():
+            self.addresses[status] = self.addresses.get(status, 0) + count
 
     def refuse(self, errors: list[RowError]) -> None:
         """Count the problems of some refused rows, given in line order after those before."""

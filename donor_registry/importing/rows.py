@@ -9,6 +9,9 @@ from operator import itemgetter
 
 from donor_registry.importing import values
 from donor_registry.importing.headers import HeaderMap
+from donor_registry.places.addresses import ADDRESS_COLUMNS, names_for_codes
+from donor_registry.places.addresses import columns as address_columns
+from donor_registry.places.legacy import convert as convert_address
 from donor_registry.types import Sex
 
 # The donor columns an import writes, in the order ParsedRow.donor holds them.
@@ -16,12 +19,14 @@ DONOR_COLUMNS = (
     "full_name", "name_folded", "date_of_birth", "birth_year", "sex", "abo", "rh", "phone_e164",
     "phone_sms_capable", "national_id", "address", "commune", "commune_key", "district",
     "district_key", "province", "province_key", "weight_kg", "notes", "consent_channel",
+    *ADDRESS_COLUMNS,
 )
 DONATION_COLUMNS = ("donated_on", "type", "volume_ml", "certificate_no", "site", "deferral_reason",
                     "deferral_until")
 DONATION_FIELDS = ("donated_on", "donation_type", "volume_ml", "certificate_no", "site", "deferral_reason",
                    "deferral_until")
 FOLDED, BORN, YEAR, SEX, ABO, RH, PHONE, NATIONAL_ID, COMMUNE_KEY, WEIGHT, CONSENT = 1, 2, 3, 4, 5, 6, 7, 9, 12, 17, 19
+ADDRESS_STATUS = DONOR_COLUMNS.index("address_status")
 # Values repeat within a few thousand distinct ones (days, places, groups); near-unique ones
 # (dates of birth) would only fill memory, so a full cache starts again.
 _CACHE_LIMIT = 20_000
@@ -133,6 +138,18 @@ _EMPTY = {
 }
 
 
+def _address(province: tuple, district: tuple, commune: tuple) -> tuple:
+    """The donor's place columns for (text, key) pairs as parsed: the texts (a code becomes the
+    unit's name), their keys, and the address by official code (places.addresses)."""
+    (province_text, province_key), (commune_text, commune_key) = province, commune
+    named = names_for_codes(province_text, commune_text)
+    if named != (province_text, commune_text):
+        (province_text, province_key), (commune_text, commune_key) = (
+            values.place(named[0]), values.place(named[1]))
+    return (province_text, province_key, *district, commune_text, commune_key,
+            *address_columns(convert_address(province_text, district[0], commune_text)))
+
+
 class RowParser:
     """Turns the cells of one row into canonical values, or into the list of what is wrong."""
 
@@ -149,6 +166,9 @@ class RowParser:
         # The first column twice: itemgetter then gives a tuple even for one column.
         self._key_indexes = (*self.donor_indexes, self.donor_indexes[0])
         self._pick = itemgetter(*self._key_indexes)
+        # (province, district, commune) as entered -> their texts, keys and address columns:
+        # a file holds a few thousand distinct addresses, each converted once.
+        self.addresses: dict[tuple, tuple] = {}
         self.donation_fields = [
             (header_map.columns.get(name), header_map.headers[header_map.columns[name]]
              if name in header_map.columns else "", converters[name], _EMPTY[name])
@@ -201,13 +221,15 @@ class RowParser:
         full_name, folded = got["full_name"]
         abo, rh = got["blood_group"]
         phone, sms = got["phone"]
-        commune, commune_key = got["commune"]
-        district, district_key = got["district"]
-        province, province_key = got["province"]
+        entered = (got["province"], got["district"], got["commune"])
+        address = self.addresses.get(entered)
+        if address is None:
+            address = self.addresses[entered] = _address(*entered)
+        province, province_key, district, district_key, commune, commune_key, *codes = address
         return (
             full_name, folded, born, year, got["sex"], abo, rh, phone, sms,
             got["national_id"], got["address"], commune, commune_key, district, district_key,
-            province, province_key, got["weight_kg"], got["notes"], got["consent"],
+            province, province_key, got["weight_kg"], got["notes"], got["consent"], *codes,
         )
 
     def parse_donation(self, line: int, cells: Sequence, born: dt.date | None) -> tuple | list[RowError]:

@@ -103,6 +103,7 @@ def _load(session: Session, table: Table, report: ImportReport, header_map: Head
         with bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB):
             for chunk in chunks:
                 job.process(chunk)
+                report.count_addresses(chunk.addresses)
                 if progress is not None:
                     progress(chunk.position)
             job.finish()
@@ -126,6 +127,6 @@ def _audit(session: Session, report: ImportReport, now: dt.datetime) -> None:
         "file": Path(report.path).name, "rows_read": report.rows_read, "imported": report.imported,
         "matched": report.matched, "created": report.created, "rejected_rows": report.rejected_rows,
         "duplicates": report.repeated_rows,
-        "accepted_violations": report.accepted_violations,
+        "accepted_violations": report.accepted_violations, "addresses": report.addresses,
     })
     session.flush()

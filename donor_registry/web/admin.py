@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from donor_registry.accounts import users
+from donor_registry.accounts.chapters import names
 from donor_registry.accounts.models import Role, User
 from donor_registry.accounts.policy import Action, may_manage
 from donor_registry.api.deps import SessionDep
@@ -34,7 +35,9 @@ def _chapters(current: Current) -> list[int | None]:
 def _listing(request: Request, session: Session, current: Current, *, status_code=200, errors=None, form=None):
     reach = current.actor.reach
     listed = users.list_users(session=session, chapter_ids=None if reach is None else set(reach))
+    chapter_names = names(session=session, chapter_ids=[u.chapter_id for u in listed] + _chapters(current))
     return render(request, "admin/users.html", status_code=status_code, users=listed, roles=_roles(),
+                  chapter_names=chapter_names,
                   role_labels={r.value: _(label) for r, label in ROLE_LABELS.items()},
                   chapters=_chapters(current), errors=errors or {}, form=form or {})
 
@@ -81,7 +84,8 @@ def _managed(session: Session, current: Current, user_id: int) -> User:
 @router.get("/users/{user_id}")
 def user_page(request: Request, session: SessionDep, current: Admin, user_id: int) -> Response:
     user = _managed(session, current, user_id)
-    return render(request, "admin/user.html", user=user, role=_(ROLE_LABELS[user.role]), errors={})
+    return render(request, "admin/user.html", user=user, role=_(ROLE_LABELS[user.role]), errors={},
+                  chapter_names=names(session=session, chapter_ids=[user.chapter_id]))
 
 
 @router.post("/users/{user_id}/disable")
@@ -112,5 +116,7 @@ def reset_password(request: Request, session: SessionDep, current: Admin, user_i
                              min_password_length=request.app.state.settings.accounts.min_password_length)
     except UserError as problem:
         return render(request, "admin/user.html", status_code=422, user=user, role=_(ROLE_LABELS[user.role]),
-                      errors={"password": str(problem)})
-    return render(request, "admin/user.html", user=user, role=_(ROLE_LABELS[user.role]), errors={}, reset=True)
+                      errors={"password": str(problem)},
+                      chapter_names=names(session=session, chapter_ids=[user.chapter_id]))
+    return render(request, "admin/user.html", user=user, role=_(ROLE_LABELS[user.role]), errors={}, reset=True,
+                  chapter_names=names(session=session, chapter_ids=[user.chapter_id]))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from donor_registry.accounts import signin, users
+from donor_registry.accounts.chapters import names
 from donor_registry.accounts.policy import Action
 from donor_registry.api.deps import SessionDep
 from donor_registry.api.emergency import now_of
@@ -36,11 +37,13 @@ def stylesheet() -> FileResponse:
 
 
 @router.get("/")
-def home(request: Request, current: MaybeSignedIn) -> Response:
+def home(request: Request, session: SessionDep, current: MaybeSignedIn) -> Response:
     """The sign-in form for a visitor, the dashboard of the user's chapter once signed in."""
     if current is None:
         return render(request, "signin.html")
-    return render(request, "dashboard.html", cards=dashboard_cards(current), role=role_label(current.actor.role))
+    chapter = names(session=session, chapter_ids=[current.actor.chapter_id]).get(current.actor.chapter_id)
+    return render(request, "dashboard.html", cards=dashboard_cards(current), role=role_label(current.actor.role),
+                  chapter=chapter)
 
 
 @router.post("/login")

@@ -10,6 +10,7 @@ from sqlmodel import select
 from donor_registry.accounts import sessions
 from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
+from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
 from donor_registry.web.deps import SESSION_COOKIE, action_of
 from tests.api.test_access import ACCESS, ROLES_OF, _served_routes
@@ -20,7 +21,14 @@ with warnings.catch_warnings():
 
 WORKSPACE = {route: who for route, who in ACCESS.items() if who in ROLES_OF}
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-sessions-are-opened-directly"
-HOME_CHAPTER, OTHER_CHAPTER = 12, 13
+
+def _chapters(session, now) -> dict[str, int]:
+    """VN ─ 92 (Cần Thơ, the home province) ─ 31507 (a ward below it);  VN ─ 15 (Lào Cai)."""
+    add = lambda **kw: chapters.create_chapter(session=session, now=now, **kw).id
+    vn = add(kind="national")
+    home = add(kind="province", parent_id=vn, province_code="92")
+    return {"home": home, "ward": add(kind="commune", parent_id=home, commune_code="31507"),
+            "other": add(kind="province", parent_id=vn, province_code="15")}
 
 
 def _user(session, now, login, role, chapter_id):
@@ -34,13 +42,16 @@ def _user(session, now, login, role, chapter_id):
 @pytest.fixture
 def world(engine, settings, now):
     with session_scope(engine) as session:
-        people = {role.value: _user(session, now, role.value, role, HOME_CHAPTER).id for role in Role}
-        people["other_admin"] = _user(session, now, "other.admin", Role.admin, OTHER_CHAPTER).id
-        target = _user(session, now, "target", Role.viewer, HOME_CHAPTER).id
-        _user(session, now, "far.away", Role.viewer, OTHER_CHAPTER)
+        tree = _chapters(session, now)
+        people = {role.value: _user(session, now, role.value, role, tree["home"]).id for role in Role}
+        people["other_admin"] = _user(session, now, "other.admin", Role.admin, tree["other"]).id
+        people["ward_admin"] = _user(session, now, "ward.admin", Role.admin, tree["ward"]).id
+        target = _user(session, now, "target", Role.viewer, tree["ward"]).id  # below the home province
+        _user(session, now, "far.away", Role.viewer, tree["other"])
     app = create_app(settings, engine)
     app.state.clock = lambda: now
-    return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "target": target}
+    return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "target": target,
+            "tree": tree}
 
 
 def _client(world, who: str | None) -> tuple[TestClient, str]:
@@ -103,12 +114,23 @@ def test_an_admin_of_another_chapter_never_sees_or_changes_this_chapters_account
         assert client.post(f"/admin/users/{target}/{action}",
                            data={"csrftoken": csrf, "password": "một mật khẩu đủ dài"}).status_code == 404
     added = client.post("/admin/users", data={"csrftoken": csrf, "login": "intruder", "role": "admin",
-                                              "chapter": str(HOME_CHAPTER), "password": "một mật khẩu đủ dài"})
+                                              "chapter": str(world["tree"]["ward"]),
+                                              "password": "một mật khẩu đủ dài"})
     assert added.status_code == 422 and "Hội cấp dưới" in added.text
     with session_scope(world["engine"]) as session:
         assert session.get(User, target).disabled is False
         assert session.get(User, target).password_hash == HASH
         assert session.exec(select(User).where(User.login == "intruder")).first() is None
+
+
+def test_an_admin_manages_its_chapter_and_below_but_not_above(world):
+    province, _ = _client(world, "admin")
+    assert "target" in province.get("/admin/users").text  # a ward account, below the province
+    assert province.get(f"/admin/users/{world['target']}").status_code == 200
+    ward, _ = _client(world, "ward_admin")
+    listing = ward.get("/admin/users").text
+    assert "target" in listing and ">coordinator<" not in listing and "other.admin" not in listing
+    assert ward.get(f"/admin/users/{world['people']['coordinator']}").status_code == 404  # the province's
 
 
 def test_the_access_table_still_names_every_route(world):

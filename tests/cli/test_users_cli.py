@@ -27,17 +27,19 @@ def test_the_first_admin_from_standard_input(cli_both, db_url):
 
 
 def test_the_password_prompt_asks_twice(cli):
-    added = cli("users", "add", "lan", "--role", "coordinator", "--chapter", "7",
+    assert cli("chapters", "add", "national").exit_code == 0
+    assert cli("chapters", "add", "province", "--parent", "VN", "--province", "92").exit_code == 0
+    added = cli("users", "add", "lan", "--role", "coordinator", "--chapter", "VN-92",
                 input="mật khẩu của Lan\nmật khẩu của Lan\n")
     assert added.exit_code == 0, added.stderr
     listed = cli("users", "list", "--json").json()
-    assert [(u["login"], u["role"], u["chapter_id"]) for u in listed] == [("lan", "coordinator", 7)]
+    assert [(u["login"], u["role"], u["chapter_id"]) for u in listed] == [("lan", "coordinator", 2)]
 
 
 def test_bad_values_are_one_plain_line_and_change_nothing(cli):
     for args, said in [(("users", "add", "lan", "--role", "boss"), "chọn admin, coordinator hoặc viewer"),
                        (("users", "add", "lân", "--role", "viewer"), "tên đăng nhập 'lân'"),
-                       (("users", "add", "lan", "--role", "viewer", "--chapter", "Hà Nội"), "số hiệu của Hội"),
+                       (("users", "add", "lan", "--role", "viewer", "--chapter", "Hà Nội"), "Hà Nội"),
                        (("users", "disable", "nobody"), "không có người dùng 'nobody'")]:
         result = cli(*args, "--password-stdin", input="mật khẩu đủ dài\n") if args[1] == "add" else cli(*args)
         assert result.exit_code == 1 and said in result.stderr and "Traceback" not in result.stderr

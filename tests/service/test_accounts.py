@@ -20,7 +20,7 @@ SETTINGS = AccountSettings(session_hours=12, idle_minutes=120, throttle_minutes=
 PASSWORD = "mật khẩu đủ dài 2026"
 
 
-def _add(session, now, login="lan.nguyen", role=Role.coordinator, chapter_id=7, password=PASSWORD):
+def _add(session, now, login="lan.nguyen", role=Role.coordinator, chapter_id=None, password=PASSWORD):
     user = users.add_user(session=session, now=now, actor="cli:root", login=login, password=password,
                           role=role, chapter_id=chapter_id, min_password_length=10)
     session.commit()

@@ -1,0 +1,1 @@
+"""Red Cross chapters (Hội Chữ thập đỏ): the tree every donor, drive and ceremony belongs to."""
