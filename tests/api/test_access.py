@@ -60,6 +60,7 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/disable"): ADMIN,
     ("POST", "/admin/users/{user_id}/enable"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
+    ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"}}

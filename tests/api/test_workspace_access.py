@@ -10,10 +10,13 @@ from sqlmodel import select
 from donor_registry.accounts import sessions
 from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
+from donor_registry.audit.models import AuditEntry
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
+from donor_registry.donors.models import Donor
 from donor_registry.web.deps import SESSION_COOKIE, action_of
 from tests.api.test_access import ACCESS, ROLES_OF, _served_routes
+from tests.service import emergency_support as make
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -48,10 +51,15 @@ def world(engine, settings, now):
         people["ward_admin"] = _user(session, now, "ward.admin", Role.admin, tree["ward"]).id
         target = _user(session, now, "target", Role.viewer, tree["ward"]).id  # below the home province
         _user(session, now, "far.away", Role.viewer, tree["other"])
+        people["other_coordinator"] = _user(session, now, "other.coord", Role.coordinator, tree["other"]).id
+        donors = {}
+        for key, chapter in (("home", tree["ward"]), ("other", tree["other"])):
+            donors[key] = make.donor(session, now, name=f"Trần Thị {key.title()}", national_id=f"07909600000{len(donors)}")
+            session.get(Donor, donors[key]).chapter_id = chapter
     app = create_app(settings, engine)
     app.state.clock = lambda: now
     return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "target": target,
-            "tree": tree}
+            "tree": tree, "donors": donors}
 
 
 def _client(world, who: str | None) -> tuple[TestClient, str]:
@@ -68,7 +76,7 @@ def _client(world, who: str | None) -> tuple[TestClient, str]:
 
 
 def _call(world, client, csrf, method, path):
-    url = path.replace("{user_id}", str(world["target"]))
+    url = path.replace("{user_id}", str(world["target"])).replace("{donor_id}", str(world["donors"]["home"]))
     if method == "GET":
         return client.get(url)
     return client.post(url, data={"csrftoken": csrf, "password": "short"})  # a weak password: 422, no change
@@ -131,6 +139,32 @@ def test_an_admin_manages_its_chapter_and_below_but_not_above(world):
     listing = ward.get("/admin/users").text
     assert "target" in listing and ">coordinator<" not in listing and "other.admin" not in listing
     assert ward.get(f"/admin/users/{world['people']['coordinator']}").status_code == 404  # the province's
+
+
+def test_a_coordinator_of_another_chapter_never_sees_this_chapters_donor(world):
+    client, _ = _client(world, "other_coordinator")
+    home, other = world["donors"]["home"], world["donors"]["other"]
+    refused = client.get(f"/donors/{home}")
+    assert refused.status_code == 404 and "Trần Thị Home" not in refused.text
+    assert client.get(f"/donors/{other}").status_code == 200
+    assert client.get("/donors/999999").status_code == 404  # the same answer as for no donor at all
+
+
+def test_a_viewer_sees_phones_masked_and_a_coordinators_full_view_is_audited(world):
+    home = world["donors"]["home"]
+    viewer, _ = _client(world, "viewer")
+    masked = viewer.get(f"/donors/{home}").text
+    with session_scope(world["engine"]) as session:
+        donor = session.get(Donor, home)
+        phone, national_id = donor.phone_e164, donor.national_id
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "donor.show")).all() == []
+    assert phone not in masked and national_id not in masked and national_id[-3:] in masked
+    coordinator, _ = _client(world, "coordinator")
+    full = coordinator.get(f"/donors/{home}").text
+    assert phone in full and national_id in full
+    with session_scope(world["engine"]) as session:
+        shown = session.exec(select(AuditEntry).where(AuditEntry.action == "donor.show")).all()
+    assert [(e.actor, e.subject_id) for e in shown] == [("user:coordinator", home)]
 
 
 def test_the_access_table_still_names_every_route(world):
