@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from donor_registry.accounts import users as service
-from donor_registry.accounts.chapters import resolve_chapter
+from donor_registry.accounts.chapters import names, resolve_chapter
 from donor_registry.audit.service import cli_actor
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
@@ -68,11 +68,12 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every account, its role, chapter and whether it is disabled (never a password)."""
     with session_scope(app_context(ctx).engine()) as session:
         rows = [_summary(u) for u in service.list_users(session=session)]
+        chapter_names = names(session=session, chapter_ids=[r["chapter_id"] for r in rows])
     if as_json:
         print_json(rows)
         return
     print_table(None, ["#", _("login"), _("role"), _("chapter"), _("disabled")], [
-        (r["id"], r["login"], r["role"], r["chapter_id"] or _("all"), _("yes") if r["disabled"] else "")
+        (r["id"], r["login"], r["role"], chapter_names.get(r["chapter_id"], _("whole registry")), _("yes") if r["disabled"] else "")
         for r in rows], empty=_("no users yet: add the first admin with `users add NAME --role admin`"))
 
 
