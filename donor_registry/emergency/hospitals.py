@@ -36,8 +36,8 @@ def add_hospital(
         found = chapter_for_place(session=session, province_code=where.province_code, commune_code=where.commune_code)
         chapter_id = found.id if found else None
     hospital = Hospital(
-        name=name, commune=place(commune), district=place(district), province=place(province),
-        commune_key=area_key(commune), district_key=area_key(district), province_key=area_key(province),
+        name=name, commune=place(commune), district=place(district) or "", province=place(province),
+        commune_key=area_key(commune), district_key=area_key(district) or "", province_key=area_key(province),
         province_code=where.province_code, commune_code=where.commune_code, latitude=where.latitude,
         longitude=where.longitude, chapter_id=chapter_id, created_at=now,
     )

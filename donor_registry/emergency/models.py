@@ -38,10 +38,10 @@ class Hospital(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     commune: str | None = Field(default=None, max_length=100)
-    district: str | None = Field(default=None, max_length=100)  # before 2025-07-01 only
+    district: str = Field(default="", max_length=100)  # "" for an address since 2025-07-01
     province: str | None = Field(default=None, max_length=100)
     commune_key: str | None = Field(default=None, max_length=100)
-    district_key: str | None = Field(default=None, max_length=100)
+    district_key: str = Field(default="", max_length=100)
     province_key: str | None = Field(default=None, max_length=100)
     # Where it is: the official commune (places.units), and optionally its own coordinates;
     # emergency matching measures distance from here (emergency/rings.py).

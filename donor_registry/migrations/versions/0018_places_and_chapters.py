@@ -35,9 +35,6 @@ def upgrade() -> None:
             batch.add_column(sa.Column("commune_code", sa.String(length=5), nullable=True))
             batch.add_column(sa.Column("latitude", sa.Float(), nullable=True))
             batch.add_column(sa.Column("longitude", sa.Float(), nullable=True))
-    with op.batch_alter_table("hospitals") as batch:
-        batch.alter_column("district", existing_type=sa.String(length=100), nullable=True)
-        batch.alter_column("district_key", existing_type=sa.String(length=100), nullable=True)
     op.create_index("ix_donors_standby_group_commune_code", "donors", ["abo", "rh", "commune_code"],
                     sqlite_where=_STANDBY, postgresql_where=_STANDBY_PG)
     op.create_index("ix_donors_standby_province_code", "donors", ["province_code", "abo", "rh"],
@@ -50,10 +47,6 @@ def downgrade() -> None:
     for index in ("ix_donors_commune_code_merged_into_id", "ix_donors_standby_province_code",
                   "ix_donors_standby_group_commune_code"):
         op.drop_index(index, table_name="donors")
-    op.execute("UPDATE hospitals SET district = '', district_key = '' WHERE district IS NULL")
-    with op.batch_alter_table("hospitals") as batch:
-        batch.alter_column("district", existing_type=sa.String(length=100), nullable=False)
-        batch.alter_column("district_key", existing_type=sa.String(length=100), nullable=False)
     for table in reversed(LOCATED):
         with op.batch_alter_table(table) as batch:
             for column in ("longitude", "latitude", "commune_code", "province_code"):
