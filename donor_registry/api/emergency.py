@@ -110,7 +110,7 @@ def request_out(view: service.RequestStatusView) -> RequestOut:
     return RequestOut(
         id=r.id, hospital=view.hospital.name, blood_group=blood_group_label(r.abo, r.rh),
         product=r.product.value, units=r.units, needed_by=r.needed_by, note=r.note,
-        status=r.status.value, wave=r.wave, area_level=r.area_level.value, created_at=r.created_at,
+        status=r.status.value, wave=r.wave, area_level=r.area_level, created_at=r.created_at,
         closed_at=r.closed_at, counts=Counts(**view.counts),
         coming=[ComingDonor(**donor) for donor in view.coming],
     )

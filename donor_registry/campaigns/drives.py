@@ -17,9 +17,12 @@ from donor_registry.campaigns.models import (
 )
 from donor_registry.campaigns.service import get_campaign
 from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.chapters.models import Chapter
+from donor_registry.chapters.service import chapter_for_place, in_subtree
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.normalize import area_key, place
 from donor_registry.errors import NotFound, UserError
+from donor_registry.places.locate import locate, unresolved
 from donor_registry.text import fold
 
 
@@ -27,14 +30,19 @@ from donor_registry.text import fold
 class DriveWarning:
     """Something the coordinator should look at; the drive is saved anyway."""
 
-    kind: str  # same_venue | too_many_drives | tet_holiday | outside_campaign
+    kind: str  # same_venue | too_many_drives | tet_holiday | outside_campaign | place_unresolved
     message: str
 
 
 def add_drive(
     *, session: Session, settings: CampaignSettings, data: DriveCreate, now: dt.datetime, actor: str = "cli",
+    latitude: float | None = None, longitude: float | None = None,
 ) -> tuple[Drive, list[DriveWarning]]:
-    """Add a drive; conflicts (same venue, too many drives that day, Tết) come back as warnings."""
+    """Add a drive; conflicts (same venue, too many drives that day, Tết) come back as warnings.
+
+    Its commune (as entered, old or new) is resolved to the official one, which invitations and
+    the expected turnout draw the drive's ring around; its chapter is by default the commune's
+    (else the province's, else the campaign's)."""
     _check_times(data.start_time, data.end_time)
     campaign = _open_campaign(session, data.campaign_id)
     venue = place(data.venue)
@@ -45,12 +53,26 @@ def add_drive(
     for area in ("commune", "district", "province"):
         values[area] = place(values[area])
         values[f"{area}_key"] = area_key(values[area])
+    unplaced = unresolved(province=values["province"], district=values["district"], commune=values["commune"])
+    if (any(values[area] for area in ("commune", "district", "province")) or latitude is not None) and not unplaced:
+        where = locate(province=values["province"], district=values["district"], commune=values["commune"],
+                       latitude=latitude, longitude=longitude)
+        values.update(province_code=where.province_code, commune_code=where.commune_code,
+                      latitude=where.latitude, longitude=where.longitude)
+    if values.get("chapter_id") is None:
+        found = chapter_for_place(session=session, province_code=values.get("province_code"),
+                                  commune_code=values.get("commune_code"))
+        values["chapter_id"] = found.id if found else (campaign.chapter_id if campaign else None)
     drive = Drive.model_validate(values)
     session.add(drive)
     session.flush()
     audit(session=session, now=now, actor=actor, action="drives.add", subject_type="drive",
           subject_id=drive.id, detail={"date": drive.date.isoformat(), "venue": drive.venue})
-    return drive, conflicts(session=session, settings=settings, drive=drive, campaign=campaign)
+    warnings = conflicts(session=session, settings=settings, drive=drive, campaign=campaign)
+    if unplaced and values["commune"]:
+        # Kept as entered (turnout then counts the old commune's donors); a person fixes it.
+        warnings.append(DriveWarning("place_unresolved", unplaced))
+    return drive, warnings
 
 
 def _check_times(start: dt.time, end: dt.time) -> None:
@@ -106,9 +128,13 @@ def get_drive(*, session: Session, drive_id: int) -> Drive:
 def list_drives(
     *, session: Session, campaign_id: int | None = None, since: dt.date | None = None,
     until: dt.date | None = None, status: DriveStatus | None = None, area: str | None = None,
+    chapter: Chapter | None = None,
 ) -> list[Drive]:
-    """Drives by date and start time, filtered by campaign, dates, status or commune/district."""
+    """Drives by date and start time, filtered by campaign, dates, status, commune/district, or
+    chapter (and its sub-chapters)."""
     query = select(Drive)
+    if chapter is not None:
+        query = query.where(in_subtree(Drive.chapter_id, chapter))
     if campaign_id is not None:
         query = query.where(Drive.campaign_id == campaign_id)
     if since is not None:

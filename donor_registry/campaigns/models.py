@@ -3,7 +3,7 @@
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type
@@ -73,6 +73,12 @@ class Drive(DriveBase, table=True):
     commune_key: str | None = Field(default=None, max_length=100)
     district_key: str | None = Field(default=None, max_length=100)
     province_key: str | None = Field(default=None, max_length=100)
+    # The venue's official commune (places.units) and optionally its coordinates: invitations
+    # and the expected turnout count donors within the drive's ring around it.
+    province_code: str | None = Field(default=None, sa_type=String(2))
+    commune_code: str | None = Field(default=None, sa_type=String(5))
+    latitude: float | None = None
+    longitude: float | None = None
     status: DriveStatus = Field(default=DriveStatus.planned, sa_type=enum_type(DriveStatus))
     # Results, recorded when the drive is closed.
     registered: int | None = Field(default=None, ge=0)
@@ -95,3 +101,4 @@ class DriveCreate(DriveBase):
 # for a district of 5,000 donors among 1,000,000: scripts/benchmarks/turnout.py).
 Index("ix_donors_commune_key_merged_into_id", Donor.commune_key, Donor.merged_into_id)
 Index("ix_donors_district_key_merged_into_id", Donor.district_key, Donor.merged_into_id)
+Index("ix_donors_commune_code_merged_into_id", Donor.commune_code, Donor.merged_into_id)

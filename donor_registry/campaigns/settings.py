@@ -3,6 +3,7 @@ yearly rhythm (DESIGN.md "Campaign calendar") as the default templates."""
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from donor_registry.places.rings import check_rings, ring_km
 from donor_registry.campaigns.calendar import (
     TET_HOLIDAY_DAYS_AFTER,
     TET_HOLIDAY_DAYS_BEFORE,
@@ -101,6 +102,16 @@ class CampaignSettings(BaseModel):
     calendar_uid_domain: str = Field(default="donor-registry", pattern=r"^[A-Za-z0-9.-]+$")
     tet_holiday_days_before: int = Field(default=TET_HOLIDAY_DAYS_BEFORE, ge=0, le=30)
     tet_holiday_days_after: int = Field(default=TET_HOLIDAY_DAYS_AFTER, ge=0, le=30)
+    # The donors a drive invites and expects: those living within this ring of the venue
+    # ("commune", "<N>km" or "province"; places/rings.py).
+    drive_ring: str = "10km"
+
+    @field_validator("drive_ring")
+    @classmethod
+    def _drive_ring(cls, value: str) -> str:
+        if value not in ("commune", "province") and ring_km(check_rings([value])[0]) is None:
+            raise ValueError("campaigns.drive_ring must be commune, <N>km (e.g. 10km) or province")
+        return value
 
     @field_validator("templates")
     @classmethod

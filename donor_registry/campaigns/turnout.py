@@ -1,4 +1,4 @@
-"""Expected turnout of a drive: donors living in its area who may give on its day, by blood group."""
+"""Expected turnout of a drive: donors living within its ring who may give on its day, by blood group."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from donor_registry.campaigns.models import Drive
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.places import rings, units
 from donor_registry.types import ABO, Rh, blood_group_label
 
 # Display order: every group, then partly or wholly unknown ones.
@@ -17,23 +18,21 @@ GROUP_ORDER = [f"{abo.value}{rh.value}" for abo in ABO for rh in Rh]
 
 @dataclass(frozen=True)
 class Turnout:
-    area: str | None  # "commune", "district", or None when the drive has neither
+    area: str | None  # the ring ("10km", "commune", "province"); "district" for a drive without a
+    # commune code (an old address); None when the drive has no place
     area_name: str | None
     by_group: dict[str, int]  # "O+" → count; "A?" / "?" for unknown Rh / group; zeros included
     total: int
 
 
-def expected_turnout(*, session: Session, drive: Drive, rules: EligibilityRules) -> Turnout:
-    """Count the drive's area donors eligible on its date, grouped by ABO and Rh, in one query.
-
-    The area is the drive's commune (in its district, when given), else its district.
-    """
-    area, area_name, where = _area(drive)
+def expected_turnout(*, session: Session, drive: Drive, rules: EligibilityRules, ring: str = "10km") -> Turnout:
+    """Count the donors of the drive's ring eligible on its date, grouped by ABO and Rh, in one query."""
+    area, area_name, where = drive_area(drive, ring)
     if where is None:
         return Turnout(area=None, area_name=None, by_group=dict.fromkeys(GROUP_ORDER, 0), total=0)
     query = (
         select(Donor.abo, Donor.rh, func.count())
-        .where(*where, eligible_on_clause(drive.date, rules))
+        .where(where, Donor.merged_into_id.is_(None), eligible_on_clause(drive.date, rules))
         .group_by(Donor.abo, Donor.rh)
     )
     by_group = dict.fromkeys(GROUP_ORDER, 0)
@@ -43,13 +42,31 @@ def expected_turnout(*, session: Session, drive: Drive, rules: EligibilityRules)
     return Turnout(area=area, area_name=area_name, by_group=by_group, total=sum(by_group.values()))
 
 
-def _area(drive: Drive):
+def drive_area(drive: Drive, ring: str):
+    """(ring, what it is called, WHERE on donors) of the donors a drive counts on and invites.
+
+    A drive located by official commune (or coordinates) takes the communes within the ring
+    around its venue (`commune_code IN (…)`, indexed); one with only an old address keeps the
+    old rule (its commune within its district, else its district)."""
+    place = rings.origin(commune_code=drive.commune_code, province_code=drive.province_code,
+                         latitude=drive.latitude, longitude=drive.longitude)
+    if ring == "province" and place.province_code:
+        return ring, units.province(place.province_code).name, Donor.province_code == place.province_code
+    communes = rings.communes_within_ring(place, ring)
+    if communes:
+        centre = units.commune(place.commune_code).name if place.commune_code else drive.venue
+        label = centre if ring == "commune" else f"{centre} ≤ {rings.ring_km(ring):g} km"
+        return ring, label, Donor.commune_code.in_(communes)
+    return _old_area(drive)
+
+
+def _old_area(drive: Drive):
     if drive.commune_key:
-        where = [Donor.commune_key == drive.commune_key]
+        where = Donor.commune_key == drive.commune_key
         if drive.district_key:
             # Commune names repeat across districts; a donor with no district recorded still counts.
-            where.append(or_(Donor.district_key == drive.district_key, Donor.district_key.is_(None)))
+            where = where & or_(Donor.district_key == drive.district_key, Donor.district_key.is_(None))
         return "commune", drive.commune, where
     if drive.district_key:
-        return "district", drive.district, [Donor.district_key == drive.district_key]
+        return "district", drive.district, Donor.district_key == drive.district_key
     return None, None, None

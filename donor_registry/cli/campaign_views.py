@@ -35,6 +35,8 @@ def drive_summary(drive: Drive) -> dict:
         "capacity": drive.capacity, "target_units": drive.target_units, "status": drive.status.value,
         "registered": drive.registered, "donated": drive.donated, "deferred": drive.deferred,
         "units": drive.units, "sequence": drive.sequence, "notes": drive.notes,
+        "province_code": drive.province_code, "commune_code": drive.commune_code,
+        "latitude": drive.latitude, "longitude": drive.longitude, "chapter_id": drive.chapter_id,
     }
 
 

@@ -17,6 +17,8 @@ from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption, parse_date, parse_group
 from donor_registry.db import session_scope
 from donor_registry.donations.service import donor_donations
+from donor_registry.chapters.service import find_chapter
+from donor_registry.i18n import _
 from donor_registry.donors import duplicates, service
 from donor_registry.donors.models import DonorCreate, DonorUpdate
 from donor_registry.errors import UserError
@@ -48,6 +50,8 @@ def add(
     consent: Annotated[ConsentChannel | None, typer.Option(help="Record consent given now, and how.")] = None,
     standby: Annotated[bool, typer.Option(help="Join the emergency standby reserve.")] = False,
     notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
+    chapter: Annotated[str | None, typer.Option(help=_(
+        "The chapter the donor belongs to (default: the commune's chapter, else the province's)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a new donor. A national ID already in the registry is refused, naming its holder."""
@@ -62,6 +66,8 @@ def add(
         standby=standby, notes=notes,
     )
     with session_scope(app_ctx.engine()) as session:
+        if chapter:
+            data.chapter_id = find_chapter(session=session, text=chapter).id
         donor = service.create_donor(session=session, data=data, now=now, actor=app_ctx.actor(),
                                      check_address=not keep_address)
         result = views.donor_summary(donor)
@@ -125,17 +131,19 @@ def list_(
     standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help="Only (or no) standby donors.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
     offset: Annotated[int, typer.Option(help="Skip this many rows first (paging).")] = 0,
+    chapter: Annotated[str | None, typer.Option(help=_("Only donors of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List donors with filters; phone and national ID are masked."""
     app_ctx = app_context(ctx)
     abo, rh = parse_group(group)
-    filters = service.DonorFilters(
-        abo=abo, rh=rh, commune=commune, district=district, province=province,
-        standby=standby, eligible_on=parse_date(eligible_on),
-    )
     rules = app_ctx.settings.eligibility
     with session_scope(app_ctx.engine()) as session:
+        filters = service.DonorFilters(
+            abo=abo, rh=rh, commune=commune, district=district, province=province,
+            standby=standby, eligible_on=parse_date(eligible_on),
+            chapter=find_chapter(session=session, text=chapter) if chapter else None,
+        )
         total = service.count_donors(session=session, filters=filters, rules=rules)
         rows = [views.donor_summary(d) for d in service.list_donors(
             session=session, filters=filters, rules=rules, limit=limit, offset=offset)]

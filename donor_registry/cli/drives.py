@@ -14,7 +14,9 @@ from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, parse_date
+from donor_registry.chapters.service import find_chapter
 from donor_registry.db import session_scope
+from donor_registry.i18n import _
 
 app = typer.Typer(help="Plan blood drives, see expected turnout, record results, export a calendar.",
                   no_args_is_help=True)
@@ -52,17 +54,22 @@ def add(
     capacity: Annotated[int | None, typer.Option(min=0, help="How many donors the team can take.")] = None,
     target_units: Annotated[int | None, typer.Option("--target-units", min=0, help="Units aimed for.")] = None,
     notes: Annotated[str | None, typer.Option(help="Anything worth keeping with the drive.")] = None,
+    latitude: Annotated[float | None, typer.Option(help=_("The venue's own latitude (else its commune's point)."))] = None,
+    longitude: Annotated[float | None, typer.Option(help=_("The venue's own longitude."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=_(
+        "The chapter holding it (default: its commune's or province's chapter, else the campaign's)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a drive; warns when the venue is taken that day, staff are short, or it falls in Tết."""
     app_ctx = app_context(ctx)
-    data = DriveCreate(
-        campaign_id=campaign, date=parse_date(on), start_time=parse_time(start), end_time=parse_time(end),
-        venue=venue, commune=commune, district=district, province=province, capacity=capacity,
-        target_units=target_units, notes=notes)
     with session_scope(app_ctx.engine()) as session:
+        data = DriveCreate(
+            campaign_id=campaign, date=parse_date(on), start_time=parse_time(start), end_time=parse_time(end),
+            venue=venue, commune=commune, district=district, province=province, capacity=capacity,
+            target_units=target_units, notes=notes,
+            chapter_id=find_chapter(session=session, text=chapter).id if chapter else None)
         drive, warnings = service.add_drive(session=session, settings=app_ctx.settings.campaigns, data=data,
-                                            now=app_ctx.now())
+                                            now=app_ctx.now(), latitude=latitude, longitude=longitude)
         result = {**views.drive_summary(drive), "warnings": _warnings(warnings)}
     if as_json:
         print_json(result)
@@ -80,13 +87,15 @@ def list_(
     until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
     status: Annotated[DriveStatus | None, typer.Option(help="Only planned, closed or cancelled drives.")] = None,
     area: Annotated[str | None, typer.Option(help="Only drives in this commune or district.")] = None,
+    chapter: Annotated[str | None, typer.Option(help=_("Only drives of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List drives by date."""
     with session_scope(app_context(ctx).engine()) as session:
         rows = [views.drive_summary(d) for d in service.list_drives(
             session=session, campaign_id=campaign, since=parse_date(since), until=parse_date(until),
-            status=status, area=area)]
+            status=status, area=area,
+            chapter=find_chapter(session=session, text=chapter) if chapter else None)]
     if as_json:
         print_json(rows)
         return
@@ -100,7 +109,8 @@ def show(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = Fals
     with session_scope(app_ctx.engine()) as session:
         drive = service.get_drive(session=session, drive_id=drive_id)
         campaign = session.get(Campaign, drive.campaign_id) if drive.campaign_id else None
-        turnout = expected_turnout(session=session, drive=drive, rules=app_ctx.settings.eligibility)
+        turnout = expected_turnout(session=session, drive=drive, rules=app_ctx.settings.eligibility,
+                                   ring=app_ctx.settings.campaigns.drive_ring)
         conflicts = service.conflicts(session=session, settings=app_ctx.settings.campaigns, drive=drive)
         record = {
             **views.drive_summary(drive), "campaign_name": campaign.name if campaign else None,

@@ -66,7 +66,7 @@ def _summary(view: service.RequestStatusView) -> dict:
     return {
         "id": r.id, "hospital": view.hospital.name, "blood_group": blood_group_label(r.abo, r.rh),
         "product": r.product.value, "units": r.units, "needed_by": r.needed_by, "status": r.status.value,
-        "wave": r.wave, "area_level": r.area_level.value, "next_wave_at": r.next_wave_at,
+        "wave": r.wave, "area_level": r.area_level, "next_wave_at": r.next_wave_at,
         "created_at": r.created_at, "created_by": r.created_by, "note": r.note,
         "closed_at": r.closed_at, "close_reason": r.close_reason, "counts": view.counts,
     }

@@ -8,7 +8,10 @@ from donor_registry.audit.service import cli_actor
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
 from donor_registry.cli.params import JsonOption
+from donor_registry.chapters.service import find_chapter
 from donor_registry.db import session_scope
+from donor_registry.i18n import _
+from donor_registry.places import units
 from donor_registry.emergency import hospitals as service
 
 app = typer.Typer(help="Hospitals that can request emergency donors, and their API tokens.", no_args_is_help=True)
@@ -19,7 +22,9 @@ HospitalArg = Annotated[int, typer.Argument(help="The hospital's number (#id, se
 def _summary(hospital) -> dict:
     return {
         "id": hospital.id, "name": hospital.name, "commune": hospital.commune, "district": hospital.district,
-        "province": hospital.province, "token_prefix": hospital.token_prefix,
+        "province": hospital.province, "province_code": hospital.province_code,
+        "commune_code": hospital.commune_code, "latitude": hospital.latitude, "longitude": hospital.longitude,
+        "chapter_id": hospital.chapter_id, "token_prefix": hospital.token_prefix,
         "token_active": hospital.token_hash is not None, "token_issued_at": hospital.token_issued_at,
         "token_revoked_at": hospital.token_revoked_at, "suspended_at": hospital.suspended_at,
         "suspended_reason": hospital.suspended_reason,
@@ -41,16 +46,24 @@ def _show_token(hospital, token: str, as_json: bool) -> None:
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The hospital's name, e.g. 'Bệnh viện Chợ Rẫy'.")],
-    district: Annotated[str, typer.Option(help="District (quận/huyện) of the hospital; donors nearby are called first.")],
-    commune: Annotated[str | None, typer.Option(help="Commune or ward (xã/phường) of the hospital.")] = None,
-    province: Annotated[str | None, typer.Option(help="Province or city (tỉnh/thành phố) of the hospital.")] = None,
+    commune: Annotated[str | None, typer.Option(help=_(
+        "Commune or ward (xã/phường) of the hospital, by name or code; donors nearest to it are called first."))] = None,
+    province: Annotated[str | None, typer.Option(help=_("Province or city (tỉnh/thành phố) of the hospital."))] = None,
+    district: Annotated[str | None, typer.Option(help=_(
+        "District (quận/huyện) of an address written before 2025-07-01; converted to the new commune."))] = None,
+    latitude: Annotated[float | None, typer.Option(help=_("The hospital's own latitude (else its commune's point)."))] = None,
+    longitude: Annotated[float | None, typer.Option(help=_("The hospital's own longitude."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=_(
+        "The chapter it belongs to (default: its commune's or province's chapter)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register a hospital and print its API token once (only a hash is stored)."""
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
+        chapter_id = find_chapter(session=session, text=chapter).id if chapter else None
         hospital, token = service.add_hospital(session=session, now=app_ctx.now(), name=name, actor=cli_actor(),
-                                               district=district, commune=commune, province=province)
+                                               district=district, commune=commune, province=province,
+                                               latitude=latitude, longitude=longitude, chapter_id=chapter_id)
     _show_token(hospital, token, as_json)
 
 
@@ -62,10 +75,10 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table(None, ["#", "name", "district", "token", "active", "suspended"], [
-        (r["id"], r["name"], r["district"], f"{r['token_prefix']}…" if r["token_prefix"] else "",
+    print_table(None, ["#", "name", _("commune"), "token", "active", "suspended"], [
+        (r["id"], r["name"], _place_label(r), f"{r['token_prefix']}…" if r["token_prefix"] else "",
          "yes" if r["token_active"] else "revoked", "yes" if r["suspended_at"] else "") for r in rows
-    ], empty="no hospitals yet: add one with `hospitals add NAME --district X`")
+    ], empty=_("no hospitals yet: add one with `hospitals add NAME --commune X --province Y`"))
 
 
 @app.command("revoke-token")
@@ -125,3 +138,11 @@ def resume(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOption = F
         print_json(_summary(hospital))
         return
     console.print(f"hospital #{hospital.id} {hospital.name} may file requests again", highlight=False)
+
+
+def _place_label(row: dict) -> str:
+    """The official commune and province, else the address as entered."""
+    commune = units.commune(row["commune_code"]) if row["commune_code"] else None
+    if commune is not None:
+        return f"{commune.name}, {units.province(commune.province_code).name}"
+    return ", ".join(filter(None, [row["commune"], row["district"], row["province"]]))

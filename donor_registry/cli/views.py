@@ -37,6 +37,7 @@ def donor_summary(donor: Donor, *, masked: bool = True) -> dict:
         "province_code": donor.province_code,
         "commune_code": donor.commune_code,
         "address_status": donor.address_status.value,
+        "chapter_id": donor.chapter_id,
         "standby": donor.standby,
         "donation_count": donor.donation_count,
         "last_donation_on": donor.last_donation_on,

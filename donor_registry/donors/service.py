@@ -12,6 +12,8 @@ from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
+from donor_registry.chapters.models import Chapter
+from donor_registry.chapters.service import chapter_for_place, in_subtree
 from donor_registry.places import addresses
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import DonorConsent, Purpose
@@ -28,6 +30,9 @@ def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime, actor
         _refuse_unknown_address(values)
     _refuse_taken_national_id(session, values.get("national_id"))
     donor = Donor(**values, created_at=now, updated_at=now)
+    if donor.chapter_id is None:
+        chapter = chapter_for_place(session=session, province_code=donor.province_code, commune_code=donor.commune_code)
+        donor.chapter_id = chapter.id if chapter else None
     if donor.consent_at is None and donor.consent_channel is not None:
         donor.consent_at = now
     session.add(donor)
@@ -262,6 +267,7 @@ class DonorFilters:
     province: str | None = None
     standby: bool | None = None
     eligible_on: dt.date | None = None
+    chapter: Chapter | None = None  # this chapter and its sub-chapters
 
 
 def list_donors(
@@ -287,6 +293,8 @@ def _filtered(query, filters: DonorFilters, rules: EligibilityRules):
         wanted = getattr(filters, area)
         if wanted:
             query = query.where(getattr(Donor, f"{area}_key") == normalize.area_key(wanted))
+    if filters.chapter is not None:
+        query = query.where(in_subtree(Donor.chapter_id, filters.chapter))
     if filters.standby is not None:
         query = query.where(Donor.standby.is_(filters.standby))
     if filters.eligible_on is not None:

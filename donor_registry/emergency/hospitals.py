@@ -6,28 +6,40 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from donor_registry.audit.service import record
+from donor_registry.chapters.service import chapter_for_place
 from donor_registry.donors.normalize import area_key, place
 from donor_registry.emergency import tokens
 from donor_registry.emergency.models import EmergencyRequest, Hospital, RequestStatus
 from donor_registry.errors import Conflict, NotFound, UserError
+from donor_registry.i18n import _
+from donor_registry.places.locate import locate
 
 
 def add_hospital(
-    *, session: Session, now: dt.datetime, name: str, district: str,
-    commune: str | None = None, province: str | None = None, actor: str = "cli",
+    *, session: Session, now: dt.datetime, name: str, district: str | None = None,
+    commune: str | None = None, province: str | None = None, latitude: float | None = None,
+    longitude: float | None = None, chapter_id: int | None = None, actor: str = "cli",
 ) -> tuple[Hospital, str]:
-    """Register a hospital and issue its first API token; the token is returned only here."""
+    """Register a hospital and issue its first API token; the token is returned only here.
+
+    Its place is an address as entered (new two-level or old three-level), resolved to the
+    official commune that emergency matching measures distance from."""
     name = " ".join(name.split())
     if not name:
-        raise UserError("the hospital needs a name")
-    if not district or not district.strip():
-        raise UserError("the hospital needs a district (--district)")
+        raise UserError(_("the hospital needs a name"))
+    if not any(part and part.strip() for part in (commune, district, province)):
+        raise UserError(_("the hospital needs its commune and province (--commune, --province)"))
     if session.exec(select(Hospital).where(Hospital.name == name)).first() is not None:
         raise Conflict(f"a hospital named '{name}' is already registered")
+    where = locate(province=province, district=district, commune=commune, latitude=latitude, longitude=longitude)
+    if chapter_id is None:
+        found = chapter_for_place(session=session, province_code=where.province_code, commune_code=where.commune_code)
+        chapter_id = found.id if found else None
     hospital = Hospital(
-        name=name, commune=place(commune), district=place(district), province=place(province),
-        commune_key=area_key(commune), district_key=area_key(district), province_key=area_key(province),
-        created_at=now,
+        name=name, commune=place(commune), district=place(district) or "", province=place(province),
+        commune_key=area_key(commune), district_key=area_key(district) or "", province_key=area_key(province),
+        province_code=where.province_code, commune_code=where.commune_code, latitude=where.latitude,
+        longitude=where.longitude, chapter_id=chapter_id, created_at=now,
     )
     session.add(hospital)
     session.flush()

@@ -1,33 +1,29 @@
 """Whom to call for a request: compatible, eligible, standby, contactable donors, nearest first.
 
-The order is decided by pure rules (area levels, preference rank, wave size) and carried out
-by one SQL query per area level, so the database does the filtering over a million donors.
+The order is decided by pure rules (distance rings, preference rank, wave size) and carried
+out by one SQL query per ring, so the database does the filtering over a million donors: a
+ring is a list of commune codes (places/rings.py finds them in memory) or of province codes,
+read through the partial standby indexes on (group, commune_code) and (province_code, group).
+Within a ring, universal donors (O−) come last.
 """
 
 import datetime as dt
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy import and_, case, exists, false, select, true
 from sqlmodel import Session
 
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.emergency.compatibility import compatible_donors, donor_preference_rank
-from donor_registry.emergency.models import AreaLevel, CallOut, DonorClaim, EmergencyRequest
+from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest
+from donor_registry.places import rings as places_rings
+from donor_registry.places.rings import RingArea
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.types import ABO, Rh
-
-LEVELS: tuple[AreaLevel, ...] = tuple(AreaLevel)
-
-
-@dataclass(frozen=True)
-class Area:
-    commune_key: str | None
-    district_key: str | None
-    province_key: str | None
 
 
 @dataclass(frozen=True)
@@ -45,15 +41,20 @@ def wave_size(*, units: int, accepted: int, margin: float) -> int:
     return math.ceil(missing * (1 + margin) - 1e-9)
 
 
-def area_levels(area: Area) -> list[AreaLevel]:
-    """The area levels to search, nearest first; a level the hospital's address lacks is skipped."""
-    known = {
-        AreaLevel.commune: area.commune_key is not None and area.district_key is not None,
-        AreaLevel.district: area.district_key is not None,
-        AreaLevel.province: area.province_key is not None,
-        AreaLevel.everywhere: True,
-    }
-    return [level for level in LEVELS if known[level]]
+def request_rings(request: EmergencyRequest, rings: Sequence[str], *, neighbour_km: float = 15.0) -> list[RingArea]:
+    """The rings to search around the request's hospital, nearest first (pure but for the units data)."""
+    place = places_rings.origin(commune_code=request.commune_code, province_code=request.province_code,
+                                latitude=request.latitude, longitude=request.longitude)
+    return places_rings.ring_areas(place, rings, neighbour_km=neighbour_km)
+
+
+def ring_clause(area: RingArea):
+    """The donors living in one ring's area."""
+    if area.everywhere:
+        return true()
+    if area.communes is not None:
+        return Donor.commune_code.in_(area.communes) if area.communes else false()
+    return Donor.province_code.in_(area.provinces) if area.provinces else false()
 
 
 def ranked_groups(abo: ABO, rh: Rh, product: str) -> list[tuple[tuple[ABO, Rh], int]]:
@@ -98,60 +99,40 @@ def candidate_query(
 
 
 def find_candidates(
-    *, session: Session, query, request: EmergencyRequest, level: AreaLevel, limit: int,
-    exclude: Collection[int] = (),
+    *, session: Session, query, area: RingArea, limit: int, exclude: Collection[int] = (),
 ) -> list[Candidate]:
-    """Up to `limit` donors of candidate_query within one area level, best first."""
+    """Up to `limit` donors of candidate_query within one ring, best first."""
     if limit <= 0:
         return []
-    query = query.where(_area_clause(level, _area_of(request))).limit(limit)
+    query = query.where(ring_clause(area)).limit(limit)
     if exclude:
         query = query.where(Donor.id.not_in(list(exclude)))
     return [Candidate(*row) for row in session.execute(query)]
 
 
-def _area_of(request: EmergencyRequest) -> Area:
-    return Area(request.commune_key, request.district_key, request.province_key)
-
-
-def _area_clause(level: AreaLevel, area: Area):
-    # Commune and district names repeat across Vietnam (many a "Châu Thành"), so each level
-    # is pinned by the levels above it where both sides know them.
-    province_ok = (
-        or_(Donor.province_key.is_(None), Donor.province_key == area.province_key)
-        if area.province_key else True
-    )
-    if level == AreaLevel.commune:
-        return and_(Donor.commune_key == area.commune_key, Donor.district_key == area.district_key, province_ok)
-    if level == AreaLevel.district:
-        return and_(Donor.district_key == area.district_key, province_ok)
-    if level == AreaLevel.province:
-        return Donor.province_key == area.province_key
-    return True
-
-
 def pick(
     *, session: Session, request: EmergencyRequest, want: int, now: dt.datetime, on: dt.date,
-    rules: EligibilityRules, rotation_days: int, exclude: Collection[int] = (),
-    skip_phones: Collection[str] = (),
-) -> tuple[list[Candidate], AreaLevel | None]:
-    """Up to `want` donors, nearest level first; recently called donors only when the rest run out.
+    rules: EligibilityRules, rotation_days: int, rings: Sequence[str] = places_rings.DEFAULT_RINGS,
+    neighbour_km: float = 15.0, exclude: Collection[int] = (), skip_phones: Collection[str] = (),
+) -> tuple[list[Candidate], str | None]:
+    """Up to `want` donors, nearest ring first; recently called donors only when the rest run out.
 
-    Returns the donors and the widest area level they came from. Donors sharing a phone with
-    someone already picked (one person registered twice) are skipped.
+    Returns the donors and the widest ring they came from. Donors sharing a phone with
+    someone already picked (one person registered twice) are skipped. A ring is searched
+    again only while it may hold more (a batch as long as asked for).
     """
     picked: list[Candidate] = []
     seen_ids, seen_phones = set(exclude), set(skip_phones)
-    widest: AreaLevel | None = None
+    widest: str | None = None
+    areas = request_rings(request, rings, neighbour_km=neighbour_km)
     for include_recent in (False, True):
         query = candidate_query(request=request, now=now, on=on, rules=rules,
                                 rotation_days=rotation_days, include_recent=include_recent)
-        for level in area_levels(_area_of(request)):
+        for area in areas:
             exhausted = False
             while len(picked) < want and not exhausted:
                 limit = want - len(picked)
-                batch = find_candidates(session=session, query=query, request=request, level=level,
-                                        limit=limit, exclude=seen_ids)
+                batch = find_candidates(session=session, query=query, area=area, limit=limit, exclude=seen_ids)
                 exhausted = len(batch) < limit
                 for candidate in batch:
                     seen_ids.add(candidate.donor_id)
@@ -159,12 +140,15 @@ def pick(
                         continue
                     seen_phones.add(candidate.phone)
                     picked.append(candidate)
-                    widest = _wider(widest, level)
+                    widest = wider_ring(widest, area.ring, rings)
             if len(picked) >= want:
                 return picked, widest
     return picked, widest
 
 
-def _wider(a: AreaLevel | None, b: AreaLevel) -> AreaLevel:
-    return b if a is None or LEVELS.index(b) > LEVELS.index(a) else a
-
+def wider_ring(a: str | None, b: str | None, rings: Sequence[str]) -> str | None:
+    """The wider of two rings (a ring not configured, such as an old "district", is narrowest)."""
+    if a is None or b is None:
+        return b if a is None else a
+    rank = {ring: i for i, ring in enumerate(rings)}
+    return b if rank.get(b, -1) > rank.get(a, -1) else a

@@ -19,15 +19,6 @@ class RequestStatus(StrEnum):
     expired = "expired"
 
 
-class AreaLevel(StrEnum):
-    """How far from the hospital a request has called, nearest first."""
-
-    commune = "commune"
-    district = "district"
-    province = "province"
-    everywhere = "everywhere"
-
-
 class Answer(StrEnum):
     none = "none"
     accepted = "accepted"
@@ -47,11 +38,17 @@ class Hospital(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     commune: str | None = Field(default=None, max_length=100)
-    district: str = Field(max_length=100)
+    district: str = Field(default="", max_length=100)  # "" for an address since 2025-07-01
     province: str | None = Field(default=None, max_length=100)
     commune_key: str | None = Field(default=None, max_length=100)
-    district_key: str = Field(max_length=100)
+    district_key: str = Field(default="", max_length=100)
     province_key: str | None = Field(default=None, max_length=100)
+    # Where it is: the official commune (places.units), and optionally its own coordinates;
+    # emergency matching measures distance from here (emergency/rings.py).
+    province_code: str | None = Field(default=None, sa_type=String(2))
+    commune_code: str | None = Field(default=None, sa_type=String(5))
+    latitude: float | None = None
+    longitude: float | None = None
     chapter_id: int | None = Field(default=None, foreign_key="chapters.id", index=True)
     # sha256 of the API token; the token itself is shown once and never stored.
     token_hash: str | None = Field(default=None, sa_type=String(64), unique=True)
@@ -85,8 +82,15 @@ class EmergencyRequest(EmergencyRequestBase, table=True):
     commune_key: str | None = Field(default=None, max_length=100)
     district_key: str | None = Field(default=None, max_length=100)
     province_key: str | None = Field(default=None, max_length=100)
+    # The hospital's location when the request was made: the rings are drawn around it.
+    province_code: str | None = Field(default=None, sa_type=String(2))
+    commune_code: str | None = Field(default=None, sa_type=String(5))
+    latitude: float | None = None
+    longitude: float | None = None
     wave: int = 0
-    area_level: AreaLevel = Field(default=AreaLevel.commune, sa_type=enum_type(AreaLevel))
+    # The widest ring called so far ("commune", "10km", "province", …: emergency.rings; a request
+    # made before the rings says "district").
+    area_level: str = Field(default="commune", sa_type=String(10))
     # When the scheduler runs the next wave; None once the request is closed.
     next_wave_at: dt.datetime | None = Field(default=None, index=True)
     closed_at: dt.datetime | None = None
@@ -141,6 +145,14 @@ _STANDBY = _donors.c.standby.is_(True) & _donors.c.merged_into_id.is_(None)
 STANDBY_BY_GROUP = Index(
     "ix_donors_standby_group_area", _donors.c.abo, _donors.c.rh, _donors.c.district_key,
     _donors.c.commune_key, sqlite_where=_STANDBY, postgresql_where=_STANDBY,
+)
+STANDBY_BY_COMMUNE_CODE = Index(
+    "ix_donors_standby_group_commune_code", _donors.c.abo, _donors.c.rh, _donors.c.commune_code,
+    sqlite_where=_STANDBY, postgresql_where=_STANDBY,
+)
+STANDBY_BY_PROVINCE_CODE = Index(
+    "ix_donors_standby_province_code", _donors.c.province_code, _donors.c.abo, _donors.c.rh,
+    sqlite_where=_STANDBY, postgresql_where=_STANDBY,
 )
 STANDBY_BY_PROVINCE = Index(
     "ix_donors_standby_province", _donors.c.province_key, _donors.c.abo, _donors.c.rh,

@@ -118,7 +118,8 @@ def create_request(
         abo=abo, rh=rh, product=data.product, units=data.units, needed_by=needed_by.astimezone(dt.UTC),
         note=data.note, hospital_id=hospital.id, created_at=now, created_by=actor,
         commune_key=hospital.commune_key, district_key=hospital.district_key,
-        province_key=hospital.province_key,
+        province_key=hospital.province_key, province_code=hospital.province_code,
+        commune_code=hospital.commune_code, latitude=hospital.latitude, longitude=hospital.longitude,
     )
     session.add(request)
     session.flush()

@@ -1,6 +1,8 @@
 """The [emergency] section of config.toml: how call-out waves run, and the limits on them."""
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from donor_registry.places.rings import DEFAULT_RINGS, check_rings
 
 
 class EmergencySettings(BaseModel):
@@ -21,6 +23,14 @@ class EmergencySettings(BaseModel):
     max_open_requests: int = Field(default=5, ge=1)
     max_urgent_sms_per_donor_day: int = Field(default=4, ge=2)
     max_body_bytes: int = Field(default=65536, ge=4096)
+    # Where donors are called from, nearest first (places/rings.py); O− stays last in each ring.
+    rings: list[str] = Field(default_factory=lambda: list(DEFAULT_RINGS))
+    neighbour_km: float = Field(default=15.0, gt=0, le=100)
+
+    @field_validator("rings")
+    @classmethod
+    def _rings_widen(cls, rings: list[str]) -> list[str]:
+        return check_rings(rings)
 
     @model_validator(mode="after")
     def _default_within_horizon(self) -> "EmergencySettings":

@@ -56,7 +56,7 @@ def run_wave(
     record(session=session, now=now, actor=actor, action="emergency.wave",
            subject_type="emergency_request", subject_id=request.id,
            detail={"wave": request.wave, "wanted": want, "asked": len(callouts),
-                   "area": request.area_level.value})
+                   "area": request.area_level})
     session.flush()
     return callouts
 
@@ -111,7 +111,8 @@ def _call(
         picked, level = matching.pick(
             session=session, request=request, want=want - len(callouts), now=now,
             on=local_day(now, settings), rules=settings.eligibility,
-            rotation_days=settings.emergency.rotation_days, exclude=exclude, skip_phones=asked_phones,
+            rotation_days=settings.emergency.rotation_days, rings=settings.emergency.rings,
+            neighbour_km=settings.emergency.neighbour_km, exclude=exclude, skip_phones=asked_phones,
         )
         if not picked:
             break
@@ -124,8 +125,7 @@ def _call(
                 asked_phones.add(candidate.phone)
                 callouts.append(_ask(session=session, request=request, hospital=hospital,
                                      candidate=candidate, settings=settings, now=now, actor=actor))
-        if matching.LEVELS.index(level) > matching.LEVELS.index(request.area_level):
-            request.area_level = level
+        request.area_level = matching.wider_ring(request.area_level, level, settings.emergency.rings)
     return callouts
 
 

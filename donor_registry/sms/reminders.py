@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, inspect, update
 from sqlmodel import Session, select
 
+from donor_registry.campaigns.turnout import drive_area
 from donor_registry.campaigns.models import Drive, DriveStatus
 from donor_registry.config import Settings
 from donor_registry.donations.models import Donation, Outcome
@@ -175,8 +176,12 @@ def _drive_fields(drive: Drive) -> dict:
     }
 
 
-def area_clause(drive: Drive):
-    """Donors living in the drive's area: its commune, else its district, else its province."""
+def area_clause(drive: Drive, ring: str = "10km"):
+    """Donors living in the drive's area: within its ring (campaigns.drive_ring) when it is
+    located by official commune or coordinates; for an old address, its commune, else its
+    district, else its province."""
+    if drive.commune_code or drive.latitude is not None:
+        return drive_area(drive, ring)[2]
     parts = []
     if drive.commune_key:
         parts.append(Donor.commune_key == drive.commune_key)
@@ -202,7 +207,7 @@ def _invitations(p: _Planner) -> Iterator[Candidate]:
 
 
 def _invite_for(p: _Planner, drive: Drive) -> Iterator[Candidate]:
-    area = area_clause(drive)
+    area = area_clause(drive, p.settings.campaigns.drive_ring)
     if area is None:
         return
     query = select(*_donor_columns()).where(

@@ -32,11 +32,19 @@ def _kinds(warnings):
 
 
 def test_a_quiet_day_has_no_warnings_and_keys_are_folded(session, now):
-    drive, warnings = _drive(session, now, commune="Xã  Tân Lập", district="Huyện Đan Phượng")
+    drive, warnings = _drive(session, now, commune="Xã  Ô Diên", province="Hà Nội")
     session.commit()
     assert warnings == []
-    assert (drive.commune, drive.commune_key, drive.district_key) == ("Xã Tân Lập", "xa tan lap", "huyen dan phuong")
+    assert (drive.commune, drive.commune_key, drive.province_key) == ("Xã Ô Diên", "xa o dien", "ha noi")
+    assert (drive.province_code, drive.commune_code) == ("01", "09817")
     assert drive.status == DriveStatus.planned and drive.sequence == 0
+
+
+def test_a_split_old_commune_is_kept_as_entered_with_a_warning_naming_the_new_ones(session, now):
+    drive, warnings = _drive(session, now, commune="Xã Tân Lập", district="Huyện Đan Phượng", province="Hà Nội")
+    assert [w.kind for w in warnings] == ["place_unresolved"]
+    assert "Xã Ô Diên (09817); Xã Hoài Đức (09832)" in warnings[0].message
+    assert (drive.commune_key, drive.province_code, drive.commune_code) == ("xa tan lap", None, None)
 
 
 def test_same_venue_twice_on_one_day_is_flagged_whatever_the_accents(session, now):

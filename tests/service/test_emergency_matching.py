@@ -13,7 +13,7 @@ from donor_registry.emergency.compatibility import (
     compatible_donors,
     donor_preference_rank,
 )
-from donor_registry.emergency.models import AreaLevel, EmergencyRequest
+from donor_registry.emergency.models import EmergencyRequest
 from donor_registry.emergency.service import cancel_request
 from donor_registry.types import blood_group_label, parse_blood_group
 from tests.service import emergency_support as make
@@ -27,6 +27,8 @@ def _request(session, now, hospital, group: str, product: str = "red_cells") -> 
         abo=abo, rh=rh, product=product, units=1, needed_by=now + dt.timedelta(hours=6),
         hospital_id=hospital.id, created_at=now, created_by="test", commune_key=hospital.commune_key,
         district_key=hospital.district_key, province_key=hospital.province_key,
+        province_code=hospital.province_code, commune_code=hospital.commune_code,
+        latitude=hospital.latitude, longitude=hospital.longitude,
     )
     session.add(request)
     session.flush()
@@ -80,32 +82,17 @@ def test_only_eligible_standby_contactable_donors_are_matched(session, now, sett
     assert [c.donor_id for c in picked] == [good]
 
 
-def test_nearest_first_then_widening_commune_district_province(session, now, settings):
+def test_hcm_places_of_the_old_tests_widen_by_rings(session, now, settings):
+    """The old district-based places, converted: Phường 9 (Quận 3) and Bến Nghé (Quận 1) are a
+    few km from the hospital's Võ Thị Sáu, Tân An (Long An, now Tây Ninh) some 45 km away."""
     hospital, _ = make.hospital(session, now)
     far = make.donor(session, now, place=make.OTHER_PROVINCE)
-    province = make.donor(session, now, place=make.NEXT_DISTRICT)
-    district = make.donor(session, now, place={**make.HOME, "commune": "Phường 9"})
+    next_district = make.donor(session, now, place=make.NEXT_DISTRICT)
     commune = make.donor(session, now)
     request = _request(session, now, hospital, "O+")
-    assert matching.area_levels(matching.Area(hospital.commune_key, hospital.district_key, hospital.province_key)) == list(AreaLevel)
-    for want, expected, level in [
-        (1, [commune], AreaLevel.commune),
-        (2, [commune, district], AreaLevel.district),
-        (3, [commune, district, province], AreaLevel.province),
-        (5, [commune, district, province, far], AreaLevel.everywhere),
-    ]:
-        picked, widest = _pick(session, now, settings, request, want=want)
-        assert [c.donor_id for c in picked] == expected
-        assert widest == level
-
-
-def test_same_commune_name_in_another_district_is_not_near(session, now, settings):
-    hospital, _ = make.hospital(session, now)
-    namesake = make.donor(session, now, place={**make.NEXT_DISTRICT, "commune": make.HOME["commune"]})
-    district = make.donor(session, now, place={**make.HOME, "commune": "Phường 9"})
-    request = _request(session, now, hospital, "O+")
-    picked, _ = _pick(session, now, settings, request, want=2)
-    assert [c.donor_id for c in picked] == [district, namesake]
+    picked, widest = _pick(session, now, settings, request, want=3)
+    assert [c.donor_id for c in picked] == [commune, next_district, far]
+    assert widest == "neighbours"
 
 
 def test_recently_called_donors_are_asked_only_when_the_reserve_runs_out(session, now, settings):
@@ -138,6 +125,12 @@ def test_wave_size_is_missing_units_plus_margin_rounded_up():
     assert matching.wave_size(units=2, accepted=5, margin=1.0) == 0
 
 
-def test_a_hospital_without_commune_starts_at_its_district():
-    area = matching.Area(None, "quan 3", None)
-    assert matching.area_levels(area) == [AreaLevel.district, AreaLevel.everywhere]
+def test_a_hospital_without_commune_starts_at_its_province(session, now):
+    hospital, _ = make.hospital(session, now, place={"district": "Quận 3", "province": "TP Hồ Chí Minh"})
+    assert (hospital.province_code, hospital.commune_code) == ("79", None)
+    request = _request(session, now, hospital, "O+")
+    assert [a.ring for a in matching.request_rings(request, settings_rings())] == ["province", "neighbours", "everywhere"]
+
+
+def settings_rings():
+    return Settings().emergency.rings

@@ -48,9 +48,13 @@ def upgrade() -> None:
     op.create_index("uq_chapters_commune_code", "chapters", ["commune_code"], unique=True,
                     sqlite_where=sa.text("kind = 'commune'"), postgresql_where=sa.text("kind = 'commune'"))
     for table, index in [("donors", None), *BELONGING]:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("chapter_id", sa.Integer(), nullable=True))
-            batch.create_foreign_key(f"fk_{table}_chapter_id", "chapters", ["chapter_id"], ["id"])
+        # ADD COLUMN … REFERENCES on SQLite too: no table rebuild (a rebuild of campaigns would
+        # drop a table the drives point to, which foreign keys refuse once rows exist).
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE {table} ADD COLUMN chapter_id INTEGER REFERENCES chapters (id)")
+        else:
+            op.add_column(table, sa.Column("chapter_id", sa.Integer(), nullable=True))
+            op.create_foreign_key(f"fk_{table}_chapter_id", table, "chapters", ["chapter_id"], ["id"])
         if index:
             op.create_index(index, table, ["chapter_id"])
     op.create_index("ix_donors_chapter_id_merged_into_id", "donors", ["chapter_id", "merged_into_id"])
@@ -61,9 +65,14 @@ def downgrade() -> None:
     for table, index in [("donors", None), *BELONGING]:
         if index:
             op.drop_index(index, table_name=table)
-        with op.batch_alter_table(table) as batch:
-            batch.drop_constraint(f"fk_{table}_chapter_id", type_="foreignkey")
-            batch.drop_column("chapter_id")
+        if op.get_bind().dialect.name == "sqlite":
+            # SQLite cannot drop a column its foreign key names: the table is rebuilt (which its
+            # foreign keys allow only while no other table's rows point at it).
+            with op.batch_alter_table(table) as batch:
+                batch.drop_column("chapter_id")
+        else:
+            op.drop_constraint(f"fk_{table}_chapter_id", table, type_="foreignkey")
+            op.drop_column(table, "chapter_id")
     for index in ("uq_chapters_commune_code", "uq_chapters_province_code", "ix_chapters_parent_id",
                   "ix_chapters_name_folded"):
         op.drop_index(index, table_name="chapters")
