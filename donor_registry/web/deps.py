@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from donor_registry.accounts import sessions
 from donor_registry.accounts.chapters import reach
-from donor_registry.accounts.policy import Action, Actor, allows
+from donor_registry.accounts.policy import NO_CHAPTER, Action, Actor, allows
 from donor_registry.api.deps import SessionDep
 from donor_registry.api.emergency import now_of
 from donor_registry.i18n import set_language
@@ -34,10 +34,8 @@ class Current:
     signed: sessions.Signed
     now: dt.datetime
 
-    def may(self, action: Action, chapter_id=None) -> bool:
-        from donor_registry.accounts.policy import NO_CHAPTER
-
-        return allows(self.actor, action, NO_CHAPTER if chapter_id is None else chapter_id)
+    def may(self, action: Action, chapter_id=NO_CHAPTER) -> bool:
+        return allows(self.actor, action, chapter_id)
 
 
 async def speak(request: Request) -> None:
