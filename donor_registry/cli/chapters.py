@@ -6,7 +6,7 @@ import typer
 
 from donor_registry.chapters import service
 from donor_registry.chapters.models import Chapter, ChapterKind
-from donor_registry.chapters.stats import chapter_counts
+from donor_registry.chapters.stats import chapter_counts, unmapped
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
 from donor_registry.cli.params import JsonOption
@@ -119,6 +119,29 @@ def show(ctx: typer.Context, chapter: ChapterArg, as_json: JsonOption = False) -
         (_("ceremonies (with sub-chapters)"), counts["ceremonies"]),
         (_("hospitals (with sub-chapters)"), counts["hospitals"]),
     ])
+
+
+@app.command("unmapped")
+def unmapped_(
+    ctx: typer.Context,
+    under: Annotated[str | None, typer.Option(help=_("Only this chapter and the chapters below it."))] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What stays at a province or the national chapter because its commune is not known."""
+    with session_scope(app_context(ctx).engine()) as session:
+        root = service.find_chapter(session=session, text=under) if under else None
+        result = unmapped(session=session, chapter=root)
+    if as_json:
+        print_json(result)
+        return
+    print_table(_("Donors without a commune (see `addresses review`)"), [_("chapter"), _("donors")],
+                list(result["donors"].items()), empty=_("every donor is in a commune chapter"))
+    for key, title in (("drives", _("Drives")), ("hospitals", _("Hospitals")), ("ceremonies", _("Ceremonies"))):
+        rows = result[key]
+        if rows:
+            print_table(title, ["#", _("name"), _("as entered"), _("chapter")], [
+                (r["id"], r.get("venue") or r.get("name"),
+                 ", ".join(filter(None, [r.get("commune"), r.get("district")])), r["chapter"]) for r in rows])
 
 
 def _kind_label(kind: str) -> str:
