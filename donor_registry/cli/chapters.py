@@ -6,6 +6,7 @@ import typer
 
 from donor_registry.chapters import service
 from donor_registry.chapters.models import Chapter, ChapterKind
+from donor_registry.chapters.mapping import place_unplaced
 from donor_registry.chapters.stats import chapter_counts, unmapped
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
@@ -119,6 +120,19 @@ def show(ctx: typer.Context, chapter: ChapterArg, as_json: JsonOption = False) -
         (_("ceremonies (with sub-chapters)"), counts["ceremonies"]),
         (_("hospitals (with sub-chapters)"), counts["hospitals"]),
     ])
+
+
+@app.command("place")
+def place(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Put donors, drives and hospitals that have no chapter (imported, say) into the chapter of
+    their commune, else of their province, else the national one."""
+    with session_scope(app_context(ctx).engine()) as session:
+        placed = place_unplaced(session.connection())
+    if as_json:
+        print_json(placed)
+        return
+    console.print(_("placed {donors} donors, {drives} drives and {hospitals} hospitals in their chapters").format(**placed),
+                  highlight=False)
 
 
 @app.command("unmapped")
