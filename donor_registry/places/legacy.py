@@ -92,6 +92,16 @@ def old_provinces(text: str) -> list[OldProvince]:
     return p_index.find(text)
 
 
+def old_provinces_meant(text: str) -> list[OldProvince]:
+    """The old provinces a province as entered may mean: those it names, and those merged into
+    the new province it names ("Tỉnh Lào Cai" with an old district of Yên Bái)."""
+    found = old_provinces(text)
+    if text:
+        new_codes = {p.code for p in units.find_provinces(text)}
+        found += [p for p in _tables()[0].values() if p.new_code in new_codes and p not in found]
+    return found
+
+
 def old_districts(text: str, province_codes: set[str]) -> list[OldDistrict]:
     _p, districts, _b, _pi, d_index, _c = _tables()
     if text.isdigit() and len(text) <= 3:
@@ -143,7 +153,7 @@ def _from_new(province_text: str, commune_text: str) -> Conversion | None:
 
 
 def _from_old(province_text: str, district_text: str, commune_text: str) -> Conversion | None:
-    found = old_provinces(province_text)
+    found = old_provinces_meant(province_text)
     if not found:
         return None
     codes = {p.code for p in found}
@@ -190,7 +200,7 @@ def convert(province: str | None, district: str | None, commune: str | None) -> 
 
 def suggest_districts(text: str, province: str | None = None, limit: int = 5) -> list[OldDistrict]:
     """Old districts named close to the text (within the old province if it is known)."""
-    codes = {p.code for p in old_provinces((province or "").strip())}
+    codes = {p.code for p in old_provinces_meant((province or "").strip())}
     return _tables()[4].suggest(text, lambda d: d.province_code in codes, limit)
 
 
@@ -201,5 +211,6 @@ def suggest_provinces(text: str, limit: int = 5) -> list[OldProvince]:
 
 def suggest_communes(text: str, province: str | None, district: str, limit: int = 5) -> list[OldCommune]:
     """Old communes of the old district named close to the text."""
-    codes = {d.code for d in old_districts(district, {p.code for p in old_provinces((province or "").strip())})}
+    meant = {p.code for p in old_provinces_meant((province or "").strip())}
+    codes = {d.code for d in old_districts(district, meant)}
     return _tables()[5].suggest(text, lambda c: c.district_code in codes, limit)

@@ -27,6 +27,10 @@ CASES = [
     # Must show: Yên Bái is in the new Tỉnh Lào Cai, under Yên Bái's old code 15.
     (("Yên Bái", "TP Yên Bái", "Phường Minh Tân"), S.converted, "15", "04252", ()),
     (("Yen Bai", "Thanh pho Yen Bai", "P. Minh Tan"), S.converted, "15", "04252", ()),
+    # The new province with an old district of a province merged into it.
+    (("Tỉnh Lào Cai", "TP Yên Bái", "Phường Minh Tân"), S.converted, "15", "04252", ()),
+    (("15", "Thành phố Yên Bái", "Phường Minh Tân"), S.converted, "15", "04252", ()),
+    (("TP Cần Thơ", "TP Sóc Trăng", "Phường 5"), S.converted, "92", "31507", ()),
     # A commune split between two new ones: flagged with both, nothing picked.
     (("Cần Thơ", "Huyện Thới Lai", "Xã Tân Thạnh"), S.split, "92", None, ("31288", "31666")),
     # A name that no longer exists (or never did) in that district: unknown, province kept.
