@@ -118,3 +118,11 @@ def test_the_import_report_counts_the_addresses(cli, tmp_path):
     shown = " ".join(cli("import", "donors", str(path), "--dry-run").stdout.split())
     assert "địa chỉ được chuyển đổi từ trước 01/07/2025 │ 2" in shown  # Vietnamese by default
     assert "địa chỉ không khớp đơn vị nào (cần xem lại) │ 1" in shown
+
+
+def test_erasure_removes_the_commune_code_and_keeps_the_province(cli, sqlite_url):
+    donor = _add(cli, "--province", "Sóc Trăng", "--district", "TP Sóc Trăng", "--commune", "Phường 5")
+    assert cli("donors", "erase", str(donor["id"]), "--yes").exit_code == 0
+    with create_engine(sqlite_url).connect() as conn:
+        row = conn.execute(text("SELECT commune, commune_code, province_code FROM donors")).one()
+    assert tuple(row) == (None, None, "92")
