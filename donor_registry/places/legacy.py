@@ -13,12 +13,13 @@ from importlib import resources
 
 from donor_registry.places import units
 from donor_registry.places.index import NameIndex
+from donor_registry.places.names import name_key_uncached
 from donor_registry.places.status import AddressStatus
 
 _ALIASES = {"hcm": "79", "tphcm": "79", "sai gon": "79", "hn": "01", "brvt": "77"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OldProvince:
     code: str
     name: str
@@ -26,14 +27,14 @@ class OldProvince:
     new_code: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OldDistrict:
     code: str
     name: str
     province_code: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OldCommune:
     code: str  # "" for the island districts that had no commune
     name: str
@@ -41,7 +42,7 @@ class OldCommune:
     targets: tuple[str, ...]  # new commune codes; more than one: split
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conversion:
     status: AddressStatus
     province_code: str | None = None  # set whenever the province is certain
@@ -59,9 +60,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def _kind(name: str) -> str:
-    from donor_registry.places.names import name_key
-
-    return name_key(name).kind or ""
+    return name_key_uncached(name).kind or ""
 
 
 @cache
