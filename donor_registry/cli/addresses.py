@@ -53,8 +53,8 @@ def review_command(
     ctx: typer.Context,
     status: Annotated[AddressStatus | None, typer.Option(help=_("Only split, ambiguous or unknown addresses."))] = None,
     province: Annotated[str | None, typer.Option(help=_("Only addresses in this province (name or code)."))] = None,
-    after: Annotated[int, typer.Option(help=_("Start after this donor number (the next page)."))] = 0,
-    limit: Annotated[int, typer.Option(help=_("At most this many addresses."))] = 50,
+    after: Annotated[int, typer.Option(min=0, max=2**62, help=_("Start after this donor number (the next page)."))] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help=_("At most this many addresses."))] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List the addresses waiting for a person, with their candidate communes, page by page."""

@@ -123,7 +123,7 @@ def _one_province(codes) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _fromold_communes(found: list[OldCommune]) -> Conversion | None:
+def _convert_old_communes(found: list[OldCommune]) -> Conversion | None:
     if not found:
         return None
     targets = tuple(sorted({code for c in found for code in c.targets}))
@@ -160,12 +160,12 @@ def _from_old(province_text: str, district_text: str, commune_text: str) -> Conv
         districts = old_districts(district_text, codes)
         if not districts:
             return None
-        return _fromold_communes(old_communes(commune_text, {d.code for d in districts}))
+        return _convert_old_communes(old_communes(commune_text, {d.code for d in districts}))
     if not commune_text or not province_text:
         return None
     # An old province with a commune but no district: the commune's name must be enough.
     all_districts = {d.code for d in _tables()[1].values() if d.province_code in codes}
-    return _fromold_communes(old_communes(commune_text, all_districts))
+    return _convert_old_communes(old_communes(commune_text, all_districts))
 
 
 def _province_only(province_text: str) -> str | None:
@@ -177,7 +177,9 @@ def _province_only(province_text: str) -> str | None:
     return old.pop() if len(old) == 1 else None
 
 
-@lru_cache(maxsize=1 << 18)
+# Each caller converting many rows (the import's parser, the migration) already keeps one result
+# per distinct address; this cache serves the rest without holding a second copy of them all.
+@lru_cache(maxsize=1 << 12)
 def convert(province: str | None, district: str | None, commune: str | None) -> Conversion:
     """The new (province, commune) an address as entered resolves to, or why it does not."""
     p, d, c = ((x or "").strip() for x in (province, district, commune))
