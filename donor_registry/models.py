@@ -1,8 +1,8 @@
 """Import every table model, so SQLModel.metadata is complete for migrations and tests."""
 
 from donor_registry.audit.models import AuditEntry  # noqa: F401
-from donor_registry.chapters.models import Chapter  # noqa: F401
 from donor_registry.campaigns.models import Campaign, Drive  # noqa: F401
+from donor_registry.chapters.models import Chapter  # noqa: F401
 from donor_registry.donations.models import Donation, DonationRevision  # noqa: F401
 from donor_registry.donors.models import Donor, DonorMerge, DonorNameWord  # noqa: F401
 from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest, Hospital  # noqa: F401

@@ -8,12 +8,12 @@ from sqlalchemy import distinct, func, select
 from sqlmodel import Session
 
 from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, DriveStatus
-from donor_registry.donations.models import Donation, Outcome
 from donor_registry.chapters.models import Chapter
 from donor_registry.chapters.service import in_subtree
+from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.models import Donor
-from donor_registry.places import units
 from donor_registry.honours.models import HonourAward
+from donor_registry.places import units
 from donor_registry.privacy.files import private_file
 from donor_registry.spreadsheets import append_row
 

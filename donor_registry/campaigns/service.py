@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from donor_registry.chapters.models import Chapter
-from donor_registry.chapters.service import in_subtree
 from donor_registry.audit.service import record as audit
 from donor_registry.campaigns import calendar
 from donor_registry.campaigns.calendar import PlannedCampaign
@@ -19,6 +17,8 @@ from donor_registry.campaigns.models import (
     DriveStatus,
 )
 from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.chapters.models import Chapter
+from donor_registry.chapters.service import in_subtree
 from donor_registry.errors import NotFound, UserError
 
 

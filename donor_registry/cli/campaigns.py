@@ -8,14 +8,14 @@ from donor_registry.campaigns import service
 from donor_registry.campaigns.calendar import tet_date, tet_holiday
 from donor_registry.campaigns.drives import list_drives
 from donor_registry.campaigns.models import CampaignCreate, CampaignStatus
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, parse_date
-from donor_registry.chapters.service import find_chapter
 from donor_registry.db import session_scope
-from donor_registry.i18n import _
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 
 app = typer.Typer(help="Plan the year's blood donation campaigns and list them.", no_args_is_help=True)
 

@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from donor_registry.chapters import service
-from donor_registry.chapters.models import Chapter, ChapterKind
 from donor_registry.chapters.mapping import place_unplaced
+from donor_registry.chapters.models import Chapter, ChapterKind
 from donor_registry.chapters.stats import chapter_counts, unmapped
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table

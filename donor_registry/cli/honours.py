@@ -7,15 +7,15 @@ import typer
 
 from donor_registry.audit.service import cli_actor
 from donor_registry.audit.service import record as audit
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption, parse_date
-from donor_registry.chapters.service import find_chapter
 from donor_registry.db import session_scope
-from donor_registry.i18n import _
 from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
 from donor_registry.honours.rules import HonourLevel
+from donor_registry.i18n import _
 from donor_registry.text import collation_key
 
 app = typer.Typer(help="Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards.",

@@ -9,9 +9,9 @@ import typer
 
 from donor_registry import reports
 from donor_registry.audit import service as audit
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, to_jsonable
-from donor_registry.chapters.service import find_chapter
 from donor_registry.db import session_scope
 from donor_registry.i18n import _
 from donor_registry.privacy.files import private_file

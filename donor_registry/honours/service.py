@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
+from donor_registry.chapters.models import Chapter, ChapterKind
+from donor_registry.chapters.service import in_subtree
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.models import Donor
 from donor_registry.donors.normalize import area_key, place
@@ -26,8 +28,6 @@ from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.honours.models import Ceremony, CeremonyCreate, HonourAward
 from donor_registry.honours.rules import HonourLevel
 from donor_registry.honours.settings import HonoursSettings
-from donor_registry.chapters.models import Chapter, ChapterKind
-from donor_registry.chapters.service import in_subtree
 from donor_registry.i18n import _
 
 

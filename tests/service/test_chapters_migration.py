@@ -35,7 +35,7 @@ NOW = dt.datetime(2025, 6, 1, 3, 0, tzinfo=dt.UTC)
 
 
 def _place(province, district, commune) -> dict:
-    key = lambda t: None if t is None else t.lower()  # noqa: E731 - any stored key does
+    key = lambda t: None if t is None else t.lower()
     return {"province": province, "district": district, "commune": commune, "province_key": key(province),
             "district_key": key(district), "commune_key": key(commune)}
 

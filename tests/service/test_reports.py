@@ -134,7 +134,7 @@ def test_units_by_new_unit_old_district_before_july_2025_and_by_chapter(session,
     vn = chapters.create_chapter(session=session, now=now, kind="national")
     can_tho = chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="92")
     chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="15")
-    add = lambda name, **place: create_donor(session=session, now=now, data=DonorCreate(  # noqa: E731
+    add = lambda name, **place: create_donor(session=session, now=now, data=DonorCreate(
         full_name=name, birth_year=1990, **place))
     # Sóc Trăng's Phường 5 (old three-level address) is Phường Sóc Trăng, Thành phố Cần Thơ now.
     old_soc_trang = add("Lý Văn Một", province="Sóc Trăng", district="Thành phố Sóc Trăng", commune="Phường 5")
