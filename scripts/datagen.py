@@ -32,6 +32,22 @@ DISTRICT = "Huyện Tân Lập"
 COMMUNES = ["Xã Tân Lập", "Xã Đông Hoà", "Xã Phú Mỹ", "Xã Thanh Xuân", "Xã Hồng Phong",
             "Xã Quảng Bị", "Xã Yên Sở", "Xã Liên Hiệp", "Xã Hoà Bình", "Thị trấn Tân Lập",
             "Xã Đại Thắng", "Xã Vạn Phúc"]
+# (province, district, commune) of each region a list can be drawn from. "tan-lap" is made up;
+# "can-tho" is Thành phố Cần Thơ since 2025-07-01 as its old spreadsheets write it: three-level
+# addresses of Sóc Trăng and Hậu Giang from before the merger, and two-level new ones.
+REGIONS = {
+    "tan-lap": [(PROVINCE, DISTRICT, commune) for commune in COMMUNES],
+    "can-tho": [
+        ("Sóc Trăng", "Thành phố Sóc Trăng", "Phường 2"), ("Sóc Trăng", "Thành phố Sóc Trăng", "Phường 5"),
+        ("Sóc Trăng", "Thành phố Sóc Trăng", "Phường 6"), ("Sóc Trăng", "Thành phố Sóc Trăng", "Phường 10"),
+        ("Sóc Trăng", "Huyện Mỹ Xuyên", "Thị trấn Mỹ Xuyên"), ("Sóc Trăng", "Huyện Long Phú", "Thị trấn Long Phú"),
+        ("Hậu Giang", "Thành phố Vị Thanh", "Phường I"), ("Hậu Giang", "Thành phố Vị Thanh", "Phường V"),
+        ("Hậu Giang", "Thành phố Ngã Bảy", "Phường Ngã Bảy"), ("Hậu Giang", "Huyện Châu Thành", "Thị trấn Ngã Sáu"),
+        ("Cần Thơ", "Huyện Thới Lai", "Xã Tân Thạnh"),  # split in 2025: flagged for a person
+        ("Thành phố Cần Thơ", "", "Phường Ninh Kiều"), ("Thành phố Cần Thơ", "", "Phường Sóc Trăng"),
+    ],
+}
+PLACES = REGIONS["tan-lap"]
 HAMLETS = ["Thôn Đông", "Thôn Đoài", "Thôn Thượng", "Thôn Hạ", "Xóm Mới", "Xóm Chùa", "Thôn Trung"]
 # Current 10-digit mobile prefixes (Viettel, VinaPhone, MobiFone, Vietnamobile, Gmobile).
 MOBILE_PREFIXES = ["086", "096", "097", "098", "032", "033", "034", "035", "036", "037", "038",
@@ -120,9 +136,7 @@ def generate_donors(n: int, seed: int = 1) -> list[dict]:
             "phone": _phone(rng) if rng.random() > 0.05 else "",
             "national_id": _cccd(rng, born, female, serials[i] % 10**6) if has_id else "",
             "address": rng.choice(HAMLETS),
-            "commune": rng.choice(COMMUNES),
-            "district": DISTRICT,
-            "province": PROVINCE,
+            **dict(zip(("province", "district", "commune"), rng.choice(PLACES), strict=True)),
         })
     _make_phones_unique(donors)
     return donors
@@ -233,8 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     donors.add_argument("--count", type=int, default=1_000)
     for command in (donations, donors):
         command.add_argument("--seed", type=int, default=1)
+        command.add_argument("--region", choices=sorted(REGIONS), default="tan-lap",
+                             help="where the donors live (can-tho: old Sóc Trăng and Hậu Giang addresses)")
         command.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    global PLACES
+    PLACES = REGIONS[args.region]
     if args.what == "donations":
         n = write_donations_csv(args.out, args.rows, args.donors or max(args.rows // 4, 1), args.seed,
                                 vietnamese_headers=not args.english)

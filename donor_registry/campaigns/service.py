@@ -17,6 +17,8 @@ from donor_registry.campaigns.models import (
     DriveStatus,
 )
 from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.chapters.models import Chapter
+from donor_registry.chapters.service import in_subtree
 from donor_registry.errors import NotFound, UserError
 
 
@@ -94,9 +96,12 @@ def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
 
 def list_campaigns(
     *, session: Session, year: int | None = None, status: CampaignStatus | None = None,
+    chapter: Chapter | None = None,
 ) -> list[Campaign]:
-    """Campaigns by start date, optionally of one year or status."""
+    """Campaigns by start date, optionally of one year, status, or chapter (and its sub-chapters)."""
     query = select(Campaign)
+    if chapter is not None:
+        query = query.where(in_subtree(Campaign.chapter_id, chapter))
     if year is not None:
         query = query.where(Campaign.year == year)
     if status is not None:

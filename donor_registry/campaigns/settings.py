@@ -3,7 +3,6 @@ yearly rhythm (DESIGN.md "Campaign calendar") as the default templates."""
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from donor_registry.places.rings import check_rings, ring_km
 from donor_registry.campaigns.calendar import (
     TET_HOLIDAY_DAYS_AFTER,
     TET_HOLIDAY_DAYS_BEFORE,
@@ -14,6 +13,7 @@ from donor_registry.campaigns.calendar import (
     WeeklyAnchor,
     unique_keys,
 )
+from donor_registry.places.rings import check_rings, ring_km
 
 # Defaults (the Vietnamese yearly rhythm, DESIGN.md "Campaign calendar")
 # --------------------------------------------------------------------------------------------

@@ -101,14 +101,24 @@ class _Tree:
         return new_id
 
 
-def _attach(conn: sa.Connection, table: str, national_id: int) -> int:
-    """Rows of `table` without a chapter join their commune's, else their province's, else national."""
+def _attach(conn: sa.Connection, table: str, national_id: int | None) -> int:
+    """Rows of `table` without a chapter join their commune's, else their province's, else the
+    national chapter (when given); returns how many rows have a chapter now that had none."""
+    before = conn.scalar(sa.text(f"SELECT count(*) FROM {table} WHERE chapter_id IS NULL"))
     for kind, column in (("commune", "commune_code"), ("province", "province_code")):
         conn.execute(sa.text(
             f"UPDATE {table} SET chapter_id = (SELECT c.id FROM chapters c WHERE c.kind = '{kind}'"
             f" AND c.{column} = {table}.{column}) WHERE chapter_id IS NULL AND {column} IS NOT NULL"))
-    conn.execute(sa.text(f"UPDATE {table} SET chapter_id = :n WHERE chapter_id IS NULL"), {"n": national_id})
-    return conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+    if national_id is not None:
+        conn.execute(sa.text(f"UPDATE {table} SET chapter_id = :n WHERE chapter_id IS NULL"), {"n": national_id})
+    return before - conn.scalar(sa.text(f"SELECT count(*) FROM {table} WHERE chapter_id IS NULL"))
+
+
+def place_unplaced(conn: sa.Connection) -> dict[str, int]:
+    """Donors, drives and hospitals without a chapter (an import, say) join the nearest chapter
+    of their address (commune, else province, else national); counts placed per table."""
+    national = conn.scalar(sa.text("SELECT id FROM chapters WHERE kind = 'national'"))
+    return {table: _attach(conn, table, national) for table in PLACED}
 
 
 def _attach_ceremonies(conn: sa.Connection, tree: _Tree) -> int:

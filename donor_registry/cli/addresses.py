@@ -53,20 +53,19 @@ def review_command(
     ctx: typer.Context,
     status: Annotated[AddressStatus | None, typer.Option(help=_("Only split, ambiguous or unknown addresses."))] = None,
     province: Annotated[str | None, typer.Option(help=_("Only addresses in this province (name or code)."))] = None,
-    after: Annotated[int, typer.Option(help=_("Start after this donor number (the next page)."))] = 0,
-    limit: Annotated[int, typer.Option(help=_("At most this many addresses."))] = 50,
+    after: Annotated[int, typer.Option(min=0, max=2**62, help=_("Start after this donor number (the next page)."))] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help=_("At most this many addresses."))] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List the addresses waiting for a person, with their candidate communes, page by page."""
     app_ctx = app_context(ctx)
     province_code = _province_code(province) if province else None
     with session_scope(app_ctx.engine()) as session:
-        totals = review.counts(session=session)
         rows = [_row(found) for found in review.page(session=session, status=status, province_code=province_code,
                                                      after_id=after, limit=limit)]
     next_after = rows[-1]["donor_id"] if len(rows) == limit else None
     if as_json:
-        print_json({"counts": totals, "addresses": rows, "next_after": next_after})
+        print_json({"addresses": rows, "next_after": next_after})
         return
     print_table(_("Addresses to review"), ["#", _("name"), _("as entered"), _("why"), _("candidates")], [
         (r["donor_id"], r["full_name"], ", ".join(filter(None, [r["entered"]["commune"], r["entered"]["district"],
@@ -75,9 +74,20 @@ def review_command(
          "; ".join(f"{c['code']} {c['name']}" for c in r["candidates"]) or "-")
         for r in rows
     ], empty=_("no address waits for a choice"))
-    console.print(", ".join(f"{_(views.STATUS_LABELS[s])}: {n}" for s, n in sorted(totals.items())), highlight=False)
     if next_after is not None:
         console.print(_("next page: --after {id}").format(id=next_after), highlight=False)
+
+
+@app.command("counts")
+def counts_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """How many donors' addresses are new, converted, picked, flagged or empty."""
+    with session_scope(app_context(ctx).engine()) as session:
+        totals = review.counts(session=session)
+    if as_json:
+        print_json(totals)
+        return
+    print_table(_("Addresses by status"), [_("status"), _("donors")],
+                [(_(views.STATUS_LABELS[s.value]), totals.get(s.value, 0)) for s in AddressStatus])
 
 
 @app.command("pick")

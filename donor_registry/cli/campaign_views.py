@@ -22,7 +22,7 @@ def campaign_summary(campaign: Campaign) -> dict:
     return {
         "id": campaign.id, "template_key": campaign.template_key, "name": campaign.name, "year": campaign.year,
         "start": campaign.start, "end": campaign.end, "target_units": campaign.target_units,
-        "status": campaign.status.value, "notes": campaign.notes,
+        "status": campaign.status.value, "notes": campaign.notes, "chapter_id": campaign.chapter_id,
     }
 
 

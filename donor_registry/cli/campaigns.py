@@ -8,12 +8,14 @@ from donor_registry.campaigns import service
 from donor_registry.campaigns.calendar import tet_date, tet_holiday
 from donor_registry.campaigns.drives import list_drives
 from donor_registry.campaigns.models import CampaignCreate, CampaignStatus
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 
 app = typer.Typer(help="Plan the year's blood donation campaigns and list them.", no_args_is_help=True)
 
@@ -68,14 +70,15 @@ def add(
     target_units: Annotated[int, typer.Option("--target-units", min=0, help="Units of blood aimed for.")] = 0,
     year: Annotated[int | None, typer.Option(help="The campaign year (default: the year it ends).")] = None,
     notes: Annotated[str | None, typer.Option(help="Anything worth keeping with the campaign.")] = None,
+    chapter: Annotated[str | None, typer.Option(help=_("The chapter running it (code, #id or name)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a campaign no template describes (a school, a factory, a one-off event)."""
     app_ctx = app_context(ctx)
     first, last = parse_date(start), parse_date(end)
-    data = CampaignCreate(name=name, start=first, end=last, year=year or last.year, target_units=target_units,
-                          notes=notes)
     with session_scope(app_ctx.engine()) as session:
+        data = CampaignCreate(name=name, start=first, end=last, year=year or last.year, target_units=target_units,
+                              notes=notes, chapter_id=find_chapter(session=session, text=chapter).id if chapter else None)
         campaign = views.campaign_summary(service.add_campaign(session=session, data=data, now=app_ctx.now()))
     if as_json:
         print_json(campaign)
@@ -88,11 +91,14 @@ def list_(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option(help="Only campaigns of this year.")] = None,
     status: Annotated[CampaignStatus | None, typer.Option(help="Only planned or cancelled campaigns.")] = None,
+    chapter: Annotated[str | None, typer.Option(help=_("Only campaigns of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List campaigns by start date."""
     with session_scope(app_context(ctx).engine()) as session:
-        rows = [views.campaign_summary(c) for c in service.list_campaigns(session=session, year=year, status=status)]
+        found = find_chapter(session=session, text=chapter) if chapter else None
+        rows = [views.campaign_summary(c) for c in service.list_campaigns(
+            session=session, year=year, status=status, chapter=found)]
     if as_json:
         print_json(rows)
         return

@@ -5,8 +5,9 @@ from typing import Annotated
 import typer
 
 from donor_registry.chapters import service
+from donor_registry.chapters.mapping import place_unplaced
 from donor_registry.chapters.models import Chapter, ChapterKind
-from donor_registry.chapters.stats import chapter_counts
+from donor_registry.chapters.stats import chapter_counts, unmapped
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
 from donor_registry.cli.params import JsonOption
@@ -119,6 +120,42 @@ def show(ctx: typer.Context, chapter: ChapterArg, as_json: JsonOption = False) -
         (_("ceremonies (with sub-chapters)"), counts["ceremonies"]),
         (_("hospitals (with sub-chapters)"), counts["hospitals"]),
     ])
+
+
+@app.command("place")
+def place(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Put donors, drives and hospitals that have no chapter (imported, say) into the chapter of
+    their commune, else of their province, else the national one."""
+    with session_scope(app_context(ctx).engine()) as session:
+        placed = place_unplaced(session.connection())
+    if as_json:
+        print_json(placed)
+        return
+    console.print(_("placed {donors} donors, {drives} drives and {hospitals} hospitals in their chapters").format(**placed),
+                  highlight=False)
+
+
+@app.command("unmapped")
+def unmapped_(
+    ctx: typer.Context,
+    under: Annotated[str | None, typer.Option(help=_("Only this chapter and the chapters below it."))] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What stays at a province or the national chapter because its commune is not known."""
+    with session_scope(app_context(ctx).engine()) as session:
+        root = service.find_chapter(session=session, text=under) if under else None
+        result = unmapped(session=session, chapter=root)
+    if as_json:
+        print_json(result)
+        return
+    print_table(_("Donors without a commune (see `addresses review`)"), [_("chapter"), _("donors")],
+                list(result["donors"].items()), empty=_("every donor is in a commune chapter"))
+    for key, title in (("drives", _("Drives")), ("hospitals", _("Hospitals")), ("ceremonies", _("Ceremonies"))):
+        rows = result[key]
+        if rows:
+            print_table(title, ["#", _("name"), _("as entered"), _("chapter")], [
+                (r["id"], r.get("venue") or r.get("name"),
+                 ", ".join(filter(None, [r.get("commune"), r.get("district")])), r["chapter"]) for r in rows])
 
 
 def _kind_label(kind: str) -> str:

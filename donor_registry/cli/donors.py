@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from donor_registry.audit import service as audit
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import addresses, privacy, views
 from donor_registry.cli.addresses import (
     CommuneOption,
@@ -17,11 +18,10 @@ from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption, parse_date, parse_group
 from donor_registry.db import session_scope
 from donor_registry.donations.service import donor_donations
-from donor_registry.chapters.service import find_chapter
-from donor_registry.i18n import _
 from donor_registry.donors import duplicates, service
 from donor_registry.donors.models import DonorCreate, DonorUpdate
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.privacy import consents
 from donor_registry.types import ConsentChannel, Sex
 

@@ -10,11 +10,11 @@ from donor_registry.campaigns import drives as service
 from donor_registry.campaigns.ics import export_drives
 from donor_registry.campaigns.models import Campaign, DriveCreate, DriveStatus
 from donor_registry.campaigns.turnout import expected_turnout
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, parse_date
-from donor_registry.chapters.service import find_chapter
 from donor_registry.db import session_scope
 from donor_registry.i18n import _
 

@@ -7,6 +7,7 @@ import typer
 
 from donor_registry.audit.service import cli_actor
 from donor_registry.audit.service import record as audit
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption, parse_date
@@ -14,6 +15,7 @@ from donor_registry.db import session_scope
 from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
 from donor_registry.honours.rules import HonourLevel
+from donor_registry.i18n import _
 from donor_registry.text import collation_key
 
 app = typer.Typer(help="Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards.",
@@ -33,15 +35,18 @@ def ceremony_create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name printed on the list, e.g. 'Tôn vinh 14/6/2026'.")],
     on: Annotated[str, typer.Option("--date", help="Day of the ceremony.")],
-    level: Annotated[HonourLevel, typer.Option(help="Who holds it: district, province or national.")],
+    level: Annotated[HonourLevel, typer.Option(help=_("Who holds it: commune, province or national."))],
     district: Annotated[str | None, typer.Option(
-        help="For a district ceremony: only donors of this district are awarded.")] = None,
+        help="Only donors of this (old) district are awarded.")] = None,
+    chapter: Annotated[str | None, typer.Option(help=_(
+        "The chapter holding it: only donors of this chapter and its sub-chapters are awarded."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a ceremony; awards are then given at it with `honours award`."""
     app_ctx = app_context(ctx)
-    data = CeremonyCreate(name=name, held_on=parse_date(on), level=level, district=district)
     with session_scope(app_ctx.engine()) as session:
+        data = CeremonyCreate(name=name, held_on=parse_date(on), level=level, district=district,
+                              chapter_id=find_chapter(session=session, text=chapter).id if chapter else None)
         ceremony = service.create_ceremony(session=session, data=data, now=app_ctx.now())
         result = _ceremony_view(ceremony, 0)
     if as_json:
@@ -65,7 +70,7 @@ def ceremony_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 def _ceremony_view(ceremony, awards: int) -> dict:
     return {"id": ceremony.id, "name": ceremony.name, "held_on": ceremony.held_on, "level": ceremony.level.value,
-            "district": ceremony.district, "awards": awards}
+            "district": ceremony.district, "chapter_id": ceremony.chapter_id, "awards": awards}
 
 
 @app.command("candidates")
@@ -73,6 +78,7 @@ def candidates(
     ctx: typer.Context,
     as_of: AsOfOption = None,
     district: Annotated[str | None, typer.Option(help="Only donors of this district.")] = None,
+    chapter: Annotated[str | None, typer.Option(help=_("Only donors of this chapter and its sub-chapters."))] = None,
     tier: TierOption = None,
     level: Annotated[HonourLevel | None, typer.Option(
         help="Only the tiers this level usually awards (see [honours.levels] in config.toml).")] = None,
@@ -88,7 +94,8 @@ def candidates(
     day = parse_date(as_of) or app_ctx.today()
     with session_scope(app_ctx.engine()) as session:
         rows = service.candidates(session=session, settings=settings, today=app_ctx.today(), as_of=day,
-                                  district=district, tiers=tiers)
+                                  district=district, tiers=tiers,
+                                  chapter=find_chapter(session=session, text=chapter) if chapter else None)
         result = [{"donor_id": r.donor_id, "full_name": r.full_name, "district": r.district,
                    "donation_count": r.donation_count, "tier": r.tier,
                    "level": settings.level_of(r.tier).value} for r in rows]

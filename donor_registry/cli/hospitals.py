@@ -5,14 +5,14 @@ from typing import Annotated
 import typer
 
 from donor_registry.audit.service import cli_actor
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
 from donor_registry.cli.params import JsonOption
-from donor_registry.chapters.service import find_chapter
 from donor_registry.db import session_scope
+from donor_registry.emergency import hospitals as service
 from donor_registry.i18n import _
 from donor_registry.places import units
-from donor_registry.emergency import hospitals as service
 
 app = typer.Typer(help="Hospitals that can request emergency donors, and their API tokens.", no_args_is_help=True)
 

@@ -9,9 +9,11 @@ import typer
 
 from donor_registry import reports
 from donor_registry.audit import service as audit
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, to_jsonable
 from donor_registry.db import session_scope
+from donor_registry.i18n import _
 from donor_registry.privacy.files import private_file
 
 app = typer.Typer(help="Reports for the chapter's year-end review.", no_args_is_help=True)
@@ -30,6 +32,7 @@ def annual(
     fmt: Annotated[ReportFormat, typer.Option("--format", help="text, json or xlsx (xlsx needs --out).")] =
         ReportFormat.text,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the screen.")] = None,
+    chapter: Annotated[str | None, typer.Option(help=_("Only this chapter and its sub-chapters."))] = None,
 ) -> None:
     """Drives and campaigns held, units received (by type, by campaign, for emergencies), new and
     repeat donors, donors honoured by tier and by district."""
@@ -37,13 +40,15 @@ def annual(
         raise typer.BadParameter("an xlsx report needs --out FILE.xlsx", param_hint="--out")
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
-        report = reports.annual_report(session=session, year=year)
+        found = find_chapter(session=session, text=chapter) if chapter else None
+        report = reports.annual_report(session=session, year=year, chapter=found)
         if out is None:
             _print(report, fmt)
             return
         _write(report, fmt, out)  # in the transaction: the audit row is kept only if the file is written
         audit.record(session=session, now=app_ctx.now(), actor=app_ctx.actor(), action="report.export",
-                     detail={"report": "annual", "year": year, "format": fmt.value, "path": str(out)})
+                     detail={"report": "annual", "year": year, "format": fmt.value, "path": str(out),
+                             "chapter": found.code if found else None})
     console.print(f"wrote the {year} report to {out}", highlight=False)
 
 

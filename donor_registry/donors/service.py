@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
+from donor_registry.chapters.models import Chapter
+from donor_registry.chapters.service import chapter_for_place, in_subtree
 from donor_registry.donors import name_words, normalize
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
-from donor_registry.chapters.models import Chapter
-from donor_registry.chapters.service import chapter_for_place, in_subtree
 from donor_registry.places import addresses
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import DonorConsent, Purpose

@@ -7,9 +7,12 @@ from enum import StrEnum
 class HonourLevel(StrEnum):
     """Who usually holds the ceremony for a tier."""
 
-    district = "district"
+    commune = "commune"
     province = "province"
     national = "national"
+    # Before 2025-07-01 district committees honoured donors; districts are gone, so past
+    # ceremonies keep this level and new ones cannot take it.
+    district = "district"
 
 
 def tiers_reached(count: int, tiers: Sequence[int]) -> list[int]:

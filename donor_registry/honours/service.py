@@ -18,13 +18,17 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
+from donor_registry.chapters.models import Chapter, ChapterKind
+from donor_registry.chapters.service import in_subtree
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.models import Donor
 from donor_registry.donors.normalize import area_key, place
 from donor_registry.donors.service import get_donor
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.honours.models import Ceremony, CeremonyCreate, HonourAward
+from donor_registry.honours.rules import HonourLevel
 from donor_registry.honours.settings import HonoursSettings
+from donor_registry.i18n import _
 
 
 def create_ceremony(*, session: Session, data: CeremonyCreate, now: dt.datetime) -> Ceremony:
@@ -35,10 +39,13 @@ def create_ceremony(*, session: Session, data: CeremonyCreate, now: dt.datetime)
     taken = session.scalar(select(Ceremony).where(Ceremony.name == name))
     if taken is not None:
         raise Conflict(f"a ceremony named '{name}' already exists (#{taken.id})")
+    if data.level == HonourLevel.district:
+        raise UserError(_("districts were abolished on 2025-07-01: a ceremony is held by a commune, "
+                          "province or national chapter (--level commune)"))
     district = place(data.district)
     ceremony = Ceremony(
         name=name, held_on=data.held_on, level=data.level, district=district,
-        district_key=area_key(district), created_at=now,
+        district_key=area_key(district), chapter_id=data.chapter_id, created_at=now,
     )
     session.add(ceremony)
     session.flush()
@@ -70,7 +77,7 @@ def get_ceremony(*, session: Session, ref: str | int) -> Ceremony:
 def candidates(
     *, session: Session, settings: HonoursSettings, today: dt.date, as_of: dt.date | None = None,
     district: str | None = None, tiers: Collection[int] | None = None,
-    donor_ids: Collection[int] | None = None,
+    donor_ids: Collection[int] | None = None, chapter: Chapter | None = None,
 ) -> list[Row]:
     """Donors who have reached a tier not yet awarded to them, as of a day, by donor id.
 
@@ -109,6 +116,9 @@ def candidates(
     )
     if district:
         query = query.where(Donor.district_key == area_key(district))
+    if chapter is not None and chapter.kind != ChapterKind.national:
+        # The national chapter honours everyone, donors not yet placed in a chapter included.
+        query = query.where(in_subtree(Donor.chapter_id, chapter))
     if tiers is not None:
         query = query.where(tier.in_(sorted(set(tiers))))
     if donor_ids is not None:
@@ -146,9 +156,10 @@ def award(
     if donor_ids is not None:
         for donor_id in donor_ids:
             get_donor(session=session, donor_id=donor_id)
+    chapter = session.get(Chapter, ceremony.chapter_id) if ceremony.chapter_id else None
     rows = candidates(
         session=session, settings=settings, today=today, as_of=as_of, district=ceremony.district,
-        tiers=tiers, donor_ids=donor_ids,
+        tiers=tiers, donor_ids=donor_ids, chapter=chapter,
     )
     if donor_ids is not None:
         _refuse_non_candidates(session, donor_ids, {row.donor_id for row in rows}, ceremony)

@@ -10,7 +10,7 @@ DEFAULT_TIERS = [5, 10, 15, 20, 30, 40, 50, 70, 100]
 
 def _default_level(tier: int) -> HonourLevel:
     if tier <= 10:
-        return HonourLevel.district
+        return HonourLevel.commune
     if tier <= 30:
         return HonourLevel.province
     return HonourLevel.national

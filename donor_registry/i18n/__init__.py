@@ -8,11 +8,11 @@ request or one job sets it with `use_language` and everything underneath speaks 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Iterator
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po

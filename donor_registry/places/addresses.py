@@ -45,7 +45,7 @@ def misses(province: str | None, district: str | None, commune: str | None) -> l
         names = [p.name for p in units.suggest_provinces(province)]
         names += [p.name for p in legacy.suggest_provinces(province) if p.name not in names]
         return [_miss(_("no province or city is called '{text}'"), province, names)]
-    if district and not legacy.old_districts(district, {p.code for p in legacy.old_provinces(province or "")}):
+    if district and not legacy.old_districts(district, {p.code for p in legacy.old_provinces_meant(province or "")}):
         names = [d.name for d in legacy.suggest_districts(district, province)]
         return [_miss(_("no district (before 2025-07-01) is called '{text}' there"), district, names)]
     if commune and district:

@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
-from donor_registry.places.names import name_key
+from donor_registry.places.names import name_key, name_key_uncached
 
 U = TypeVar("U")
 
@@ -17,14 +17,11 @@ U = TypeVar("U")
 class NameIndex(Generic[U]):
     def __init__(self, units: Iterable[U], names: Callable[[U], Iterable[str]],
                  kind: Callable[[U], str], aliases: dict[str, list[U]] | None = None):
-        self._kind = kind
+        self._kind, self._names = kind, names
         self._by_key: dict[str, list[U]] = {}
-        self._marked: dict[int, set[str]] = {}
         for unit in units:
-            marks = self._marked.setdefault(id(unit), set())
             for name in names(unit):
-                key = name_key(name)
-                marks.update({key.marked, key.whole_marked})
+                key = name_key_uncached(name)
                 for k in {key.folded, key.whole}:
                     bucket = self._by_key.setdefault(k, [])
                     if unit not in bucket:
@@ -45,9 +42,10 @@ class NameIndex(Generic[U]):
         if len(found) > 1 and key.kind is not None:
             same_kind = [u for u in found if self._kind(u) == key.kind]
             found = same_kind or found
-        if len(found) > 1:
-            exact = [u for u in found
-                     if key.marked in self._marked[id(u)] or key.whole_marked in self._marked[id(u)]]
+        if len(found) > 1:  # rare: the marks of the few candidates are worked out again
+            wanted = {key.marked, key.whole_marked}
+            exact = [u for u in found if any(
+                {k.marked, k.whole_marked} & wanted for k in map(name_key_uncached, self._names(u)))]
             found = exact or found
         return found
 

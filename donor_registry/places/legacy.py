@@ -13,12 +13,13 @@ from importlib import resources
 
 from donor_registry.places import units
 from donor_registry.places.index import NameIndex
+from donor_registry.places.names import name_key_uncached
 from donor_registry.places.status import AddressStatus
 
 _ALIASES = {"hcm": "79", "tphcm": "79", "sai gon": "79", "hn": "01", "brvt": "77"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OldProvince:
     code: str
     name: str
@@ -26,14 +27,14 @@ class OldProvince:
     new_code: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OldDistrict:
     code: str
     name: str
     province_code: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OldCommune:
     code: str  # "" for the island districts that had no commune
     name: str
@@ -41,7 +42,7 @@ class OldCommune:
     targets: tuple[str, ...]  # new commune codes; more than one: split
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conversion:
     status: AddressStatus
     province_code: str | None = None  # set whenever the province is certain
@@ -59,9 +60,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def _kind(name: str) -> str:
-    from donor_registry.places.names import name_key
-
-    return name_key(name).kind or ""
+    return name_key_uncached(name).kind or ""
 
 
 @cache
@@ -92,6 +91,16 @@ def old_provinces(text: str) -> list[OldProvince]:
     return p_index.find(text)
 
 
+def old_provinces_meant(text: str) -> list[OldProvince]:
+    """The old provinces a province as entered may mean: those it names, and those merged into
+    the new province it names ("Tỉnh Lào Cai" with an old district of Yên Bái)."""
+    found = old_provinces(text)
+    if text:
+        new_codes = {p.code for p in units.find_provinces(text)}
+        found += [p for p in _tables()[0].values() if p.new_code in new_codes and p not in found]
+    return found
+
+
 def old_districts(text: str, province_codes: set[str]) -> list[OldDistrict]:
     _p, districts, _b, _pi, d_index, _c = _tables()
     if text.isdigit() and len(text) <= 3:
@@ -114,7 +123,7 @@ def _one_province(codes) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _fromold_communes(found: list[OldCommune]) -> Conversion | None:
+def _convert_old_communes(found: list[OldCommune]) -> Conversion | None:
     if not found:
         return None
     targets = tuple(sorted({code for c in found for code in c.targets}))
@@ -143,7 +152,7 @@ def _from_new(province_text: str, commune_text: str) -> Conversion | None:
 
 
 def _from_old(province_text: str, district_text: str, commune_text: str) -> Conversion | None:
-    found = old_provinces(province_text)
+    found = old_provinces_meant(province_text)
     if not found:
         return None
     codes = {p.code for p in found}
@@ -151,12 +160,12 @@ def _from_old(province_text: str, district_text: str, commune_text: str) -> Conv
         districts = old_districts(district_text, codes)
         if not districts:
             return None
-        return _fromold_communes(old_communes(commune_text, {d.code for d in districts}))
+        return _convert_old_communes(old_communes(commune_text, {d.code for d in districts}))
     if not commune_text or not province_text:
         return None
     # An old province with a commune but no district: the commune's name must be enough.
     all_districts = {d.code for d in _tables()[1].values() if d.province_code in codes}
-    return _fromold_communes(old_communes(commune_text, all_districts))
+    return _convert_old_communes(old_communes(commune_text, all_districts))
 
 
 def _province_only(province_text: str) -> str | None:
@@ -168,7 +177,9 @@ def _province_only(province_text: str) -> str | None:
     return old.pop() if len(old) == 1 else None
 
 
-@lru_cache(maxsize=1 << 18)
+# Each caller converting many rows (the import's parser, the migration) already keeps one result
+# per distinct address; this cache serves the rest without holding a second copy of them all.
+@lru_cache(maxsize=1 << 12)
 def convert(province: str | None, district: str | None, commune: str | None) -> Conversion:
     """The new (province, commune) an address as entered resolves to, or why it does not."""
     p, d, c = ((x or "").strip() for x in (province, district, commune))
@@ -190,7 +201,7 @@ def convert(province: str | None, district: str | None, commune: str | None) -> 
 
 def suggest_districts(text: str, province: str | None = None, limit: int = 5) -> list[OldDistrict]:
     """Old districts named close to the text (within the old province if it is known)."""
-    codes = {p.code for p in old_provinces((province or "").strip())}
+    codes = {p.code for p in old_provinces_meant((province or "").strip())}
     return _tables()[4].suggest(text, lambda d: d.province_code in codes, limit)
 
 
@@ -201,5 +212,6 @@ def suggest_provinces(text: str, limit: int = 5) -> list[OldProvince]:
 
 def suggest_communes(text: str, province: str | None, district: str, limit: int = 5) -> list[OldCommune]:
     """Old communes of the old district named close to the text."""
-    codes = {d.code for d in old_districts(district, {p.code for p in old_provinces((province or "").strip())})}
+    meant = {p.code for p in old_provinces_meant((province or "").strip())}
+    codes = {d.code for d in old_districts(district, meant)}
     return _tables()[5].suggest(text, lambda c: c.district_code in codes, limit)

@@ -52,9 +52,9 @@ def _number(key: str) -> str:
     return str(int(key)) if key.isdigit() else key
 
 
-@lru_cache(maxsize=1 << 16)
-def name_key(text: str) -> NameKey:
-    """The lookup key of a unit name as typed (cached: imports repeat a few thousand names)."""
+def name_key_uncached(text: str) -> NameKey:
+    """The lookup key of a unit name (the index builds its 30,000 keys with this: cached, they
+    would stay in memory twice)."""
     marked = " ".join(_PUNCT.sub(" ", _canonical(text).lower()).split())
     # strip_diacritics maps each NFC letter to one letter, so both strings stay aligned.
     folded = strip_diacritics(marked)
@@ -63,3 +63,9 @@ def name_key(text: str) -> NameKey:
     if not core_folded:  # the text was only a prefix ("Xã")
         kind, core_folded, core_marked = None, folded, marked
     return NameKey(kind, _number(core_folded), _number(core_marked), folded, marked)
+
+
+@lru_cache(maxsize=1 << 14)
+def name_key(text: str) -> NameKey:
+    """The lookup key of a unit name as typed (cached: imports repeat a few thousand names)."""
+    return name_key_uncached(text)

@@ -146,14 +146,24 @@ def communes_within(latitude: float, longitude: float, km: float) -> tuple[str, 
     return tuple(code for _, code in sorted(found))
 
 
-@lru_cache(maxsize=256)
 def neighbouring_provinces(province_code: str, border_km: float = 15.0) -> tuple[str, ...]:
     """Provinces with a commune whose point lies within `border_km` of one of this province's:
     the provinces across its border (the data has no boundaries, so points stand for them)."""
-    found: set[str] = set()
-    for commune in units.communes_of(province_code):
-        for code in communes_within(commune.latitude, commune.longitude, border_km):
-            other = units.commune(code).province_code
-            if other != province_code:
-                found.add(other)
-    return tuple(sorted(found))
+    return _neighbours(border_km).get(province_code, ())
+
+
+@lru_cache(maxsize=8)
+def _neighbours(border_km: float) -> dict[str, tuple[str, ...]]:
+    """Every province's neighbours at once: a sweep over the communes sorted by latitude compares
+    only those within border_km north or south of each other (about 0.1 s for 3,321 communes)."""
+    latitudes, communes = _by_latitude()
+    spread = border_km / KM_PER_DEGREE_LATITUDE
+    found: dict[str, set[str]] = {}
+    for i, a in enumerate(communes):
+        lon_spread = spread / max(math.cos(math.radians(a.latitude)), 0.01)
+        for b in communes[i + 1:bisect.bisect_right(latitudes, a.latitude + spread)]:
+            if (b.province_code != a.province_code and abs(b.longitude - a.longitude) <= lon_spread
+                    and haversine_km(a.latitude, a.longitude, b.latitude, b.longitude) <= border_km):
+                found.setdefault(a.province_code, set()).add(b.province_code)
+                found.setdefault(b.province_code, set()).add(a.province_code)
+    return {code: tuple(sorted(others)) for code, others in found.items()}

@@ -19,7 +19,7 @@ UNITS_SOURCE = "vietnamadminunits 1.0.4 (MIT), data/processed 2025-08"
 _PROVINCE_ALIASES = {"hcm": "79", "tphcm": "79", "sai gon": "79", "hn": "01"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Province:
     code: str  # two digits, "92"
     name: str  # "Thành phố Cần Thơ"
@@ -27,7 +27,7 @@ class Province:
     short: str = field(default="", compare=False)  # "Cần Thơ"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commune:
     code: str  # five digits, "31507"
     name: str  # "Phường Sóc Trăng"

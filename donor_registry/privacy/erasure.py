@@ -18,10 +18,11 @@ from donor_registry.sms.models import InboundMessage, OutboxMessage, OutboxStatu
 
 ERASED = "[erased]"
 # Identity, contact and health fields of the donor row that erasure empties. Kept: sex, birth
-# year, district and province (the reports' breakdowns) and the donation statistics.
+# year, district and province (text and code: the reports' breakdowns) and the donation
+# statistics. The commune goes as text and as code (and a flagged address's candidates).
 CLEARED = (
     "date_of_birth", "abo", "rh", "phone_e164", "national_id", "address", "commune", "commune_key",
-    "weight_kg", "weight_measured_on", "notes",
+    "commune_code", "address_candidates", "weight_kg", "weight_measured_on", "notes",
 )
 
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, inspect, update
 from sqlmodel import Session, select
 
-from donor_registry.campaigns.turnout import drive_area
 from donor_registry.campaigns.models import Drive, DriveStatus
+from donor_registry.campaigns.turnout import drive_area
 from donor_registry.config import Settings
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.eligibility_sql import eligible_on_clause

@@ -53,7 +53,7 @@ def test_a_split_commune_is_reviewed_and_picked_among_its_candidates(cli_both):
     donor = _split_donor(cli_both)
     assert _address(donor) == ("split", "92", None)
     page = cli_both("addresses", "review", "--json").json()
-    assert page["counts"] == {"split": 1}
+    assert cli_both("addresses", "counts", "--json").json() == {"split": 1}
     [row] = page["addresses"]
     assert (row["donor_id"], row["status"], [c["code"] for c in row["candidates"]]) == (
         donor["id"], "split", ["31288", "31666"])
@@ -62,7 +62,8 @@ def test_a_split_commune_is_reviewed_and_picked_among_its_candidates(cli_both):
     assert refused.exit_code != 0 and "31288" in refused.stderr + refused.stdout
     picked = cli_both("addresses", "pick", str(donor["id"]), "31666", "--json").json()
     assert _address(picked) == ("picked", "92", "31666")
-    assert cli_both("addresses", "review", "--json").json() == {"counts": {}, "addresses": [], "next_after": None}
+    assert cli_both("addresses", "review", "--json").json() == {"addresses": [], "next_after": None}
+    assert cli_both("addresses", "counts", "--json").json() == {"picked": 1}
     [entry] = [e for e in cli_both("audit", "list", "--json").json() if e["action"] == "address.pick"]
     assert entry["detail"]["before"] == {"status": "split", "province_code": "92", "candidates": ["31288", "31666"]}
     # Changing something else keeps the pick; changing the address converts it again.
@@ -117,3 +118,11 @@ def test_the_import_report_counts_the_addresses(cli, tmp_path):
     shown = " ".join(cli("import", "donors", str(path), "--dry-run").stdout.split())
     assert "địa chỉ được chuyển đổi từ trước 01/07/2025 │ 2" in shown  # Vietnamese by default
     assert "địa chỉ không khớp đơn vị nào (cần xem lại) │ 1" in shown
+
+
+def test_erasure_removes_the_commune_code_and_keeps_the_province(cli, sqlite_url):
+    donor = _add(cli, "--province", "Sóc Trăng", "--district", "TP Sóc Trăng", "--commune", "Phường 5")
+    assert cli("donors", "erase", str(donor["id"]), "--yes").exit_code == 0
+    with create_engine(sqlite_url).connect() as conn:
+        row = conn.execute(text("SELECT commune, commune_code, province_code FROM donors")).one()
+    assert tuple(row) == (None, None, "92")

@@ -44,3 +44,15 @@ def test_mistakes_are_one_plain_line_and_change_nothing(cli_both):
         result = cli("chapters", *args)
         assert result.exit_code == 1 and result.stderr.strip().startswith("error: ") and message in result.stderr, (args, result.stderr)
     assert len(cli("chapters", "list", "--json").json()) == 5
+
+
+def test_place_puts_donors_without_a_chapter_into_their_commune_chapter(cli_both):
+    cli = cli_both
+    added = cli("donors", "add", "Lâm Thị Mai", "--birth-year", "1990", "--commune", "Phường 5",
+                "--district", "Thành phố Sóc Trăng", "--province", "Sóc Trăng", "--json").json()
+    assert added["chapter_id"] is None  # no chapters yet
+    _tree(cli)
+    assert cli("chapters", "place", "--json").json() == {"donors": 1, "drives": 0, "hospitals": 0}
+    assert cli("donors", "list", "--chapter", "VN-92-31507", "--json").json()["total"] == 1
+    assert cli("donors", "list", "--chapter", "VN-15", "--json").json()["total"] == 0
+    assert cli("chapters", "place", "--json").json() == {"donors": 0, "drives": 0, "hospitals": 0}

@@ -89,7 +89,7 @@ def honoured(cli, tmp_path):
     path.write_text("Họ và tên,Huyện,Ngày hiến\r\n" + "".join(rows), encoding="utf-8")
     report = cli("import", "donations", path, "--json").json()
     assert (report["created"], report["imported"]) == (len(HOSTILE), 5 * len(HOSTILE))
-    created = cli("honours", "ceremony", "create", "=Tôn vinh", "--date", "14/05/2026", "--level", "district",
+    created = cli("honours", "ceremony", "create", "=Tôn vinh", "--date", "14/05/2026", "--level", "commune",
                   "--json")
     assert created.exit_code == 0, created.stderr
     return created.json()["id"]

@@ -37,7 +37,7 @@ def test_ceremony_candidates_award_export_revoke(cli, tmp_path):
     ceremony_id = created.json()["id"]
 
     listed = cli("honours", "candidates", "--json").json()
-    assert [(r["donor_id"], r["tier"], r["level"]) for r in listed] == [(anh, 10, "district"), (ha, 5, "district")]
+    assert [(r["donor_id"], r["tier"], r["level"]) for r in listed] == [(anh, 10, "commune"), (ha, 5, "commune")]
     assert [r["donor_id"] for r in cli("honours", "candidates", "--district", "huyen ba vi", "--json").json()] == [anh]
     assert cli("honours", "candidates", "--as-of", "2010-12-31", "--json").json() == []
 
@@ -72,7 +72,7 @@ def test_ceremony_candidates_award_export_revoke(cli, tmp_path):
 
 def test_plain_errors(cli, tmp_path):
     ha = _donor_with(cli, "Bùi Thị Hạ", 3)
-    cli("honours", "ceremony", "create", "Lễ", "--date", "2026-06-14", "--level", "district")
+    cli("honours", "ceremony", "create", "Lễ", "--date", "2026-06-14", "--level", "commune")
     not_due = cli("honours", "award", "Lễ", "--donor", ha)
     assert not_due.exit_code == 1 and "has no tier left to award" in not_due.stderr
     assert "no ceremony" in cli("honours", "award", "Không có").stderr
@@ -80,7 +80,7 @@ def test_plain_errors(cli, tmp_path):
     assert cli("honours", "candidates", "--tier", 6).exit_code != 0
     assert cli("honours", "export", "Lễ", "--out", tmp_path / "x.doc").exit_code != 0
     assert "already exists" in cli("honours", "ceremony", "create", "Lễ", "--date", "2026-06-14",
-                                   "--level", "district").stderr
+                                   "--level", "commune").stderr
 
 
 def test_annual_report_formats(cli, tmp_path):

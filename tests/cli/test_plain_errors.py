@@ -124,7 +124,7 @@ def test_every_command_answers_bad_input_with_one_plain_line(db_url, monkeypatch
                   ["campaigns", "add", "Hè", "--start", "2026-06-01", "--end", "2026-06-30"],
                   ["drives", "add", "--date", "2026-06-10", "--venue", "Nhà văn hoá", "--campaign", "1"],
                   ["hospitals", "add", "Bệnh viện", "--district", "Đông Hoà"],
-                  ["honours", "ceremony", "create", "1", "--date", "2026-06-14", "--level", "district"]):
+                  ["honours", "ceremony", "create", "1", "--date", "2026-06-14", "--level", "commune"]):
         assert runner.invoke(app, setup).exit_code == 0, setup
     problems, count = [], 0
     for path, args in _invocations(paths):
@@ -152,7 +152,7 @@ def test_a_control_character_on_the_command_line_is_refused_before_anything_is_s
 
 
 def test_a_folder_given_for_an_output_file_is_one_line(cli, tmp_path):
-    ceremony = cli("honours", "ceremony", "create", "T", "--date", "2026-06-14", "--level", "district", "--json")
+    ceremony = cli("honours", "ceremony", "create", "T", "--date", "2026-06-14", "--level", "commune", "--json")
     result = cli("honours", "export", ceremony.json()["id"], "--out", tmp_path)
     assert result.exit_code == 2 and "does not end in .xlsx, .csv or .pdf" in result.stderr
     folder = tmp_path / "list.xlsx"

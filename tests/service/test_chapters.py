@@ -1,7 +1,9 @@
 """The chapter tree: kinds under the right parents, moves, subtrees, finding by code or name."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -21,7 +23,7 @@ def _english():
 def _tree(session, now):
     """VN ─ 92 (Cần Thơ) ─ 31507 (P. Sóc Trăng) ─ a school under the ward
             └ a hospital chapter under 92;  VN ─ 15 (Lào Cai)."""
-    add = lambda **kw: service.create_chapter(session=session, now=now, **kw)  # noqa: E731
+    add = lambda **kw: service.create_chapter(session=session, now=now, **kw)
     vn = add(kind="national")
     can_tho = add(kind="province", name="Hội Chữ thập đỏ thành phố Cần Thơ", parent_id=vn.id, province_code="92")
     ward = add(kind="commune", name="Hội Chữ thập đỏ phường Sóc Trăng", parent_id=can_tho.id, commune_code="31507")
@@ -99,7 +101,7 @@ def test_move_takes_the_whole_subtree(session, now):
 
 
 def test_find_by_code_id_and_name_with_or_without_diacritics(session, now):
-    vn, can_tho, ward, school, hospital, lao_cai = _tree(session, now)
+    _vn, can_tho, _ward, school, _hospital, lao_cai = _tree(session, now)
     assert service.find_chapter(session=session, text="vn-92").id == can_tho.id
     assert service.find_chapter(session=session, text=f"#{school.id}").id == school.id
     assert service.find_chapter(session=session, text="hoi chu thap do tinh lao cai").id == lao_cai.id
@@ -121,7 +123,7 @@ def test_province_and_commune_chapters_take_the_units_names_and_codes(session, n
 
 
 def test_the_place_of_an_address_picks_the_nearest_chapter(session, now):
-    vn, can_tho, ward, *_ = _tree(session, now)
+    _vn, can_tho, ward, *_ = _tree(session, now)
     assert service.chapter_for_place(session=session, province_code="92", commune_code="31507").id == ward.id
     assert service.chapter_for_place(session=session, province_code="92", commune_code="31510").id == can_tho.id
     assert service.chapter_for_place(session=session, province_code="01", commune_code=None) is None

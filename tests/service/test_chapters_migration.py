@@ -35,7 +35,7 @@ NOW = dt.datetime(2025, 6, 1, 3, 0, tzinfo=dt.UTC)
 
 
 def _place(province, district, commune) -> dict:
-    key = lambda t: None if t is None else t.lower()  # noqa: E731 - any stored key does
+    key = lambda t: None if t is None else t.lower()
     return {"province": province, "district": district, "commune": commune, "province_key": key(province),
             "district_key": key(district), "commune_key": key(commune)}
 
@@ -132,3 +132,17 @@ def test_district_based_data_upgrades_onto_the_chapter_tree_with_nothing_lost(en
 def test_an_empty_registry_gets_no_chapters(engine):
     with engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM chapters")) == 0
+
+
+def test_what_stays_above_the_communes_is_listed(engine):
+    from sqlmodel import Session
+
+    from donor_registry.chapters.stats import unmapped
+
+    test_district_based_data_upgrades_onto_the_chapter_tree_with_nothing_lost(engine)
+    with Session(engine) as session:
+        listed = unmapped(session=session)
+    assert listed["donors"] == {"VN": 1, "VN-92": 1}  # no address at all; the split Xã Tân Thạnh
+    assert [(d["id"], d["chapter"]) for d in listed["drives"]] == [(2, "VN-92")]
+    assert [(h["id"], h["chapter"]) for h in listed["hospitals"]] == [(2, "VN-15"), (3, "VN")]
+    assert [(c["id"], c["chapter"]) for c in listed["ceremonies"]] == [(1, "VN-92"), (2, "VN")]

@@ -7,8 +7,8 @@ Kiều, Cần Thơ 50.9 km; Xã Trà Ôn, Vĩnh Long 35.4 km; Phường Ba Đìn
 
 import datetime as dt
 
-from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns import drives
+from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.campaigns.turnout import expected_turnout
 from donor_registry.config import Settings

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from donor_registry.chapters import service as chapters
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donations.service import refresh_donor_stats
 from donor_registry.donors.duplicates import merge_donors
@@ -15,6 +16,7 @@ from donor_registry.honours import service
 from donor_registry.honours.models import CeremonyCreate, HonourAward
 from donor_registry.honours.rules import HonourLevel, tiers_to_award
 from donor_registry.honours.settings import HonoursSettings
+from donor_registry.i18n import use_language
 from donor_registry.types import DonationType
 
 TODAY = dt.date(2026, 6, 1)
@@ -136,14 +138,39 @@ def test_named_donors_must_be_candidates(session, now, rules):
     assert [a.donor_id for a in award_all(session, now, held, donor_ids=[due.id])] == [due.id]
 
 
-def test_district_ceremony_awards_only_its_district(session, now, rules):
+def test_a_ceremony_with_an_old_district_awards_only_its_district(session, now, rules):
     here = donor(session, now, "Trần Thị Hà", district="Huyện Đan Phượng")
     there = donor(session, now, "Trần Thị Hạ", district="Huyện Hoài Đức")
     for who in (here, there):
         give(session, now, rules, who, 5)
-    held = ceremony(session, now, level=HonourLevel.district, district="huyện đan phượng")
+    held = ceremony(session, now, level=HonourLevel.commune, district="huyện đan phượng")
     assert [a.donor_id for a in award_all(session, now, held)] == [here.id]
     assert listed(session, district="Huyện Hoài Đức") == [(there.id, 5)]
+
+
+def test_new_ceremonies_are_never_held_by_a_district(session, now):
+    with use_language("en"), pytest.raises(UserError, match="districts were abolished on 2025-07-01"):
+        ceremony(session, now, level=HonourLevel.district)
+
+
+def test_a_chapter_ceremony_awards_its_chapter_and_below(session, now, rules):
+    vn = chapters.create_chapter(session=session, now=now, kind="national")
+    can_tho = chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="92")
+    ward = chapters.create_chapter(session=session, now=now, kind="commune", parent_id=can_tho.id, commune_code="31507")
+    lao_cai = chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="15")
+    in_ward = donor(session, now, "Lâm Thị Mai", commune="Phường Sóc Trăng", province="TP Cần Thơ")
+    in_province = donor(session, now, "Lâm Văn Tư", commune="Phường Ninh Kiều", province="TP Cần Thơ")
+    elsewhere = donor(session, now, "Hà Thị Lan", commune="Phường Yên Bái", province="Lào Cai")
+    unplaced = donor(session, now, "Đỗ Văn Ba")
+    assert [d.chapter_id for d in (in_ward, in_province, elsewhere, unplaced)] == [ward.id, can_tho.id, lao_cai.id, None]
+    for who in (in_ward, in_province, elsewhere, unplaced):
+        give(session, now, rules, who, 5)
+    assert listed(session, chapter=ward) == [(in_ward.id, 5)]
+    assert listed(session, chapter=can_tho) == [(in_ward.id, 5), (in_province.id, 5)]
+    assert len(listed(session, chapter=vn)) == 4  # the national chapter honours everyone
+    held = ceremony(session, now, level=HonourLevel.province, chapter_id=can_tho.id)
+    assert sorted(a.donor_id for a in award_all(session, now, held)) == [in_ward.id, in_province.id]
+    assert listed(session) == [(elsewhere.id, 5), (unplaced.id, 5)]
 
 
 def test_as_of_counts_donations_up_to_that_day(session, now, rules):

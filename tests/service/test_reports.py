@@ -120,3 +120,36 @@ def test_text_and_xlsx_carry_the_same_figures(session, now, tmp_path):
     summary = dict(book[f"Summary {YEAR}"].iter_rows(values_only=True))
     assert summary["Units received"] == 4 and summary["New donors"] == 1
     assert list(book["Honoured by tier"].iter_rows(values_only=True)) == [("Tier", "Count"), (5, 2), (10, 1)]
+
+
+def _give(session, now, donor, day):
+    session.add(Donation(donor_id=donor.id, donated_on=day, type=DonationType.whole_blood,
+                         outcome=Outcome.donated, volume_ml=350, created_at=now))
+    session.flush()
+
+
+def test_units_by_new_unit_old_district_before_july_2025_and_by_chapter(session, now):
+    from donor_registry.chapters import service as chapters
+
+    vn = chapters.create_chapter(session=session, now=now, kind="national")
+    can_tho = chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="92")
+    chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="15")
+    add = lambda name, **place: create_donor(session=session, now=now, data=DonorCreate(
+        full_name=name, birth_year=1990, **place))
+    # Sóc Trăng's Phường 5 (old three-level address) is Phường Sóc Trăng, Thành phố Cần Thơ now.
+    old_soc_trang = add("Lý Văn Một", province="Sóc Trăng", district="Thành phố Sóc Trăng", commune="Phường 5")
+    ninh_kieu = add("Lý Văn Hai", province="Thành phố Cần Thơ", commune="Phường Ninh Kiều")
+    lao_cai = add("Lý Văn Ba", province="Yên Bái", district="Thành phố Yên Bái", commune="Phường Minh Tân")
+    _give(session, now, old_soc_trang, dt.date(2025, 3, 2))  # before the reform: counted by old district too
+    _give(session, now, old_soc_trang, dt.date(2025, 9, 2))
+    _give(session, now, ninh_kieu, dt.date(2025, 8, 1))
+    _give(session, now, lao_cai, dt.date(2025, 1, 5))
+    report = reports.annual_report(session=session, year=2025)
+    assert report.units_by_province == {"Thành phố Cần Thơ": 3, "Tỉnh Lào Cai": 1}
+    assert report.units_by_commune == {"Phường Sóc Trăng, Thành phố Cần Thơ": 2,
+                                       "Phường Ninh Kiều, Thành phố Cần Thơ": 1, "Phường Yên Bái, Tỉnh Lào Cai": 1}
+    assert report.units_by_old_district == {"Thành phố Sóc Trăng": 1, "Thành phố Yên Bái": 1}
+    of_can_tho = reports.annual_report(session=session, year=2025, chapter=can_tho)
+    assert (of_can_tho.units, of_can_tho.donors, of_can_tho.units_by_province) == (3, 2, {"Thành phố Cần Thơ": 3})
+    assert reports.annual_report(session=session, year=2026).units_by_old_district == {}
+    assert "Units by province (units since 2025-07-01):" in reports.text_lines(report)

@@ -37,7 +37,7 @@ def test_an_awarded_tier_is_never_listed_again():
 def test_settings_sort_tiers_and_give_every_tier_a_level():
     settings = HonoursSettings(tiers=[10, 5, 25])
     assert settings.tiers == [5, 10, 25]
-    assert settings.level_of(5) == HonourLevel.district
+    assert settings.level_of(5) == HonourLevel.commune
     assert settings.level_of(25) == HonourLevel.province  # not configured: default band
     assert HonoursSettings().level_of(40) == HonourLevel.national
     # TOML keys are strings: "15" = "national" reaches tier 15.

@@ -27,6 +27,10 @@ CASES = [
     # Must show: Yên Bái is in the new Tỉnh Lào Cai, under Yên Bái's old code 15.
     (("Yên Bái", "TP Yên Bái", "Phường Minh Tân"), S.converted, "15", "04252", ()),
     (("Yen Bai", "Thanh pho Yen Bai", "P. Minh Tan"), S.converted, "15", "04252", ()),
+    # The new province with an old district of a province merged into it.
+    (("Tỉnh Lào Cai", "TP Yên Bái", "Phường Minh Tân"), S.converted, "15", "04252", ()),
+    (("15", "Thành phố Yên Bái", "Phường Minh Tân"), S.converted, "15", "04252", ()),
+    (("TP Cần Thơ", "TP Sóc Trăng", "Phường 5"), S.converted, "92", "31507", ()),
     # A commune split between two new ones: flagged with both, nothing picked.
     (("Cần Thơ", "Huyện Thới Lai", "Xã Tân Thạnh"), S.split, "92", None, ("31288", "31666")),
     # A name that no longer exists (or never did) in that district: unknown, province kept.
@@ -188,3 +192,25 @@ def test_any_text_is_resolved_to_a_real_unit_or_flagged(p, d, c):
         assert all(units.commune(code) for code in got.candidates)
     if got.status in (S.split, S.ambiguous):
         assert len(got.candidates) >= 2
+
+
+ALL_COMMUNES = [c for p in units.provinces() for c in units.communes_of(p.code)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(ALL_COMMUNES), st.sampled_from(["asis", "nfd", "folded", "lower", "short"]))
+def test_every_commune_is_found_in_its_province_by_its_name_however_written(commune, spelling):
+    from donor_registry.text import strip_diacritics
+
+    text = {"asis": commune.name, "nfd": _nfd(commune.name), "folded": strip_diacritics(commune.name),
+            "lower": commune.name.lower(), "short": commune.short}[spelling]
+    found = units.find_communes(text, commune.province_code)
+    assert commune in found
+    if spelling in ("asis", "nfd", "lower"):  # with its diacritics the name is unique in its province
+        assert found == [commune]
+
+
+def test_codes_are_looked_up_exactly():
+    assert units.province("92").name == "Thành phố Cần Thơ" and units.commune("31507").province_code == "92"
+    assert units.find_provinces("9") == [] and units.find_communes("3150") == []
+    assert [p.code for p in units.find_provinces("1")] == ["01"]
