@@ -80,21 +80,21 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("disable")
 def disable(ctx: typer.Context, login: LoginArg, as_json: JsonOption = False) -> None:
     """Disable an account: it can no longer sign in, and its open sessions end at once."""
-    app_ctx = app_context(ctx)
-    with session_scope(app_ctx.engine()) as session:
-        user = service.user_by_login(session=session, login=login)
-        service.set_disabled(session=session, now=app_ctx.now(), actor=cli_actor(), user=user, disabled=True)
-    _print(user, as_json, _("user {login} disabled"))
+    _print(_set_disabled(ctx, login, disabled=True), as_json, _("user {login} disabled"))
 
 
 @app.command("enable")
 def enable(ctx: typer.Context, login: LoginArg, as_json: JsonOption = False) -> None:
     """Let a disabled account sign in again."""
+    _print(_set_disabled(ctx, login, disabled=False), as_json, _("user {login} enabled"))
+
+
+def _set_disabled(ctx: typer.Context, login: str, *, disabled: bool):
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
         user = service.user_by_login(session=session, login=login)
-        service.set_disabled(session=session, now=app_ctx.now(), actor=cli_actor(), user=user, disabled=False)
-    _print(user, as_json, _("user {login} enabled"))
+        service.set_disabled(session=session, now=app_ctx.now(), actor=cli_actor(), user=user, disabled=disabled)
+    return user
 
 
 @app.command("reset-password")
