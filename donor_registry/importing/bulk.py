@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, bindparam
 from donor_registry.donations.models import Donation
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.importing import staging
 from donor_registry.importing.matching import Person
 
 DONORS: Table = Donor.__table__
@@ -21,12 +22,14 @@ DONATIONS: Table = Donation.__table__
 
 
 class BulkWriter:
-    """Executemany inserts of ready tuples into one table, converting typed values once each."""
+    """Inserts of ready tuples into one table, converting typed values once each: executemany
+    on SQLite, COPY through a staging table on PostgreSQL (staging.py)."""
 
     def __init__(self, conn: Connection, table: Table, columns: Sequence[str]):
         dialect = conn.dialect
         self.conn = conn
         self.cursor = conn.connection.driver_connection.cursor()
+        self.staged = staging.StagedInsert(conn, table, columns) if staging.is_postgres(conn) else None
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                     f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")
@@ -48,8 +51,15 @@ class BulkWriter:
         """Insert converted rows; a row breaking a unique rule is skipped. Returns rows written."""
         if not rows:
             return 0
+        if self.staged is not None:
+            return self.staged.insert(rows)
         self.cursor.executemany(self.sql, rows)
         return self.cursor.rowcount
+
+    def close(self) -> None:
+        """Drop the staging table, if any."""
+        if self.staged is not None:
+            self.staged.drop()
 
 
 _CONVERTER_CACHE_LIMIT = 20_000  # more than the days of 50 years; dates of birth pass through
@@ -191,10 +201,15 @@ def identities(conn: Connection, donor_ids: Iterable[int]) -> dict[int, Person]:
 def load_touched(conn: Connection, donor_ids: Iterable[int], *, new_from: int | None = None) -> None:
     """Fill a temporary table with donors for the set-based steps: these donor ids, and, when
     new_from is given, every donor this import created (ids from new_from on, above them all)."""
-    conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE import_touched (id INTEGER PRIMARY KEY)")
     cursor = conn.connection.driver_connection.cursor()
     mark = _mark(conn)
+    if staging.is_postgres(conn):
+        staging.load_ids(conn, "import_touched", sorted(donor_ids),
+                         more=None if new_from is None else "SELECT id FROM donors WHERE id >= %s",
+                         params=() if new_from is None else (new_from,))
+        return
+    conn.exec_driver_sql("DROP TABLE IF EXISTS import_touched")
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE import_touched (id INTEGER PRIMARY KEY)")
     rows = [(donor_id,) for donor_id in sorted(donor_ids)]
     for start in range(0, len(rows), 50_000):
         cursor.executemany(f"INSERT INTO import_touched (id) VALUES ({mark})", rows[start:start + 50_000])
@@ -204,6 +219,9 @@ def load_touched(conn: Connection, donor_ids: Iterable[int], *, new_from: int | 
 
 def write_stats(conn: Connection, rows: Iterable[tuple]) -> None:
     """Set (donation_count, last_donation_on, last_donation_type, eligible_again_on) by donor id."""
+    if staging.is_postgres(conn):
+        staging.write_stats(conn, rows)
+        return
     cursor = conn.connection.driver_connection.cursor()
     mark = _mark(conn)
     sql = (f"UPDATE donors SET donation_count = {mark}, last_donation_on = {mark},"
@@ -236,6 +254,16 @@ def record_consents(conn: Connection, donor_ids: Iterable[int], *, now: dt.datet
     now_value = _Converter(DONORS.c.consent_at.type, conn.dialect)(now)
     cursor = conn.connection.driver_connection.cursor()
     mark = _mark(conn)
+    if staging.is_postgres(conn):  # the same two statements, set-based over the ids
+        staging.load_ids(conn, "import_consenting", sorted(donor_ids))
+        cursor.execute("UPDATE donors SET consent_at = %s, consent_channel = 'import', updated_at = %s"
+                       " WHERE id IN (SELECT id FROM import_consenting)"
+                       " AND consent_at IS NULL AND consent_withdrawn_at IS NULL", (now_value, now_value))
+        recorded = cursor.rowcount
+        cursor.execute(_CONTACT_CONSENT.format(mark="%s", which="IN (SELECT id FROM import_consenting)"),
+                       (now_value,))
+        conn.exec_driver_sql("DROP TABLE import_consenting")
+        return recorded
     rows = [(now_value, now_value, donor_id) for donor_id in sorted(donor_ids)]
     cursor.executemany(f"UPDATE donors SET consent_at = {mark}, consent_channel = 'import', updated_at = {mark}"
                        f" WHERE id = {mark} AND consent_at IS NULL AND consent_withdrawn_at IS NULL", rows)
@@ -261,12 +289,15 @@ def record_contact_consent_rows(conn: Connection, donor_ids: Iterable[int], *, n
     now_value = _Converter(DONORS.c.consent_at.type, conn.dialect)(now)
     cursor = conn.connection.driver_connection.cursor()
     mark = _mark(conn)
-    cursor.executemany(
-        "INSERT INTO donor_consents (donor_id, purpose, given_at, channel, recorded_by)"
-        f" SELECT id, 'contact_sms', consent_at, consent_channel, 'import' FROM donors WHERE id = {mark}"
-        f" AND consent_at = {mark} AND consent_withdrawn_at IS NULL AND NOT EXISTS (SELECT 1 FROM donor_consents c"
-        " WHERE c.donor_id = donors.id AND c.purpose = 'contact_sms' AND c.withdrawn_at IS NULL)",
-        [(donor_id, now_value) for donor_id in sorted(donor_ids)])
+    cursor.executemany(_CONTACT_CONSENT.format(mark=mark, which=f"= {mark}"),
+                       [(donor_id, now_value) for donor_id in sorted(donor_ids)])
+
+
+_CONTACT_CONSENT = (
+    "INSERT INTO donor_consents (donor_id, purpose, given_at, channel, recorded_by)"
+    " SELECT id, 'contact_sms', consent_at, consent_channel, 'import' FROM donors WHERE id {which}"
+    " AND consent_at = {mark} AND consent_withdrawn_at IS NULL AND NOT EXISTS (SELECT 1 FROM donor_consents c"
+    " WHERE c.donor_id = donors.id AND c.purpose = 'contact_sms' AND c.withdrawn_at IS NULL)")
 
 
 def drop_touched(conn: Connection) -> None:

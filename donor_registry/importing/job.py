@@ -275,6 +275,8 @@ class ImportJob:
             self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
         bulk.record_new_donor_consents(self.conn, new_from=self.registered_max + 1, now=self.now)
         self.indexes.build()
+        for writer in (self.donors, self.donations, self.words):
+            writer.close()
         self.report.close()
 
     def _apply_recording_checks(self) -> None:

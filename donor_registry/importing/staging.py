@@ -1,0 +1,93 @@
+"""PostgreSQL's bulk path of an import: COPY into TEMP staging tables, then set-based SQL.
+
+psycopg's `executemany` sends one statement per row (221,000 of them for a 100,000-row
+file); COPY streams the same rows in one command. Rows are copied into a temporary table
+shaped like the columns written (no constraints, no indexes, no WAL), then moved into the
+real table with one `INSERT … SELECT … ON CONFLICT DO NOTHING` per chunk, in the import's own
+transaction: the same rows are written, the same rows are skipped by a unique rule (the first
+by id wins, as with executemany), and a failing import still rolls back all of it.
+
+SQLite keeps executemany (bulk.py): there it is already the fastest path.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, Table
+
+
+def is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def cursor_of(conn: Connection):
+    return conn.connection.driver_connection.cursor()
+
+
+def create_stage(conn: Connection, name: str, table: str, columns: Sequence[str]) -> None:
+    """A TEMP table `name` with these columns of `table` (same types, no constraints), empty.
+    Created inside the import's savepoint: a rolled-back import takes it away too."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} AS SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
+
+
+def copy_rows(cursor, name: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY rows (values as the driver binds them) into table `name`."""
+    with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+
+
+class StagedInsert:
+    """Inserts of ready tuples into one table through a staging table (see the module)."""
+
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]):
+        self.conn, self.columns = conn, tuple(columns)
+        self.stage = f"import_stage_{table.name}"
+        self.cursor = cursor_of(conn)
+        create_stage(conn, self.stage, table.name, self.columns)
+        listed = ", ".join(self.columns)
+        # Ordered by id, a row breaking a unique rule loses to the earlier one, as with executemany.
+        order = " ORDER BY id" if "id" in self.columns else ""
+        self.move = (f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {self.stage}{order}"
+                     " ON CONFLICT DO NOTHING")
+
+    def insert(self, rows: list[tuple]) -> int:
+        """Insert rows; a row breaking a unique rule is skipped. Returns rows written."""
+        if not rows:
+            return 0
+        copy_rows(self.cursor, self.stage, self.columns, rows)
+        self.cursor.execute(self.move)
+        written = self.cursor.rowcount
+        self.cursor.execute(f"TRUNCATE {self.stage}")
+        return written
+
+    def drop(self) -> None:
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
+
+
+def load_ids(conn: Connection, name: str, ids: Iterable[int], *, more: str | None = None,
+             params: tuple = ()) -> None:
+    """Fill a new TEMP table `name` (id PRIMARY KEY) with these ids, by COPY, and with the ids
+    of the query `more` when given; then ANALYZE it, so the planner knows its size."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} (id BIGINT PRIMARY KEY)")
+    cursor = cursor_of(conn)
+    copy_rows(cursor, name, ("id",), ((donor_id,) for donor_id in ids))
+    if more is not None:
+        cursor.execute(f"INSERT INTO {name} (id) {more}", params)
+    conn.exec_driver_sql(f"ANALYZE {name}")
+
+
+_STATS = ("donation_count", "last_donation_on", "last_donation_type", "eligible_again_on", "id")
+
+
+def write_stats(conn: Connection, rows: Iterable[tuple]) -> None:
+    """bulk.write_stats by COPY into a staging table and one UPDATE … FROM."""
+    create_stage(conn, "import_stage_stats", "donors", _STATS)
+    copy_rows(cursor_of(conn), "import_stage_stats", _STATS, rows)
+    conn.exec_driver_sql(
+        "UPDATE donors SET donation_count = s.donation_count, last_donation_on = s.last_donation_on,"
+        " last_donation_type = s.last_donation_type, eligible_again_on = s.eligible_again_on"
+        " FROM import_stage_stats s WHERE donors.id = s.id")
+    conn.exec_driver_sql("DROP TABLE import_stage_stats")
