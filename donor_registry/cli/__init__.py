@@ -27,10 +27,15 @@ from donor_registry.cli import (
     users,
 )
 from donor_registry.cli.context import AppContext, PlainErrors
+from donor_registry.cli.translated import install as _install_translated_help
+from donor_registry.i18n import LANGUAGE_ENV_VAR, LANGUAGES, UnknownLanguage, _, set_language
+
+_install_translated_help()
+from donor_registry.i18n import N_
 
 app = typer.Typer(
     cls=PlainErrors,
-    help="Blood donor registry for Red Cross chapters: donors, donations, honours, campaigns, SMS.",
+    help=N_("Blood donor registry for Red Cross chapters: donors, donations, honours, campaigns, SMS."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -55,6 +60,17 @@ app.add_typer(users.app, name="users")
 app.add_typer(addresses.app, name="addresses")
 
 
+def _language(value: str | None) -> str | None:
+    """--lang takes effect at once (it is eager), so that the help it precedes is in that language."""
+    if value:
+        try:
+            set_language(value)
+        except UnknownLanguage:
+            raise typer.BadParameter(_("'{value}' is not a language of the registry; use one of: {languages}").format(
+                value=value, languages=", ".join(LANGUAGES))) from None
+    return value
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"donor-registry {__version__}")
@@ -65,13 +81,18 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="Settings file (default: $DONOR_REGISTRY_CONFIG, else ./config.toml).")] = None,
-    debug: Annotated[bool, typer.Option(help="Show full tracebacks on errors.")] = False,
+        "--config", help=N_("Settings file (default: $DONOR_REGISTRY_CONFIG, else ./config.toml)."))] = None,
+    debug: Annotated[bool, typer.Option(help=N_("Show full tracebacks on errors."))] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+                                          help=N_("Print the version and exit."))] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", envvar=LANGUAGE_ENV_VAR, callback=_language, is_eager=True, metavar="vi|en",
+        help=N_("Language of this command: vi (Vietnamese) or en (English); default: general.language."))] = None,
 ) -> None:
     """Set up the shared context for every command."""
     ctx.obj = AppContext(config_path=config, debug=debug)
+    if not lang:
+        set_language(ctx.obj.settings.general.language)
 
 
 def main() -> None:

@@ -12,20 +12,20 @@ from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
-from donor_registry.i18n import _
+from donor_registry.i18n import N_, _
 from donor_registry.places import review, units
 from donor_registry.places.status import AddressStatus
 
 ProvinceOption = Annotated[str | None, typer.Option(
-    help=_("Province / city (tỉnh / thành phố), by name or code: 'TP Cần Thơ', 'Sóc Trăng' (before 2025-07-01), 92."))]
+    help=N_("Province / city (tỉnh / thành phố), by name or code: 'TP Cần Thơ', 'Sóc Trăng' (before 2025-07-01), 92."))]
 DistrictOption = Annotated[str | None, typer.Option(
-    help=_("District (huyện / quận) of an address from before 2025-07-01; it is converted."))]
+    help=N_("District (huyện / quận) of an address from before 2025-07-01; it is converted."))]
 CommuneOption = Annotated[str | None, typer.Option(
-    help=_("Commune / ward (xã / phường / đặc khu), by name or code: 'Phường 5', 'P.05', 31507."))]
+    help=N_("Commune / ward (xã / phường / đặc khu), by name or code: 'Phường 5', 'P.05', 31507."))]
 KeepAddressOption = Annotated[bool, typer.Option(
-    help=_("Keep an address that names no unit as entered, flagged for `addresses review`."))]
+    help=N_("Keep an address that names no unit as entered, flagged for `addresses review`."))]
 
-app = typer.Typer(help=_("Addresses by the units since 2025-07-01: review the flagged ones and pick their commune."),
+app = typer.Typer(help=N_("Addresses by the units since 2025-07-01: review the flagged ones and pick their commune."),
                   no_args_is_help=True)
 
 
@@ -51,10 +51,10 @@ def _row(found: review.FlaggedAddress) -> dict:
 @app.command("review")
 def review_command(
     ctx: typer.Context,
-    status: Annotated[AddressStatus | None, typer.Option(help=_("Only split, ambiguous or unknown addresses."))] = None,
-    province: Annotated[str | None, typer.Option(help=_("Only addresses in this province (name or code)."))] = None,
-    after: Annotated[int, typer.Option(min=0, max=2**62, help=_("Start after this donor number (the next page)."))] = 0,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help=_("At most this many addresses."))] = 50,
+    status: Annotated[AddressStatus | None, typer.Option(help=N_("Only split, ambiguous or unknown addresses."))] = None,
+    province: Annotated[str | None, typer.Option(help=N_("Only addresses in this province (name or code)."))] = None,
+    after: Annotated[int, typer.Option(min=0, max=2**62, help=N_("Start after this donor number (the next page)."))] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help=N_("At most this many addresses."))] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List the addresses waiting for a person, with their candidate communes, page by page."""
@@ -93,9 +93,9 @@ def counts_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("pick")
 def pick_command(
     ctx: typer.Context,
-    donor_id: Annotated[int, typer.Argument(help=_("The donor's number (#id)."))],
+    donor_id: Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))],
     commune_code: Annotated[str | None, typer.Argument(
-        help=_("The commune's code (5 digits); without it, choose among the candidates."))] = None,
+        help=N_("The commune's code (5 digits); without it, choose among the candidates."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Resolve a flagged address to one commune (audited, with what it was before)."""

@@ -8,16 +8,17 @@ from donor_registry.audit.service import recent
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import print_json, print_table
 from donor_registry.db import session_scope
+from donor_registry.i18n import N_
 
-app = typer.Typer(help="Read the audit trail of sensitive actions.", no_args_is_help=True)
+app = typer.Typer(help=N_("Read the audit trail of sensitive actions."), no_args_is_help=True)
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    action: Annotated[str | None, typer.Option(help="Only this action, e.g. emergency.callout or emergency.view.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
+    action: Annotated[str | None, typer.Option(help=N_("Only this action, e.g. emergency.callout or emergency.view."))] = None,
+    limit: Annotated[int, typer.Option(min=1, help=N_("At most this many entries."))] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print JSON for scripts instead of a table."))] = False,
 ) -> None:
     """List audit entries, newest first."""
     with session_scope(app_context(ctx).engine()) as session:

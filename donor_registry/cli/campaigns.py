@@ -15,11 +15,11 @@ from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
-from donor_registry.i18n import _
+from donor_registry.i18n import N_
 
-app = typer.Typer(help="Plan the year's blood donation campaigns and list them.", no_args_is_help=True)
+app = typer.Typer(help=N_("Plan the year's blood donation campaigns and list them."), no_args_is_help=True)
 
-YearArgument = Annotated[int, typer.Argument(help="The year, e.g. 2027.", min=1901, max=2099)]
+YearArgument = Annotated[int, typer.Argument(help=N_("The year, e.g. 2027."), min=1901, max=2099)]
 
 
 @app.command("tet")
@@ -40,7 +40,7 @@ def tet(year: YearArgument, as_json: JsonOption = False) -> None:
 def plan(
     ctx: typer.Context,
     year: YearArgument,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be created.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Only show what would be created."))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Create the year's campaigns from the templates in config.toml and show them as a calendar.
@@ -64,13 +64,13 @@ def plan(
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Campaign name, e.g. 'Hiến máu Khu công nghiệp Quang Minh'.")],
-    start: Annotated[str, typer.Option("--start", help="First day (2027-10-01 or 01/10/2027).")],
-    end: Annotated[str, typer.Option("--end", help="Last day.")],
-    target_units: Annotated[int, typer.Option("--target-units", min=0, help="Units of blood aimed for.")] = 0,
-    year: Annotated[int | None, typer.Option(help="The campaign year (default: the year it ends).")] = None,
-    notes: Annotated[str | None, typer.Option(help="Anything worth keeping with the campaign.")] = None,
-    chapter: Annotated[str | None, typer.Option(help=_("The chapter running it (code, #id or name)."))] = None,
+    name: Annotated[str, typer.Argument(help=N_("Campaign name, e.g. 'Hiến máu Khu công nghiệp Quang Minh'."))],
+    start: Annotated[str, typer.Option("--start", help=N_("First day (2027-10-01 or 01/10/2027)."))],
+    end: Annotated[str, typer.Option("--end", help=N_("Last day."))],
+    target_units: Annotated[int, typer.Option("--target-units", min=0, help=N_("Units of blood aimed for."))] = 0,
+    year: Annotated[int | None, typer.Option(help=N_("The campaign year (default: the year it ends)."))] = None,
+    notes: Annotated[str | None, typer.Option(help=N_("Anything worth keeping with the campaign."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_("The chapter running it (code, #id or name)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a campaign no template describes (a school, a factory, a one-off event)."""
@@ -89,9 +89,9 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    year: Annotated[int | None, typer.Option(help="Only campaigns of this year.")] = None,
-    status: Annotated[CampaignStatus | None, typer.Option(help="Only planned or cancelled campaigns.")] = None,
-    chapter: Annotated[str | None, typer.Option(help=_("Only campaigns of this chapter and its sub-chapters."))] = None,
+    year: Annotated[int | None, typer.Option(help=N_("Only campaigns of this year."))] = None,
+    status: Annotated[CampaignStatus | None, typer.Option(help=N_("Only planned or cancelled campaigns."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_("Only campaigns of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List campaigns by start date."""
@@ -108,7 +108,7 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    campaign_id: Annotated[int, typer.Argument(help="The campaign's number (#id).")],
+    campaign_id: Annotated[int, typer.Argument(help=N_("The campaign's number (#id)."))],
     as_json: JsonOption = False,
 ) -> None:
     """Show a campaign with its drives and the results of those already closed."""
@@ -128,7 +128,7 @@ def show(
 @app.command("cancel")
 def cancel(
     ctx: typer.Context,
-    campaign_id: Annotated[int, typer.Argument(help="The campaign's number (#id).")],
+    campaign_id: Annotated[int, typer.Argument(help=N_("The campaign's number (#id)."))],
     as_json: JsonOption = False,
 ) -> None:
     """Cancel a campaign and its drives still to come; closed drives keep their results."""

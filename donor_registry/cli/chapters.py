@@ -12,12 +12,12 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
 from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
-from donor_registry.i18n import _
+from donor_registry.i18n import N_, _
 
-app = typer.Typer(help=_("The Red Cross chapter tree: national, province, commune and unit chapters."),
+app = typer.Typer(help=N_("The Red Cross chapter tree: national, province, commune and unit chapters."),
                   no_args_is_help=True)
 
-ChapterArg = Annotated[str, typer.Argument(help=_("The chapter's code (VN-92), #id or name."))]
+ChapterArg = Annotated[str, typer.Argument(help=N_("The chapter's code (VN-92), #id or name."))]
 
 
 def chapter_view(chapter: Chapter) -> dict:
@@ -31,13 +31,13 @@ def chapter_view(chapter: Chapter) -> dict:
 def add(
     ctx: typer.Context,
     kind: Annotated[ChapterKind, typer.Argument(
-        help=_("national, province, commune, or a unit chapter: school, agency, company, hospital."))],
+        help=N_("national, province, commune, or a unit chapter: school, agency, company, hospital."))],
     name: Annotated[str | None, typer.Argument(
-        help=_("The chapter's name (for a province or commune chapter, the unit's name by default)."))] = None,
-    parent: Annotated[str | None, typer.Option(help=_("The chapter it sits under (code, #id or name)."))] = None,
-    province: Annotated[str | None, typer.Option(help=_("For a province chapter: its province (code or name)."))] = None,
-    commune: Annotated[str | None, typer.Option(help=_("For a commune chapter: its commune (code or name)."))] = None,
-    code: Annotated[str | None, typer.Option(help=_("A code of your choice (default: VN, VN-92, VN-92-31507, …)."))] = None,
+        help=N_("The chapter's name (for a province or commune chapter, the unit's name by default)."))] = None,
+    parent: Annotated[str | None, typer.Option(help=N_("The chapter it sits under (code, #id or name)."))] = None,
+    province: Annotated[str | None, typer.Option(help=N_("For a province chapter: its province (code or name)."))] = None,
+    commune: Annotated[str | None, typer.Option(help=N_("For a commune chapter: its commune (code or name)."))] = None,
+    code: Annotated[str | None, typer.Option(help=N_("A code of your choice (default: VN, VN-92, VN-92-31507, …)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a chapter to the tree."""
@@ -57,7 +57,7 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    under: Annotated[str | None, typer.Option(help=_("Only this chapter and the chapters below it."))] = None,
+    under: Annotated[str | None, typer.Option(help=N_("Only this chapter and the chapters below it."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The chapter tree, each chapter under its parent."""
@@ -77,7 +77,7 @@ def list_(
 def move(
     ctx: typer.Context,
     chapter: ChapterArg,
-    to: Annotated[str, typer.Option("--to", help=_("The new parent chapter (code, #id or name)."))],
+    to: Annotated[str, typer.Option("--to", help=N_("The new parent chapter (code, #id or name)."))],
     as_json: JsonOption = False,
 ) -> None:
     """Put a chapter, with everything under it, under another parent."""
@@ -138,7 +138,7 @@ def place(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("unmapped")
 def unmapped_(
     ctx: typer.Context,
-    under: Annotated[str | None, typer.Option(help=_("Only this chapter and the chapters below it."))] = None,
+    under: Annotated[str | None, typer.Option(help=N_("Only this chapter and the chapters below it."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """What stays at a province or the national chapter because its commune is not known."""

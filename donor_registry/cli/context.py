@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - older typer on the click package
 from donor_registry.config import Settings, load_settings
 from donor_registry.db import make_engine, require_current_schema
 from donor_registry.errors import UserError
+from donor_registry.i18n import DEFAULT_LANGUAGE, N_, _, use_language, validation
 from donor_registry.text import CONTROL_CHARACTER, control_character_reason
 
 NOW_ENV_VAR = "DONOR_REGISTRY_NOW"
@@ -80,6 +81,13 @@ class PlainErrors(TyperGroup):
     """Turns errors a user can act on into one line on stderr and exit code 1 (--debug: traceback);
     a bad command-line value is one line too, with exit code 2."""
 
+    def main(self, *args, **kwargs):
+        # Each command starts in the default language; --lang, $DONOR_REGISTRY_LANG or the
+        # config's general.language then choose, and the caller's language is back afterwards
+        # (several commands may run in one process: tests, the web service).
+        with use_language(DEFAULT_LANGUAGE):
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
             _refuse_control_characters([*ctx._protected_args, *ctx.args])
@@ -87,14 +95,19 @@ class PlainErrors(TyperGroup):
         except UsageError as exc:
             if isinstance(exc, NoArgsIsHelpError):
                 raise
-            where = f" (see: {_program(exc.ctx)} --help)" if exc.ctx is not None else ""
-            err_console.print(f"error: {_one_line(exc.format_message())}{where}", highlight=False, markup=False)
+            where = _(" (see: {command} --help)").format(command=_program(exc.ctx)) if exc.ctx is not None else ""
+            err_console.print(f"{error_word()}: {_one_line(exc.format_message())}{where}", highlight=False, markup=False)
             raise typer.Exit(2) from exc
         except (UserError, ValidationError, SQLAlchemyError, OSError, ValueError, OverflowError) as exc:
             if ctx.find_root().ensure_object(AppContext).debug:
                 raise
-            err_console.print(f"error: {_one_line(_plain(exc))}", highlight=False, markup=False)
+            err_console.print(f"{error_word()}: {_one_line(_plain(exc))}", highlight=False, markup=False)
             raise typer.Exit(1) from exc
+
+
+def error_word() -> str:
+    """The word before every error line ("lỗi" / "error")."""
+    return _("error")
 
 
 def _refuse_control_characters(args: list[str]) -> None:
@@ -104,7 +117,7 @@ def _refuse_control_characters(args: list[str]) -> None:
         reason = control_character_reason(arg)
         if reason is not None:
             shown = CONTROL_CHARACTER.sub("?", arg if len(arg) <= 40 else arg[:40] + "…")
-            raise UsageError(f"the value '{shown}' {reason}")
+            raise UsageError(_("the value '{shown}' {reason}").format(shown=shown, reason=reason))
 
 
 def _program(ctx: ClickContext) -> str:
@@ -117,39 +130,38 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-def _message(error: dict) -> str:
-    # A validator's own ValueError is the sentence to show; pydantic prefixes it.
-    return error["msg"].removeprefix("Value error, ")
-
-
 def _plain(exc: Exception) -> str:
     if isinstance(exc, UserError):
         return str(exc)
     if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'value'}: {_message(error)}" for error in exc.errors()
-        )
+        return validation.sentence(exc)
     if isinstance(exc, IntegrityError):
-        return f"the change breaks a database rule and was not saved: {_first_line(exc.orig)}"
+        return _("the change breaks a database rule and was not saved: {reason}").format(reason=_first_line(exc.orig))
     if isinstance(exc, DataError) or isinstance(getattr(exc, "orig", None), OverflowError):
-        return f"a value given cannot be stored (out of range or not text), nothing was saved: {_first_line(exc.orig)}"
+        return _("a value given cannot be stored (out of range or not text), nothing was saved: {reason}").format(
+            reason=_first_line(exc.orig))
     if isinstance(exc, OperationalError):
-        return f"database error: {_first_line(exc.orig)}"
+        return _("database error: {reason}").format(reason=_first_line(exc.orig))
     if isinstance(exc, SQLAlchemyError):
-        return f"database error, nothing was saved: {_first_line(getattr(exc, 'orig', None) or exc)}"
+        return _("database error, nothing was saved: {reason}").format(
+            reason=_first_line(getattr(exc, "orig", None) or exc))
     if isinstance(exc, OSError):
         return _os_error(exc)
     if isinstance(exc, OverflowError):
-        return f"a number given is too large ({exc})"
+        return _("a number given is too large ({reason})").format(reason=exc)
     return str(exc)
+
+
+_OS_ERRORS = {errno.EISDIR: N_("is a folder, not a file"), errno.ENOENT: N_("no such file or folder"),
+              errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
+              errno.EACCES: N_("permission denied"), errno.EROFS: N_("the disk is read-only"),
+              errno.ENOSPC: N_("the disk is full")}
 
 
 def _os_error(exc: OSError) -> str:
     """'/srv/list.xlsx: is a folder, not a file' from what the system said."""
-    what = {errno.EISDIR: "is a folder, not a file", errno.ENOENT: "no such file or folder",
-            errno.ENOTDIR: "a part of the path is a file, not a folder", errno.EACCES: "permission denied",
-            errno.EROFS: "the disk is read-only", errno.ENOSPC: "the disk is full"}.get(exc.errno)
-    what = what or (exc.strerror or str(exc)).lower()
+    what = _OS_ERRORS.get(exc.errno)
+    what = _(what) if what else (exc.strerror or str(exc)).lower()
     return f"{exc.filename}: {what}" if exc.filename else what
 
 

@@ -5,9 +5,10 @@ import typer
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console
 from donor_registry.db import current_revisions, head_revisions, sqlite_file, upgrade
+from donor_registry.i18n import N_
 from donor_registry.privacy.files import make_private
 
-app = typer.Typer(help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True)
+app = typer.Typer(help=N_("Create or upgrade the database schema (Alembic migrations)."), no_args_is_help=True)
 
 
 @app.command("upgrade")

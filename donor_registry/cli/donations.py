@@ -18,15 +18,16 @@ from donor_registry.donors.service import get_donor
 from donor_registry.emergency.answers import link_donation, unlink_voided_donation
 from donor_registry.emergency.service import get_request
 from donor_registry.errors import UserError
+from donor_registry.i18n import N_
 from donor_registry.sms.reminders import withdraw_stale_reminders
 from donor_registry.types import DonationType
 
-app = typer.Typer(help="Record donations and deferrals after a drive, list, correct and void them.",
+app = typer.Typer(help=N_("Record donations and deferrals after a drive, list, correct and void them."),
                   no_args_is_help=True)
 
 OverrideOption = Annotated[str | None, typer.Option(
-    help="Record it even though a recording check refuses it (same day, interval, age, weight, volume); "
-         "the reason is kept on the row and in the audit log.")]
+    help=N_("Record it even though a recording check refuses it (same day, interval, age, weight, volume); "
+         "the reason is kept on the row and in the audit log."))]
 
 
 def _actor() -> str:
@@ -36,18 +37,18 @@ def _actor() -> str:
 @app.command("record")
 def record(
     ctx: typer.Context,
-    donor_id: Annotated[int, typer.Argument(help="The donor's number (#id).")],
-    on: Annotated[str | None, typer.Option("--date", help="Day of the donation (default today).")] = None,
-    kind: Annotated[DonationType, typer.Option("--type", help="What was given.")] = DonationType.whole_blood,
-    volume: Annotated[int | None, typer.Option(help="Volume in ml (250, 350, 450…).")] = None,
-    site: Annotated[str | None, typer.Option(help="Where: a drive's venue or a hospital.")] = None,
-    drive: Annotated[int | None, typer.Option(help="The drive's number, to tie the donation to a campaign.")] = None,
+    donor_id: Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))],
+    on: Annotated[str | None, typer.Option("--date", help=N_("Day of the donation (default today)."))] = None,
+    kind: Annotated[DonationType, typer.Option("--type", help=N_("What was given."))] = DonationType.whole_blood,
+    volume: Annotated[int | None, typer.Option(help=N_("Volume in ml (250, 350, 450…)."))] = None,
+    site: Annotated[str | None, typer.Option(help=N_("Where: a drive's venue or a hospital."))] = None,
+    drive: Annotated[int | None, typer.Option(help=N_("The drive's number, to tie the donation to a campaign."))] = None,
     emergency_request: Annotated[int | None, typer.Option(
-        help="The emergency request the donor came for: marks the call-out arrived and donated.")] = None,
-    certificate: Annotated[str | None, typer.Option(help="Certificate number (unique).")] = None,
-    deferred: Annotated[bool, typer.Option(help="The donor was deferred at the drive, not bled.")] = False,
-    deferral_reason: Annotated[str | None, typer.Option(help="Why the donor was deferred.")] = None,
-    deferral_until: Annotated[str | None, typer.Option(help="First day the donor may give again.")] = None,
+        help=N_("The emergency request the donor came for: marks the call-out arrived and donated."))] = None,
+    certificate: Annotated[str | None, typer.Option(help=N_("Certificate number (unique)."))] = None,
+    deferred: Annotated[bool, typer.Option(help=N_("The donor was deferred at the drive, not bled."))] = False,
+    deferral_reason: Annotated[str | None, typer.Option(help=N_("Why the donor was deferred."))] = None,
+    deferral_until: Annotated[str | None, typer.Option(help=N_("First day the donor may give again."))] = None,
     override: OverrideOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -97,11 +98,11 @@ def record(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    donor: Annotated[int | None, typer.Option(help="Only this donor's donations.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
-    drive: Annotated[int | None, typer.Option(help="Only donations at this drive.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 200,
+    donor: Annotated[int | None, typer.Option(help=N_("Only this donor's donations."))] = None,
+    since: Annotated[str | None, typer.Option(help=N_("From this date."))] = None,
+    until: Annotated[str | None, typer.Option(help=N_("Up to this date."))] = None,
+    drive: Annotated[int | None, typer.Option(help=N_("Only donations at this drive."))] = None,
+    limit: Annotated[int, typer.Option(help=N_("At most this many rows."))] = 200,
     as_json: JsonOption = False,
 ) -> None:
     """List donations and deferrals, newest first."""
@@ -124,18 +125,18 @@ def list_(
 @app.command("correct")
 def correct(
     ctx: typer.Context,
-    donation_id: Annotated[int, typer.Argument(help="The donation's number (#id, see `donations list`).")],
-    reason: Annotated[str, typer.Option(help="Why it is corrected (kept with the old values).")],
-    donor: Annotated[int | None, typer.Option(help="Move it to this donor (recorded for the wrong person).")] = None,
-    on: Annotated[str | None, typer.Option("--date", help="The right day.")] = None,
-    kind: Annotated[DonationType | None, typer.Option("--type", help="The right type.")] = None,
-    volume: Annotated[int | None, typer.Option(help="The right volume in ml.")] = None,
-    site: Annotated[str | None, typer.Option(help="The right site.")] = None,
-    drive: Annotated[int | None, typer.Option(help="The right drive's number.")] = None,
-    certificate: Annotated[str | None, typer.Option(help="The right certificate number.")] = None,
-    deferral_reason: Annotated[str | None, typer.Option(help="The right deferral reason.")] = None,
-    deferral_until: Annotated[str | None, typer.Option(help="The right end of the deferral.")] = None,
-    notes: Annotated[str | None, typer.Option(help="Notes.")] = None,
+    donation_id: Annotated[int, typer.Argument(help=N_("The donation's number (#id, see `donations list`)."))],
+    reason: Annotated[str, typer.Option(help=N_("Why it is corrected (kept with the old values)."))],
+    donor: Annotated[int | None, typer.Option(help=N_("Move it to this donor (recorded for the wrong person)."))] = None,
+    on: Annotated[str | None, typer.Option("--date", help=N_("The right day."))] = None,
+    kind: Annotated[DonationType | None, typer.Option("--type", help=N_("The right type."))] = None,
+    volume: Annotated[int | None, typer.Option(help=N_("The right volume in ml."))] = None,
+    site: Annotated[str | None, typer.Option(help=N_("The right site."))] = None,
+    drive: Annotated[int | None, typer.Option(help=N_("The right drive's number."))] = None,
+    certificate: Annotated[str | None, typer.Option(help=N_("The right certificate number."))] = None,
+    deferral_reason: Annotated[str | None, typer.Option(help=N_("The right deferral reason."))] = None,
+    deferral_until: Annotated[str | None, typer.Option(help=N_("The right end of the deferral."))] = None,
+    notes: Annotated[str | None, typer.Option(help=N_("Notes."))] = None,
     override: OverrideOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -175,8 +176,8 @@ def correct(
 @app.command("void")
 def void(
     ctx: typer.Context,
-    donation_id: Annotated[int, typer.Argument(help="The donation's number (#id, see `donations list`).")],
-    reason: Annotated[str, typer.Option(help="Why the record is wrong (kept on the row).")],
+    donation_id: Annotated[int, typer.Argument(help=N_("The donation's number (#id, see `donations list`)."))],
+    reason: Annotated[str, typer.Option(help=N_("Why the record is wrong (kept on the row)."))],
     as_json: JsonOption = False,
 ) -> None:
     """Void a donation recorded by mistake: it stays in the history, marked, and never counts again

@@ -21,36 +21,36 @@ from donor_registry.donations.service import donor_donations
 from donor_registry.donors import duplicates, service
 from donor_registry.donors.models import DonorCreate, DonorUpdate
 from donor_registry.errors import UserError
-from donor_registry.i18n import _
+from donor_registry.i18n import N_
 from donor_registry.privacy import consents
 from donor_registry.types import ConsentChannel, Sex
 
-app = typer.Typer(help="Register, find, list, update and merge donors; consent, data export and erasure.",
+app = typer.Typer(help=N_("Register, find, list, update and merge donors; consent, data export and erasure."),
                   no_args_is_help=True)
 
-NameArg = Annotated[str, typer.Argument(help="Full name, e.g. 'Nguyễn Thị Hoà' (family name first).")]
+NameArg = Annotated[str, typer.Argument(help=N_("Full name, e.g. 'Nguyễn Thị Hoà' (family name first)."))]
 
 
 @app.command("add")
 def add(
     ctx: typer.Context,
     full_name: NameArg,
-    born: Annotated[str | None, typer.Option(help="Date of birth (2001-04-07 or 07/04/2001).")] = None,
-    birth_year: Annotated[int | None, typer.Option(help="Birth year, when only the year is known.")] = None,
-    sex: Annotated[Sex, typer.Option(help="male, female or unknown.")] = Sex.unknown,
-    group: Annotated[str | None, typer.Option(help="Blood group: O+, A-, AB+, B (Rh unknown)…")] = None,
-    phone: Annotated[str | None, typer.Option(help="Phone in any form: 0912 345 678, +84912345678, 0169…")] = None,
-    national_id: Annotated[str | None, typer.Option(help="CCCD (12 digits) or CMND (9 digits).")] = None,
-    address: Annotated[str | None, typer.Option(help="Street address.")] = None,
+    born: Annotated[str | None, typer.Option(help=N_("Date of birth (2001-04-07 or 07/04/2001)."))] = None,
+    birth_year: Annotated[int | None, typer.Option(help=N_("Birth year, when only the year is known."))] = None,
+    sex: Annotated[Sex, typer.Option(help=N_("male, female or unknown."))] = Sex.unknown,
+    group: Annotated[str | None, typer.Option(help=N_("Blood group: O+, A-, AB+, B (Rh unknown)…"))] = None,
+    phone: Annotated[str | None, typer.Option(help=N_("Phone in any form: 0912 345 678, +84912345678, 0169…"))] = None,
+    national_id: Annotated[str | None, typer.Option(help=N_("CCCD (12 digits) or CMND (9 digits)."))] = None,
+    address: Annotated[str | None, typer.Option(help=N_("Street address."))] = None,
     commune: CommuneOption = None,
     district: DistrictOption = None,
     province: ProvinceOption = None,
     keep_address: KeepAddressOption = False,
-    weight: Annotated[float | None, typer.Option(help="Latest weight in kg.")] = None,
-    consent: Annotated[ConsentChannel | None, typer.Option(help="Record consent given now, and how.")] = None,
-    standby: Annotated[bool, typer.Option(help="Join the emergency standby reserve.")] = False,
-    notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
-    chapter: Annotated[str | None, typer.Option(help=_(
+    weight: Annotated[float | None, typer.Option(help=N_("Latest weight in kg."))] = None,
+    consent: Annotated[ConsentChannel | None, typer.Option(help=N_("Record consent given now, and how."))] = None,
+    standby: Annotated[bool, typer.Option(help=N_("Join the emergency standby reserve."))] = False,
+    notes: Annotated[str | None, typer.Option(help=N_("Free notes."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_(
         "The chapter the donor belongs to (default: the commune's chapter, else the province's)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -82,8 +82,8 @@ def add(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    donor_id: Annotated[int, typer.Argument(help="The donor's number (#id).")],
-    on: Annotated[str | None, typer.Option(help="Check eligibility on this date (default today).")] = None,
+    donor_id: Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))],
+    on: Annotated[str | None, typer.Option(help=N_("Check eligibility on this date (default today)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """One donor in full: phone and national ID unmasked, so the view is audited.
@@ -107,8 +107,8 @@ def show(
 @app.command("find")
 def find(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Name (with or without diacritics), phone, or national ID.")],
-    limit: Annotated[int, typer.Option(help="At most this many donors.")] = 50,
+    query: Annotated[str, typer.Argument(help=N_("Name (with or without diacritics), phone, or national ID."))],
+    limit: Annotated[int, typer.Option(help=N_("At most this many donors."))] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """Find donors by name ('nguyen thi hoa' finds 'Nguyễn Thị Hoà'), phone in any format, or ID."""
@@ -123,15 +123,15 @@ def find(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    group: Annotated[str | None, typer.Option(help="Only this blood group (O+, A-, …; 'O' = any Rh).")] = None,
-    commune: Annotated[str | None, typer.Option(help="Only donors living in this commune.")] = None,
-    district: Annotated[str | None, typer.Option(help="Only donors living in this district.")] = None,
-    province: Annotated[str | None, typer.Option(help="Only donors living in this province.")] = None,
-    eligible_on: Annotated[str | None, typer.Option(help="Only donors who may give on this date.")] = None,
-    standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help="Only (or no) standby donors.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
-    offset: Annotated[int, typer.Option(help="Skip this many rows first (paging).")] = 0,
-    chapter: Annotated[str | None, typer.Option(help=_("Only donors of this chapter and its sub-chapters."))] = None,
+    group: Annotated[str | None, typer.Option(help=N_("Only this blood group (O+, A-, …; 'O' = any Rh)."))] = None,
+    commune: Annotated[str | None, typer.Option(help=N_("Only donors living in this commune."))] = None,
+    district: Annotated[str | None, typer.Option(help=N_("Only donors living in this district."))] = None,
+    province: Annotated[str | None, typer.Option(help=N_("Only donors living in this province."))] = None,
+    eligible_on: Annotated[str | None, typer.Option(help=N_("Only donors who may give on this date."))] = None,
+    standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help=N_("Only (or no) standby donors."))] = None,
+    limit: Annotated[int, typer.Option(help=N_("At most this many rows."))] = 100,
+    offset: Annotated[int, typer.Option(help=N_("Skip this many rows first (paging)."))] = 0,
+    chapter: Annotated[str | None, typer.Option(help=N_("Only donors of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List donors with filters; phone and national ID are masked."""
@@ -158,24 +158,24 @@ def list_(
 @app.command("update")
 def update(
     ctx: typer.Context,
-    donor_id: Annotated[int, typer.Argument(help="The donor's number (#id).")],
-    full_name: Annotated[str | None, typer.Option(help="Corrected full name.")] = None,
-    born: Annotated[str | None, typer.Option(help="Date of birth.")] = None,
-    birth_year: Annotated[int | None, typer.Option(help="Birth year.")] = None,
-    sex: Annotated[Sex | None, typer.Option(help="male, female or unknown.")] = None,
-    group: Annotated[str | None, typer.Option(help="Blood group, e.g. O+.")] = None,
-    phone: Annotated[str | None, typer.Option(help="New phone number.")] = None,
-    national_id: Annotated[str | None, typer.Option(help="CCCD or CMND.")] = None,
-    address: Annotated[str | None, typer.Option(help="Street address.")] = None,
+    donor_id: Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))],
+    full_name: Annotated[str | None, typer.Option(help=N_("Corrected full name."))] = None,
+    born: Annotated[str | None, typer.Option(help=N_("Date of birth."))] = None,
+    birth_year: Annotated[int | None, typer.Option(help=N_("Birth year."))] = None,
+    sex: Annotated[Sex | None, typer.Option(help=N_("male, female or unknown."))] = None,
+    group: Annotated[str | None, typer.Option(help=N_("Blood group, e.g. O+."))] = None,
+    phone: Annotated[str | None, typer.Option(help=N_("New phone number."))] = None,
+    national_id: Annotated[str | None, typer.Option(help=N_("CCCD or CMND."))] = None,
+    address: Annotated[str | None, typer.Option(help=N_("Street address."))] = None,
     commune: CommuneOption = None,
     district: DistrictOption = None,
     province: ProvinceOption = None,
     keep_address: KeepAddressOption = False,
-    weight: Annotated[float | None, typer.Option(help="Weight in kg, measured today.")] = None,
-    standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help="Join or leave the reserve.")] = None,
-    notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
-    consent: Annotated[ConsentChannel | None, typer.Option(help="Record consent given now, and how.")] = None,
-    withdraw_consent: Annotated[bool, typer.Option(help="Record that the donor withdrew consent.")] = False,
+    weight: Annotated[float | None, typer.Option(help=N_("Weight in kg, measured today."))] = None,
+    standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help=N_("Join or leave the reserve."))] = None,
+    notes: Annotated[str | None, typer.Option(help=N_("Free notes."))] = None,
+    consent: Annotated[ConsentChannel | None, typer.Option(help=N_("Record consent given now, and how."))] = None,
+    withdraw_consent: Annotated[bool, typer.Option(help=N_("Record that the donor withdrew consent."))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Change some of a donor's details; only the options given change."""
@@ -237,8 +237,8 @@ def duplicates_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("merge")
 def merge(
     ctx: typer.Context,
-    keep_id: Annotated[int, typer.Argument(help="The donor to keep.")],
-    duplicate_id: Annotated[int, typer.Argument(help="The duplicate whose records move to KEEP_ID.")],
+    keep_id: Annotated[int, typer.Argument(help=N_("The donor to keep."))],
+    duplicate_id: Annotated[int, typer.Argument(help=N_("The duplicate whose records move to KEEP_ID."))],
     as_json: JsonOption = False,
 ) -> None:
     """Merge a duplicate into the donor kept: every donation and record moves, in one transaction."""

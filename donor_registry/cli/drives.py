@@ -16,12 +16,12 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, parse_date
 from donor_registry.db import session_scope
-from donor_registry.i18n import _
+from donor_registry.i18n import N_
 
-app = typer.Typer(help="Plan blood drives, see expected turnout, record results, export a calendar.",
+app = typer.Typer(help=N_("Plan blood drives, see expected turnout, record results, export a calendar."),
                   no_args_is_help=True)
 
-DriveArgument = Annotated[int, typer.Argument(help="The drive's number (#id).")]
+DriveArgument = Annotated[int, typer.Argument(help=N_("The drive's number (#id)."))]
 
 
 def parse_time(raw: str | None) -> dt.time | None:
@@ -43,20 +43,20 @@ def _warnings(warnings) -> list[dict]:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    on: Annotated[str, typer.Option("--date", help="Day of the drive (2026-06-20 or 20/06/2026).")],
-    venue: Annotated[str, typer.Option(help="Where donors come: 'Nhà văn hóa xã Tân Lập'.")],
-    start: Annotated[str, typer.Option(help="Opening time, e.g. 07:00.")] = "07:00",
-    end: Annotated[str, typer.Option(help="Closing time, e.g. 11:30.")] = "11:30",
-    campaign: Annotated[int | None, typer.Option(help="The campaign's number (#id) it belongs to.")] = None,
-    commune: Annotated[str | None, typer.Option(help="Commune / ward of the venue (for expected turnout).")] = None,
-    district: Annotated[str | None, typer.Option(help="District of the venue.")] = None,
-    province: Annotated[str | None, typer.Option(help="Province of the venue.")] = None,
-    capacity: Annotated[int | None, typer.Option(min=0, help="How many donors the team can take.")] = None,
-    target_units: Annotated[int | None, typer.Option("--target-units", min=0, help="Units aimed for.")] = None,
-    notes: Annotated[str | None, typer.Option(help="Anything worth keeping with the drive.")] = None,
-    latitude: Annotated[float | None, typer.Option(help=_("The venue's own latitude (else its commune's point)."))] = None,
-    longitude: Annotated[float | None, typer.Option(help=_("The venue's own longitude."))] = None,
-    chapter: Annotated[str | None, typer.Option(help=_(
+    on: Annotated[str, typer.Option("--date", help=N_("Day of the drive (2026-06-20 or 20/06/2026)."))],
+    venue: Annotated[str, typer.Option(help=N_("Where donors come: 'Nhà văn hóa xã Tân Lập'."))],
+    start: Annotated[str, typer.Option(help=N_("Opening time, e.g. 07:00."))] = "07:00",
+    end: Annotated[str, typer.Option(help=N_("Closing time, e.g. 11:30."))] = "11:30",
+    campaign: Annotated[int | None, typer.Option(help=N_("The campaign's number (#id) it belongs to."))] = None,
+    commune: Annotated[str | None, typer.Option(help=N_("Commune / ward of the venue (for expected turnout)."))] = None,
+    district: Annotated[str | None, typer.Option(help=N_("District of the venue."))] = None,
+    province: Annotated[str | None, typer.Option(help=N_("Province of the venue."))] = None,
+    capacity: Annotated[int | None, typer.Option(min=0, help=N_("How many donors the team can take."))] = None,
+    target_units: Annotated[int | None, typer.Option("--target-units", min=0, help=N_("Units aimed for."))] = None,
+    notes: Annotated[str | None, typer.Option(help=N_("Anything worth keeping with the drive."))] = None,
+    latitude: Annotated[float | None, typer.Option(help=N_("The venue's own latitude (else its commune's point)."))] = None,
+    longitude: Annotated[float | None, typer.Option(help=N_("The venue's own longitude."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_(
         "The chapter holding it (default: its commune's or province's chapter, else the campaign's)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -82,12 +82,12 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    campaign: Annotated[int | None, typer.Option(help="Only drives of this campaign.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
-    status: Annotated[DriveStatus | None, typer.Option(help="Only planned, closed or cancelled drives.")] = None,
-    area: Annotated[str | None, typer.Option(help="Only drives in this commune or district.")] = None,
-    chapter: Annotated[str | None, typer.Option(help=_("Only drives of this chapter and its sub-chapters."))] = None,
+    campaign: Annotated[int | None, typer.Option(help=N_("Only drives of this campaign."))] = None,
+    since: Annotated[str | None, typer.Option(help=N_("From this date."))] = None,
+    until: Annotated[str | None, typer.Option(help=N_("Up to this date."))] = None,
+    status: Annotated[DriveStatus | None, typer.Option(help=N_("Only planned, closed or cancelled drives."))] = None,
+    area: Annotated[str | None, typer.Option(help=N_("Only drives in this commune or district."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_("Only drives of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List drives by date."""
@@ -126,10 +126,10 @@ def show(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = Fals
 def reschedule(
     ctx: typer.Context,
     drive_id: DriveArgument,
-    on: Annotated[str | None, typer.Option("--date", help="The new day.")] = None,
-    start: Annotated[str | None, typer.Option(help="The new opening time.")] = None,
-    end: Annotated[str | None, typer.Option(help="The new closing time.")] = None,
-    venue: Annotated[str | None, typer.Option(help="The new venue.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help=N_("The new day."))] = None,
+    start: Annotated[str | None, typer.Option(help=N_("The new opening time."))] = None,
+    end: Annotated[str | None, typer.Option(help=N_("The new closing time."))] = None,
+    venue: Annotated[str | None, typer.Option(help=N_("The new venue."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Move a planned drive to another day, time or venue (export the calendar again to update phones)."""
@@ -163,10 +163,10 @@ def cancel(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = Fa
 def close(
     ctx: typer.Context,
     drive_id: DriveArgument,
-    registered: Annotated[int | None, typer.Option(min=0, help="Donors who registered.")] = None,
-    donated: Annotated[int | None, typer.Option(min=0, help="Donors who gave blood.")] = None,
-    deferred: Annotated[int | None, typer.Option(min=0, help="Donors deferred at the check.")] = None,
-    units: Annotated[int | None, typer.Option(min=0, help="Units of blood collected.")] = None,
+    registered: Annotated[int | None, typer.Option(min=0, help=N_("Donors who registered."))] = None,
+    donated: Annotated[int | None, typer.Option(min=0, help=N_("Donors who gave blood."))] = None,
+    deferred: Annotated[int | None, typer.Option(min=0, help=N_("Donors deferred at the check."))] = None,
+    units: Annotated[int | None, typer.Option(min=0, help=N_("Units of blood collected."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record what happened at a drive. Numbers left out are counted from donations recorded with --drive."""
@@ -185,10 +185,10 @@ def close(
 @app.command("export")
 def export(
     ctx: typer.Context,
-    ics: Annotated[Path, typer.Option("--ics", help="The .ics calendar file to write.")],
-    campaign: Annotated[int | None, typer.Option(help="Only drives of this campaign.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this date.")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
+    ics: Annotated[Path, typer.Option("--ics", help=N_("The .ics calendar file to write."))],
+    campaign: Annotated[int | None, typer.Option(help=N_("Only drives of this campaign."))] = None,
+    since: Annotated[str | None, typer.Option(help=N_("From this date."))] = None,
+    until: Annotated[str | None, typer.Option(help=N_("Up to this date."))] = None,
 ) -> None:
     """Write drives to an iCalendar file for phone calendars; importing it again updates the events."""
     app_ctx = app_context(ctx)

@@ -19,14 +19,15 @@ from donor_registry.emergency.compatibility import Product
 from donor_registry.emergency.hospitals import find_hospital
 from donor_registry.emergency.models import CallOut, RequestStatus
 from donor_registry.errors import UserError
+from donor_registry.i18n import N_
 from donor_registry.phones import mask_phone
 from donor_registry.types import blood_group_label
 
-app = typer.Typer(help="Emergency call-outs: hospitals' requests for donors, called in waves by SMS.",
+app = typer.Typer(help=N_("Emergency call-outs: hospitals' requests for donors, called in waves by SMS."),
                   no_args_is_help=True)
 
-RequestArg = Annotated[int, typer.Argument(help="The request's number (see `emergency list`).")]
-DonorArg = Annotated[int, typer.Argument(help="The donor's number (#id).")]
+RequestArg = Annotated[int, typer.Argument(help=N_("The request's number (see `emergency list`)."))]
+DonorArg = Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))]
 
 
 class AnswerWord(StrEnum):
@@ -75,13 +76,13 @@ def _summary(view: service.RequestStatusView) -> dict:
 @app.command("request")
 def request(
     ctx: typer.Context,
-    hospital: Annotated[str, typer.Option(help="The hospital asking: its number or exact name.")],
-    group: Annotated[str, typer.Option(help="The patient's blood group with Rh, e.g. O+ or AB-.")],
-    units: Annotated[int, typer.Option(min=1, help="How many donors must come.")],
-    product: Annotated[Product, typer.Option(help="What the patient needs.")] = Product.red_cells,
+    hospital: Annotated[str, typer.Option(help=N_("The hospital asking: its number or exact name."))],
+    group: Annotated[str, typer.Option(help=N_("The patient's blood group with Rh, e.g. O+ or AB-."))],
+    units: Annotated[int, typer.Option(min=1, help=N_("How many donors must come."))],
+    product: Annotated[Product, typer.Option(help=N_("What the patient needs."))] = Product.red_cells,
     needed_by: Annotated[str | None, typer.Option(
-        help="When it is needed (local time): 18:00, 2026-06-01 18:00 (default: within the configured hours).")] = None,
-    note: Annotated[str | None, typer.Option(help="Anything the coordinators should know.")] = None,
+        help=N_("When it is needed (local time): 18:00, 2026-06-01 18:00 (default: within the configured hours)."))] = None,
+    note: Annotated[str | None, typer.Option(help=N_("Anything the coordinators should know."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """File a request taken by phone; the first wave of SMS is queued at once."""
@@ -105,8 +106,8 @@ def request(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[RequestStatus | None, typer.Option(help="Only requests in this state.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many requests.")] = 50,
+    status: Annotated[RequestStatus | None, typer.Option(help=N_("Only requests in this state."))] = None,
+    limit: Annotated[int, typer.Option(min=1, help=N_("At most this many requests."))] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List requests, newest first, with their counts."""
@@ -166,8 +167,8 @@ def _callout_row(callout: CallOut, donor: Donor) -> dict:
 @app.command("answer")
 def answer(
     ctx: typer.Context, request_id: RequestArg, donor_id: DonorArg,
-    word: Annotated[AnswerWord, typer.Argument(help="accept (will come) or decline (cannot come).")],
-    arrive_in: Annotated[int | None, typer.Option(min=1, help="Minutes until the donor arrives (accept only).")] = None,
+    word: Annotated[AnswerWord, typer.Argument(help=N_("accept (will come) or decline (cannot come)."))],
+    arrive_in: Annotated[int | None, typer.Option(min=1, help=N_("Minutes until the donor arrives (accept only)."))] = None,
 ) -> None:
     """Record an answer a donor gave by phone."""
     app_ctx = app_context(ctx)
@@ -196,7 +197,7 @@ def arrived(ctx: typer.Context, request_id: RequestArg, donor_id: DonorArg) -> N
 @app.command("cancel")
 def cancel(
     ctx: typer.Context, request_id: RequestArg,
-    reason: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+    reason: Annotated[str | None, typer.Option(help=N_("Why, for the record."))] = None,
 ) -> None:
     """Cancel a request; every donor asked who has not declined is told not to come."""
     app_ctx = app_context(ctx)
@@ -209,7 +210,7 @@ def cancel(
 @app.command("waves")
 def run_waves(
     ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="Run one pass now (serve runs it every few seconds).")] = False,
+    once: Annotated[bool, typer.Option("--once", help=N_("Run one pass now (serve runs it every few seconds)."))] = False,
 ) -> None:
     """Run the waves that are due and expire overdue requests (what serve does periodically)."""
     if not once:

@@ -15,30 +15,30 @@ from donor_registry.db import session_scope
 from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
 from donor_registry.honours.rules import HonourLevel
-from donor_registry.i18n import _
+from donor_registry.i18n import N_
 from donor_registry.text import collation_key
 
-app = typer.Typer(help="Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards.",
+app = typer.Typer(help=N_("Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards."),
                   no_args_is_help=True)
-ceremony_app = typer.Typer(help="Create and list honour ceremonies.", no_args_is_help=True)
+ceremony_app = typer.Typer(help=N_("Create and list honour ceremonies."), no_args_is_help=True)
 app.add_typer(ceremony_app, name="ceremony")
 
 TierOption = Annotated[list[int] | None, typer.Option(
-    "--tier", help="Only these tiers (repeat: --tier 5 --tier 10).")]
+    "--tier", help=N_("Only these tiers (repeat: --tier 5 --tier 10)."))]
 AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", help="Count donations up to this day (default today).")]
-CeremonyArg = Annotated[str, typer.Argument(help="The ceremony's number or exact name.")]
+    "--as-of", help=N_("Count donations up to this day (default today)."))]
+CeremonyArg = Annotated[str, typer.Argument(help=N_("The ceremony's number or exact name."))]
 
 
 @ceremony_app.command("create")
 def ceremony_create(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Name printed on the list, e.g. 'Tôn vinh 14/6/2026'.")],
-    on: Annotated[str, typer.Option("--date", help="Day of the ceremony.")],
-    level: Annotated[HonourLevel, typer.Option(help=_("Who holds it: commune, province or national."))],
+    name: Annotated[str, typer.Argument(help=N_("Name printed on the list, e.g. 'Tôn vinh 14/6/2026'."))],
+    on: Annotated[str, typer.Option("--date", help=N_("Day of the ceremony."))],
+    level: Annotated[HonourLevel, typer.Option(help=N_("Who holds it: commune, province or national."))],
     district: Annotated[str | None, typer.Option(
-        help="Only donors of this (old) district are awarded.")] = None,
-    chapter: Annotated[str | None, typer.Option(help=_(
+        help=N_("Only donors of this (old) district are awarded."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_(
         "The chapter holding it: only donors of this chapter and its sub-chapters are awarded."))] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -77,14 +77,14 @@ def _ceremony_view(ceremony, awards: int) -> dict:
 def candidates(
     ctx: typer.Context,
     as_of: AsOfOption = None,
-    district: Annotated[str | None, typer.Option(help="Only donors of this district.")] = None,
-    chapter: Annotated[str | None, typer.Option(help=_("Only donors of this chapter and its sub-chapters."))] = None,
+    district: Annotated[str | None, typer.Option(help=N_("Only donors of this district."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_("Only donors of this chapter and its sub-chapters."))] = None,
     tier: TierOption = None,
     level: Annotated[HonourLevel | None, typer.Option(
-        help="Only the tiers this level usually awards (see [honours.levels] in config.toml).")] = None,
+        help=N_("Only the tiers this level usually awards (see [honours.levels] in config.toml)."))] = None,
     export_to: Annotated[Path | None, typer.Option(
-        "--export", help="Also write the list to this file (.xlsx, .csv or .pdf).")] = None,
-    by_district: Annotated[bool, typer.Option(help="In the exported file, group by district first.")] = False,
+        "--export", help=N_("Also write the list to this file (.xlsx, .csv or .pdf)."))] = None,
+    by_district: Annotated[bool, typer.Option(help=N_("In the exported file, group by district first."))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Donors who reached a tier not yet awarded to them, with the tier to award."""
@@ -144,10 +144,10 @@ def award(
     ctx: typer.Context,
     ceremony: CeremonyArg,
     donor: Annotated[list[int] | None, typer.Option(
-        "--donor", help="Award only these donors (repeat); default every current candidate.")] = None,
+        "--donor", help=N_("Award only these donors (repeat); default every current candidate."))] = None,
     tier: TierOption = None,
     as_of: AsOfOption = None,
-    dry_run: Annotated[bool, typer.Option(help="Show who would be awarded, change nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option(help=N_("Show who would be awarded, change nothing."))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Award the current candidates (or the named donors) at a ceremony, all in one go."""
@@ -180,9 +180,9 @@ def award(
 @app.command("revoke")
 def revoke(
     ctx: typer.Context,
-    donor: Annotated[int, typer.Option("--donor", help="The donor's number.")],
-    tier: Annotated[int, typer.Option("--tier", help="The tier to revoke.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the award).")],
+    donor: Annotated[int, typer.Option("--donor", help=N_("The donor's number."))],
+    tier: Annotated[int, typer.Option("--tier", help=N_("The tier to revoke."))],
+    reason: Annotated[str, typer.Option("--reason", help=N_("Why (kept with the award)."))],
 ) -> None:
     """Revoke an award given by mistake; the donor is listed again if still due."""
     app_ctx = app_context(ctx)
@@ -195,10 +195,10 @@ def revoke(
 def export_command(
     ctx: typer.Context,
     ceremony: CeremonyArg,
-    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    out: Annotated[Path, typer.Option("--out", help=N_("File to write."))],
     fmt: Annotated[export.ExportFormat | None, typer.Option(
-        "--format", help="xlsx, csv or pdf (default from the file name).")] = None,
-    by_district: Annotated[bool, typer.Option(help="Group by district, then by tier.")] = False,
+        "--format", help=N_("xlsx, csv or pdf (default from the file name)."))] = None,
+    by_district: Annotated[bool, typer.Option(help=N_("Group by district, then by tier."))] = False,
 ) -> None:
     """Write the list of donors honoured at a ceremony, ready to print (no phone or ID numbers)."""
     app_ctx = app_context(ctx)

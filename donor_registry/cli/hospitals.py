@@ -11,12 +11,12 @@ from donor_registry.cli.output import console, err_console, print_json, print_ta
 from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.emergency import hospitals as service
-from donor_registry.i18n import _
+from donor_registry.i18n import N_, _
 from donor_registry.places import units
 
-app = typer.Typer(help="Hospitals that can request emergency donors, and their API tokens.", no_args_is_help=True)
+app = typer.Typer(help=N_("Hospitals that can request emergency donors, and their API tokens."), no_args_is_help=True)
 
-HospitalArg = Annotated[int, typer.Argument(help="The hospital's number (#id, see `hospitals list`).")]
+HospitalArg = Annotated[int, typer.Argument(help=N_("The hospital's number (#id, see `hospitals list`)."))]
 
 
 def _summary(hospital) -> dict:
@@ -45,15 +45,15 @@ def _show_token(hospital, token: str, as_json: bool) -> None:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The hospital's name, e.g. 'Bệnh viện Chợ Rẫy'.")],
-    commune: Annotated[str | None, typer.Option(help=_(
+    name: Annotated[str, typer.Argument(help=N_("The hospital's name, e.g. 'Bệnh viện Chợ Rẫy'."))],
+    commune: Annotated[str | None, typer.Option(help=N_(
         "Commune or ward (xã/phường) of the hospital, by name or code; donors nearest to it are called first."))] = None,
-    province: Annotated[str | None, typer.Option(help=_("Province or city (tỉnh/thành phố) of the hospital."))] = None,
-    district: Annotated[str | None, typer.Option(help=_(
+    province: Annotated[str | None, typer.Option(help=N_("Province or city (tỉnh/thành phố) of the hospital."))] = None,
+    district: Annotated[str | None, typer.Option(help=N_(
         "District (quận/huyện) of an address written before 2025-07-01; converted to the new commune."))] = None,
-    latitude: Annotated[float | None, typer.Option(help=_("The hospital's own latitude (else its commune's point)."))] = None,
-    longitude: Annotated[float | None, typer.Option(help=_("The hospital's own longitude."))] = None,
-    chapter: Annotated[str | None, typer.Option(help=_(
+    latitude: Annotated[float | None, typer.Option(help=N_("The hospital's own latitude (else its commune's point)."))] = None,
+    longitude: Annotated[float | None, typer.Option(help=N_("The hospital's own longitude."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_(
         "The chapter it belongs to (default: its commune's or province's chapter)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -107,7 +107,7 @@ def rotate_token(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOpti
 @app.command("suspend")
 def suspend(
     ctx: typer.Context, hospital_id: HospitalArg,
-    reason: Annotated[str | None, typer.Option(help="Why, for the audit trail (e.g. 'flooding donors').")] = None,
+    reason: Annotated[str | None, typer.Option(help=N_("Why, for the audit trail (e.g. 'flooding donors')."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Stop the hospital filing emergency requests (it answers 403) until `hospitals resume`.

@@ -12,34 +12,34 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
 from donor_registry.db import session_scope
-from donor_registry.i18n import _
+from donor_registry.i18n import N_, _
 from donor_registry.importing import service
 from donor_registry.importing.readers import open_table
 from donor_registry.privacy.files import private_file
 from donor_registry.spreadsheets import SafeCsvWriter
 
 app = typer.Typer(
-    help="Import donor and donation lists from Excel (.xlsx) or CSV files. "
-         "A file with any bad row imports nothing unless --skip-invalid is given.",
+    help=N_("Import donor and donation lists from Excel (.xlsx) or CSV files. "
+         "A file with any bad row imports nothing unless --skip-invalid is given."),
     no_args_is_help=True,
 )
 
 FileArg = Annotated[Path, typer.Argument(
-    help="The .csv (UTF-8, UTF-16 or Windows-1258) or .xlsx file; headers in Vietnamese or English, "
-         "title rows above the header are skipped.")]
+    help=N_("The .csv (UTF-8, UTF-16 or Windows-1258) or .xlsx file; headers in Vietnamese or English, "
+         "title rows above the header are skipped."))]
 DryRun = Annotated[bool, typer.Option(
-    "--dry-run", help="Check the whole file and show the report, but save nothing.")]
+    "--dry-run", help=N_("Check the whole file and show the report, but save nothing."))]
 SkipInvalid = Annotated[bool, typer.Option(
-    "--skip-invalid", help="Import the good rows even when some rows are refused.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON for scripts.")]
+    "--skip-invalid", help=N_("Import the good rows even when some rows are refused."))]
+AsJson = Annotated[bool, typer.Option("--json", help=N_("Print the report as JSON for scripts."))]
 ErrorsCsv = Annotated[Path | None, typer.Option(
-    "--errors-csv", help="Write every refused row (line, column, reason) to this CSV file.")]
+    "--errors-csv", help=N_("Write every refused row (line, column, reason) to this CSV file."))]
 SHOWN_ERRORS = 50
 
 
 AcceptViolations = Annotated[bool, typer.Option(
-    "--accept-violations", help="Import donations that break a recording check (same day, interval, age, "
-                                "weight, volume) instead of refusing their rows; the reasons are kept on each.")]
+    "--accept-violations", help=N_("Import donations that break a recording check (same day, interval, age, "
+                                "weight, volume) instead of refusing their rows; the reasons are kept on each."))]
 
 
 @app.command("donations")

@@ -5,9 +5,10 @@ from typing import Annotated
 
 import typer
 
+from donor_registry.i18n import N_
 from donor_registry.types import ABO, Rh, parse_blood_group
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help=N_("Print JSON for scripts instead of a table."))]
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 

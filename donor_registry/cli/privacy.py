@@ -14,24 +14,25 @@ from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.donors.service import get_donor
 from donor_registry.errors import UserError
+from donor_registry.i18n import N_
 from donor_registry.privacy import consents, erasure, processing, subject_data
 from donor_registry.privacy.files import private_file
 from donor_registry.privacy.models import Purpose
 from donor_registry.types import ConsentChannel
 
-app = typer.Typer(help="Processing records for the data-protection dossier.", no_args_is_help=True)
+app = typer.Typer(help=N_("Processing records for the data-protection dossier."), no_args_is_help=True)
 
-DonorArg = Annotated[int, typer.Argument(help="The donor's number (#id).")]
+DonorArg = Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))]
 
 
 def consent(
     ctx: typer.Context,
     donor_id: DonorArg,
     purpose: Annotated[Purpose, typer.Argument(
-        help="contact_sms (be contacted by SMS) or health_data (processing of blood group, deferrals…).")],
+        help=N_("contact_sms (be contacted by SMS) or health_data (processing of blood group, deferrals…)."))],
     channel: Annotated[ConsentChannel | None, typer.Option(
-        help="How the donor gave consent (paper, sms, web, verbal); needed to record a grant.")] = None,
-    withdraw: Annotated[bool, typer.Option("--withdraw", help="Record that the donor withdrew this consent.")] = False,
+        help=N_("How the donor gave consent (paper, sms, web, verbal); needed to record a grant."))] = None,
+    withdraw: Annotated[bool, typer.Option("--withdraw", help=N_("Record that the donor withdrew this consent."))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Record a donor's explicit consent to one purpose, or its withdrawal (audited).
@@ -58,7 +59,7 @@ def consent(
 def export_data(
     ctx: typer.Context,
     donor_id: DonorArg,
-    out: Annotated[Path, typer.Option("--out", help="Folder to write donor-ID.json and donor-ID.xlsx into.")] =
+    out: Annotated[Path, typer.Option("--out", help=N_("Folder to write donor-ID.json and donor-ID.xlsx into."))] =
         Path("."),
 ) -> None:
     """Write everything held about one donor, on their request (audited).
@@ -78,7 +79,7 @@ def export_data(
 def erase(
     ctx: typer.Context,
     donor_id: DonorArg,
-    yes: Annotated[bool, typer.Option("--yes", help="Confirm: the erasure cannot be undone.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help=N_("Confirm: the erasure cannot be undone."))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Erase a donor's identity and contact data on their request (audited).
@@ -101,7 +102,7 @@ def erase(
 @app.command("report")
 def report(
     ctx: typer.Context,
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the screen.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=N_("Write to this file instead of the screen."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The processing records: a draft for the impact-assessment dossier.

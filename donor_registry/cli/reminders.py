@@ -7,10 +7,11 @@ import typer
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.db import session_scope
+from donor_registry.i18n import N_
 from donor_registry.sms.reminders import plan_reminders
 from donor_registry.sms.settings import require_live_links
 
-app = typer.Typer(help="Plan the automatic SMS reminders (the scheduler does this every hour).",
+app = typer.Typer(help=N_("Plan the automatic SMS reminders (the scheduler does this every hour)."),
                   no_args_is_help=True)
 
 
@@ -21,8 +22,8 @@ class _DryRun(Exception):
 @app.command("plan")
 def plan(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be queued, queue nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Count what would be queued, queue nothing."))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print JSON for scripts instead of a table."))] = False,
 ) -> None:
     """Queue today's invitations, day-before reminders, thank-yous, "may give again" and congratulations."""
     app_ctx = app_context(ctx)

@@ -13,10 +13,10 @@ from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, to_jsonable
 from donor_registry.db import session_scope
-from donor_registry.i18n import _
+from donor_registry.i18n import N_
 from donor_registry.privacy.files import private_file
 
-app = typer.Typer(help="Reports for the chapter's year-end review.", no_args_is_help=True)
+app = typer.Typer(help=N_("Reports for the chapter's year-end review."), no_args_is_help=True)
 
 
 class ReportFormat(StrEnum):
@@ -28,11 +28,11 @@ class ReportFormat(StrEnum):
 @app.command("annual")
 def annual(
     ctx: typer.Context,
-    year: Annotated[int, typer.Argument(help="The calendar year, e.g. 2026.")],
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="text, json or xlsx (xlsx needs --out).")] =
+    year: Annotated[int, typer.Argument(help=N_("The calendar year, e.g. 2026."))],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help=N_("text, json or xlsx (xlsx needs --out)."))] =
         ReportFormat.text,
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the screen.")] = None,
-    chapter: Annotated[str | None, typer.Option(help=_("Only this chapter and its sub-chapters."))] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=N_("Write to this file instead of the screen."))] = None,
+    chapter: Annotated[str | None, typer.Option(help=N_("Only this chapter and its sub-chapters."))] = None,
 ) -> None:
     """Drives and campaigns held, units received (by type, by campaign, for emergencies), new and
     repeat donors, donors honoured by tier and by district."""

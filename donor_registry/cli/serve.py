@@ -9,6 +9,7 @@ import typer
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import err_console
 from donor_registry.emergency.tokens import mask_reply_links
+from donor_registry.i18n import N_
 from donor_registry.scheduler import all_jobs, build_scheduler, scheduler_status
 from donor_registry.service_lock import SchedulerLock
 from donor_registry.sms.settings import require_live_links
@@ -16,10 +17,10 @@ from donor_registry.sms.settings import require_live_links
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every network).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help=N_("Address to listen on (0.0.0.0 for every network)."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help=N_("Port to listen on."))] = 8000,
     no_scheduler: Annotated[bool, typer.Option(
-        "--no-scheduler", help="Serve HTTP only; another process runs the periodic jobs.")] = False,
+        "--no-scheduler", help=N_("Serve HTTP only; another process runs the periodic jobs."))] = False,
 ) -> None:
     """Run the web service (hospital API, donor replies, SMS callbacks) and the periodic jobs.
 

@@ -11,22 +11,23 @@ from donor_registry.cli.output import console, print_fields, print_json, print_t
 from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
+from donor_registry.i18n import N_
 from donor_registry.phones import mask_phone, mask_phones_in
 from donor_registry.sms import channels, costs, registrations, service
 from donor_registry.sms.dispatcher import Dispatcher, DispatchReport
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.preview import preview as preview_kind
 
-app = typer.Typer(help="Send SMS from the outbox, follow what was sent, preview messages.",
+app = typer.Typer(help=N_("Send SMS from the outbox, follow what was sent, preview messages."),
                   no_args_is_help=True)
-outbox_app = typer.Typer(help="Look into the outbox: list, show, retry or cancel messages.",
+outbox_app = typer.Typer(help=N_("Look into the outbox: list, show, retry or cancel messages."),
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
-templates_app = typer.Typer(help="The message templates as registered with eSMS / Zalo.",
+templates_app = typer.Typer(help=N_("The message templates as registered with eSMS / Zalo."),
                             no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 
-MessageId = Annotated[int, typer.Argument(help="The message's number in the outbox.")]
+MessageId = Annotated[int, typer.Argument(help=N_("The message's number in the outbox."))]
 
 
 def _masked(phone: str) -> str:
@@ -48,8 +49,8 @@ def _summary(m: OutboxMessage) -> dict:
 @app.command("dispatch")
 def dispatch(
     ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="Send what is due now, then stop.")] = False,
-    every: Annotated[float, typer.Option(help="Without --once: seconds between checks for due messages.")] = 5.0,
+    once: Annotated[bool, typer.Option("--once", help=N_("Send what is due now, then stop."))] = False,
+    every: Annotated[float, typer.Option(help=N_("Without --once: seconds between checks for due messages."))] = 5.0,
     as_json: JsonOption = False,
 ) -> None:
     """Send the messages that are due, at the configured pace, outside quiet hours."""
@@ -89,10 +90,10 @@ def _dispatch_with_progress(dispatcher: Dispatcher, *, show: bool) -> DispatchRe
 @outbox_app.command("list")
 def outbox_list(
     ctx: typer.Context,
-    status: Annotated[OutboxStatus | None, typer.Option(help="Only messages in this state.")] = None,
-    kind: Annotated[str | None, typer.Option(help="Only this kind (invitation, reminder, thank_you…).")] = None,
-    donor: Annotated[int | None, typer.Option(help="Only messages to this donor (#id).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    status: Annotated[OutboxStatus | None, typer.Option(help=N_("Only messages in this state."))] = None,
+    kind: Annotated[str | None, typer.Option(help=N_("Only this kind (invitation, reminder, thank_you…)."))] = None,
+    donor: Annotated[int | None, typer.Option(help=N_("Only messages to this donor (#id)."))] = None,
+    limit: Annotated[int, typer.Option(help=N_("At most this many, newest first."))] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """List outbox messages, newest first (phone numbers masked)."""
@@ -151,9 +152,9 @@ def outbox_cancel(ctx: typer.Context, message_id: MessageId, as_json: JsonOption
 @app.command("stats")
 def stats(
     ctx: typer.Context,
-    cost: Annotated[bool, typer.Option("--cost", help="Cost in đồng by month, area and channel.")] = False,
-    by_channel: Annotated[bool, typer.Option("--by-channel", help="Counts by channel (Zalo ZNS / SMS).")] = False,
-    area: Annotated[str, typer.Option(help="With --cost: 'province' or 'commune'.")] = "province",
+    cost: Annotated[bool, typer.Option("--cost", help=N_("Cost in đồng by month, area and channel."))] = False,
+    by_channel: Annotated[bool, typer.Option("--by-channel", help=N_("Counts by channel (Zalo ZNS / SMS)."))] = False,
+    area: Annotated[str, typer.Option(help=N_("With --cost: 'province' or 'commune'."))] = "province",
     as_json: JsonOption = False,
 ) -> None:
     """Count messages by kind and state (or by channel, or their cost by month)."""
@@ -177,8 +178,8 @@ def stats(
 @app.command("preview")
 def preview(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help="Message kind: invitation, reminder, thank_you, may_give_again, congratulation…")],
-    drive: Annotated[int | None, typer.Option(help="The drive's number (for invitation and reminder).")] = None,
+    kind: Annotated[str, typer.Argument(help=N_("Message kind: invitation, reminder, thank_you, may_give_again, congratulation…"))],
+    drive: Annotated[int | None, typer.Option(help=N_("The drive's number (for invitation and reminder)."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a message's text, encoding and SMS parts, and the parts for everyone it would go to."""
@@ -238,10 +239,10 @@ def templates_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("channel")
 def channel(
     ctx: typer.Context,
-    donor_id: Annotated[int, typer.Argument(help="The donor's number.")],
-    use: Annotated[str, typer.Argument(help="zalo (ZNS, SMS if it fails), sms, or none.")],
+    donor_id: Annotated[int, typer.Argument(help=N_("The donor's number."))],
+    use: Annotated[str, typer.Argument(help=N_("zalo (ZNS, SMS if it fails), sms, or none."))],
     zalo_opt_out: Annotated[bool | None, typer.Option("--zalo-opt-out/--zalo-opt-in",
-                                                      help="The donor refuses (or accepts again) Zalo messages.")] = None,
+                                                      help=N_("The donor refuses (or accepts again) Zalo messages."))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set how a donor gets messages."""
@@ -262,7 +263,7 @@ def channel(
 @app.command("poll-status")
 def poll_status(
     ctx: typer.Context,
-    minutes: Annotated[int, typer.Option(min=1, help="Ask about messages sent at least this long ago.")] = 30,
+    minutes: Annotated[int, typer.Option(min=1, help=N_("Ask about messages sent at least this long ago."))] = 30,
     as_json: JsonOption = False,
 ) -> None:
     """eSMS: ask the status of sent messages whose delivery report has not come."""

@@ -13,14 +13,14 @@ from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.cli.params import JsonOption
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
-from donor_registry.i18n import _
+from donor_registry.i18n import N_, _
 
-app = typer.Typer(help=_("Accounts of the web workspace: add, list, disable, reset a password."),
+app = typer.Typer(help=N_("Accounts of the web workspace: add, list, disable, reset a password."),
                   no_args_is_help=True)
 
-LoginArg = Annotated[str, typer.Argument(help=_("The login name (letters a-z, digits, '.', '_', '-')."))]
+LoginArg = Annotated[str, typer.Argument(help=N_("The login name (letters a-z, digits, '.', '_', '-')."))]
 PasswordStdin = Annotated[bool, typer.Option(
-    "--password-stdin", help=_("Read the password from the first line of standard input (for scripts)."))]
+    "--password-stdin", help=N_("Read the password from the first line of standard input (for scripts)."))]
 
 
 def _summary(user) -> dict:
@@ -47,8 +47,8 @@ def _print(user, as_json: bool, said: str) -> None:
 @app.command("add")
 def add(
     ctx: typer.Context, login: LoginArg,
-    role: Annotated[str, typer.Option(help=_("admin, coordinator or viewer."))],
-    chapter: Annotated[str | None, typer.Option(help=_("The user's chapter (its number); none: the whole registry."))] = None,
+    role: Annotated[str, typer.Option(help=N_("admin, coordinator or viewer."))],
+    chapter: Annotated[str | None, typer.Option(help=N_("The user's chapter (its number); none: the whole registry."))] = None,
     password_stdin: PasswordStdin = False, as_json: JsonOption = False,
 ) -> None:
     """Add an account (the first admin too); the password is asked, or read with --password-stdin."""

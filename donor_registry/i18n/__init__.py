@@ -8,11 +8,11 @@ request or one job sets it with `use_language` and everything underneath speaks 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -89,5 +89,11 @@ def gettext_noop(message: str) -> str:
     return message
 
 
+def pgettext_noop(context: str, message: str) -> str:
+    """Marks a string with its context for extraction; translated later with pgettext."""
+    return message
+
+
 _ = gettext
 N_ = gettext_noop
+NP_ = pgettext_noop

@@ -23,6 +23,9 @@ def _cli_runner(url: str, monkeypatch, tmp_path):
     monkeypatch.setenv("DONOR_REGISTRY_DATABASE__URL", url)
     monkeypatch.setenv("DONOR_REGISTRY_NOW", "2026-06-01T03:00:00+00:00")
     monkeypatch.delenv("DONOR_REGISTRY_CONFIG", raising=False)
+    # These tests check behaviour (one plain line, exit codes, what is stored) on the English
+    # msgids; tests/cli/test_languages_cli.py runs commands in both languages and checks the words.
+    monkeypatch.setenv("DONOR_REGISTRY_LANG", "en")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 

@@ -115,7 +115,7 @@ def test_the_import_report_counts_the_addresses(cli, tmp_path):
     assert listed == {"Nguyễn Văn A": ("converted", "92", "31507"), "Nguyễn Văn B": ("converted", "92", "31507"),
                       "Nguyễn Văn C": ("new", "92", "31507"), "Nguyễn Văn D": ("split", "92", None),
                       "Nguyễn Văn E": ("unknown", "15", None), "Nguyễn Văn F": ("empty", None, None)}
-    shown = " ".join(cli("import", "donors", str(path), "--dry-run").stdout.split())
+    shown = " ".join(cli("--lang", "vi", "import", "donors", str(path), "--dry-run").stdout.split())
     assert "địa chỉ được chuyển đổi từ trước 01/07/2025 │ 2" in shown  # Vietnamese by default
     assert "địa chỉ không khớp đơn vị nào (cần xem lại) │ 1" in shown
 

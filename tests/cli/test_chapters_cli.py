@@ -41,8 +41,8 @@ def test_mistakes_are_one_plain_line_and_change_nothing(cli_both):
         (["show", "Cần Thơ"], "khớp với nhiều hội"),
         (["show", "hoi chu thap do tinh lao kay"], "có phải bạn muốn tìm: VN-15"),
     ]:
-        result = cli("chapters", *args)
-        assert result.exit_code == 1 and result.stderr.strip().startswith("error: ") and message in result.stderr, (args, result.stderr)
+        result = cli("--lang", "vi", "chapters", *args)
+        assert result.exit_code == 1 and result.stderr.strip().startswith("lỗi: ") and message in result.stderr, (args, result.stderr)
     assert len(cli("chapters", "list", "--json").json()) == 5
 
 

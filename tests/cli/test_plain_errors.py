@@ -117,6 +117,7 @@ def test_every_command_answers_bad_input_with_one_plain_line(db_url, monkeypatch
     monkeypatch.setenv("DONOR_REGISTRY_DATABASE__URL", db_url)
     monkeypatch.setenv("DONOR_REGISTRY_NOW", "2026-06-01T03:00:00+00:00")
     monkeypatch.delenv("DONOR_REGISTRY_CONFIG", raising=False)
+    monkeypatch.setenv("DONOR_REGISTRY_LANG", "en")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     # Something for the ids to find: a donor (#1), a campaign, a drive, a hospital, a ceremony.

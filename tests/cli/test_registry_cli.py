@@ -96,4 +96,4 @@ def test_a_database_without_schema_says_what_to_do(cli, monkeypatch, tmp_path):
 def test_a_validation_error_names_the_field_in_plain_words(cli):
     blank = cli("donors", "add", "   ")
     assert blank.exit_code == 1
-    assert blank.stderr.strip() == "error: full_name: full name is empty"
+    assert blank.stderr.strip() == "error: Full name: full name is empty"

@@ -41,9 +41,10 @@ def test_bad_values_are_one_plain_line_and_change_nothing(cli):
                        (("users", "add", "lân", "--role", "viewer"), "tên đăng nhập 'lân'"),
                        (("users", "add", "lan", "--role", "viewer", "--chapter", "Hà Nội"), "Hà Nội"),
                        (("users", "disable", "nobody"), "không có người dùng 'nobody'")]:
-        result = cli(*args, "--password-stdin", input="mật khẩu đủ dài\n") if args[1] == "add" else cli(*args)
+        vi = ("--lang", "vi")
+        result = cli(*vi, *args, "--password-stdin", input="mật khẩu đủ dài\n") if args[1] == "add" else cli(*vi, *args)
         assert result.exit_code == 1 and said in result.stderr and "Traceback" not in result.stderr
-    short = cli("users", "add", "lan", "--role", "viewer", "--password-stdin", input="ngắn\n")
+    short = cli("--lang", "vi", "users", "add", "lan", "--role", "viewer", "--password-stdin", input="ngắn\n")
     assert short.exit_code == 1 and "ít nhất 10 ký tự" in short.stderr
     assert cli("users", "list", "--json").json() == []
 
