@@ -73,7 +73,7 @@ def _language(value: str | None) -> str | None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"donor-registry {__version__}")
+        typer.echo(_("donor-registry {__version__}").format(__version__=__version__))
         raise typer.Exit()
 
 

@@ -67,7 +67,7 @@ def review_command(
     if as_json:
         print_json({"addresses": rows, "next_after": next_after})
         return
-    print_table(_("Addresses to review"), ["#", _("name"), _("as entered"), _("why"), _("candidates")], [
+    print_table(_("Addresses to review"), [N_("#"), _("name"), _("as entered"), _("why"), _("candidates")], [
         (r["donor_id"], r["full_name"], ", ".join(filter(None, [r["entered"]["commune"], r["entered"]["district"],
                                                               r["entered"]["province"]])),
          _(views.STATUS_LABELS[r["status"]]),

@@ -8,6 +8,7 @@ from donor_registry.campaigns.models import Campaign, Drive
 from donor_registry.campaigns.service import PlanItem
 from donor_registry.campaigns.turnout import Turnout
 from donor_registry.cli.output import console, err_console, print_fields, print_table
+from donor_registry.i18n import N_, _
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -95,29 +96,29 @@ def print_plan_calendar(year: int, items: list[PlanItem]) -> None:
 
 
 def print_campaign_table(rows: list[dict]) -> None:
-    print_table(None, ["#", "year", "campaign", "from", "to", "target", "status", "template"], [
+    print_table(None, [N_("#"), N_("year"), N_("campaign"), N_("from"), N_("to"), N_("target"), N_("status"), N_("template")], [
         (r["id"], r["year"], r["name"], r["start"], r["end"], r["target_units"], r["status"], r["template_key"])
         for r in rows
-    ], empty="no campaigns; plan the year with `donor-registry campaigns plan YEAR`")
+    ], empty=N_("no campaigns; plan the year with `donor-registry campaigns plan YEAR`"))
 
 
 def print_campaign_record(record: dict) -> None:
     totals = record["totals"]
     print_fields(f"#{record['id']} {record['name']} ({record['year']})", [
-        ("dates", f"{record['start']} – {record['end']}"), ("status", record["status"]),
-        ("template", record["template_key"] or "-"), ("notes", record["notes"]),
-        ("drives", f"{totals['drives']} ({totals['drives_closed']} closed, {totals['drives_cancelled']} cancelled)"),
-        ("units", f"{totals['units']} of {record['target_units']} targeted"),
-        ("donors", f"{totals['donated']} donated, {totals['deferred']} deferred, {totals['registered']} registered"),
+        (N_("dates"), f"{record['start']} – {record['end']}"), (N_("status"), record["status"]),
+        (N_("template"), record["template_key"] or "-"), (N_("notes"), record["notes"]),
+        (N_("drives"), f"{totals['drives']} ({totals['drives_closed']} closed, {totals['drives_cancelled']} cancelled)"),
+        (N_("units"), f"{totals['units']} of {record['target_units']} targeted"),
+        (N_("donors"), f"{totals['donated']} donated, {totals['deferred']} deferred, {totals['registered']} registered"),
     ])
     print_drive_table(record["drives"])
 
 
 def print_drive_table(rows: list[dict]) -> None:
-    print_table(None, ["#", "date", "time", "venue", "commune", "district", "capacity", "target", "status", "units"], [
+    print_table(None, [N_("#"), N_("date"), N_("time"), N_("venue"), N_("commune"), N_("district"), N_("capacity"), N_("target"), N_("status"), N_("units")], [
         (r["id"], f"{weekday(r['date'])} {r['date']:%d/%m/%Y}", f"{r['start']}–{r['end']}", r["venue"], r["commune"],
          r["district"], r["capacity"], r["target_units"], r["status"], r["units"]) for r in rows
-    ], empty="no drives")
+    ], empty=N_("no drives"))
 
 
 def print_drive_record(record: dict) -> None:
@@ -133,17 +134,16 @@ def print_drive_record(record: dict) -> None:
         results = (f"{record['units']} units; {record['donated']} donated, {record['deferred']} deferred "
                    f"of {record['registered']} registered")
         fields.append(("results", results))
-    print_fields(f"Drive #{record['id']}", fields)
+    print_fields(_("Drive #{id}").format(id=record['id']), fields)
     print_warnings(record["warnings"])
     if turnout["area"] is None:
-        console.print("expected turnout: unknown (the drive has no commune or district)")
+        console.print(_("expected turnout: unknown (the drive has no commune or district)"))
         return
-    console.print(f"[bold]Expected turnout[/bold]: {turnout['total']} donors living in {turnout['area_name']} "
-                  f"may give on {record['date']}", highlight=False)
+    console.print(_("[bold]Expected turnout[/bold]: {total} donors living in {area_name} may give on {date}").format(total=turnout['total'], area_name=turnout['area_name'], date=record['date']), highlight=False)
     print_table(None, list(turnout["by_group"]), [list(turnout["by_group"].values())])
 
 
 def print_warnings(warnings: list[dict]) -> None:
     """Conflicts, on stderr, one line each."""
     for warning in warnings:
-        err_console.print(f"warning: {warning['message']}", highlight=False, markup=False)
+        err_console.print(_("warning: {message}").format(message=warning['message']), highlight=False, markup=False)

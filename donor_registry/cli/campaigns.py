@@ -12,10 +12,10 @@ from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
-from donor_registry.cli.params import JsonOption, parse_date
+from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 
 app = typer.Typer(help=N_("Plan the year's blood donation campaigns and list them."), no_args_is_help=True)
 
@@ -33,7 +33,7 @@ def tet(year: YearArgument, as_json: JsonOption = False) -> None:
     if as_json:
         print_json({"year": year, "tet": day, "holiday_from": first, "holiday_to": last})
         return
-    console.print(f"Tết {year}: {views.weekday(day)} {day:%d/%m/%Y} ({day.isoformat()})", highlight=False)
+    console.print(_("Tết {year}: {value2} {day:%d/%m/%Y} ({value4})").format(year=year, value2=views.weekday(day), day=day, value4=day.isoformat()), highlight=False)
 
 
 @app.command("plan")
@@ -57,8 +57,8 @@ def plan(
         return
     views.print_plan_calendar(year, items)
     created = sum(item.created for item in items)
-    verb = "would create" if dry_run else "created"
-    console.print(f"{verb} {created} campaign(s); {len(items) - created} already planned", highlight=False)
+    verb = _("would create") if dry_run else _("created")
+    console.print(_("{verb} {created} campaign(s); {value3} already planned").format(verb=verb, created=created, value3=len(items) - created), highlight=False)
 
 
 @app.command("add")
@@ -83,14 +83,14 @@ def add(
     if as_json:
         print_json(campaign)
         return
-    console.print(f"added campaign #{campaign['id']} {campaign['name']}: {first} – {last}", highlight=False)
+    console.print(_("added campaign #{id} {name}: {first} – {last}").format(id=campaign['id'], name=campaign['name'], first=first, last=last), highlight=False)
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option(help=N_("Only campaigns of this year."))] = None,
-    status: Annotated[CampaignStatus | None, typer.Option(help=N_("Only planned or cancelled campaigns."))] = None,
+    status: Annotated[CampaignStatus | None, typer.Option(parser=enum_words(CampaignStatus), help=N_("Only planned or cancelled campaigns."))] = None,
     chapter: Annotated[str | None, typer.Option(help=N_("Only campaigns of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -139,5 +139,5 @@ def cancel(
     if as_json:
         print_json(result)
         return
-    console.print(f"cancelled campaign #{campaign_id} {result['name']} and {len(drives)} planned drive(s)",
+    console.print(_("cancelled campaign #{campaign_id} {name} and {count} planned drive(s)").format(campaign_id=campaign_id, name=result['name'], count=len(drives)),
                   highlight=False)

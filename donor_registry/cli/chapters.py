@@ -10,7 +10,7 @@ from donor_registry.chapters.models import Chapter, ChapterKind
 from donor_registry.chapters.stats import chapter_counts, unmapped
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
-from donor_registry.cli.params import JsonOption
+from donor_registry.cli.params import JsonOption, enum_words
 from donor_registry.db import session_scope
 from donor_registry.i18n import N_, _
 
@@ -30,7 +30,7 @@ def chapter_view(chapter: Chapter) -> dict:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    kind: Annotated[ChapterKind, typer.Argument(
+    kind: Annotated[ChapterKind, typer.Argument(parser=enum_words(ChapterKind), 
         help=N_("national, province, commune, or a unit chapter: school, agency, company, hospital."))],
     name: Annotated[str | None, typer.Argument(
         help=N_("The chapter's name (for a province or commune chapter, the unit's name by default)."))] = None,
@@ -153,7 +153,7 @@ def unmapped_(
     for key, title in (("drives", _("Drives")), ("hospitals", _("Hospitals")), ("ceremonies", _("Ceremonies"))):
         rows = result[key]
         if rows:
-            print_table(title, ["#", _("name"), _("as entered"), _("chapter")], [
+            print_table(title, [N_("#"), _("name"), _("as entered"), _("chapter")], [
                 (r["id"], r.get("venue") or r.get("name"),
                  ", ".join(filter(None, [r.get("commune"), r.get("district")])), r["chapter"]) for r in rows])
 

@@ -16,10 +16,22 @@ from donor_registry.cli.output import err_console
 
 try:  # typer 0.24+ carries its own copy of click
     from typer._click import Context as ClickContext
-    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    from typer._click.exceptions import (
+        BadParameter,
+        MissingParameter,
+        NoArgsIsHelpError,
+        NoSuchOption,
+        UsageError,
+    )
 except ImportError:  # pragma: no cover - older typer on the click package
     from click import Context as ClickContext
-    from click.exceptions import NoArgsIsHelpError, UsageError
+    from click.exceptions import (
+        BadParameter,
+        MissingParameter,
+        NoArgsIsHelpError,
+        NoSuchOption,
+        UsageError,
+    )
 from donor_registry.config import Settings, load_settings
 from donor_registry.db import make_engine, require_current_schema
 from donor_registry.errors import UserError
@@ -96,13 +108,36 @@ class PlainErrors(TyperGroup):
             if isinstance(exc, NoArgsIsHelpError):
                 raise
             where = _(" (see: {command} --help)").format(command=_program(exc.ctx)) if exc.ctx is not None else ""
-            err_console.print(f"{error_word()}: {_one_line(exc.format_message())}{where}", highlight=False, markup=False)
+            err_console.print(f"{error_word()}: {_one_line(usage_message(exc))}{where}", highlight=False, markup=False)
             raise typer.Exit(2) from exc
         except (UserError, ValidationError, SQLAlchemyError, OSError, ValueError, OverflowError) as exc:
             if ctx.find_root().ensure_object(AppContext).debug:
                 raise
             err_console.print(f"{error_word()}: {_one_line(_plain(exc))}", highlight=False, markup=False)
             raise typer.Exit(1) from exc
+
+
+def usage_message(exc: UsageError) -> str:
+    """Click's usage errors in the reader's language (click writes them in English)."""
+    hint = _param_hint(exc)
+    if isinstance(exc, MissingParameter):
+        return _("{option} is required").format(option=hint) if hint else exc.format_message()
+    if isinstance(exc, BadParameter) and hint:
+        return _("invalid value for {option}: {reason}").format(option=hint, reason=exc.message)
+    if isinstance(exc, NoSuchOption):
+        known = ", ".join(sorted(exc.possibilities or ()))
+        text = _("there is no option {option}").format(option=exc.option_name)
+        return text + (_("; did you mean: {names}?").format(names=known) if known else "")
+    return exc.format_message()
+
+
+def _param_hint(exc: UsageError) -> str | None:
+    hint = getattr(exc, "param_hint", None)
+    if hint is None and getattr(exc, "param", None) is not None:
+        hint = exc.param.get_error_hint()
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(f"'{h}'" for h in hint)
+    return hint
 
 
 def error_word() -> str:

@@ -10,7 +10,7 @@ from donor_registry.campaigns.drives import check_donation_drive
 from donor_registry.cli import views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
-from donor_registry.cli.params import JsonOption, parse_date
+from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
 from donor_registry.donations import corrections, service
 from donor_registry.donations.models import DonationCreate, Outcome
@@ -18,7 +18,8 @@ from donor_registry.donors.service import get_donor
 from donor_registry.emergency.answers import link_donation, unlink_voided_donation
 from donor_registry.emergency.service import get_request
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _, formatting
+from donor_registry.i18n.labels import label
 from donor_registry.sms.reminders import withdraw_stale_reminders
 from donor_registry.types import DonationType
 
@@ -39,7 +40,7 @@ def record(
     ctx: typer.Context,
     donor_id: Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))],
     on: Annotated[str | None, typer.Option("--date", help=N_("Day of the donation (default today)."))] = None,
-    kind: Annotated[DonationType, typer.Option("--type", help=N_("What was given."))] = DonationType.whole_blood,
+    kind: Annotated[DonationType, typer.Option("--type", parser=enum_words(DonationType), help=N_("What was given."))] = DonationType.whole_blood,
     volume: Annotated[int | None, typer.Option(help=N_("Volume in ml (250, 350, 450…)."))] = None,
     site: Annotated[str | None, typer.Option(help=N_("Where: a drive's venue or a hospital."))] = None,
     drive: Annotated[int | None, typer.Option(help=N_("The drive's number, to tie the donation to a campaign."))] = None,
@@ -84,14 +85,14 @@ def record(
         print_json({"donation": result, "donor": donor, "warnings": warnings})
         return
     for warning in warnings:
-        err_console.print(f"warning: {warning}", highlight=False, markup=False)
+        err_console.print(_("warning: {warning}").format(warning=warning), highlight=False, markup=False)
     if result["violations"]:
-        err_console.print(f"recorded despite: {result['violations']} (override: {result['override_reason']})",
+        err_console.print(_("recorded despite: {violations} (override: {override_reason})").format(violations=result['violations'], override_reason=result['override_reason']),
                           highlight=False, markup=False)
-    what = "deferral" if deferred else f"{kind.value} donation"
+    what = _("deferral") if deferred else _("{kind} donation").format(kind=label(kind))
+    again = formatting.date(donor["eligible_again_on"]) if donor["eligible_again_on"] else _("now")
     console.print(
-        f"recorded {what} #{result['id']} for #{donor_id} {donor['full_name']}: "
-        f"{donor['donation_count']} donations, may give again from {donor['eligible_again_on'] or 'now'}"
+        _("recorded {what} #{id} for #{donor_id} {full_name}: {donation_count} donations, may give again from {value6}").format(what=what, id=result['id'], donor_id=donor_id, full_name=donor['full_name'], donation_count=donor['donation_count'], value6=again)
     )
 
 
@@ -116,10 +117,10 @@ def list_(
     if as_json:
         print_json(rows)
         return
-    print_table(None, ["#", "date", "donor", "type", "outcome", "ml", "site"], [
+    print_table(None, [N_("#"), N_("date"), N_("donor"), N_("type"), N_("outcome"), N_("ml"), N_("site")], [
         (r["id"], r["donated_on"], f"#{r['donor_id']} {r['donor_name']}", r["type"], views.outcome_text(r),
          r["volume_ml"], r["site"]) for r in rows
-    ], empty="no donations match")
+    ], empty=N_("no donations match"))
 
 
 @app.command("correct")
@@ -129,7 +130,7 @@ def correct(
     reason: Annotated[str, typer.Option(help=N_("Why it is corrected (kept with the old values)."))],
     donor: Annotated[int | None, typer.Option(help=N_("Move it to this donor (recorded for the wrong person)."))] = None,
     on: Annotated[str | None, typer.Option("--date", help=N_("The right day."))] = None,
-    kind: Annotated[DonationType | None, typer.Option("--type", help=N_("The right type."))] = None,
+    kind: Annotated[DonationType | None, typer.Option("--type", parser=enum_words(DonationType), help=N_("The right type."))] = None,
     volume: Annotated[int | None, typer.Option(help=N_("The right volume in ml."))] = None,
     site: Annotated[str | None, typer.Option(help=N_("The right site."))] = None,
     drive: Annotated[int | None, typer.Option(help=N_("The right drive's number."))] = None,
@@ -150,7 +151,7 @@ def correct(
     }
     changes = {key: value for key, value in options.items() if value is not None}
     if not changes:
-        raise UserError("nothing to correct: give at least one field option (see --help)")
+        raise UserError(_("nothing to correct: give at least one field option (see --help)"))
     now = app_ctx.now()
     with session_scope(app_ctx.engine()) as session:
         if drive is not None:
@@ -170,7 +171,7 @@ def correct(
         print_json(result)
         return
     changed = ", ".join(f"{key} {result['old'].get(key)} → {value}" for key, value in result["new"].items())
-    console.print(f"corrected donation #{donation_id}: {changed}", highlight=False)
+    console.print(_("corrected donation #{donation_id}: {changed}").format(donation_id=donation_id, changed=changed), highlight=False)
 
 
 @app.command("void")
@@ -196,5 +197,4 @@ def void(
     if as_json:
         print_json({"donation": result, "donor": donor})
         return
-    console.print(f"voided donation #{donation_id} of #{donor['id']} {donor['full_name']}: "
-                  f"{donor['donation_count']} donations, may give again from {donor['eligible_again_on'] or 'now'}")
+    console.print(_("voided donation #{donation_id} of #{id} {full_name}: {donation_count} donations, may give again from {value5}").format(donation_id=donation_id, id=donor['id'], full_name=donor['full_name'], donation_count=donor['donation_count'], value5=donor['eligible_again_on'] or 'now'))

@@ -15,13 +15,13 @@ from donor_registry.cli.addresses import (
 )
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
-from donor_registry.cli.params import JsonOption, parse_date, parse_group
+from donor_registry.cli.params import JsonOption, enum_words, parse_date, parse_group
 from donor_registry.db import session_scope
 from donor_registry.donations.service import donor_donations
 from donor_registry.donors import duplicates, service
 from donor_registry.donors.models import DonorCreate, DonorUpdate
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.privacy import consents
 from donor_registry.types import ConsentChannel, Sex
 
@@ -37,7 +37,7 @@ def add(
     full_name: NameArg,
     born: Annotated[str | None, typer.Option(help=N_("Date of birth (2001-04-07 or 07/04/2001)."))] = None,
     birth_year: Annotated[int | None, typer.Option(help=N_("Birth year, when only the year is known."))] = None,
-    sex: Annotated[Sex, typer.Option(help=N_("male, female or unknown."))] = Sex.unknown,
+    sex: Annotated[Sex, typer.Option(parser=enum_words(Sex), help=N_("male, female or unknown."))] = Sex.unknown,
     group: Annotated[str | None, typer.Option(help=N_("Blood group: O+, A-, AB+, B (Rh unknown)…"))] = None,
     phone: Annotated[str | None, typer.Option(help=N_("Phone in any form: 0912 345 678, +84912345678, 0169…"))] = None,
     national_id: Annotated[str | None, typer.Option(help=N_("CCCD (12 digits) or CMND (9 digits)."))] = None,
@@ -47,7 +47,7 @@ def add(
     province: ProvinceOption = None,
     keep_address: KeepAddressOption = False,
     weight: Annotated[float | None, typer.Option(help=N_("Latest weight in kg."))] = None,
-    consent: Annotated[ConsentChannel | None, typer.Option(help=N_("Record consent given now, and how."))] = None,
+    consent: Annotated[ConsentChannel | None, typer.Option(parser=enum_words(ConsentChannel), help=N_("Record consent given now, and how."))] = None,
     standby: Annotated[bool, typer.Option(help=N_("Join the emergency standby reserve."))] = False,
     notes: Annotated[str | None, typer.Option(help=N_("Free notes."))] = None,
     chapter: Annotated[str | None, typer.Option(help=N_(
@@ -75,7 +75,7 @@ def add(
     if as_json:
         print_json(result)
     else:
-        console.print(f"registered donor #{result['id']}: {result['full_name']}")
+        console.print(_("registered donor #{id}: {full_name}").format(id=result['id'], full_name=result['full_name']))
         addresses.print_resolution(result, candidates)
 
 
@@ -152,7 +152,7 @@ def list_(
         return
     views.print_donor_table(rows, empty="no donor matches these filters")
     if total > len(rows):
-        console.print(f"{len(rows)} of {total} shown; use --offset {offset + len(rows)} for more")
+        console.print(_("{count} of {total} shown; use --offset {value3} for more").format(count=len(rows), total=total, value3=offset + len(rows)))
 
 
 @app.command("update")
@@ -162,7 +162,7 @@ def update(
     full_name: Annotated[str | None, typer.Option(help=N_("Corrected full name."))] = None,
     born: Annotated[str | None, typer.Option(help=N_("Date of birth."))] = None,
     birth_year: Annotated[int | None, typer.Option(help=N_("Birth year."))] = None,
-    sex: Annotated[Sex | None, typer.Option(help=N_("male, female or unknown."))] = None,
+    sex: Annotated[Sex | None, typer.Option(parser=enum_words(Sex), help=N_("male, female or unknown."))] = None,
     group: Annotated[str | None, typer.Option(help=N_("Blood group, e.g. O+."))] = None,
     phone: Annotated[str | None, typer.Option(help=N_("New phone number."))] = None,
     national_id: Annotated[str | None, typer.Option(help=N_("CCCD or CMND."))] = None,
@@ -174,7 +174,7 @@ def update(
     weight: Annotated[float | None, typer.Option(help=N_("Weight in kg, measured today."))] = None,
     standby: Annotated[bool | None, typer.Option("--standby/--not-standby", help=N_("Join or leave the reserve."))] = None,
     notes: Annotated[str | None, typer.Option(help=N_("Free notes."))] = None,
-    consent: Annotated[ConsentChannel | None, typer.Option(help=N_("Record consent given now, and how."))] = None,
+    consent: Annotated[ConsentChannel | None, typer.Option(parser=enum_words(ConsentChannel), help=N_("Record consent given now, and how."))] = None,
     withdraw_consent: Annotated[bool, typer.Option(help=N_("Record that the donor withdrew consent."))] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -189,7 +189,7 @@ def update(
     if group is not None:
         given["abo"], given["rh"] = parse_group(group)
     if not given and consent is None and not withdraw_consent:
-        raise UserError("nothing to change: give at least one option (see --help)")
+        raise UserError(_("nothing to change: give at least one option (see --help)"))
     now, actor = app_ctx.now(), app_ctx.actor()
     with session_scope(app_ctx.engine()) as session:
         donor = service.update_donor(session=session, donor_id=donor_id, changes=DonorUpdate(**given), now=now,
@@ -206,7 +206,7 @@ def update(
     if as_json:
         print_json(result)
     else:
-        console.print(f"updated donor #{donor_id}: {result['full_name']}")
+        console.print(_("updated donor #{donor_id}: {full_name}").format(donor_id=donor_id, full_name=result['full_name']))
         if {"province", "district", "commune"} & set(given):
             addresses.print_resolution(result, candidates)
 
@@ -225,13 +225,13 @@ def duplicates_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
         print_json(rows)
         return
     print_table(
-        "Possible duplicates", ["#", "name", "born", "#", "name", "born", "why"],
+        N_("Possible duplicates"), [N_("#"), N_("name"), N_("born"), N_("#"), N_("name"), N_("born"), N_("why")],
         [(r["first"]["id"], r["first"]["full_name"], r["first"]["born"], r["second"]["id"],
           r["second"]["full_name"], r["second"]["born"], "; ".join(r["reasons"])) for r in rows],
-        empty="no likely duplicates",
+        empty=N_("no likely duplicates"),
     )
     if rows:
-        console.print("merge one pair with: donor-registry donors merge KEEP_ID DUPLICATE_ID")
+        console.print(_("merge one pair with: donor-registry donors merge KEEP_ID DUPLICATE_ID"))
 
 
 @app.command("merge")
@@ -257,7 +257,7 @@ def merge(
         print_json(result)
         return
     moved = ", ".join(f"{n} {name}" for name, n in result["moved"].items()) or "no records"
-    console.print(f"merged donor #{duplicate_id} into #{keep_id}; moved {moved}")
+    console.print(_("merged donor #{duplicate_id} into #{keep_id}; moved {moved}").format(duplicate_id=duplicate_id, keep_id=keep_id, moved=moved))
 
 
 app.command("consent")(privacy.consent)

@@ -14,9 +14,9 @@ from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
-from donor_registry.cli.params import JsonOption, parse_date
+from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 
 app = typer.Typer(help=N_("Plan blood drives, see expected turnout, record results, export a calendar."),
                   no_args_is_help=True)
@@ -30,10 +30,10 @@ def parse_time(raw: str | None) -> dt.time | None:
         return None
     text = raw.strip().lower().replace("h", ":").rstrip(":")
     try:
-        hours, _, minutes = text.partition(":")
+        hours, _colon, minutes = text.partition(":")
         return dt.time(int(hours), int(minutes or 0))
     except ValueError:
-        raise typer.BadParameter(f"'{raw}' is not a time of day; write 07:00 or 13:30") from None
+        raise typer.BadParameter(_("'{raw}' is not a time of day; write 07:00 or 13:30").format(raw=raw)) from None
 
 
 def _warnings(warnings) -> list[dict]:
@@ -75,8 +75,7 @@ def add(
         print_json(result)
         return
     views.print_warnings(result["warnings"])
-    console.print(f"added drive #{result['id']} at {result['venue']} on {result['date']} "
-                  f"{result['start']}–{result['end']}", highlight=False)
+    console.print(_("added drive #{id} at {venue} on {date} {start}–{end}").format(id=result['id'], venue=result['venue'], date=result['date'], start=result['start'], end=result['end']), highlight=False)
 
 
 @app.command("list")
@@ -85,7 +84,7 @@ def list_(
     campaign: Annotated[int | None, typer.Option(help=N_("Only drives of this campaign."))] = None,
     since: Annotated[str | None, typer.Option(help=N_("From this date."))] = None,
     until: Annotated[str | None, typer.Option(help=N_("Up to this date."))] = None,
-    status: Annotated[DriveStatus | None, typer.Option(help=N_("Only planned, closed or cancelled drives."))] = None,
+    status: Annotated[DriveStatus | None, typer.Option(parser=enum_words(DriveStatus), help=N_("Only planned, closed or cancelled drives."))] = None,
     area: Annotated[str | None, typer.Option(help=N_("Only drives in this commune or district."))] = None,
     chapter: Annotated[str | None, typer.Option(help=N_("Only drives of this chapter and its sub-chapters."))] = None,
     as_json: JsonOption = False,
@@ -143,8 +142,7 @@ def reschedule(
         print_json(result)
         return
     views.print_warnings(result["warnings"])
-    console.print(f"drive #{drive_id} is now at {result['venue']} on {result['date']} "
-                  f"{result['start']}–{result['end']}", highlight=False)
+    console.print(_("drive #{drive_id} is now at {venue} on {date} {start}–{end}").format(drive_id=drive_id, venue=result['venue'], date=result['date'], start=result['start'], end=result['end']), highlight=False)
 
 
 @app.command("cancel")
@@ -156,7 +154,7 @@ def cancel(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = Fa
     if as_json:
         print_json(result)
         return
-    console.print(f"cancelled drive #{drive_id} at {result['venue']} on {result['date']}", highlight=False)
+    console.print(_("cancelled drive #{drive_id} at {venue} on {date}").format(drive_id=drive_id, venue=result['venue'], date=result['date']), highlight=False)
 
 
 @app.command("close")
@@ -178,8 +176,7 @@ def close(
     if as_json:
         print_json(result)
         return
-    console.print(f"closed drive #{drive_id}: {result['units']} units, {result['donated']} donated, "
-                  f"{result['deferred']} deferred, {result['registered']} registered", highlight=False)
+    console.print(_("closed drive #{drive_id}: {units} units, {donated} donated, {deferred} deferred, {registered} registered").format(drive_id=drive_id, units=result['units'], donated=result['donated'], deferred=result['deferred'], registered=result['registered']), highlight=False)
 
 
 @app.command("export")
@@ -200,4 +197,4 @@ def export(
                              calendar_name=f"Hiến máu – {app_ctx.settings.general.chapter_name}",
                              time_zone=app_ctx.settings.general.timezone)
     ics.write_bytes(data)
-    console.print(f"wrote {len(drives)} drive(s) to {ics}", highlight=False)
+    console.print(_("wrote {count} drive(s) to {ics}").format(count=len(drives), ics=ics), highlight=False)

@@ -11,7 +11,7 @@ from sqlmodel import select
 from donor_registry.audit.service import cli_actor
 from donor_registry.cli.context import AppContext, app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
-from donor_registry.cli.params import JsonOption
+from donor_registry.cli.params import JsonOption, enum_words
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
 from donor_registry.emergency import answers, jobs, service
@@ -19,7 +19,7 @@ from donor_registry.emergency.compatibility import Product
 from donor_registry.emergency.hospitals import find_hospital
 from donor_registry.emergency.models import CallOut, RequestStatus
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.phones import mask_phone
 from donor_registry.types import blood_group_label
 
@@ -53,7 +53,7 @@ def parse_moment(raw: str | None, app_ctx: AppContext) -> dt.datetime | None:
         if pattern == "%H:%M":
             parsed = dt.datetime.combine(app_ctx.today(), parsed.time())
         return parsed.replace(tzinfo=zone)
-    raise typer.BadParameter(f"'{raw}' is not a time; write 18:00, 2026-06-01 18:00 or 01/06/2026 18:00")
+    raise typer.BadParameter(_("'{raw}' is not a time; write 18:00, 2026-06-01 18:00 or 01/06/2026 18:00").format(raw=raw))
 
 
 def _local(moment: dt.datetime | None, app_ctx: AppContext) -> str:
@@ -98,15 +98,13 @@ def request(
         print_json(result)
         return
     console.print(
-        f"request #{result['id']} for {result['hospital']}: {result['units']} × {result['blood_group']} "
-        f"{result['product']}; wave 1 asked {result['counts']['asked']} donors, next wave at "
-        f"{_local(result['next_wave_at'], app_ctx)}", highlight=False)
+        _("request #{id} for {hospital}: {units} × {blood_group} {product}; wave 1 asked {asked} donors, next wave at {value7}").format(id=result['id'], hospital=result['hospital'], units=result['units'], blood_group=result['blood_group'], product=result['product'], asked=result['counts']['asked'], value7=_local(result['next_wave_at'], app_ctx)), highlight=False)
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[RequestStatus | None, typer.Option(help=N_("Only requests in this state."))] = None,
+    status: Annotated[RequestStatus | None, typer.Option(parser=enum_words(RequestStatus), help=N_("Only requests in this state."))] = None,
     limit: Annotated[int, typer.Option(min=1, help=N_("At most this many requests."))] = 50,
     as_json: JsonOption = False,
 ) -> None:
@@ -118,10 +116,10 @@ def list_(
     if as_json:
         print_json(rows)
         return
-    print_table(None, ["#", "hospital", "group", "units", "status", "wave", "asked", "accepted", "needed by"], [
+    print_table(None, [N_("#"), N_("hospital"), N_("group"), N_("units"), N_("status"), N_("wave"), N_("asked"), N_("accepted"), N_("needed by")], [
         (r["id"], r["hospital"], r["blood_group"], r["units"], r["status"], r["wave"], r["counts"]["asked"],
          r["counts"]["accepted"], _local(r["needed_by"], app_ctx)) for r in rows
-    ], empty="no emergency requests")
+    ], empty=N_("no emergency requests"))
 
 
 @app.command("show")
@@ -138,19 +136,19 @@ def show(ctx: typer.Context, request_id: RequestArg, as_json: JsonOption = False
     if as_json:
         print_json(result)
         return
-    print_fields(f"Request #{result['id']} — {result['hospital']}", [
-        ("group", f"{result['blood_group']} {result['product']}"), ("units", result["units"]),
-        ("status", result["status"] + (f" ({result['close_reason']})" if result["close_reason"] else "")),
-        ("needed by", _local(result["needed_by"], app_ctx)), ("wave", result["wave"]),
-        ("area reached", result["area_level"]), ("next wave", _local(result["next_wave_at"], app_ctx)),
-        ("note", result["note"]),
-        ("counts", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["counts"].items())),
+    print_fields(_("Request #{id} — {hospital}").format(id=result['id'], hospital=result['hospital']), [
+        (N_("group"), f"{result['blood_group']} {result['product']}"), (N_("units"), result["units"]),
+        (N_("status"), result["status"] + (f" ({result['close_reason']})" if result["close_reason"] else "")),
+        (N_("needed by"), _local(result["needed_by"], app_ctx)), (N_("wave"), result["wave"]),
+        (N_("area reached"), result["area_level"]), (N_("next wave"), _local(result["next_wave_at"], app_ctx)),
+        (N_("note"), result["note"]),
+        (N_("counts"), ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result["counts"].items())),
     ])
-    print_table(None, ["donor", "phone", "wave", "asked", "answer", "by", "arrives", "arrived", "donated"], [
+    print_table(None, [N_("donor"), N_("phone"), N_("wave"), N_("asked"), N_("answer"), N_("by"), N_("arrives"), N_("arrived"), N_("donated")], [
         (f"#{r['donor_id']} {r['full_name']}", r["phone"], r["wave"], _local(r["asked_at"], app_ctx),
          r["answer"], r["channel"], _local(r["expected_arrival_at"], app_ctx),
          _local(r["arrived_at"], app_ctx), "yes" if r["donated"] else "") for r in result["donors"]
-    ], empty="nobody asked yet")
+    ], empty=N_("nobody asked yet"))
 
 
 def _callout_row(callout: CallOut, donor: Donor) -> dict:
@@ -173,7 +171,7 @@ def answer(
     """Record an answer a donor gave by phone."""
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
-        _, outcome = answers.answer_by_phone(
+        _callout, outcome = answers.answer_by_phone(
             session=session, now=app_ctx.now(), settings=app_ctx.settings, request_id=request_id,
             donor_id=donor_id, accept=word == AnswerWord.accept, actor=cli_actor(), arrive_in_minutes=arrive_in)
     console.print({
@@ -191,7 +189,7 @@ def arrived(ctx: typer.Context, request_id: RequestArg, donor_id: DonorArg) -> N
     with session_scope(app_ctx.engine()) as session:
         answers.mark_arrived(session=session, now=app_ctx.now(), request_id=request_id, donor_id=donor_id,
                              actor=cli_actor())
-    console.print(f"donor #{donor_id} arrived for request #{request_id}", highlight=False)
+    console.print(_("donor #{donor_id} arrived for request #{request_id}").format(donor_id=donor_id, request_id=request_id), highlight=False)
 
 
 @app.command("cancel")
@@ -204,7 +202,7 @@ def cancel(
     with session_scope(app_ctx.engine()) as session:
         service.cancel_request(session=session, now=app_ctx.now(), settings=app_ctx.settings,
                                request_id=request_id, actor=cli_actor(), reason=reason)
-    console.print(f"request #{request_id} cancelled; the donors asked are told", highlight=False)
+    console.print(_("request #{request_id} cancelled; the donors asked are told").format(request_id=request_id), highlight=False)
 
 
 @app.command("waves")
@@ -214,7 +212,7 @@ def run_waves(
 ) -> None:
     """Run the waves that are due and expire overdue requests (what serve does periodically)."""
     if not once:
-        raise UserError("`serve` runs the waves continuously; use --once for a single pass")
+        raise UserError(_("`serve` runs the waves continuously; use --once for a single pass"))
     app_ctx = app_context(ctx)
     ran = jobs.run_due_waves(engine=app_ctx.engine(), settings=app_ctx.settings, now=app_ctx.now())
-    console.print(f"{ran} wave(s) run", highlight=False)
+    console.print(_("{ran} wave(s) run").format(ran=ran), highlight=False)

@@ -15,7 +15,7 @@ from donor_registry.db import session_scope
 from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
 from donor_registry.honours.rules import HonourLevel
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.text import collation_key
 
 app = typer.Typer(help=N_("Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards."),
@@ -52,7 +52,7 @@ def ceremony_create(
     if as_json:
         print_json(result)
         return
-    console.print(f"created ceremony #{result['id']} {result['name']} on {result['held_on']} ({result['level']})")
+    console.print(_("created ceremony #{id} {name} on {held_on} ({level})").format(id=result['id'], name=result['name'], held_on=result['held_on'], level=result['level']))
 
 
 @ceremony_app.command("list")
@@ -63,9 +63,9 @@ def ceremony_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table(None, ["#", "name", "date", "level", "district", "awards"], [
+    print_table(None, [N_("#"), N_("name"), N_("date"), N_("level"), N_("district"), N_("awards")], [
         (r["id"], r["name"], r["held_on"], r["level"], r["district"], r["awards"]) for r in rows
-    ], empty="no ceremonies yet: create one with `honours ceremony create`")
+    ], empty=N_("no ceremonies yet: create one with `honours ceremony create`"))
 
 
 def _ceremony_view(ceremony, awards: int) -> dict:
@@ -113,18 +113,18 @@ def candidates(
     if as_json:
         print_json(result)
     else:
-        print_table(f"Candidates as of {day}", ["#", "name", "district", "donations", "tier", "level"], [
+        print_table(_("Candidates as of {day}").format(day=day), [N_("#"), N_("name"), N_("district"), N_("donations"), N_("tier"), N_("level")], [
             (r["donor_id"], r["full_name"], r["district"], r["donation_count"], r["tier"], r["level"]) for r in result
-        ], empty="nobody has reached a new tier")
+        ], empty=N_("nobody has reached a new tier"))
     if export_to is not None:
-        console.print(f"wrote {len(result)} donors to {export_to}", highlight=False)
+        console.print(_("wrote {count} donors to {export_to}").format(count=len(result), export_to=export_to), highlight=False)
 
 
 def _tiers(settings, tier: list[int] | None, level: HonourLevel | None) -> list[int] | None:
     chosen = set(tier) if tier else set(settings.tiers)
     unknown = chosen - set(settings.tiers)
     if unknown:
-        raise typer.BadParameter(f"{sorted(unknown)} is not a tier; tiers are {settings.tiers}", param_hint="--tier")
+        raise typer.BadParameter(_("{value1} is not a tier; tiers are {tiers}").format(value1=sorted(unknown), tiers=settings.tiers), param_hint="--tier")
     if level is not None:
         chosen = {t for t in chosen if settings.level_of(t) == level}
     return sorted(chosen) if (tier or level) else None
@@ -136,7 +136,7 @@ def _format_of(path: Path, given: export.ExportFormat | None = None) -> export.E
     try:
         return export.ExportFormat(path.suffix.lower().lstrip("."))
     except ValueError:
-        raise typer.BadParameter(f"'{path}' does not end in .xlsx, .csv or .pdf") from None
+        raise typer.BadParameter(_("'{path}' does not end in .xlsx, .csv or .pdf").format(path=path)) from None
 
 
 @app.command("award")
@@ -170,11 +170,11 @@ def award(
     if as_json:
         print_json({"ceremony_id": held_id, "dry_run": dry_run, "awards": rows})
         return
-    print_table(None, ["#", "name", "donations", "tier"],
+    print_table(None, [N_("#"), N_("name"), N_("donations"), N_("tier")],
                 [(r["donor_id"], r["full_name"], r["donation_count"], r["tier"]) for r in rows],
-                empty="nobody to award")
-    verb = "would award" if dry_run else "awarded"
-    console.print(f"{verb} {len(rows)} honours at ceremony #{held_id} {held_name}", highlight=False)
+                empty=N_("nobody to award"))
+    verb = _("would award") if dry_run else _("awarded")
+    console.print(_("{verb} {count} honours at ceremony #{held_id} {held_name}").format(verb=verb, count=len(rows), held_id=held_id, held_name=held_name), highlight=False)
 
 
 @app.command("revoke")
@@ -188,7 +188,7 @@ def revoke(
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
         revoked = service.revoke(session=session, donor_id=donor, tier=tier, reason=reason, now=app_ctx.now())
-    console.print(f"revoked tier {tier} of donor #{donor} ({len(revoked)} award)", highlight=False)
+    console.print(_("revoked tier {tier} of donor #{donor} ({count} award)").format(tier=tier, donor=donor, count=len(revoked)), highlight=False)
 
 
 @app.command("export")
@@ -212,4 +212,4 @@ def export_command(
         audit(session=session, now=app_ctx.now(), actor=cli_actor(), action="honours.export",
               subject_type="ceremony", subject_id=held.id,
               detail={"path": str(out), "format": chosen.value, "rows": written, "by_district": by_district})
-    console.print(f"wrote {written} donors of ceremony #{held.id} to {out}", highlight=False)
+    console.print(_("wrote {written} donors of ceremony #{id} to {out}").format(written=written, id=held.id, out=out), highlight=False)

@@ -35,11 +35,10 @@ def _show_token(hospital, token: str, as_json: bool) -> None:
     if as_json:
         print_json({**_summary(hospital), "token": token})
         return
-    console.print(f"hospital #{hospital.id} {hospital.name}: API token (shown only now, keep it safe):",
+    console.print(_("hospital #{id} {name}: API token (shown only now, keep it safe):").format(id=hospital.id, name=hospital.name),
                   highlight=False)
     print(token)
-    err_console.print("Give it to the hospital's blood bank; it signs in at /h and calls the API with "
-                      "'Authorization: Bearer <token>'.", highlight=False)
+    err_console.print(_("Give it to the hospital's blood bank; it signs in at /h and calls the API with 'Authorization: Bearer <token>'."), highlight=False)
 
 
 @app.command("add")
@@ -75,7 +74,7 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table(None, ["#", "name", _("commune"), "token", "active", "suspended"], [
+    print_table(None, [N_("#"), N_("name"), _("commune"), N_("token"), N_("active"), N_("suspended")], [
         (r["id"], r["name"], _place_label(r), f"{r['token_prefix']}…" if r["token_prefix"] else "",
          "yes" if r["token_active"] else "revoked", "yes" if r["suspended_at"] else "") for r in rows
     ], empty=_("no hospitals yet: add one with `hospitals add NAME --commune X --province Y`"))
@@ -91,7 +90,7 @@ def revoke_token(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOpti
     if as_json:
         print_json(_summary(hospital))
         return
-    console.print(f"token of hospital #{hospital.id} {hospital.name} revoked", highlight=False)
+    console.print(_("token of hospital #{id} {name} revoked").format(id=hospital.id, name=hospital.name), highlight=False)
 
 
 @app.command("rotate-token")
@@ -122,10 +121,9 @@ def suspend(
     if as_json:
         print_json({**_summary(hospital), "open_requests": still_open})
         return
-    console.print(f"hospital #{hospital.id} {hospital.name} suspended: it cannot file requests", highlight=False)
+    console.print(_("hospital #{id} {name} suspended: it cannot file requests").format(id=hospital.id, name=hospital.name), highlight=False)
     if still_open:
-        err_console.print(f"{still_open} of its requests are still open and calling donors; "
-                          "see `emergency list --status open`.", highlight=False)
+        err_console.print(_("{still_open} of its requests are still open and calling donors; see `emergency list --status open`.").format(still_open=still_open), highlight=False)
 
 
 @app.command("resume")
@@ -137,7 +135,7 @@ def resume(ctx: typer.Context, hospital_id: HospitalArg, as_json: JsonOption = F
     if as_json:
         print_json(_summary(hospital))
         return
-    console.print(f"hospital #{hospital.id} {hospital.name} may file requests again", highlight=False)
+    console.print(_("hospital #{id} {name} may file requests again").format(id=hospital.id, name=hospital.name), highlight=False)
 
 
 def _place_label(row: dict) -> str:

@@ -116,7 +116,7 @@ def _progress(by_bytes: bool, *, disable: bool) -> Progress:
 
 def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None:
     if report.unknown_columns:
-        console.print(f"columns not recognised (ignored): {', '.join(report.unknown_columns)}",
+        console.print(_("columns not recognised (ignored): {value1}").format(value1=', '.join(report.unknown_columns)),
                       highlight=False)
     what = "donations and deferrals" if report.kind == "donations" else "donors"
     rows = [
@@ -131,20 +131,20 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
     if report.accepted_violations:
         rows.append(("donations kept despite a recording check", report.accepted_violations))
     rows += address_rows(report.addresses)
-    print_table(f"Import of {Path(report.path).name} ({report.encoding})", ["", "count"], rows)
+    print_table(_("Import of {name} ({encoding})").format(name=Path(report.path).name, encoding=report.encoding), ["", N_("count")], rows)
     if report.rejected:
         shown = report.rejected[:SHOWN_ERRORS]
-        print_table("Refused rows", ["line", "column", "reason"],
+        print_table(N_("Refused rows"), [N_("line"), N_("column"), N_("reason")],
                     [(error.line, error.column, error.reason) for error in shown])
         if len(report.rejected) + report.more_problems > len(shown):
             more = len(report.rejected) + report.more_problems - len(shown)
             hint = f"; all are in {errors_csv}" if errors_csv else "; use --errors-csv PATH to get them all"
-            console.print(f"… and {more} more problems{hint}", highlight=False)
+            console.print(_("… and {more} more problems{hint}").format(more=more, hint=hint), highlight=False)
     if report.duplicates:
-        print_table("Repeated rows (not imported)", ["line", "reason"],
+        print_table(N_("Repeated rows (not imported)"), [N_("line"), N_("reason")],
                     [(duplicate.line, duplicate.reason) for duplicate in report.duplicates[:SHOWN_ERRORS]])
         if report.repeated_rows > SHOWN_ERRORS:
-            console.print(f"… and {report.repeated_rows - SHOWN_ERRORS} more repeated rows", highlight=False)
+            console.print(_("… and {value1} more repeated rows").format(value1=report.repeated_rows - SHOWN_ERRORS), highlight=False)
     console.print(_verdict(report), highlight=False)
 
 

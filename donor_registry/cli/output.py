@@ -8,6 +8,9 @@ from enum import Enum
 from rich.console import Console
 from rich.table import Table
 
+from donor_registry.i18n import _, formatting
+from donor_registry.i18n.labels import label, yes_no
+
 # Piped or redirected output is not squeezed into 80 columns.
 console = Console(width=None if Console().is_terminal else 160)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -33,23 +36,40 @@ def print_json(value) -> None:
     print(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
 
 
-def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence], *, empty: str = "nothing to show") -> None:
-    """Print rows as a table, or a one-line note when there are none."""
+def cell(value) -> str:
+    """A value as a person reads it: dd/mm/yyyy, HH:MM in Vietnam's time, enum labels, có/không."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, dt.datetime):
+        return formatting.datetime(value)
+    if isinstance(value, dt.date):
+        return formatting.date(value)
+    if isinstance(value, Enum):
+        return label(value)
+    return str(value)
+
+
+def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence], *, empty: str | None = None) -> None:
+    """Print rows as a table, or a one-line note when there are none. Title, headers and `empty`
+    are msgids (mark them with N_), translated here."""
     rows = list(rows)
     if not rows:
-        console.print(empty)
+        console.print(_(empty) if empty else _("nothing to show"))
         return
-    table = Table(title=title, header_style="bold")
+    table = Table(title=_(title) if title else None, header_style="bold")
     for header in headers:
-        table.add_column(header)
+        table.add_column(_(header))
     for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        table.add_row(*(cell(value) for value in row))
     console.print(table)
 
 
 def print_fields(title: str, fields: Sequence[tuple[str, object]]) -> None:
-    """Print label / value lines under a bold title."""
-    console.print(f"[bold]{title}[/bold]")
-    width = max(len(label) for label, _ in fields)
-    for label, value in fields:
-        console.print(f"  {label.ljust(width)}  {'' if value is None else value}", highlight=False)
+    """Print label / value lines under a bold title; labels are msgids (N_), translated here."""
+    console.print(f"[bold]{title}[/bold]", highlight=False)
+    shown = [(_(name), value) for name, value in fields]
+    width = max(len(name) for name, _value in shown)
+    for name, value in shown:
+        console.print(f"  {name.ljust(width)}  {cell(value)}", highlight=False)

@@ -10,11 +10,11 @@ import typer
 from donor_registry.audit import service as audit
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, to_jsonable
-from donor_registry.cli.params import JsonOption
+from donor_registry.cli.params import JsonOption, enum_words
 from donor_registry.db import session_scope
 from donor_registry.donors.service import get_donor
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.privacy import consents, erasure, processing, subject_data
 from donor_registry.privacy.files import private_file
 from donor_registry.privacy.models import Purpose
@@ -28,9 +28,9 @@ DonorArg = Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))]
 def consent(
     ctx: typer.Context,
     donor_id: DonorArg,
-    purpose: Annotated[Purpose, typer.Argument(
+    purpose: Annotated[Purpose, typer.Argument(parser=enum_words(Purpose), 
         help=N_("contact_sms (be contacted by SMS) or health_data (processing of blood group, deferrals…)."))],
-    channel: Annotated[ConsentChannel | None, typer.Option(
+    channel: Annotated[ConsentChannel | None, typer.Option(parser=enum_words(ConsentChannel), 
         help=N_("How the donor gave consent (paper, sms, web, verbal); needed to record a grant."))] = None,
     withdraw: Annotated[bool, typer.Option("--withdraw", help=N_("Record that the donor withdrew this consent."))] = False,
     as_json: JsonOption = False,
@@ -39,7 +39,7 @@ def consent(
 
     Each purpose is asked separately: consent to SMS says nothing about health data."""
     if withdraw == (channel is not None):
-        raise UserError("give --channel to record consent, or --withdraw to record its withdrawal (not both)")
+        raise UserError(_("give --channel to record consent, or --withdraw to record its withdrawal (not both)"))
     app_ctx = app_context(ctx)
     now, actor = app_ctx.now(), app_ctx.actor()
     with session_scope(app_ctx.engine()) as session:
@@ -73,7 +73,7 @@ def export_data(
         subject_data.write_xlsx(data, paths[1])
         audit.record(session=session, now=app_ctx.now(), actor=app_ctx.actor(), action="donor.export_data",
                      subject_type="donor", subject_id=donor_id, detail={"files": [str(p) for p in paths]})
-    console.print(f"wrote donor #{donor_id}'s data to {paths[0]} and {paths[1]}", highlight=False)
+    console.print(_("wrote donor #{donor_id}'s data to {value2} and {value3}").format(donor_id=donor_id, value2=paths[0], value3=paths[1]), highlight=False)
 
 
 def erase(
@@ -89,14 +89,14 @@ def erase(
     stay without identity so counts and reports stay right. Refused while an open emergency
     request is calling the donor. Audited."""
     if not yes:
-        raise UserError(f"erasing donor #{donor_id} cannot be undone: run again with --yes to confirm")
+        raise UserError(_("erasing donor #{donor_id} cannot be undone: run again with --yes to confirm").format(donor_id=donor_id))
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
         scrubbed = erasure.erase_donor(session=session, donor_id=donor_id, now=app_ctx.now(), actor=app_ctx.actor())
     if as_json:
         print_json({"erased_id": donor_id, **scrubbed})
         return
-    console.print(f"erased donor #{donor_id}; donations kept without identity", highlight=False)
+    console.print(_("erased donor #{donor_id}; donations kept without identity").format(donor_id=donor_id), highlight=False)
 
 
 @app.command("report")
@@ -121,4 +121,4 @@ def report(
             console.print(text, highlight=False, markup=False)
         return
     private_file(out).write_text(text + "\n", encoding="utf-8")
-    console.print(f"wrote the processing records to {out}", highlight=False)
+    console.print(_("wrote the processing records to {out}").format(out=out), highlight=False)

@@ -7,7 +7,7 @@ import typer
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, print_table
 from donor_registry.db import session_scope
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.sms.reminders import plan_reminders
 from donor_registry.sms.settings import require_live_links
 
@@ -43,7 +43,7 @@ def plan(
         print_json({"dry_run": dry_run, "kinds": rows})
         return
     title = "Reminders that would be queued (dry run)" if dry_run else "Reminders queued"
-    print_table(title, ["kind", "new", "over weekly cap", "already planned"],
-                [list(r.values()) for r in rows], empty="nothing to plan today")
+    print_table(title, [N_("kind"), N_("new"), N_("over weekly cap"), N_("already planned")],
+                [list(r.values()) for r in rows], empty=N_("nothing to plan today"))
     if dry_run:
-        console.print("dry run: nothing was queued")
+        console.print(_("dry run: nothing was queued"))

@@ -13,7 +13,7 @@ from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json, to_jsonable
 from donor_registry.db import session_scope
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.privacy.files import private_file
 
 app = typer.Typer(help=N_("Reports for the chapter's year-end review."), no_args_is_help=True)
@@ -37,7 +37,7 @@ def annual(
     """Drives and campaigns held, units received (by type, by campaign, for emergencies), new and
     repeat donors, donors honoured by tier and by district."""
     if fmt == ReportFormat.xlsx and out is None:
-        raise typer.BadParameter("an xlsx report needs --out FILE.xlsx", param_hint="--out")
+        raise typer.BadParameter(_("an xlsx report needs --out FILE.xlsx"), param_hint="--out")
     app_ctx = app_context(ctx)
     with session_scope(app_ctx.engine()) as session:
         found = find_chapter(session=session, text=chapter) if chapter else None
@@ -49,7 +49,7 @@ def annual(
         audit.record(session=session, now=app_ctx.now(), actor=app_ctx.actor(), action="report.export",
                      detail={"report": "annual", "year": year, "format": fmt.value, "path": str(out),
                              "chapter": found.code if found else None})
-    console.print(f"wrote the {year} report to {out}", highlight=False)
+    console.print(_("wrote the {year} report to {out}").format(year=year, out=out), highlight=False)
 
 
 def _print(report: reports.AnnualReport, fmt: ReportFormat) -> None:

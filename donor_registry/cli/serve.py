@@ -9,7 +9,7 @@ import typer
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import err_console
 from donor_registry.emergency.tokens import mask_reply_links
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.scheduler import all_jobs, build_scheduler, scheduler_status
 from donor_registry.service_lock import SchedulerLock
 from donor_registry.sms.settings import require_live_links
@@ -49,7 +49,7 @@ def serve(
     try:
         if scheduler is not None:
             scheduler.start()
-            err_console.print(f"scheduler running {len(scheduler.get_jobs())} job(s); lock: {lock.where}",
+            err_console.print(_("scheduler running {count} job(s); lock: {where}").format(count=len(scheduler.get_jobs()), where=lock.where),
                               highlight=False, markup=False)
         # uvicorn turns SIGTERM / SIGINT into a graceful shutdown and returns here.
         # X-Forwarded-* are believed only as [web] says, in the app (api/__init__.py), not by uvicorn.
@@ -64,7 +64,7 @@ def serve(
         if lock is not None:
             lock.release()
         engine.dispose()
-    err_console.print("stopped", highlight=False, markup=False)
+    err_console.print(_("stopped"), highlight=False, markup=False)
 
 
 class ReplyTokensMasked(logging.Filter):

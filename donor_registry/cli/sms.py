@@ -8,10 +8,10 @@ from rich.progress import Progress
 
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_fields, print_json, print_table
-from donor_registry.cli.params import JsonOption
+from donor_registry.cli.params import JsonOption, enum_words
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.phones import mask_phone, mask_phones_in
 from donor_registry.sms import channels, costs, registrations, service
 from donor_registry.sms.dispatcher import Dispatcher, DispatchReport
@@ -70,8 +70,7 @@ def dispatch(
         print_json(report.as_dict())
         return
     console.print(
-        f"sent {report.sent}, found already sent {report.recovered}, to retry {report.retried}, "
-        f"failed {report.failed}, cancelled {report.cancelled}, held for quiet hours {report.deferred}"
+        _("sent {sent}, found already sent {recovered}, to retry {retried}, failed {failed}, cancelled {cancelled}, held for quiet hours {deferred}").format(sent=report.sent, recovered=report.recovered, retried=report.retried, failed=report.failed, cancelled=report.cancelled, deferred=report.deferred)
     )
     for error, count in report.errors.items():
         console.print(f"  {count} × {error}", highlight=False, markup=False)
@@ -90,7 +89,7 @@ def _dispatch_with_progress(dispatcher: Dispatcher, *, show: bool) -> DispatchRe
 @outbox_app.command("list")
 def outbox_list(
     ctx: typer.Context,
-    status: Annotated[OutboxStatus | None, typer.Option(help=N_("Only messages in this state."))] = None,
+    status: Annotated[OutboxStatus | None, typer.Option(parser=enum_words(OutboxStatus), help=N_("Only messages in this state."))] = None,
     kind: Annotated[str | None, typer.Option(help=N_("Only this kind (invitation, reminder, thank_you…)."))] = None,
     donor: Annotated[int | None, typer.Option(help=N_("Only messages to this donor (#id)."))] = None,
     limit: Annotated[int, typer.Option(help=N_("At most this many, newest first."))] = 50,
@@ -104,10 +103,10 @@ def outbox_list(
     if as_json:
         print_json(rows)
         return
-    print_table("SMS outbox", ["#", "donor", "to", "kind", "status", "tries", "send after", "error"],
+    print_table(N_("SMS outbox"), [N_("#"), N_("donor"), N_("to"), N_("kind"), N_("status"), N_("tries"), N_("send after"), N_("error")],
                 [[r["id"], r["donor_id"], r["to"], r["kind"], r["status"], r["attempts"],
                   r["send_after"].strftime("%Y-%m-%d %H:%M"), r["error"]] for r in rows],
-                empty="no messages")
+                empty=N_("no messages"))
 
 
 @outbox_app.command("show")
@@ -122,7 +121,7 @@ def outbox_show(ctx: typer.Context, message_id: MessageId, as_json: JsonOption =
     if as_json:
         print_json(data)
         return
-    print_fields(f"SMS #{message_id}", [(k.replace("_", " "), v) for k, v in data.items()])
+    print_fields(_("SMS #{message_id}").format(message_id=message_id), [(k.replace("_", " "), v) for k, v in data.items()])
 
 
 @outbox_app.command("retry")
@@ -134,7 +133,7 @@ def outbox_retry(ctx: typer.Context, message_id: MessageId, as_json: JsonOption 
     if as_json:
         print_json(data)
         return
-    console.print(f"SMS #{message_id} queued again")
+    console.print(_("SMS #{message_id} queued again").format(message_id=message_id))
 
 
 @outbox_app.command("cancel")
@@ -146,7 +145,7 @@ def outbox_cancel(ctx: typer.Context, message_id: MessageId, as_json: JsonOption
     if as_json:
         print_json(data)
         return
-    console.print(f"SMS #{message_id} cancelled")
+    console.print(_("SMS #{message_id} cancelled").format(message_id=message_id))
 
 
 @app.command("stats")
@@ -160,7 +159,7 @@ def stats(
     """Count messages by kind and state (or by channel, or their cost by month)."""
     app_ctx = app_context(ctx)
     if area not in ("province", "commune"):
-        raise UserError(f"--area must be 'province' or 'commune', not {area!r}")
+        raise UserError(_("--area must be 'province' or 'commune', not {area!r}").format(area=area))
     if cost or by_channel:
         _channel_stats(app_ctx, cost=cost, area=area, as_json=as_json)
         return
@@ -170,9 +169,9 @@ def stats(
         print_json(table)
         return
     statuses = [s.value for s in OutboxStatus]
-    print_table("SMS by kind and state", ["kind", *statuses, "total"],
+    print_table(N_("SMS by kind and state"), [N_("kind"), *statuses, N_("total")],
                 [[kind, *(counts.get(s, 0) for s in statuses), sum(counts.values())]
-                 for kind, counts in sorted(table.items())], empty="the outbox is empty")
+                 for kind, counts in sorted(table.items())], empty=N_("the outbox is empty"))
 
 
 @app.command("preview")
@@ -190,13 +189,13 @@ def preview(
     if as_json:
         print_json(result.__dict__)
         return
-    print_fields(f"SMS {kind}", [
-        ("text", result.text), ("encoding", result.encoding), ("characters", result.characters),
-        ("parts per SMS", f"{result.segments} (at most {result.max_segments})"),
-        ("recipients", result.recipients), ("parts in total", result.total_segments),
-        ("channel", "Zalo ZNS, SMS if it fails" if result.channel == "zns_sms" else "SMS"),
-        ("cost each (đồng)", f"{result.cost_vnd_each:,}"),
-        ("cost in total (đồng)", f"{result.cost_vnd_total:,}"),
+    print_fields(_("SMS {kind}").format(kind=kind), [
+        (N_("text"), result.text), (N_("encoding"), result.encoding), (N_("characters"), result.characters),
+        (N_("parts per SMS"), f"{result.segments} (at most {result.max_segments})"),
+        (N_("recipients"), result.recipients), (N_("parts in total"), result.total_segments),
+        (N_("channel"), "Zalo ZNS, SMS if it fails" if result.channel == "zns_sms" else "SMS"),
+        (N_("cost each (đồng)"), f"{result.cost_vnd_each:,}"),
+        (N_("cost in total (đồng)"), f"{result.cost_vnd_total:,}"),
     ])
 
 
@@ -210,14 +209,14 @@ def _channel_stats(app_ctx, *, cost: bool, area: str, as_json: bool) -> None:
         print_json(rows if cost else table)
         return
     if cost:
-        print_table("SMS / ZNS cost by month (đồng)", ["month", area, "channel", "messages", "đồng"],
+        print_table(N_("SMS / ZNS cost by month (đồng)"), [N_("month"), area, N_("channel"), N_("messages"), N_("đồng")],
                     [[r["month"], r[area], r["channel"], r["messages"], f"{r['cost_vnd']:,}"] for r in rows],
-                    empty="nothing sent yet")
+                    empty=N_("nothing sent yet"))
         return
     statuses = sorted({s for counts in table.values() for s in counts})
-    print_table("Messages by channel and state", ["channel", *statuses],
+    print_table(N_("Messages by channel and state"), [N_("channel"), *statuses],
                 [[c, *(counts.get(s, 0) for s in statuses)] for c, counts in sorted(table.items())],
-                empty="the outbox is empty")
+                empty=N_("the outbox is empty"))
 
 
 @templates_app.command("check")
@@ -228,12 +227,12 @@ def templates_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json([r.__dict__ for r in rows])
     else:
-        print_table("Registered templates", ["kind", "ZNS template", "ZNS parameters", "problems"],
+        print_table(N_("Registered templates"), [N_("kind"), N_("ZNS template"), N_("ZNS parameters"), N_("problems")],
                     [[r.kind, r.zns_template_id or "-", ", ".join(r.zns_params) or "-",
                       "; ".join(r.problems) or "ok"] for r in rows])
     bad = [r.kind for r in rows if r.problems]
     if bad:
-        raise UserError(f"kinds without a complete registration: {', '.join(bad)}")
+        raise UserError(_("kinds without a complete registration: {value1}").format(value1=', '.join(bad)))
 
 
 @app.command("channel")
@@ -273,8 +272,7 @@ def poll_status(
 
     app_ctx = app_context(ctx)
     if app_ctx.settings.sms.gateway != "esms":
-        raise UserError("sms poll-status works with sms.gateway = \"esms\" only "
-                        "(Twilio reports come by callback)")
+        raise UserError(_("sms poll-status works with sms.gateway = \"esms\" only (Twilio reports come by callback)"))
     gateway = service.gateway_from_settings(app_ctx.settings.sms)
     with session_scope(app_ctx.engine()) as session:
         counts = poll_statuses(session=session, gateway=gateway, now=app_ctx.now(),
@@ -282,4 +280,4 @@ def poll_status(
     if as_json:
         print_json(counts)
         return
-    console.print(f"asked {counts['asked']}: {counts['settled']} settled, {counts['pending']} still pending")
+    console.print(_("asked {asked}: {settled} settled, {pending} still pending").format(asked=counts['asked'], settled=counts['settled'], pending=counts['pending']))

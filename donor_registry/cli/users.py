@@ -72,7 +72,7 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table(None, ["#", _("login"), _("role"), _("chapter"), _("disabled")], [
+    print_table(None, [N_("#"), _("login"), _("role"), _("chapter"), _("disabled")], [
         (r["id"], r["login"], r["role"], chapter_names.get(r["chapter_id"], _("whole registry")), _("yes") if r["disabled"] else "")
         for r in rows], empty=_("no users yet: add the first admin with `users add NAME --role admin`"))
 

@@ -9,11 +9,12 @@ from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donations.service import donor_facts
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules, check
-from donor_registry.i18n import N_, _
+from donor_registry.i18n import N_, _, formatting
+from donor_registry.i18n.labels import label, yes_no
 from donor_registry.phones import mask_phone
 from donor_registry.places import units
 from donor_registry.text import mask_national_id
-from donor_registry.types import DonationType, blood_group_label
+from donor_registry.types import ConsentChannel, DonationType, Sex, blood_group_label
 
 
 def donor_summary(donor: Donor, *, masked: bool = True) -> dict:
@@ -99,50 +100,70 @@ def donation_summary(donation: Donation) -> dict:
 
 
 def outcome_text(summary: dict) -> str:
-    """'donated', 'deferred (reason)', with 'VOIDED: reason' when the record was voided."""
-    text = summary["outcome"] + (f" ({summary['deferral_reason']})" if summary["deferral_reason"] else "")
+    """'đã hiến', 'tạm hoãn (reason)', with 'ĐÃ HUỶ (reason): …' when the record was voided."""
+    text = label(Outcome(summary["outcome"]))
+    if summary["deferral_reason"]:
+        text += f" ({summary['deferral_reason']})"
     if summary["voided_at"]:
-        text = f"VOIDED ({summary['void_reason']}): {text}"
+        text = _("VOIDED ({reason}): {outcome}").format(reason=summary["void_reason"], outcome=text)
     return text
 
 
 def print_donor_table(rows: list[dict], *, empty: str) -> None:
     """Donors as a table, one row each."""
     print_table(
-        None, ["#", "name", "born", "group", "phone", "commune", "district", "donations", "next"],
-        [(r["id"], r["full_name"], r["born"], r["blood_group"], r["phone"], r["commune"], r["district"],
+        None, [N_("#"), N_("name"), N_("born"), N_("group"), N_("phone"), N_("commune"), N_("district"),
+               N_("donations"), N_("next")],
+        [(r["id"], r["full_name"], _born(r["born"]), r["blood_group"], r["phone"], r["commune"], r["district"],
           r["donation_count"], r["eligible_again_on"]) for r in rows],
         empty=empty,
     )
 
 
+def _born(born) -> str:
+    """A birth date as 07/04/2001, a birth year as it is."""
+    return formatting.date(born) if isinstance(born, dt.date) else ("" if born is None else str(born))
+
+
 def print_donor_record(record: dict) -> None:
     """The page `donors show` prints."""
+    phone = record["phone"] or "-"
     print_fields(f"#{record['id']} {record['full_name']}", [
-        ("born", record["born"]), ("sex", record["sex"]), ("blood group", record["blood_group"]),
-        ("phone", f"{record['phone'] or '-'}{'' if record['sms_capable'] else ' (no SMS)'}"),
-        ("national ID", record["national_id"]), ("address", record["address"]),
-        ("area", ", ".join(filter(None, [record["commune"], record["district"], record["province"]]))),
-        (_("official address"), official_address_text(record)),
-        ("weight", f"{record['weight_kg']} kg" if record["weight_kg"] else None),
-        ("standby", "yes" if record["standby"] else "no"),
-        *((f"consent {purpose}", _consent_text(state)) for purpose, state in record.get("consents", {}).items()),
-        ("erased", f"{record['erased_at']:%Y-%m-%d}" if record["erased_at"] else None),
-        ("donations", f"{record['donation_count']} ({_counts_text(record['counts_by_type'])})"),
+        (N_("born"), _born(record["born"])), (N_("sex"), label(Sex(record["sex"]))),
+        (N_("blood group"), record["blood_group"]),
+        (N_("phone"), phone if record["sms_capable"] else _("{phone} (no SMS)").format(phone=phone)),
+        (N_("national ID"), record["national_id"]), (N_("address"), record["address"]),
+        (N_("area"), ", ".join(filter(None, [record["commune"], record["district"], record["province"]]))),
+        (N_("official address"), official_address_text(record)),
+        (N_("weight"), f"{formatting.number(record['weight_kg'], decimals=1)} kg" if record["weight_kg"] else None),
+        (N_("standby"), bool(record["standby"])),
+        *((_CONSENT_LINES.get(purpose, purpose), _consent_text(state))
+          for purpose, state in record.get("consents", {}).items()),
+        (N_("erased"), record["erased_at"]),
+        (N_("donations"), f"{record['donation_count']} ({_counts_text(record['counts_by_type'])})"),
     ])
-    console.print(f"[bold]May give on {record['checked_on']}?[/bold]")
+    question = _("May give on {day}?").format(day=formatting.date(record["checked_on"]))
+    console.print(f"[bold]{question}[/bold]", highlight=False)
+    kinds = {kind: label(DonationType(kind)) for kind in record["eligibility"]}
+    width = max(len(name) for name in kinds.values())
     for kind, verdict in record["eligibility"].items():
+        reasons = "; ".join(verdict["reasons"])
         if verdict["eligible"]:
-            line = "yes"
+            line = yes_no(True)
         elif verdict["eligible_from"]:
-            line = f"no, from {verdict['eligible_from']}: {'; '.join(verdict['reasons'])}"
+            line = _("no, from {day}: {reasons}").format(day=formatting.date(verdict["eligible_from"]), reasons=reasons)
         else:
-            line = f"no: {'; '.join(verdict['reasons'])}"
-        console.print(f"  {kind.ljust(20)} {line}", highlight=False)
-    print_table("History", ["#", "date", "type", "outcome", "ml", "site", "certificate"], [
-        (h["id"], h["donated_on"], h["type"], outcome_text(h), h["volume_ml"], h["site"], h["certificate_no"])
+            line = _("no: {reasons}").format(reasons=reasons)
+        console.print(f"  {kinds[kind].ljust(width)}  {line}", highlight=False)
+    print_table(N_("History"), [N_("#"), N_("date"), N_("type"), N_("outcome"), N_("ml"), N_("site"),
+                                N_("certificate")], [
+        (h["id"], h["donated_on"], DonationType(h["type"]), outcome_text(h), h["volume_ml"], h["site"],
+         h["certificate_no"])
         for h in record["history"]
-    ], empty="no donations recorded")
+    ], empty=N_("no donations recorded"))
+
+
+_CONSENT_LINES = {"contact_sms": N_("consent to SMS"), "health_data": N_("consent to health data")}
 
 
 def official_address_text(record: dict) -> str:
@@ -169,12 +190,13 @@ STATUS_LABELS = {
 
 
 def _counts_text(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "none"
+    return ", ".join(f"{n} {label(DonationType(kind))}" for kind, n in counts.items()) or _("none")
 
 
 def _consent_text(state: dict) -> str:
     if state["withdrawn_at"]:
-        return f"withdrawn {state['withdrawn_at']:%Y-%m-%d}"
+        return _("withdrawn {day}").format(day=formatting.date(state["withdrawn_at"]))
     if state["given_at"]:
-        return f"given {state['given_at']:%Y-%m-%d} ({state['channel']})"
-    return "not asked"
+        channel = label(ConsentChannel(state["channel"])) if state["channel"] else ""
+        return _("given {day} ({channel})").format(day=formatting.date(state["given_at"]), channel=channel)
+    return _("not asked")

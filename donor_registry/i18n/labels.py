@@ -71,7 +71,7 @@ def yes_no(flag: bool | None) -> str:
 
 def known_enums() -> dict[str, dict[str, str]]:
     """{enum name: {value: English label}}, for tests and for the words people may type."""
-    return {name: dict(words) for name, (_, words) in _LABELS.items()}
+    return {name: dict(words) for name, (_context, words) in _LABELS.items()}
 
 
 def context_of(enum_name: str) -> str:

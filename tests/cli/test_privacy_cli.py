@@ -159,7 +159,7 @@ def test_consent_needs_a_channel_or_withdraw(cli):
     given = cli("donors", "consent", donor, "health_data", "--channel", "web", "--json").json()
     assert given["health_data"]["state"] == "given" and given["contact_sms"]["state"] == "not asked"
     page = cli("donors", "show", donor).stdout
-    assert "consent health_data" in page and "given 2026-06-01 (web)" in page
+    assert "consent to health data" in page and "given 01/06/2026 (web page)" in page
 
 
 def test_privacy_report_text_json_and_owner_only_file(cli, tmp_path):
