@@ -35,7 +35,16 @@ except ImportError:  # pragma: no cover - older typer on the click package
 from donor_registry.config import Settings, load_settings
 from donor_registry.db import make_engine, require_current_schema
 from donor_registry.errors import UserError
-from donor_registry.i18n import DEFAULT_LANGUAGE, N_, _, use_language, validation
+from donor_registry.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_ENV_VAR,
+    N_,
+    UnknownLanguage,
+    _,
+    normalise_language,
+    use_language,
+    validation,
+)
 from donor_registry.text import CONTROL_CHARACTER, control_character_reason
 
 NOW_ENV_VAR = "DONOR_REGISTRY_NOW"
@@ -97,7 +106,7 @@ class PlainErrors(TyperGroup):
         # Each command starts in the default language; --lang, $DONOR_REGISTRY_LANG or the
         # config's general.language then choose, and the caller's language is back afterwards
         # (several commands may run in one process: tests, the web service).
-        with use_language(DEFAULT_LANGUAGE):
+        with use_language(_language_from_environment()):
             return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
@@ -115,6 +124,14 @@ class PlainErrors(TyperGroup):
                 raise
             err_console.print(f"{error_word()}: {_one_line(_plain(exc))}", highlight=False, markup=False)
             raise typer.Exit(1) from exc
+
+
+def _language_from_environment() -> str:
+    """$DONOR_REGISTRY_LANG before anything is parsed, so that even `--help` given first speaks it."""
+    try:
+        return normalise_language(os.environ.get(LANGUAGE_ENV_VAR) or DEFAULT_LANGUAGE)
+    except UnknownLanguage:
+        return DEFAULT_LANGUAGE  # the --lang option's callback reports it
 
 
 def usage_message(exc: UsageError) -> str:

@@ -1,0 +1,63 @@
+"""The same commands in Vietnamese (the default) and in English, checked word by word."""
+
+import pytest
+
+WORDS = {  # language -> what a person reads there (hand-written)
+    "vi": {"usage": "Cách dùng:", "about": "Quản lý người hiến máu", "options": "Tuỳ chọn",
+           "registered": "đã đăng ký người hiến #1: Trần Thị Thúy", "sex": ("giới tính", "nữ"),
+           "type": "gạn tách tiểu cầu", "date": "01/05/2026", "error": "lỗi: ",
+           "weight": "lỗi: Cân nặng (kg): phải nhỏ hơn 300", "bad sex": "'đàn ông' không phải một trong: nam, nữ, không rõ",
+           "sex help": "nam, nữ hoặc", "history": "Lịch sử hiến"},
+    "en": {"usage": "Usage:", "about": "Blood donor registry", "options": "Options",
+           "registered": "registered donor #1: Trần Thị Thúy", "sex": ("sex", "female"),
+           "type": "platelet apheresis", "date": "01/05/2026", "error": "error: ",
+           "weight": "error: Weight (kg): must be less than 300", "bad sex": "'đàn ông' is not one of: male, female, unknown",
+           "sex help": "male, female or", "history": "History"},
+}
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("│", " ").split())
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_help_in_each_language(cli, lang):
+    expected = WORDS[lang]
+    top = _flat(cli("--lang", lang, "--help").stdout)
+    assert expected["usage"] in top and expected["about"] in top and expected["options"] in top
+    add = _flat(cli("--lang", lang, "donors", "add", "--help").stdout)
+    assert expected["sex help"] in add
+
+
+def test_the_environment_and_the_default_choose_the_language(cli, monkeypatch):
+    monkeypatch.delenv("DONOR_REGISTRY_LANG")
+    assert "Cách dùng:" in cli("--help").stdout  # general.language = "vi"
+    monkeypatch.setenv("DONOR_REGISTRY_LANG", "en")
+    assert "Usage:" in cli("--help").stdout
+    refused = cli("--lang", "fr", "--help")
+    assert refused.exit_code == 2 and "fr" in refused.stderr
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_register_show_and_refuse_in_each_language(cli, lang):
+    expected = WORDS[lang]
+    added = cli("--lang", lang, "donors", "add", "Trần Thị Thúy", "--sex", "nữ", "--birth-year", "1990")
+    assert added.exit_code == 0 and expected["registered"] in added.stdout
+    recorded = cli("--lang", lang, "donations", "record", "1", "--type", "gạn tách tiểu cầu", "--date", "01/05/2026")
+    assert recorded.exit_code == 0, recorded.stderr
+    shown = cli("--lang", lang, "donors", "show", "1").stdout
+    label, value = expected["sex"]
+    assert any(" ".join(line.split()) == f"{label} {value}" for line in shown.splitlines()), shown
+    assert expected["type"] in shown and expected["date"] in shown and expected["history"] in shown
+    again = cli("--lang", lang, "donations", "record", "1", "--type", "platelets", "--date", "02/05/2026")
+    assert again.exit_code == 1 and again.stderr.startswith(expected["error"])
+    heavy = cli("--lang", lang, "donors", "update", "1", "--weight", "5000")
+    assert heavy.exit_code == 1 and heavy.stderr.strip() == expected["weight"]
+    bad = cli("--lang", lang, "donors", "add", "X", "--sex", "đàn ông")
+    assert bad.exit_code == 2 and expected["bad sex"] in _flat(bad.stderr)
+
+
+def test_json_keeps_english_keys_and_codes(cli):
+    cli("donors", "add", "Trần Thị Thúy", "--sex", "nữ", "--birth-year", "1990")
+    shown = cli("--lang", "vi", "donors", "show", "1", "--json").json()
+    assert shown["sex"] == "female" and "full_name" in shown
