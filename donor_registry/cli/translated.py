@@ -26,6 +26,9 @@ _FIXED = {  # typer.rich_utils constants -> our msgids
     "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 HELP_OPTION_TEXT = N_("Show this message and exit.")
+# typer's own options: their texts are msgids too, so that _swapped finds a translation.
+TYPER_OPTION_TEXTS = (N_("Install completion for the current shell."),
+                      N_("Show completion for the current shell, to copy it or customize the installation."))
 USAGE_PREFIX = N_("Usage: ")
 
 

@@ -121,7 +121,9 @@ def print_donor_table(rows: list[dict], *, empty: str) -> None:
 
 
 def _born(born) -> str:
-    """A birth date as 07/04/2001, a birth year as it is."""
+    """A birth date (a date or its ISO text) as 07/04/2001, a birth year as it is."""
+    if isinstance(born, str) and len(born) == 10:
+        born = dt.date.fromisoformat(born)
     return formatting.date(born) if isinstance(born, dt.date) else ("" if born is None else str(born))
 
 
