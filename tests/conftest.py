@@ -20,6 +20,7 @@ import donor_registry.models  # noqa: F401
 from donor_registry.config import Settings
 from donor_registry.db import make_engine, upgrade
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.i18n import use_language
 
 PG_ADMIN_URL = os.environ.get("DONOR_REGISTRY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("DONOR_REGISTRY_REQUIRE_PG") == "1"
@@ -35,6 +36,17 @@ def _postgres_available() -> str | None:
         return None
     except Exception as exc:  # noqa: BLE001 - any failure means the lane cannot run
         return str(exc).splitlines()[0]
+
+
+@pytest.fixture
+def english():
+    """The test reads the English msgids (`pytestmark = pytest.mark.usefixtures("english")`).
+
+    The registry speaks Vietnamese by default; tests of behaviour that match a message's words
+    ask for English, and the tests of the languages choose theirs explicitly.
+    """
+    with use_language("en"):
+        yield
 
 
 @pytest.fixture(scope="session")
