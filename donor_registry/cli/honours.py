@@ -15,7 +15,7 @@ from donor_registry.db import session_scope
 from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
 from donor_registry.honours.rules import HonourLevel
-from donor_registry.i18n import N_, _
+from donor_registry.i18n import N_, _, formatting
 from donor_registry.text import collation_key
 
 app = typer.Typer(help=N_("Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards."),
@@ -103,7 +103,8 @@ def candidates(
             fmt = _format_of(export_to)
             donors = service.donors_by_id(session=session, donor_ids=[r.donor_id for r in rows])
             entries = [export.entry(donors[r.donor_id], donation_count=r.donation_count, tier=r.tier) for r in rows]
-            title = [app_ctx.settings.general.chapter_name, f"Danh sách đề nghị tôn vinh tính đến {day:%d/%m/%Y}"]
+            title = [app_ctx.settings.general.chapter_name,
+                     _("Donors proposed for honours as of {day}").format(day=formatting.date(day))]
             written = export.write(export.build_list(entries, title_lines=title, by_district=by_district),
                                    export_to, fmt)
             audit(session=session, now=app_ctx.now(), actor=cli_actor(), action="honours.export_candidates",
@@ -207,7 +208,8 @@ def export_command(
         held = service.get_ceremony(session=session, ref=ceremony)
         entries = [export.entry(donor, donation_count=a.donation_count, tier=a.tier)
                    for a, donor in service.ceremony_awards(session=session, ceremony_id=held.id)]
-        title = [app_ctx.settings.general.chapter_name, held.name, f"Ngày {held.held_on:%d/%m/%Y}"]
+        title = [app_ctx.settings.general.chapter_name, held.name,
+                 _("Held on {day}").format(day=formatting.date(held.held_on))]
         written = export.write(export.build_list(entries, title_lines=title, by_district=by_district), out, chosen)
         audit(session=session, now=app_ctx.now(), actor=cli_actor(), action="honours.export",
               subject_type="ceremony", subject_id=held.id,

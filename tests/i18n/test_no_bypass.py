@@ -38,7 +38,6 @@ PENDING = {
     # Exports still being converted here.
     "donor_registry/campaigns/ics.py": 4,
     "donor_registry/cli/campaign_views.py": 2,
-    "donor_registry/honours/export.py": 4,
     "donor_registry/privacy/processing.py": 2,
     "donor_registry/privacy/subject_data.py": 4,
 }
