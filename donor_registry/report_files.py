@@ -133,20 +133,23 @@ def summary_rows(report: AnnualReport) -> list[tuple[str, int]]:
 def write_xlsx(report: AnnualReport, path: Path, *, made_on: dt.date | None = None) -> None:
     """A summary sheet (title, the day it was made, the figures) and one sheet per breakdown."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
+    # The font named, as the cells' own is: a reader without Calibri then sees one family, not a serif bold.
+    title_font, bold = Font(name="Calibri", bold=True, size=13), Font(name="Calibri", bold=True)
     book = Workbook()
     summary = book.active
     summary.title = _("Summary {year}").format(year=report.year)
     append_row(summary, [title(report)])
-    summary.cell(1, 1).font = Font(bold=True, size=13)
+    summary.cell(1, 1).font = title_font
     if made_on is not None:
         append_row(summary, [_("Made on"), made_on])
         summary.cell(summary.max_row, 2).number_format = DATE_FORMAT
     summary.append([])
     append_row(summary, [pgettext("report column", "Figure"), pgettext("report column", "Count")])
     for cell in summary[summary.max_row]:
-        cell.font = Font(bold=True)
+        cell.font = bold
+    summary.cell(summary.max_row, 2).alignment = Alignment(horizontal="right")
     append_row(summary, [_("Year"), report.year])
     for name, value in summary_rows(report):
         append_row(summary, [name, value])
@@ -156,10 +159,11 @@ def write_xlsx(report: AnnualReport, path: Path, *, made_on: dt.date | None = No
     for table in breakdowns(report):
         sheet = book.create_sheet(table.sheet)
         append_row(sheet, [table.title])
-        sheet.cell(1, 1).font = Font(bold=True, size=13)
+        sheet.cell(1, 1).font = title_font
         append_row(sheet, [table.heading, table.count_heading])
         for cell in sheet[2]:
-            cell.font = Font(bold=True)
+            cell.font = bold
+        sheet.cell(2, 2).alignment = Alignment(horizontal="right")
         if not table.rows:
             append_row(sheet, [_("none")])
         for name, count in table.rows:
