@@ -20,8 +20,6 @@ from donor_registry.spreadsheets import SafeCsvWriter, append_row
 from donor_registry.text import collation_key
 from donor_registry.types import Sex, blood_group_label
 
-# The columns' headings, English msgids translated in the context "ceremony list" (headers()).
-HEADERS = ("No.", "Full name", "Birth year", "Sex", "Blood group", "Address", "Donations", "Honour")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
@@ -160,7 +158,8 @@ def _write_xlsx(ceremony_list: CeremonyList, path: Path) -> None:
         append_row(sheet, [line])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=13)
     sheet.append([])
-    append_row(sheet, headers())
+    headings = headers()
+    append_row(sheet, headings)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
@@ -168,7 +167,7 @@ def _write_xlsx(ceremony_list: CeremonyList, path: Path) -> None:
     sheet.freeze_panes = f"A{header_row + 1}"
     for group, rows in _rows(ceremony_list):
         append_row(sheet, [group.title])
-        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=len(HEADERS))
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=len(headings))
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
         for row in rows:
             append_row(sheet, row)
