@@ -104,7 +104,8 @@ def print_plan_calendar(year: int, items: list[PlanItem]) -> None:
 
 def print_campaign_table(rows: list[dict]) -> None:
     print_table(None, [N_("#"), N_("year"), N_("campaign"), N_("from"), N_("to"), N_("target"), N_("status"), N_("template")], [
-        (r["id"], r["year"], r["name"], r["start"], r["end"], r["target_units"], r["status"], r["template_key"])
+        (r["id"], r["year"], r["name"], r["start"], r["end"], r["target_units"], _status(CampaignStatus, r["status"]),
+         r["template_key"])
         for r in rows
     ], empty=N_("no campaigns; plan the year with `donor-registry campaigns plan YEAR`"))
 
@@ -126,7 +127,7 @@ def print_campaign_record(record: dict) -> None:
 def print_drive_table(rows: list[dict]) -> None:
     print_table(None, [N_("#"), N_("date"), N_("time"), N_("venue"), N_("commune"), N_("district"), N_("capacity"), N_("target"), N_("status"), N_("units")], [
         (r["id"], f"{weekday(r['date'])} {r['date']:%d/%m/%Y}", f"{r['start']}–{r['end']}", r["venue"], r["commune"],
-         r["district"], r["capacity"], r["target_units"], r["status"], r["units"]) for r in rows
+         r["district"], r["capacity"], r["target_units"], _status(DriveStatus, r["status"]), r["units"]) for r in rows
     ], empty=N_("no drives"))
 
 

@@ -16,6 +16,7 @@ from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
 from donor_registry.honours.rules import HonourLevel
 from donor_registry.i18n import N_, _, formatting
+from donor_registry.i18n.labels import label
 from donor_registry.text import collation_key
 
 app = typer.Typer(help=N_("Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards."),
@@ -52,7 +53,8 @@ def ceremony_create(
     if as_json:
         print_json(result)
         return
-    console.print(_("created ceremony #{id} {name} on {held_on} ({level})").format(id=result['id'], name=result['name'], held_on=result['held_on'], level=result['level']))
+    console.print(_("created ceremony #{id} {name} on {held_on} ({level})").format(
+        id=result["id"], name=result["name"], held_on=formatting.date(result["held_on"]), level=label(HonourLevel(result["level"]))))
 
 
 @ceremony_app.command("list")
@@ -64,7 +66,7 @@ def ceremony_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         print_json(rows)
         return
     print_table(None, [N_("#"), N_("name"), N_("date"), N_("level"), N_("district"), N_("awards")], [
-        (r["id"], r["name"], r["held_on"], r["level"], r["district"], r["awards"]) for r in rows
+        (r["id"], r["name"], r["held_on"], label(HonourLevel(r["level"])), r["district"], r["awards"]) for r in rows
     ], empty=N_("no ceremonies yet: create one with `honours ceremony create`"))
 
 
@@ -115,7 +117,8 @@ def candidates(
         print_json(result)
     else:
         print_table(_("Candidates as of {day}").format(day=day), [N_("#"), N_("name"), N_("district"), N_("donations"), N_("tier"), N_("level")], [
-            (r["donor_id"], r["full_name"], r["district"], r["donation_count"], r["tier"], r["level"]) for r in result
+            (r["donor_id"], r["full_name"], r["district"], r["donation_count"], r["tier"], label(HonourLevel(r["level"])))
+            for r in result
         ], empty=N_("nobody has reached a new tier"))
     if export_to is not None:
         console.print(_("wrote {count} donors to {export_to}").format(count=len(result), export_to=export_to), highlight=False)

@@ -17,7 +17,7 @@ WORDS = {  # language -> what a person reads in the files (hand-written)
         "units received": "Đơn vị máu tiếp nhận", "by type": "Theo loại", "type heading": ("Loại", "Số đơn vị máu"),
         "whole blood": "máu toàn phần", "tier": "5 lần", "honoured by tier": "Tôn vinh theo mốc",
         "proposed": "Danh sách đề nghị tôn vinh tính đến 01/06/2026", "held": "Ngày 20/05/2026",
-        "list sheet": "Danh sách tôn vinh", "name heading": "Họ và tên", "sex": "Nữ", "group": "Mức 5 lần (1 người)",
+        "list sheet": "Danh sách tôn vinh", "level": "cấp xã", "name heading": "Họ và tên", "sex": "Nữ", "group": "Mức 5 lần (1 người)",
         "event": "Hiến máu: Nhà văn hóa xã Tân Lập", "calendar": "Hiến máu – Hội Chữ thập đỏ",
         "event lines": ["Ngày: 11/01/2026, 07:00–11:30", "Trạng thái: đã kết thúc", "Đợt vận động: Chủ nhật Đỏ"],
     },
@@ -26,7 +26,7 @@ WORDS = {  # language -> what a person reads in the files (hand-written)
         "units received": "Units received", "by type": "By type", "type heading": ("Type", "Units"),
         "whole blood": "whole blood", "tier": "5 donations", "honoured by tier": "Honoured by tier",
         "proposed": "Donors proposed for honours as of 01/06/2026", "held": "Held on 20/05/2026",
-        "list sheet": "Honours list", "name heading": "Full name", "sex": "Female", "group": "5 donations (1 donors)",
+        "list sheet": "Honours list", "level": "commune", "name heading": "Full name", "sex": "Female", "group": "5 donations (1 donors)",
         "event": "Blood drive: Nhà văn hóa xã Tân Lập", "calendar": "Blood drives – Hội Chữ thập đỏ",
         "event lines": ["Date: 11/01/2026, 07:00–11:30", "Status: closed", "Campaign: Chủ nhật Đỏ"],
     },
@@ -97,6 +97,7 @@ def test_candidate_and_ceremony_lists(cli, tmp_path, lang):
     assert cli("--lang", lang, "honours", "export", "1", "--out", titled).exit_code == 0
     titles = [row[0] for row in load_workbook(titled).active.iter_rows(max_row=3, values_only=True)]
     assert titles == ["Hội Chữ thập đỏ", "Tôn vinh 20/5", words["held"]]
+    assert words["level"] in cli("--lang", lang, "honours", "ceremony", "list").stdout
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
