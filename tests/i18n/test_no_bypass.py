@@ -107,3 +107,16 @@ def test_the_scan_finds_a_bare_literal(tmp_path):
         assert bare_literals(sample) == [f"{tmp_path.name}/sample.py:1", f"{tmp_path.name}/sample.py:4"]
     finally:
         PACKAGE = saved
+
+
+def test_the_scan_reads_every_cell_a_writer_is_given(tmp_path):
+    sample = tmp_path / "writer.py"
+    sample.write_text('append_row(sheet, ["Year", year])\nappend_row(sheet, [_("Year"), year])\n'
+                      'sheet.title = "Donor"\nsheet.title = _("Donor")\npdf.cell(0, 8, "Page 1")\n'
+                      'writer.writerow(["STT", "Họ và tên"] if vi else headers())\nsheet.cell(1, 2).font = bold\n')
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, tmp_path
+    try:
+        assert sorted(bare_literals(sample)) == [f"{tmp_path.name}/writer.py:{n}" for n in (1, 3, 5, 6)]
+    finally:
+        PACKAGE = saved
