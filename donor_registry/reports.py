@@ -1,4 +1,8 @@
-"""Read-only summaries computed from the records: the chapter's annual report."""
+"""Read-only summaries computed from the records: the chapter's annual report.
+
+The figures keep enum values and English placeholders (`--json`); the text lines and the
+workbook read in the current language (see `report_files`).
+"""
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
@@ -13,13 +17,13 @@ from donor_registry.chapters.service import in_subtree
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.models import Donor
 from donor_registry.honours.models import HonourAward
+from donor_registry.i18n import N_
 from donor_registry.places import units
-from donor_registry.privacy.files import private_file
-from donor_registry.spreadsheets import append_row
 
-NO_CAMPAIGN = "(outside any campaign)"
-NO_DISTRICT = "(district unknown)"
-NO_UNIT = "(unit unknown)"
+# Kept as these English words in the figures (and --json); shown translated (report_files).
+NO_CAMPAIGN = N_("(outside any campaign)")
+NO_DISTRICT = N_("(district unknown)")
+NO_UNIT = N_("(unit unknown)")
 # Districts were abolished on this day: the old district is a grouping only for donations before it.
 DISTRICTS_ABOLISHED = dt.date(2025, 7, 1)
 
@@ -217,69 +221,14 @@ def _honoured_by_district(session: Session, start: dt.date, end: dt.date, chapte
 
 
 def text_lines(report: AnnualReport) -> list[str]:
-    """The report as plain lines for the terminal or a text file."""
-    lines = [
-        f"Annual report {report.year}",
-        f"Campaigns held: {report.campaigns_held} (cancelled {report.campaigns_cancelled})",
-        (f"Drives held: {report.drives_held} (not yet closed {report.drives_not_closed}, "
-         f"cancelled {report.drives_cancelled})"),
-        f"Units received: {report.units} (deferrals {report.deferrals})",
-        *_section("Units by type", report.units_by_type),
-        *_section("Units by campaign", report.units_by_campaign),
-        f"Units from standby donors for emergencies: {report.emergency_units}",
-        f"Donors who gave: {report.donors} (new {report.new_donors}, repeat {report.repeat_donors})",
-        *_section("Donors honoured by tier", {f"{tier} donations": n for tier, n in report.honoured_by_tier.items()}),
-        *_section("Donors honoured by district", report.honoured_by_district),
-        *_section("Units by province (units since 2025-07-01)", report.units_by_province),
-        *_section("Units by commune (units since 2025-07-01)", report.units_by_commune),
-        *_section("Units before 2025-07-01 by old district", report.units_by_old_district),
-        *_section("Drives held by province", report.drives_by_province),
-        *_section("Donors honoured by province", report.honoured_by_province),
-    ]
-    if report.chapter:
-        lines[0] += f" — {report.chapter}"
-    return lines
+    """The report as plain lines for the terminal or a text file, in the current language."""
+    from donor_registry.report_files import text_lines as lines
+
+    return lines(report)
 
 
-def _section(title: str, figures: dict) -> list[str]:
-    if not figures:
-        return [f"{title}: none"]
-    return [f"{title}:"] + [f"  {label}: {n}" for label, n in figures.items()]
+def write_xlsx(report: AnnualReport, path: Path, *, made_on: dt.date | None = None) -> None:
+    """The report as a workbook in the current language: a summary sheet and one per breakdown."""
+    from donor_registry.report_files import write_xlsx as write
 
-
-def write_xlsx(report: AnnualReport, path: Path) -> None:
-    """The report as a workbook: a summary sheet and one sheet per breakdown."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    summary = book.active
-    summary.title = f"Summary {report.year}"
-    for label, value in (
-        ("Year", report.year), ("Campaigns held", report.campaigns_held),
-        ("Campaigns cancelled", report.campaigns_cancelled), ("Drives held", report.drives_held),
-        ("Drives not yet closed", report.drives_not_closed), ("Drives cancelled", report.drives_cancelled),
-        ("Units received", report.units), ("Deferrals", report.deferrals),
-        ("Emergency units", report.emergency_units), ("Donors who gave", report.donors),
-        ("New donors", report.new_donors), ("Repeat donors", report.repeat_donors),
-    ):
-        append_row(summary, [label, value])
-    summary.column_dimensions["A"].width = 28
-    for title, header, figures in (
-        ("By type", "Type", report.units_by_type), ("By campaign", "Campaign", report.units_by_campaign),
-        ("Honoured by tier", "Tier", report.honoured_by_tier),
-        ("Honoured by district", "District", report.honoured_by_district),
-        ("By province", "Province", report.units_by_province),
-        ("By commune", "Commune", report.units_by_commune),
-        ("Before 2025-07-01 by district", "District (old)", report.units_by_old_district),
-        ("Drives by province", "Province", report.drives_by_province),
-        ("Honoured by province", "Province", report.honoured_by_province),
-    ):
-        sheet = book.create_sheet(title)
-        append_row(sheet, [header, "Count"])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for label, n in figures.items():
-            append_row(sheet, [label, n])
-        sheet.column_dimensions["A"].width = 40
-    book.save(private_file(path))
+    write(report, path, made_on=made_on)

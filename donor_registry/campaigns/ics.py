@@ -2,7 +2,8 @@
 
 Each drive keeps one UID forever and its SEQUENCE grows on every reschedule or cancellation,
 so importing a newer export updates the events instead of adding copies; a cancelled drive is
-exported with STATUS:CANCELLED so calendars remove or strike it.
+exported with STATUS:CANCELLED so calendars remove or strike it. The words of SUMMARY and
+DESCRIPTION are in the current language (Vietnamese unless --lang en), days dd/mm/yyyy.
 """
 
 import datetime as dt
@@ -13,6 +14,8 @@ from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
 from donor_registry.campaigns.models import Campaign, Drive, DriveStatus
+from donor_registry.i18n import _, formatting
+from donor_registry.i18n.labels import label
 
 PRODID = "-//donor_registry//Blood drives//VI"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -49,7 +52,7 @@ def _event(drive: Drive, campaign_name: str | None, uid_domain: str, now: dt.dat
     event.add("sequence", drive.sequence)
     event.add("dtstart", dt.datetime.combine(drive.date, drive.start_time, tzinfo=zone))
     event.add("dtend", dt.datetime.combine(drive.date, drive.end_time, tzinfo=zone))
-    event.add("summary", f"Hiến máu: {drive.venue}")
+    event.add("summary", _("Blood drive: {venue}").format(venue=drive.venue))
     event.add("location", ", ".join(filter(None, [drive.venue, drive.commune, drive.district, drive.province])))
     event.add("description", _description(drive, campaign_name))
     event.add("status", "CANCELLED" if drive.status == DriveStatus.cancelled else "CONFIRMED")
@@ -59,16 +62,21 @@ def _event(drive: Drive, campaign_name: str | None, uid_domain: str, now: dt.dat
 
 
 def _description(drive: Drive, campaign_name: str | None) -> str:
-    lines = [f"Drive #{drive.id}"]
+    n = formatting.number
+    lines = [_("Drive #{id}").format(id=drive.id),
+             _("Date: {day}, {start}–{end}").format(day=formatting.date(drive.date), start=f"{drive.start_time:%H:%M}",
+                                                   end=f"{drive.end_time:%H:%M}"),
+             _("Status: {status}").format(status=label(drive.status))]
     if campaign_name:
-        lines.append(f"Campaign: {campaign_name}")
+        lines.append(_("Campaign: {name}").format(name=campaign_name))
     if drive.capacity is not None:
-        lines.append(f"Capacity: {drive.capacity} donors")
+        lines.append(_("Capacity: {capacity} donors").format(capacity=n(drive.capacity)))
     if drive.target_units is not None:
-        lines.append(f"Target: {drive.target_units} units")
+        lines.append(_("Target: {units} units").format(units=n(drive.target_units)))
     if drive.status == DriveStatus.closed:
-        lines.append(f"Result: {drive.units} units from {drive.donated} donors "
-                     f"({drive.registered} registered, {drive.deferred} deferred)")
+        lines.append(_("Result: {units} units from {donated} donors ({registered} registered, {deferred} deferred)")
+                     .format(units=n(drive.units), donated=n(drive.donated), registered=n(drive.registered),
+                             deferred=n(drive.deferred)))
     if drive.notes:
         lines.append(drive.notes)
     return "\n".join(lines)

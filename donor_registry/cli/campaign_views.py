@@ -4,11 +4,12 @@ import datetime as dt
 
 from rich.table import Table
 
-from donor_registry.campaigns.models import Campaign, Drive
+from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, DriveStatus
 from donor_registry.campaigns.service import PlanItem
 from donor_registry.campaigns.turnout import Turnout
 from donor_registry.cli.output import console, err_console, print_fields, print_table
 from donor_registry.i18n import N_, _
+from donor_registry.i18n.labels import label
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -16,6 +17,11 @@ WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu",
 def weekday(day: dt.date) -> str:
     """The Vietnamese name of the day of the week."""
     return WEEKDAYS_VI[day.weekday()]
+
+
+def _status(kind, value: str) -> str:
+    """The label of a status kept as its value in the record ("closed" -> "đã kết thúc")."""
+    return label(kind(value))
 
 
 def campaign_summary(campaign: Campaign) -> dict:
@@ -79,16 +85,17 @@ def _cell(plan, month: tuple[int, int]) -> str:
 def print_plan_calendar(year: int, items: list[PlanItem]) -> None:
     """The year's campaigns as a month grid: ■ for months a campaign runs, N for N weekly days."""
     months = _months(year, items)
-    table = Table(title=f"Campaigns {year}", header_style="bold")
-    for header in ("#", "campaign", "from", "to", "target", ""):
-        table.add_column(header)
+    table = Table(title=_("Campaigns {year}").format(year=year), header_style="bold")
+    for header in (N_("#"), N_("campaign"), N_("from"), N_("to"), N_("target")):
+        table.add_column(_(header))
+    table.add_column("")
     for y, m in months:
         table.add_column(f"{m}/{str(y)[2:]}" if y != year else str(m), justify="center")
     for item in items:
         plan = item.planned
         campaign = item.campaign
         start, end = (campaign.start, campaign.end) if campaign else (plan.start, plan.end)
-        state = "new" if item.created else campaign.status.value
+        state = _("new") if item.created else label(campaign.status)
         table.add_row(str(campaign.id) if campaign else "-", campaign.name if campaign else plan.name,
                       f"{start:%d/%m/%Y}", f"{end:%d/%m/%Y}", str(plan.target_units), state,
                       *(_cell(plan, month) for month in months))
@@ -97,7 +104,8 @@ def print_plan_calendar(year: int, items: list[PlanItem]) -> None:
 
 def print_campaign_table(rows: list[dict]) -> None:
     print_table(None, [N_("#"), N_("year"), N_("campaign"), N_("from"), N_("to"), N_("target"), N_("status"), N_("template")], [
-        (r["id"], r["year"], r["name"], r["start"], r["end"], r["target_units"], r["status"], r["template_key"])
+        (r["id"], r["year"], r["name"], r["start"], r["end"], r["target_units"], _status(CampaignStatus, r["status"]),
+         r["template_key"])
         for r in rows
     ], empty=N_("no campaigns; plan the year with `donor-registry campaigns plan YEAR`"))
 
@@ -105,11 +113,13 @@ def print_campaign_table(rows: list[dict]) -> None:
 def print_campaign_record(record: dict) -> None:
     totals = record["totals"]
     print_fields(f"#{record['id']} {record['name']} ({record['year']})", [
-        (N_("dates"), f"{record['start']} – {record['end']}"), (N_("status"), record["status"]),
+        (N_("dates"), f"{record['start']} – {record['end']}"), (N_("status"), _status(CampaignStatus, record["status"])),
         (N_("template"), record["template_key"] or "-"), (N_("notes"), record["notes"]),
-        (N_("drives"), f"{totals['drives']} ({totals['drives_closed']} closed, {totals['drives_cancelled']} cancelled)"),
-        (N_("units"), f"{totals['units']} of {record['target_units']} targeted"),
-        (N_("donors"), f"{totals['donated']} donated, {totals['deferred']} deferred, {totals['registered']} registered"),
+        (N_("drives"), _("{drives} ({closed} closed, {cancelled} cancelled)").format(
+            drives=totals["drives"], closed=totals["drives_closed"], cancelled=totals["drives_cancelled"])),
+        (N_("units"), _("{units} of {target} targeted").format(units=totals["units"], target=record["target_units"])),
+        (N_("donors"), _("{donated} donated, {deferred} deferred, {registered} registered").format(
+            donated=totals["donated"], deferred=totals["deferred"], registered=totals["registered"])),
     ])
     print_drive_table(record["drives"])
 
@@ -117,23 +127,25 @@ def print_campaign_record(record: dict) -> None:
 def print_drive_table(rows: list[dict]) -> None:
     print_table(None, [N_("#"), N_("date"), N_("time"), N_("venue"), N_("commune"), N_("district"), N_("capacity"), N_("target"), N_("status"), N_("units")], [
         (r["id"], f"{weekday(r['date'])} {r['date']:%d/%m/%Y}", f"{r['start']}–{r['end']}", r["venue"], r["commune"],
-         r["district"], r["capacity"], r["target_units"], r["status"], r["units"]) for r in rows
+         r["district"], r["capacity"], r["target_units"], _status(DriveStatus, r["status"]), r["units"]) for r in rows
     ], empty=N_("no drives"))
 
 
 def print_drive_record(record: dict) -> None:
     turnout = record["expected_turnout"]
     fields = [
-        ("date", f"{weekday(record['date'])} {record['date']:%d/%m/%Y}, {record['start']}–{record['end']}"),
-        ("venue", record["venue"]),
-        ("area", ", ".join(filter(None, [record["commune"], record["district"], record["province"]])) or "-"),
-        ("campaign", f"#{record['campaign_id']} {record['campaign_name']}" if record["campaign_id"] else "-"),
-        ("capacity", record["capacity"]), ("target units", record["target_units"]), ("status", record["status"]),
+        (N_("date"), f"{weekday(record['date'])} {record['date']:%d/%m/%Y}, {record['start']}–{record['end']}"),
+        (N_("venue"), record["venue"]),
+        (N_("area"), ", ".join(filter(None, [record["commune"], record["district"], record["province"]])) or "-"),
+        (N_("campaign"), f"#{record['campaign_id']} {record['campaign_name']}" if record["campaign_id"] else "-"),
+        (N_("capacity"), record["capacity"]), (N_("target units"), record["target_units"]),
+        (N_("status"), _status(DriveStatus, record["status"])),
     ]
     if record["status"] == "closed":
-        results = (f"{record['units']} units; {record['donated']} donated, {record['deferred']} deferred "
-                   f"of {record['registered']} registered")
-        fields.append(("results", results))
+        results = _("{units} units; {donated} donated, {deferred} deferred of {registered} registered").format(
+            units=record["units"], donated=record["donated"], deferred=record["deferred"],
+            registered=record["registered"])
+        fields.append((N_("results"), results))
     print_fields(_("Drive #{id}").format(id=record['id']), fields)
     print_warnings(record["warnings"])
     if turnout["area"] is None:

@@ -194,7 +194,8 @@ def export(
                                      until=parse_date(until))
         data = export_drives(session=session, drives=drives, now=app_ctx.now(),
                              uid_domain=app_ctx.settings.campaigns.calendar_uid_domain,
-                             calendar_name=f"Hiến máu – {app_ctx.settings.general.chapter_name}",
+                             calendar_name=_("Blood drives – {chapter}").format(
+                                 chapter=app_ctx.settings.general.chapter_name),
                              time_zone=app_ctx.settings.general.timezone)
     ics.write_bytes(data)
     console.print(_("wrote {count} drive(s) to {ics}").format(count=len(drives), ics=ics), highlight=False)

@@ -15,7 +15,8 @@ from donor_registry.db import session_scope
 from donor_registry.honours import export, service
 from donor_registry.honours.models import CeremonyCreate
 from donor_registry.honours.rules import HonourLevel
-from donor_registry.i18n import N_, _
+from donor_registry.i18n import N_, _, formatting
+from donor_registry.i18n.labels import label
 from donor_registry.text import collation_key
 
 app = typer.Typer(help=N_("Honour donors at 5, 10, 15… donations: ceremonies, candidate lists, awards."),
@@ -52,7 +53,8 @@ def ceremony_create(
     if as_json:
         print_json(result)
         return
-    console.print(_("created ceremony #{id} {name} on {held_on} ({level})").format(id=result['id'], name=result['name'], held_on=result['held_on'], level=result['level']))
+    console.print(_("created ceremony #{id} {name} on {held_on} ({level})").format(
+        id=result["id"], name=result["name"], held_on=formatting.date(result["held_on"]), level=label(HonourLevel(result["level"]))))
 
 
 @ceremony_app.command("list")
@@ -64,7 +66,7 @@ def ceremony_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         print_json(rows)
         return
     print_table(None, [N_("#"), N_("name"), N_("date"), N_("level"), N_("district"), N_("awards")], [
-        (r["id"], r["name"], r["held_on"], r["level"], r["district"], r["awards"]) for r in rows
+        (r["id"], r["name"], r["held_on"], label(HonourLevel(r["level"])), r["district"], r["awards"]) for r in rows
     ], empty=N_("no ceremonies yet: create one with `honours ceremony create`"))
 
 
@@ -103,7 +105,8 @@ def candidates(
             fmt = _format_of(export_to)
             donors = service.donors_by_id(session=session, donor_ids=[r.donor_id for r in rows])
             entries = [export.entry(donors[r.donor_id], donation_count=r.donation_count, tier=r.tier) for r in rows]
-            title = [app_ctx.settings.general.chapter_name, f"Danh sách đề nghị tôn vinh tính đến {day:%d/%m/%Y}"]
+            title = [app_ctx.settings.general.chapter_name,
+                     _("Donors proposed for honours as of {day}").format(day=formatting.date(day))]
             written = export.write(export.build_list(entries, title_lines=title, by_district=by_district),
                                    export_to, fmt)
             audit(session=session, now=app_ctx.now(), actor=cli_actor(), action="honours.export_candidates",
@@ -114,7 +117,8 @@ def candidates(
         print_json(result)
     else:
         print_table(_("Candidates as of {day}").format(day=day), [N_("#"), N_("name"), N_("district"), N_("donations"), N_("tier"), N_("level")], [
-            (r["donor_id"], r["full_name"], r["district"], r["donation_count"], r["tier"], r["level"]) for r in result
+            (r["donor_id"], r["full_name"], r["district"], r["donation_count"], r["tier"], label(HonourLevel(r["level"])))
+            for r in result
         ], empty=N_("nobody has reached a new tier"))
     if export_to is not None:
         console.print(_("wrote {count} donors to {export_to}").format(count=len(result), export_to=export_to), highlight=False)
@@ -207,7 +211,8 @@ def export_command(
         held = service.get_ceremony(session=session, ref=ceremony)
         entries = [export.entry(donor, donation_count=a.donation_count, tier=a.tier)
                    for a, donor in service.ceremony_awards(session=session, ceremony_id=held.id)]
-        title = [app_ctx.settings.general.chapter_name, held.name, f"Ngày {held.held_on:%d/%m/%Y}"]
+        title = [app_ctx.settings.general.chapter_name, held.name,
+                 _("Held on {day}").format(day=formatting.date(held.held_on))]
         written = export.write(export.build_list(entries, title_lines=title, by_district=by_district), out, chosen)
         audit(session=session, now=app_ctx.now(), actor=cli_actor(), action="honours.export",
               subject_type="ceremony", subject_id=held.id,

@@ -45,7 +45,7 @@ def annual(
         if out is None:
             _print(report, fmt)
             return
-        _write(report, fmt, out)  # in the transaction: the audit row is kept only if the file is written
+        _write(report, fmt, out, app_ctx.today())  # in the transaction: the audit row is kept only if the file is written
         audit.record(session=session, now=app_ctx.now(), actor=app_ctx.actor(), action="report.export",
                      detail={"report": "annual", "year": year, "format": fmt.value, "path": str(out),
                              "chapter": found.code if found else None})
@@ -59,9 +59,9 @@ def _print(report: reports.AnnualReport, fmt: ReportFormat) -> None:
         console.print("\n".join(reports.text_lines(report)), highlight=False, markup=False)
 
 
-def _write(report: reports.AnnualReport, fmt: ReportFormat, out: Path) -> None:
+def _write(report: reports.AnnualReport, fmt: ReportFormat, out: Path, today) -> None:
     if fmt == ReportFormat.xlsx:
-        reports.write_xlsx(report, out)
+        reports.write_xlsx(report, out, made_on=today)
     elif fmt == ReportFormat.json:
         text = json.dumps(to_jsonable(report.as_dict()), ensure_ascii=False, indent=2)
         private_file(out).write_text(text, encoding="utf-8")

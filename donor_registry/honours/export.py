@@ -1,4 +1,8 @@
-"""Ceremony lists as XLSX, CSV (UTF-8 with BOM) and PDF, in Vietnamese order, without phone or ID."""
+"""Ceremony lists as XLSX, CSV (UTF-8 with BOM) and PDF, in Vietnamese order, without phone or ID.
+
+Every word on them is in the current language (Vietnamese unless --lang en): the headings,
+the group titles, the sex and the tier; the title lines come from the command (chapter, day).
+"""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -9,17 +13,33 @@ from pathlib import Path
 from donor_registry.donors.models import Donor
 from donor_registry.errors import UserError
 from donor_registry.honours.rules import tier_label
+from donor_registry.i18n import N_, _, pgettext
+from donor_registry.i18n.labels import label
 from donor_registry.privacy.files import private_file
 from donor_registry.spreadsheets import SafeCsvWriter, append_row
 from donor_registry.text import collation_key
 from donor_registry.types import Sex, blood_group_label
 
-HEADERS = ("STT", "Họ và tên", "Năm sinh", "Giới tính", "Nhóm máu", "Địa chỉ", "Số lần hiến", "Mức tôn vinh")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
-NO_DISTRICT = "Chưa rõ huyện"
-_SEX = {Sex.male: "Nam", Sex.female: "Nữ"}
+NO_DISTRICT = N_("District unknown")
+
+
+def headers() -> tuple[str, ...]:
+    """The column headings in the current language ("STT", "Họ và tên" …)."""
+    return (pgettext("ceremony list", "No."), pgettext("ceremony list", "Full name"),
+            pgettext("ceremony list", "Birth year"), pgettext("ceremony list", "Sex"),
+            pgettext("ceremony list", "Blood group"), pgettext("ceremony list", "Address"),
+            pgettext("ceremony list", "Donations"), pgettext("ceremony list", "Honour"))
+
+
+def _sex(sex: Sex | None) -> str:
+    """"Nữ", "Nam" ("Female", "Male"); nothing when not known."""
+    if sex not in (Sex.male, Sex.female):
+        return ""
+    word = label(sex)
+    return word[:1].upper() + word[1:]
 
 
 class ExportFormat(StrEnum):
@@ -62,7 +82,7 @@ def entry(donor: Donor, *, donation_count: int, tier: int) -> ListEntry:
     """The list line of a donor; phone and national ID are never read."""
     group = blood_group_label(donor.abo, donor.rh).replace("?", "")
     return ListEntry(
-        full_name=donor.full_name, birth_year=donor.birth_year, sex=_SEX.get(donor.sex, ""),
+        full_name=donor.full_name, birth_year=donor.birth_year, sex=_sex(donor.sex),
         blood_group=group, address=_address(donor), district=donor.district,
         donation_count=donation_count, tier=tier,
     )
@@ -84,11 +104,11 @@ def build_list(entries: Iterable[ListEntry], *, title_lines: Sequence[str], by_d
 
     ordered = sorted(entries, key=lambda item: (group_key(item), collation_key(item.full_name)))
     groups = []
-    for _, members in groupby(ordered, key=group_key):
+    for _key, members in groupby(ordered, key=group_key):
         members = list(members)
-        title = f"Mức {tier_label(members[0].tier)} ({len(members)} người)"
+        title = _("{tier} ({count} donors)").format(tier=tier_label(members[0].tier), count=len(members))
         if by_district:
-            title = f"{members[0].district or NO_DISTRICT} — {title}"
+            title = f"{members[0].district or _(NO_DISTRICT)} — {title}"
         groups.append(Group(title, members))
     return CeremonyList(list(title_lines), groups)
 
@@ -122,8 +142,8 @@ def _write_csv(ceremony_list: CeremonyList, path: Path) -> None:
     # utf-8-sig writes the BOM that makes Excel read the file as UTF-8.
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = SafeCsvWriter(handle)
-        writer.writerow(HEADERS)
-        for _, rows in _rows(ceremony_list):
+        writer.writerow(headers())
+        for _group, rows in _rows(ceremony_list):
             writer.writerows(rows)
 
 
@@ -133,12 +153,13 @@ def _write_xlsx(ceremony_list: CeremonyList, path: Path) -> None:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Danh sách tôn vinh"
+    sheet.title = _("Honours list")
     for line in ceremony_list.title_lines:
         append_row(sheet, [line])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=13)
     sheet.append([])
-    append_row(sheet, HEADERS)
+    headings = headers()
+    append_row(sheet, headings)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
@@ -146,7 +167,7 @@ def _write_xlsx(ceremony_list: CeremonyList, path: Path) -> None:
     sheet.freeze_panes = f"A{header_row + 1}"
     for group, rows in _rows(ceremony_list):
         append_row(sheet, [group.title])
-        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=len(HEADERS))
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=len(headings))
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
         for row in rows:
             append_row(sheet, row)
@@ -163,16 +184,15 @@ def _write_pdf(ceremony_list: CeremonyList, path: Path) -> None:
 
     for font in (FONT_REGULAR, FONT_BOLD):
         if not font.is_file():
-            raise UserError(
-                f"the PDF needs the DejaVu fonts ({font} is missing): install them with "
-                "`apt-get install fonts-dejavu-core`, or export as xlsx or csv"
-            )
+            raise UserError(_(
+                "the PDF needs the DejaVu fonts ({font} is missing): install them with "
+                "`{command}`, or export as xlsx or csv").format(font=font, command="apt-get install fonts-dejavu-core"))
 
     class _ListPdf(FPDF):
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font("DejaVu", size=8)
-            self.cell(0, 8, f"Trang {self.page_no()}/{{nb}}", align="C")
+            self.cell(0, 8, _("Page {page}/{pages}").format(page=self.page_no(), pages="{nb}"), align="C")
 
     pdf = _ListPdf(orientation="L", format="A4")
     pdf.add_font("DejaVu", "", str(FONT_REGULAR))
@@ -191,11 +211,11 @@ def _write_pdf(ceremony_list: CeremonyList, path: Path) -> None:
         pdf.set_font("DejaVu", "", 9)
         with pdf.table(col_widths=widths, headings_style=heading, line_height=6,
                        text_align=("RIGHT", "LEFT", "CENTER", "CENTER", "CENTER", "LEFT", "RIGHT", "CENTER")) as table:
-            table.row(HEADERS)
+            table.row(headers())
             for row in rows:
                 table.row([str(value) for value in row])
         pdf.ln(4)
     if not ceremony_list.groups:
         pdf.set_font("DejaVu", "", 11)
-        pdf.cell(0, 8, "Không có người nào trong danh sách.", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, _("Nobody is on the list."), new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))

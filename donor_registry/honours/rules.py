@@ -3,6 +3,8 @@
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
+from donor_registry.i18n import _
+
 
 class HonourLevel(StrEnum):
     """Who usually holds the ceremony for a tier."""
@@ -39,5 +41,5 @@ def tiers_to_award(
 
 
 def tier_label(tier: int) -> str:
-    """How a tier reads on a ceremony list ("10 lần")."""
-    return f"{tier} lần"
+    """How a tier reads on a ceremony list and in the annual report ("10 lần", "10 donations")."""
+    return _("{tier} donations").format(tier=tier)

@@ -36,6 +36,8 @@ _LABELS: dict[str, tuple[str, dict[str, str]]] = {
         "school": NP_("chapter kind", "school"), "agency": NP_("chapter kind", "agency"), "company": NP_("chapter kind", "company"),
         "hospital": NP_("chapter kind", "hospital"),
     }),
+    "HonourLevel": ("honour level", {"commune": NP_("honour level", "commune"), "province": NP_("honour level", "province"),
+                                     "national": NP_("honour level", "national"), "district": NP_("honour level", "district")}),
     "Outcome": ("outcome", {"donated": NP_("outcome", "donated"), "deferred": NP_("outcome", "deferred")}),
     "RequestStatus": ("request status", {"open": NP_("request status", "open"), "covered": NP_("request status", "covered"),
                                          "cancelled": NP_("request status", "cancelled"), "expired": NP_("request status", "expired")}),

@@ -56,44 +56,8 @@ def write_json(data: dict, path: Path) -> None:
 
 
 def write_xlsx(data: dict, path: Path) -> None:
-    """The data as a workbook, in a 0600 file: the record and consents as label/value sheets,
-    every other section as a table."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """The data as a workbook a person reads (privacy.workbook), in a 0600 file: the record and
+    the consents now as heading / value sheets, every other section as a table."""
+    from donor_registry.privacy import workbook
 
-    book = Workbook()
-    record = book.active
-    record.title = "Donor"
-    for label, value in data["donor"].items():
-        record.append([label, _cell(value)])
-    record.column_dimensions["A"].width = 24
-    record.column_dimensions["B"].width = 50
-    consent = book.create_sheet("Consent now")
-    consent.append(["purpose", "state", "given_at", "channel", "withdrawn_at"])
-    for purpose, state in data["consent_now"].items():
-        consent.append([purpose, state["state"], state["given_at"], state["channel"], state["withdrawn_at"]])
-    for name in (*(section[0] for section in _SECTIONS), "merged_records", "audit_trail"):
-        sheet = book.create_sheet(name.replace("_", " ").capitalize())
-        rows = data[name]
-        if not rows:
-            sheet.append(["none"])
-            continue
-        headers = list(rows[0])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([_cell(row.get(header)) for header in headers])
-    for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula
-                    cell.data_type = "s"
-    book.save(private_file(path))
-
-
-def _cell(value):
-    # Nested values (a merge's snapshot, an audit detail) become JSON text.
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+    workbook.write(data, path, [*(section[0] for section in _SECTIONS), "merged_records", "audit_trail"])

@@ -118,11 +118,38 @@ def test_export_data_writes_json_and_a_readable_workbook_owner_only(cli, tmp_pat
     assert data["consent_now"]["health_data"]["state"] == "not asked"
     book = load_workbook(xlsx_path)
     record = {row[0]: row[1] for row in book["Donor"].iter_rows(values_only=True)}
-    assert record["national_id"] == NATIONAL_ID
+    assert record["National ID (CCCD)"] == NATIONAL_ID
     sheet = book["Donations"]
     headers = [c.value for c in sheet[1]]
-    assert [c.value for c in sheet[2]][headers.index("certificate_no")] == "HN-00017"
+    assert [c.value for c in sheet[2]][headers.index("Certificate number")] == "HN-00017"
     assert (mode(json_path), mode(xlsx_path)) == (0o600, 0o600)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_workbook_reads_in_the_language_and_the_json_keeps_codes(cli, tmp_path, lang):
+    donor = add(cli, "Trần Thị Thúy", "--sex", "female", "--born", "07/04/1990", "--group", "O+", "--consent", "paper")
+    cli("donations", "record", donor, "--date", "05/01/2026", "--volume", "350")
+    assert cli("--lang", lang, "donors", "export-data", donor, "--out", tmp_path).exit_code == 0
+    words = {
+        "vi": {"sheets": ["Người hiến máu", "Đồng ý hiện tại", "Lịch sử đồng ý", "Các lần hiến máu"],
+               "born": "Ngày sinh", "sex": ("Giới tính", "nữ"), "type": ("Loại hiến", "máu toàn phần"),
+               "state": "đã đồng ý", "purpose": "liên hệ qua SMS"},
+        "en": {"sheets": ["Donor", "Consent now", "Consents", "Donations"],
+               "born": "Date of birth", "sex": ("Sex", "female"), "type": ("Donation type", "whole blood"),
+               "state": "given", "purpose": "contact by SMS"},
+    }[lang]
+    book = load_workbook(tmp_path / f"donor-{donor}.xlsx")
+    assert book.sheetnames[:4] == words["sheets"]
+    record = {row[0].value: row[1] for row in book.worksheets[0].iter_rows(min_row=2)}
+    assert record[words["born"]].value == dt.datetime(1990, 4, 7)
+    assert record[words["born"]].number_format == "dd/mm/yyyy"
+    assert record[words["sex"][0]].value == words["sex"][1]
+    donations = list(book.worksheets[3].iter_rows(values_only=True))
+    assert donations[1][donations[0].index(words["type"][0])] == words["type"][1]
+    consent_now = list(book.worksheets[1].iter_rows(values_only=True))
+    assert consent_now[1][:2] == (words["purpose"], words["state"])
+    data = json.loads((tmp_path / f"donor-{donor}.json").read_text(encoding="utf-8"))
+    assert (data["donor"]["sex"], data["donations"][0]["type"]) == ("female", "whole_blood")
 
 
 def test_a_formula_like_value_stays_text_in_the_workbook(cli, tmp_path):

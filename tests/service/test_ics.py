@@ -10,6 +10,7 @@ from donor_registry.campaigns.ics import export_drives
 from donor_registry.campaigns.models import CampaignCreate, DriveCreate
 from donor_registry.campaigns.service import add_campaign
 from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.i18n import use_language
 
 SETTINGS = CampaignSettings()
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -47,7 +48,9 @@ def test_export_parses_back_with_local_times_and_a_timezone(session, now):
     assert [tz["tzid"] for tz in calendar.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
     assert str(event["summary"]) == "Hiến máu: Nhà văn hóa xã Tân Lập"
     assert str(event["location"]) == "Nhà văn hóa xã Tân Lập, Xã Tân Lập, Huyện Đan Phượng"
-    assert "Những giọt máu hồng" in str(event["description"]) and "Capacity: 120" in str(event["description"])
+    assert str(event["description"]).splitlines() == [
+        f"Buổi hiến máu #{first.id}", "Ngày: 20/06/2026, 07:00–11:30", "Trạng thái: đã lên lịch",
+        "Đợt vận động: Những giọt máu hồng", "Sức chứa: 120 người", "Mục tiêu: 100 đơn vị máu"]
     assert (event.decoded("sequence"), str(event["status"])) == (0, "CONFIRMED")
 
 
@@ -66,3 +69,16 @@ def test_uids_are_stable_and_reschedule_or_cancel_bumps_sequence(session, now):
     assert moved.decoded("dtstart") == dt.datetime(2026, 6, 27, 7, 30, tzinfo=HCM)
     cancelled = after[f"drive-{second.id}@hienmau.test"]
     assert (str(cancelled["status"]), cancelled.decoded("sequence")) == ("CANCELLED", 1)
+
+
+def test_the_words_of_an_event_in_english(session, now):
+    first, _ = _setup(session, now)
+    drives.close_drive(session=session, drive_id=first.id, today=dt.date(2026, 6, 20), now=now,
+                       registered=130, donated=110, deferred=20, units=110)
+    with use_language("en"):
+        _, events = _export(session, now)
+    event = events[f"drive-{first.id}@hienmau.test"]
+    assert str(event["summary"]) == "Blood drive: Nhà văn hóa xã Tân Lập"
+    assert str(event["description"]).splitlines() == [
+        f"Drive #{first.id}", "Date: 20/06/2026, 07:00–11:30", "Status: closed", "Campaign: Những giọt máu hồng",
+        "Capacity: 120 donors", "Target: 100 units", "Result: 110 units from 110 donors (130 registered, 20 deferred)"]

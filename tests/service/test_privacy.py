@@ -15,6 +15,7 @@ from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.emergency.models import CallOut
 from donor_registry.errors import UserError
+from donor_registry.i18n import use_language
 from donor_registry.privacy import consents, erasure, processing, subject_data
 from donor_registry.privacy.models import DonorConsent, Purpose
 from donor_registry.sms.audience import contactable_clause
@@ -191,7 +192,14 @@ def test_processing_report_counts_and_names_the_gateway_abroad(session, now):
         ("Twilio Inc.", True), ("Viettel IDC", False)]
     assert records["cross_border_transfer"] is True and records["draft"] is True
     text = "\n".join(processing.text_lines(records))
-    assert "OUTSIDE VIETNAM" in text and settings.privacy.donation_retention in text
+    assert "NGOÀI VIỆT NAM" in text and settings.privacy.donation_retention in text
+    assert "Twilio Inc., cổng SMS (số điện thoại, nội dung tin nhắn), Hoa Kỳ" in text
+    assert "  đồng ý liên hệ qua SMS: 3 đã cho, 1 còn hiệu lực, 2 đã rút lại" in text
+    assert f"Lập lúc {now + dt.timedelta(hours=7):%d/%m/%Y %H:%M} (giờ Việt Nam)" in text
+    with use_language("en"):
+        text = "\n".join(processing.text_lines(records))
+    assert "OUTSIDE VIETNAM" in text and "Twilio Inc., SMS gateway (phone numbers, message texts), United States" in text
+    assert "  consent to contact by SMS: 3 given, 1 in force, 2 withdrawn" in text
 
 
 def test_console_gateway_has_no_processor_and_no_transfer(session, now):

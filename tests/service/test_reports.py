@@ -11,6 +11,7 @@ from donor_registry.donors.models import DonorCreate
 from donor_registry.donors.service import create_donor
 from donor_registry.emergency.models import EmergencyRequest, Hospital
 from donor_registry.honours.models import Ceremony, HonourAward
+from donor_registry.i18n import use_language
 from donor_registry.types import ABO, DonationType, Rh
 
 YEAR = 2025
@@ -109,17 +110,52 @@ def test_a_year_without_records_is_all_zero(session, now):
     assert report.units_by_campaign == {} and report.honoured_by_tier == {}
 
 
-def test_text_and_xlsx_carry_the_same_figures(session, now, tmp_path):
+def _sheet(book, name) -> list[tuple]:
+    return list(book[name].iter_rows(values_only=True))
+
+
+def test_text_and_xlsx_read_in_vietnamese_by_default(session, now, tmp_path):
     _build_year(session, now)
     report = reports.annual_report(session=session, year=YEAR)
     text = "\n".join(reports.text_lines(report))
-    assert "Units received: 4 (deferrals 1)" in text and "Chủ nhật Đỏ 2025: 2" in text
+    assert text.startswith(f"Báo cáo năm {YEAR}")
+    assert "Đơn vị máu tiếp nhận: 4 (tạm hoãn 1)" in text and "Chủ nhật Đỏ 2025: 2" in text
+    assert "  máu toàn phần: 3" in text and "  (ngoài đợt vận động): 2" in text and "  5 lần: 2" in text
+    assert "Đơn vị máu trước 01/07/2025 theo huyện cũ:" in text
     path = tmp_path / "report.xlsx"
-    reports.write_xlsx(report, path)
+    reports.write_xlsx(report, path, made_on=dt.date(2026, 1, 5))
     book = load_workbook(path)
-    summary = dict(book[f"Summary {YEAR}"].iter_rows(values_only=True))
-    assert summary["Units received"] == 4 and summary["New donors"] == 1
-    assert list(book["Honoured by tier"].iter_rows(values_only=True)) == [("Tier", "Count"), (5, 2), (10, 1)]
+    assert book.sheetnames[:3] == [f"Tổng hợp {YEAR}", "Theo loại", "Theo đợt vận động"]
+    summary = book[f"Tổng hợp {YEAR}"]
+    assert summary["A1"].value == f"Báo cáo năm {YEAR}"
+    assert (summary["A2"].value, summary["B2"].value) == ("Ngày lập", dt.datetime(2026, 1, 5))
+    assert summary["B2"].number_format == "dd/mm/yyyy"
+    figures = dict(summary.iter_rows(min_row=4, values_only=True))
+    assert figures["Đơn vị máu tiếp nhận"] == 4 and figures["Người hiến lần đầu"] == 1
+    assert _sheet(book, "Theo loại") == [("Đơn vị máu theo loại", None), ("Loại", "Số đơn vị máu"),
+                                         ("máu toàn phần", 3), ("gạn tách tiểu cầu", 1)]
+    assert _sheet(book, "Tôn vinh theo mốc")[1:] == [("Mốc", "Số người"), ("5 lần", 2), ("10 lần", 1)]
+    assert all(len(name) <= 31 for name in book.sheetnames)
+
+
+def test_text_and_xlsx_in_english(session, now, tmp_path):
+    _build_year(session, now)
+    report = reports.annual_report(session=session, year=YEAR)
+    with use_language("en"):
+        text = "\n".join(reports.text_lines(report))
+        path = tmp_path / "report.xlsx"
+        reports.write_xlsx(report, path, made_on=dt.date(2026, 1, 5))
+    assert "Units received: 4 (deferrals 1)" in text and "  whole blood: 3" in text
+    assert "  (outside any campaign): 2" in text and "Units before 01/07/2025 by old district:" in text
+    book = load_workbook(path)
+    summary = book[f"Summary {YEAR}"]
+    assert (summary["A1"].value, summary["A2"].value) == (f"Annual report {YEAR}", "Made on")
+    assert summary["B2"].number_format == "dd/mm/yyyy"
+    figures = dict(summary.iter_rows(min_row=4, values_only=True))
+    assert figures["Units received"] == 4 and figures["New donors"] == 1
+    assert _sheet(book, "By type")[1:] == [("Type", "Units"), ("whole blood", 3), ("platelet apheresis", 1)]
+    assert _sheet(book, "Honoured by tier") == [("Donors honoured by tier", None), ("Tier", "Donors"),
+                                                ("5 donations", 2), ("10 donations", 1)]
 
 
 def _give(session, now, donor, day):
@@ -152,4 +188,5 @@ def test_units_by_new_unit_old_district_before_july_2025_and_by_chapter(session,
     of_can_tho = reports.annual_report(session=session, year=2025, chapter=can_tho)
     assert (of_can_tho.units, of_can_tho.donors, of_can_tho.units_by_province) == (3, 2, {"Thành phố Cần Thơ": 3})
     assert reports.annual_report(session=session, year=2026).units_by_old_district == {}
-    assert "Units by province (units since 2025-07-01):" in reports.text_lines(report)
+    with use_language("en"):
+        assert "Units by province (units since 01/07/2025):" in reports.text_lines(report)
