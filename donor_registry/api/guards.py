@@ -14,7 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from donor_registry.api.deps import language_of
 from donor_registry.api.html import message
+from donor_registry.i18n import _, use_language
 
 #: The most characters of a sent value a 422 quotes back.
 ECHO_CHARS = 40
@@ -111,7 +113,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "not found"}, status_code=404)
-        return message("Không tìm thấy", "Không có trang này.", status_code=404)
+        with use_language(language_of(request)):
+            return message(request, _("Not found"), _("There is no such page."), status_code=404)
     return JSONResponse({"detail": safe_errors(exc.errors())}, status_code=422)
 
 
