@@ -227,3 +227,20 @@ def test_the_docs_page_says_its_own_words_in_the_visitors_language(world, langua
     assert page.status_code == 200 and f'lang="{language}"' in page.text
     assert all(w in _text(page) for w in words)
     assert "/api/v1/emergency-requests" in page.text and "Authorization: Bearer hsp_…" in _text(page)
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("vi", ["Biểu mẫu chưa được điền đúng", "Đơn vị: phải là số nguyên"]),
+    ("en", ["The form was not filled in as expected", "Units: must be a whole number"]),
+])
+def test_a_form_that_does_not_parse_is_a_page_in_the_visitors_language_not_json(world, language, words):
+    client = world["client"]
+    _sign_in(client, world["token"])
+    bad = client.post("/h/requests", params={"lang": language}, data={"blood_group": "O+", "units": "many"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("text/html")
+    assert all(w in _text(bad) for w in words), _text(bad)
+    missing = client.post(f"/r/{world['replies'][0]}", headers={"Accept-Language": language}, data={})
+    assert missing.status_code == 422 and f'lang="{language}"' in missing.text
+    api = client.post("/api/v1/emergency-requests", headers={"Authorization": f"Bearer {world['token']}"},
+                      json={"blood_group": "O+", "units": "many"})
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["body", "units"]  # JSON stays JSON
