@@ -31,7 +31,7 @@ def render(http: Request, template: str, /, *, status_code: int = 200, refresh_s
     """A complete page in the current language."""
     html = _env.get_template(template).render(
         lang=i18n.current_language(), refresh_seconds=refresh_seconds, link=lambda path: link(http, path),
-        **context)
+        here=http.url.path, **context)
     return HTMLResponse(html, status_code=status_code, headers=HEADERS)
 
 

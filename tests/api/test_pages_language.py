@@ -244,3 +244,11 @@ def test_a_form_that_does_not_parse_is_a_page_in_the_visitors_language_not_json(
     api = client.post("/api/v1/emergency-requests", headers={"Authorization": f"Bearer {world['token']}"},
                       json={"blood_group": "O+", "units": "many"})
     assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["body", "units"]  # JSON stays JSON
+
+
+def test_every_page_offers_both_languages_by_name(world):
+    client = world["client"]
+    _sign_in(client, world["token"])
+    home = client.get("/h", headers={"Accept-Language": "en-US"})  # a phone set to English …
+    assert '<a href="/h?lang=vi" lang="vi" hreflang="vi">Tiếng Việt</a>' in home.text  # … can go back
+    _speaks(client.get("/h", params={"lang": "vi"}, headers={"Accept-Language": "en-US"}), "vi", HOME)

@@ -131,8 +131,8 @@ def test_the_scan_reads_every_cell_a_writer_is_given(tmp_path):
         PACKAGE = saved
 
 
-#: Words a template may hold as they are: names, not sentences.
-NAMES = {"API"}
+#: Words a template may hold as they are: names, not sentences (a language is named in itself).
+NAMES = {"API", "Tiếng", "Việt", "English"}
 _TEMPLATE_NOISE = [re.compile(r"<style>.*?</style>", re.DOTALL),
                    re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)]
 _READ_ATTRIBUTES = re.compile(r"""\b(?:title|placeholder|alt|aria-label)=["']([^"']*)["']""")
