@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from donor_registry.campaigns import call_list as calls
 from donor_registry.campaigns import drives as service
 from donor_registry.campaigns.ics import export_drives
 from donor_registry.campaigns.models import Campaign, DriveCreate, DriveStatus
@@ -17,6 +18,7 @@ from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
 from donor_registry.i18n import N_, _
+from donor_registry.privacy.files import private_file
 
 app = typer.Typer(help=N_("Plan blood drives, see expected turnout, record results, export a calendar."),
                   no_args_is_help=True)
@@ -198,3 +200,20 @@ def export(
                              time_zone=app_ctx.settings.general.timezone)
     ics.write_bytes(data)
     console.print(_("wrote {count} drive(s) to {ics}").format(count=len(drives), ics=ics), highlight=False)
+
+
+@app.command("call-list")
+def call_list(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    out: Annotated[Path, typer.Option("--out", help=N_("The .xlsx file to write."))],
+) -> None:
+    """Write the drive's call list (donors of its ring who may give that day, with phones) as XLSX. Audited."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        drive = service.get_drive(session=session, drive_id=drive_id)
+        listed = calls.call_list(session=session, drive=drive, rules=app_ctx.settings.eligibility,
+                                 ring=app_ctx.settings.campaigns.drive_ring)
+        private_file(out).write_bytes(calls.xlsx_bytes(listed))
+        calls.audit_shown(session=session, now=app_ctx.now(), actor=app_ctx.actor(), listed=listed, via="cli")
+    console.print(_("wrote {count} donor(s) to {out}").format(count=len(listed.entries), out=out), highlight=False)
