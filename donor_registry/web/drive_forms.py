@@ -60,7 +60,8 @@ def drive_view(drive: Drive, turnout_total: int | None = None) -> dict:
     """A drive as the pages show it: dates dd/mm/yyyy, hours HH:MM, its status as a label."""
     return {
         "id": drive.id, "day": drive.date, "date": fmt.date(drive.date), "weekday": _(WEEKDAYS[drive.date.weekday()]),
-        "hours": f"{drive.start_time:%H:%M}–{drive.end_time:%H:%M}", "venue": drive.venue,
+        "hours": f"{drive.start_time:%H:%M}–{drive.end_time:%H:%M}", "start": f"{drive.start_time:%H:%M}",
+        "end": f"{drive.end_time:%H:%M}", "venue": drive.venue,
         "area": ", ".join(part for part in (drive.commune, drive.district, drive.province) if part),
         "status": drive.status.value, "status_label": label(drive.status), "capacity": drive.capacity,
         "target_units": drive.target_units, "turnout": turnout_total, "results": {
@@ -85,10 +86,21 @@ def _day(raw: str) -> str:
     return text
 
 
+def _time(raw: str) -> str:
+    """7h, 7h30, 7:30 or 07:30 as 07:30 (as `drives add --start` reads them); else as typed."""
+    hours, _sep, minutes = raw.strip().lower().replace("h", ":").rstrip(":").partition(":")
+    if hours.isdigit() and (minutes.isdigit() or not minutes) and len(hours) <= 2 and len(minutes) <= 2:
+        return f"{int(hours):02d}:{int(minutes or 0):02d}"
+    return raw.strip()
+
+
 def _values(form: dict[str, str], names) -> dict:
     values = {name: (form.get(name) or "").strip() or None for name in names}
     if values.get("date"):
         values["date"] = _day(values["date"])
+    for name in ("start_time", "end_time"):
+        if values.get(name):
+            values[name] = _time(values[name])
     return values
 
 

@@ -163,7 +163,7 @@ def _drive_page(request, session, current, drive: Drive, *, status_code=200, err
                   and current.may(Action.work_drives, drive.chapter_id),
                   in_full=current.may(Action.see_personal_data, drive.chapter_id),
                   errors=errors or {}, problem=problem, form=form or {
-                      "date": drive.date.isoformat(), "start_time": f"{drive.start_time:%H:%M}",
+                      "date": fmt.date(drive.date), "start_time": f"{drive.start_time:%H:%M}",
                       "end_time": f"{drive.end_time:%H:%M}", "venue": drive.venue})
 
 

@@ -59,7 +59,7 @@ def test_plan_a_drive_and_download_its_call_list(tmp_path):
             page.click("button:has-text('Đăng nhập')")
             page.click("a:has-text('Buổi hiến máu')")
             page.click("#plan-drive")
-            page.fill("#date", day.isoformat())
+            page.fill("#date", day.strftime("%d/%m/%Y"))
             page.fill("#venue", "Nhà văn hóa phường Võ Thị Sáu")
             for field in ("commune", "district", "province"):
                 page.fill(f"#{field}", make.HOME[field])
