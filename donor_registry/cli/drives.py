@@ -8,6 +8,7 @@ import typer
 
 from donor_registry.campaigns import call_list as calls
 from donor_registry.campaigns import drives as service
+from donor_registry.campaigns.drive_edits import edit_drive
 from donor_registry.campaigns.ics import export_drives
 from donor_registry.campaigns.models import Campaign, DriveCreate, DriveStatus
 from donor_registry.campaigns.turnout import expected_turnout
@@ -145,6 +146,29 @@ def reschedule(
         return
     views.print_warnings(result["warnings"])
     console.print(_("drive #{drive_id} is now at {venue} on {date} {start}–{end}").format(drive_id=drive_id, venue=result['venue'], date=result['date'], start=result['start'], end=result['end']), highlight=False)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    campaign: Annotated[int | None, typer.Option(help=N_("The campaign's number (#id) it belongs to."))] = None,
+    capacity: Annotated[int | None, typer.Option(min=0, help=N_("How many donors the team can take."))] = None,
+    target_units: Annotated[int | None, typer.Option("--target-units", min=0, help=N_("Units aimed for."))] = None,
+    notes: Annotated[str | None, typer.Option(help=N_("Anything worth keeping with the drive."))] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a drive's campaign, capacity, target or notes (its day, hours and venue: reschedule)."""
+    app_ctx = app_context(ctx)
+    given = {"campaign_id": campaign, "capacity": capacity, "target_units": target_units, "notes": notes}
+    with session_scope(app_ctx.engine()) as session:
+        drive = edit_drive(session=session, drive_id=drive_id, now=app_ctx.now(), actor=app_ctx.actor(),
+                           **{name: value for name, value in given.items() if value is not None})
+        result = views.drive_summary(drive)
+    if as_json:
+        print_json(result)
+        return
+    console.print(_("drive #{drive_id} edited").format(drive_id=drive_id), highlight=False)
 
 
 @app.command("cancel")

@@ -17,6 +17,7 @@ WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_
 DRIVE_FIELDS = ("date", "start_time", "end_time", "venue", "commune", "district", "province", "campaign_id",
                 "capacity", "target_units", "notes")
 RESCHEDULE_FIELDS = ("date", "start_time", "end_time", "venue")
+DETAIL_FIELDS = ("campaign_id", "capacity", "target_units", "notes")
 RESULT_FIELDS = ("registered", "donated", "deferred", "units")
 
 
@@ -125,6 +126,17 @@ def reschedule_data(drive: Drive, form: dict[str, str]) -> tuple[dict | None, di
         return None, field_errors(problem)
     return {"date": data.date, "start_time": data.start_time, "end_time": data.end_time,
             "venue": data.venue if "venue" in values else None}, {}
+
+
+def details_data(drive: Drive, form: dict[str, str]) -> tuple[dict | None, dict[str, str]]:
+    """The campaign, capacity, target and notes (empty: none), checked by DriveCreate."""
+    values = _values(form, DETAIL_FIELDS)
+    current = drive.model_dump(include=set(DriveCreate.model_fields))
+    try:
+        data = DriveCreate.model_validate({**current, **values})
+    except ValidationError as problem:
+        return None, field_errors(problem)
+    return {name: getattr(data, name) for name in DETAIL_FIELDS}, {}
 
 
 class DriveResultsForm(BaseModel):

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from donor_registry.accounts.policy import Action
 from donor_registry.api.deps import SessionDep
 from donor_registry.campaigns import drives as service
+from donor_registry.campaigns.drive_edits import edit_drive
 from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, DriveStatus
 from donor_registry.campaigns.service import list_campaigns
 from donor_registry.campaigns.turnout import expected_turnout
@@ -145,8 +146,12 @@ def drive_within_reach(session: Session, current: Current, drive_id: int, action
     return drive
 
 
+def _shown(number: int | None) -> str:
+    return "" if number is None else str(number)
+
+
 def _drive_page(request, session, current, drive: Drive, *, status_code=200, errors=None, form=None,
-                problem=None) -> Response:
+                problem=None, details_form=None) -> Response:
     turnout = _turnout(request, session, drive)
     warnings = [w.message for w in service.conflicts(session=session, settings=_settings(request).campaigns,
                                                      drive=drive)]
@@ -156,9 +161,15 @@ def _drive_page(request, session, current, drive: Drive, *, status_code=200, err
     campaign = session.get(Campaign, drive.campaign_id) if drive.campaign_id else None
     planned = drive.status == DriveStatus.planned
     view = forms.drive_view(drive, turnout.total)
+    details = {"campaign_id": str(drive.campaign_id or ""), "capacity": _shown(drive.capacity),
+               "target_units": _shown(drive.target_units), "notes": drive.notes or ""}
     return render(request, "drives/drive.html", status_code=status_code, drive=view, turnout=turnout,
+                  campaigns=[forms.campaign_view(c) for c in _planned_campaigns(session, current)
+                             if c.id != drive.campaign_id] + ([forms.campaign_view(campaign)] if campaign else []),
+                  details={**details, **(details_form or {})},
                   warnings=warnings, campaign=forms.campaign_view(campaign) if campaign else None,
                   may_change=planned and current.may(Action.work_drives, drive.chapter_id),
+                  may_edit=drive.status != DriveStatus.cancelled and current.may(Action.work_drives, drive.chapter_id),
                   may_close=drive.status != DriveStatus.cancelled and drive.date <= today(current)
                   and current.may(Action.work_drives, drive.chapter_id),
                   in_full=current.may(Action.see_personal_data, drive.chapter_id),
@@ -188,6 +199,27 @@ def reschedule(request: Request, session: SessionDep, current: Planner, drive_id
             actor=current.actor.audit_name, **values))
     except UserError as problem:
         return _drive_page(request, session, current, drive, status_code=422, form=form, problem=str(problem))
+    return RedirectResponse(f"/drives/{drive.id}", status_code=303)
+
+
+@router.post("/{drive_id}/edit")
+def edit(request: Request, session: SessionDep, current: Planner, drive_id: int, campaign_id: Text = "",
+         capacity: Text = "", target_units: Text = "", notes: Text = "") -> Response:
+    """The drive's campaign, capacity, target and notes (`drive_edits.edit_drive`)."""
+    drive = drive_within_reach(session, current, drive_id, Action.work_drives)
+    form = {"campaign_id": campaign_id, "capacity": capacity, "target_units": target_units, "notes": notes}
+    values, errors = forms.details_data(drive, form)
+    allowed = {c.id for c in _planned_campaigns(session, current)} | {drive.campaign_id}
+    if values is not None and values["campaign_id"] not in allowed:
+        errors["campaign_id"] = _("Choose a campaign of your chapter.")
+    if errors:
+        return _drive_page(request, session, current, drive, status_code=422, errors=errors, details_form=form)
+    try:
+        attempt(session, lambda: edit_drive(session=session, drive_id=drive.id, now=current.now,
+                                            actor=current.actor.audit_name, **values))
+    except UserError as problem:
+        return _drive_page(request, session, current, drive, status_code=422, problem=str(problem),
+                           details_form=form)
     return RedirectResponse(f"/drives/{drive.id}", status_code=303)
 
 

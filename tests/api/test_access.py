@@ -66,6 +66,7 @@ ACCESS = {
     ("GET", "/drives/new"): DRIVE_PLANNER,
     ("POST", "/drives"): DRIVE_PLANNER,
     ("GET", "/drives/{drive_id}"): SIGNED_IN,  # of a drive within the user's chapter and below
+    ("POST", "/drives/{drive_id}/edit"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/reschedule"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/cancel"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/close"): DRIVE_PLANNER,

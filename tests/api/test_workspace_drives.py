@@ -162,6 +162,27 @@ def test_reschedule_cancel_and_close_go_through_the_services_and_are_audited(wor
         assert _audit(world, action) == [("user:coordinator", june if action != "drives.close" else past)]
 
 
+def test_the_details_are_edited_with_each_error_next_to_its_field(world):
+    client, csrf = _client(world, "coordinator")
+    june = world["drives"]["june"]
+    page = client.get(f"/drives/{june}").text
+    assert 'id="details-form"' in page
+    bad = client.post(f"/drives/{june}/edit", data={"csrftoken": csrf, "capacity": "-5", "target_units": "40"})
+    assert bad.status_code == 422 and re.search(r'id="capacity-error">[^<]+0<', bad.text)
+    assert 'value="40"' in bad.text  # what was typed stays
+    foreign = client.post(f"/drives/{june}/edit", data={"csrftoken": csrf, "campaign_id": "999"})
+    assert foreign.status_code == 422 and 'id="campaign_id-error"' in foreign.text
+    saved = client.post(f"/drives/{june}/edit", data={"csrftoken": csrf, "capacity": "150", "target_units": "",
+                                                      "notes": "Mang thêm ghế"})
+    assert saved.status_code == 303
+    drive = _drive_row(world, june)
+    assert (drive.capacity, drive.target_units, drive.notes, drive.sequence) == (150, None, "Mang thêm ghế", 1)
+    assert _audit(world, "drives.edit") == [("user:coordinator", june)]
+    viewer, viewer_csrf = _client(world, "viewer")
+    assert 'id="details-form"' not in viewer.get(f"/drives/{june}").text
+    assert viewer.post(f"/drives/{june}/edit", data={"csrftoken": viewer_csrf, "capacity": "1"}).status_code == 403
+
+
 def _phone(world, name):
     with session_scope(world["engine"]) as session:
         return session.get(Donor, world["donors"][name]).phone_e164
@@ -230,7 +251,7 @@ def test_a_coordinator_of_another_chapter_is_refused_the_drive_and_its_call_list
     for path in (f"/drives/{june}", f"/drives/{june}/call-list.xlsx", f"/drives/{june}/sign-in-sheet"):
         response = client.get(path)
         assert response.status_code == 404 and "Trần Thị Lan" not in response.text, path
-    for action in ("cancel", "close", "reschedule"):
+    for action in ("cancel", "close", "reschedule", "edit"):
         assert client.post(f"/drives/{june}/{action}", data={"csrftoken": csrf}).status_code == 404
     assert _drive_row(world, june).status == DriveStatus.planned
     own = client.get(f"/drives/{world['drives']['other']}/call-list.xlsx")
