@@ -46,6 +46,10 @@ class Day:
     today: bool
     drives: list[dict] = field(default_factory=list)
 
+    @property
+    def shown(self) -> str:
+        return fmt.date(self.day)
+
 
 def month_grid(first: dt.date, today: dt.date, drives: list[dict]) -> list[list[Day]]:
     """Weeks (Monday first) of the month, each day with its drives."""

@@ -108,7 +108,8 @@ def test_the_calendar_shows_the_chapters_drives_of_the_month_with_their_expected
 
 def test_a_coordinator_plans_a_drive_and_the_form_says_what_is_wrong_next_to_each_field(world):
     client, csrf = _client(world, "coordinator")
-    assert client.get("/drives/new").status_code == 200
+    assert 'href="/drives/new?date=21/06/2026"' in client.get("/drives").text
+    assert 'value="21/06/2026"' in client.get("/drives/new?date=21/06/2026").text
     form = {"csrftoken": csrf, "date": "21/06/2026", "start_time": "7h30", "end_time": "11:00",
             "venue": "Chùa Vĩnh Nghiêm", "capacity": "nhiều", **PLACE}
     refused = client.post("/drives", data=form)
