@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from donor_registry.campaigns import call_list as calls
 from donor_registry.campaigns import drives as service
+from donor_registry.campaigns.drive_edits import edit_drive
 from donor_registry.campaigns.ics import export_drives
 from donor_registry.campaigns.models import Campaign, DriveCreate, DriveStatus
 from donor_registry.campaigns.turnout import expected_turnout
@@ -17,6 +19,7 @@ from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
 from donor_registry.i18n import N_, _
+from donor_registry.privacy.files import private_file
 
 app = typer.Typer(help=N_("Plan blood drives, see expected turnout, record results, export a calendar."),
                   no_args_is_help=True)
@@ -145,6 +148,29 @@ def reschedule(
     console.print(_("drive #{drive_id} is now at {venue} on {date} {start}–{end}").format(drive_id=drive_id, venue=result['venue'], date=result['date'], start=result['start'], end=result['end']), highlight=False)
 
 
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    campaign: Annotated[int | None, typer.Option(help=N_("The campaign's number (#id) it belongs to."))] = None,
+    capacity: Annotated[int | None, typer.Option(min=0, help=N_("How many donors the team can take."))] = None,
+    target_units: Annotated[int | None, typer.Option("--target-units", min=0, help=N_("Units aimed for."))] = None,
+    notes: Annotated[str | None, typer.Option(help=N_("Anything worth keeping with the drive."))] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a drive's campaign, capacity, target or notes (its day, hours and venue: reschedule)."""
+    app_ctx = app_context(ctx)
+    given = {"campaign_id": campaign, "capacity": capacity, "target_units": target_units, "notes": notes}
+    with session_scope(app_ctx.engine()) as session:
+        drive = edit_drive(session=session, drive_id=drive_id, now=app_ctx.now(), actor=app_ctx.actor(),
+                           **{name: value for name, value in given.items() if value is not None})
+        result = views.drive_summary(drive)
+    if as_json:
+        print_json(result)
+        return
+    console.print(_("drive #{drive_id} edited").format(drive_id=drive_id), highlight=False)
+
+
 @app.command("cancel")
 def cancel(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = False) -> None:
     """Cancel a planned drive (it stays listed, and calendars show it cancelled)."""
@@ -199,3 +225,20 @@ def export(
                              time_zone=app_ctx.settings.general.timezone)
     ics.write_bytes(data)
     console.print(_("wrote {count} drive(s) to {ics}").format(count=len(drives), ics=ics), highlight=False)
+
+
+@app.command("call-list")
+def call_list(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    out: Annotated[Path, typer.Option("--out", help=N_("The .xlsx file to write."))],
+) -> None:
+    """Write the drive's call list (donors of its ring who may give that day, with phones) as XLSX. Audited."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        drive = service.get_drive(session=session, drive_id=drive_id)
+        listed = calls.call_list(session=session, drive=drive, rules=app_ctx.settings.eligibility,
+                                 ring=app_ctx.settings.campaigns.drive_ring)
+        private_file(out).write_bytes(calls.xlsx_bytes(listed))
+        calls.audit_shown(session=session, now=app_ctx.now(), actor=app_ctx.actor(), listed=listed, via="cli")
+    console.print(_("wrote {count} donor(s) to {out}").format(count=len(listed.entries), out=out), highlight=False)

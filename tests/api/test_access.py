@@ -27,6 +27,7 @@ ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gate
 # The coordinators' workspace (donor_registry/web): a session cookie and the policy's roles.
 SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
+DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -61,9 +62,20 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/enable"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
+    ("GET", "/drives"): SIGNED_IN,  # the month calendar of the user's chapter and below
+    ("GET", "/drives/new"): DRIVE_PLANNER,
+    ("POST", "/drives"): DRIVE_PLANNER,
+    ("GET", "/drives/{drive_id}"): SIGNED_IN,  # of a drive within the user's chapter and below
+    ("POST", "/drives/{drive_id}/edit"): DRIVE_PLANNER,
+    ("POST", "/drives/{drive_id}/reschedule"): DRIVE_PLANNER,
+    ("POST", "/drives/{drive_id}/cancel"): DRIVE_PLANNER,
+    ("POST", "/drives/{drive_id}/close"): DRIVE_PLANNER,
+    ("GET", "/drives/{drive_id}/call-list.xlsx"): SIGNED_IN,  # phones masked for a viewer
+    ("GET", "/drives/{drive_id}/sign-in-sheet"): SIGNED_IN,  # phones masked for a viewer
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
-ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"}}
+ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
+            DRIVE_PLANNER: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:

@@ -1,6 +1,7 @@
 """The workspace's authorisation matrix: every workspace route of tests/api/test_access.py's
 table, for a visitor, each role, and an admin of another chapter."""
 
+import datetime as dt
 import re
 import warnings
 
@@ -11,6 +12,8 @@ from donor_registry.accounts import sessions
 from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
 from donor_registry.audit.models import AuditEntry
+from donor_registry.campaigns.drives import add_drive
+from donor_registry.campaigns.models import DriveCreate
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
@@ -56,10 +59,12 @@ def world(engine, settings, now):
         for key, chapter in (("home", tree["ward"]), ("other", tree["other"])):
             donors[key] = make.donor(session, now, name=f"Trần Thị {key.title()}", national_id=f"07909600000{len(donors)}")
             session.get(Donor, donors[key]).chapter_id = chapter
+        drive = add_drive(session=session, settings=settings.campaigns, now=now, data=DriveCreate(
+            date=now.date(), start_time=dt.time(7), end_time=dt.time(11), venue="Nhà văn hóa", chapter_id=tree["ward"]))[0].id
     app = create_app(settings, engine)
     app.state.clock = lambda: now
     return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "target": target,
-            "tree": tree, "donors": donors}
+            "tree": tree, "donors": donors, "drive": drive}
 
 
 def _client(world, who: str | None) -> tuple[TestClient, str]:
@@ -76,7 +81,8 @@ def _client(world, who: str | None) -> tuple[TestClient, str]:
 
 
 def _call(world, client, csrf, method, path):
-    url = path.replace("{user_id}", str(world["target"])).replace("{donor_id}", str(world["donors"]["home"]))
+    url = path.replace("{user_id}", str(world["target"])).replace("{donor_id}", str(world["donors"]["home"])) \
+        .replace("{drive_id}", str(world["drive"]))
     if method == "GET":
         return client.get(url)
     return client.post(url, data={"csrftoken": csrf, "password": "short"})  # a weak password: 422, no change

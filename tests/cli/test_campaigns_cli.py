@@ -70,7 +70,39 @@ def test_every_command_has_help(cli):
     for group in ("campaigns", "drives"):
         listing = cli(group, "--help").stdout
         for command in {"campaigns": ["tet", "plan", "add", "list", "show", "cancel"],
-                        "drives": ["add", "list", "show", "reschedule", "cancel", "close", "export"]}[group]:
+                        "drives": ["add", "list", "show", "reschedule", "cancel", "close", "export", "call-list", "edit"]}[group]:
             assert command in listing
             assert cli(group, command, "--help").exit_code == 0
     assert "--no-scheduler" in cli("serve", "--help").stdout
+
+
+def test_call_list_writes_the_workbook_the_workspace_serves_and_is_audited(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    place = ("--commune", "Phường Võ Thị Sáu", "--district", "Quận 3", "--province", "TP Hồ Chí Minh")
+    drive = cli("drives", "add", "--date", "2026-06-14", "--venue", "Nhà văn hóa", *place, "--json").json()
+    for name, phone, consent in (("Trần Thị Lan", "0901234567", ("--consent", "paper")),
+                                 ("Nguyễn Văn An", "0907654321", ("--consent", "paper")),
+                                 ("Võ Văn Không", "0905555555", ())):
+        assert cli("donors", "add", name, "--born", "1990-01-01", "--sex", "female", "--phone", phone,
+                   *place, *consent).exit_code == 0
+    out = tmp_path / "goi.xlsx"
+    written = cli("drives", "call-list", drive["id"], "--out", out)
+    assert written.exit_code == 0 and "2 donor(s)" in written.stdout
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert [(row[1], row[4]) for row in rows if isinstance(row[0], int)] == [
+        ("Nguyễn Văn An", "+84907654321"), ("Trần Thị Lan", "+84901234567")]  # not the donor without consent
+    assert (out.stat().st_mode & 0o777) == 0o600
+    trail = cli("audit", "list", "--json").json()
+    assert any(entry["action"] == "drives.call_list" and entry["subject_id"] == drive["id"] for entry in trail)
+
+
+def test_edit_changes_the_details_and_keeps_the_values_before_in_the_audit(cli):
+    drive = cli("drives", "add", "--date", "2026-07-01", "--venue", "Trường THPT", "--capacity", "80", "--json").json()
+    edited = cli("drives", "edit", drive["id"], "--capacity", "120", "--notes", "mang thêm ghế", "--json").json()
+    assert (edited["capacity"], edited["notes"], edited["sequence"]) == (120, "mang thêm ghế", 1)
+    trail = [e for e in cli("audit", "list", "--json").json() if e["action"] == "drives.edit"]
+    assert [e["detail"]["before"] for e in trail] == [{"capacity": 80, "notes": None}]
+    cli("drives", "cancel", drive["id"])
+    refused = cli("drives", "edit", drive["id"], "--capacity", "1")
+    assert refused.exit_code != 0 and "cancelled" in refused.stderr
