@@ -10,27 +10,40 @@ from sqlmodel import Session
 from donor_registry.audit.models import AuditEntry
 from donor_registry.config import Settings
 from donor_registry.donors.models import Donor
+from donor_registry.i18n import N_, _, formatting, labels
 from donor_registry.privacy.models import DonorConsent, Purpose
 
-# The gateways [sms] gateway can name, and where they process the numbers and texts.
+# The gateways [sms] gateway can name, and where they process the numbers and texts. The
+# records keep these English words (--json); text_lines reads them in the current language.
 GATEWAYS = {
-    "twilio": {"name": "Twilio Inc.", "service": "SMS gateway (phone numbers, message texts)",
-               "country": "United States"},
+    "twilio": {"name": "Twilio Inc.", "service": N_("SMS gateway (phone numbers, message texts)"),
+               "country": N_("United States")},
     "esms": {"name": "eSMS.vn (ViHAT Group)",
-             "service": "brand-name SMS and Zalo ZNS gateway (phone numbers, message texts)",
-             "country": "Vietnam"},
+             "service": N_("brand-name SMS and Zalo ZNS gateway (phone numbers, message texts)"),
+             "country": N_("Vietnam")},
 }
 # With a Zalo OA configured, ZNS texts are delivered by Zalo itself.
-ZALO = {"name": "Zalo (VNG Corporation)", "service": "Zalo ZNS template messages (phone numbers, template parameters)",
-        "country": "Vietnam"}
+ZALO = {"name": "Zalo (VNG Corporation)",
+        "service": N_("Zalo ZNS template messages (phone numbers, template parameters)"), "country": N_("Vietnam")}
 ACTIVITIES = (
-    {"data": "name, date of birth or birth year, sex, national ID, address and area",
-     "purpose": "identify donors, record donations, honour repeat donors", "consent": None},
-    {"data": "phone number, SMS texts sent and received",
-     "purpose": "invitations, reminders, thanks and emergency call-outs by SMS", "consent": Purpose.contact_sms},
-    {"data": "blood group, weight, donation outcomes and deferral reasons (health data)",
-     "purpose": "eligibility to donate, emergency matching by blood group", "consent": Purpose.health_data},
+    {"data": N_("name, date of birth or birth year, sex, national ID, address and area"),
+     "purpose": N_("identify donors, record donations, honour repeat donors"), "consent": None},
+    {"data": N_("phone number, SMS texts sent and received"),
+     "purpose": N_("invitations, reminders, thanks and emergency call-outs by SMS"), "consent": Purpose.contact_sms},
+    {"data": N_("blood group, weight, donation outcomes and deferral reasons (health data)"),
+     "purpose": N_("eligibility to donate, emergency matching by blood group"), "consent": Purpose.health_data},
 )
+#: The records' own words, translated when read; a processor the chapter configured is shown as written.
+_OWN_WORDS = frozenset(
+    [text for gateway in (*GATEWAYS.values(), ZALO) for text in (gateway["service"], gateway["country"])]
+    + [text for activity in ACTIVITIES for text in (activity["data"], activity["purpose"])]
+)
+
+
+def _read(text: str) -> str:
+    return _(text) if text in _OWN_WORDS else text
+
+
 # Audit actions counted as a release of personal data in full.
 DISCLOSURES = ("donor.show", "donor.export_data", "report.export", "honours.export_candidates", "honours.export")
 
@@ -83,20 +96,26 @@ def _counts(session: Session) -> dict:
 def text_lines(report: dict) -> list[str]:
     """The records as plain lines for the terminal or a text file."""
     counts = report["counts"]
-    lines = [f"Processing records (DRAFT for the impact-assessment dossier) — {report['controller']}",
-             f"Generated {report['generated_at']:%Y-%m-%d %H:%M} UTC", "", "What is processed and why:"]
+    lines = [_("Processing records (DRAFT for the impact-assessment dossier) — {controller}").format(
+                 controller=report["controller"]),
+             _("Generated {moment}").format(moment=formatting.datetime(report["generated_at"])), "",
+             _("What is processed and why:")]
     for activity in report["activities"]:
-        consent = f" (consent: {activity['consent']})" if activity["consent"] else ""
-        lines.append(f"  - {activity['data']}: {activity['purpose']}{consent}")
-    lines.append("Processors:")
-    for p in report["processors"] or [{"name": "none (no data leaves the chapter)", "service": "", "country": "",
+        consent = (" " + _("(consent: {purpose})").format(purpose=labels.label(Purpose(activity["consent"])))
+                   if activity["consent"] else "")
+        lines.append(f"  - {_read(activity['data'])}: {_read(activity['purpose'])}{consent}")
+    lines.append(_("Processors:"))
+    for p in report["processors"] or [{"name": _("none (no data leaves the chapter)"), "service": "", "country": "",
                                        "outside_vietnam": False}]:
-        abroad = " — OUTSIDE VIETNAM: cross-border transfer to assess" if p["outside_vietnam"] else ""
-        lines.append(f"  - {p['name']}" + (f", {p['service']}, {p['country']}" if p["service"] else "") + abroad)
-    lines += ["Retention:", f"  - {report['retention']['identity']}", f"  - {report['retention']['donations']}",
-              "Counts:", f"  donors registered: {counts['donors']}"]
+        abroad = " — " + _("OUTSIDE VIETNAM: cross-border transfer to assess") if p["outside_vietnam"] else ""
+        where = f", {_read(p['service'])}, {_read(p['country'])}" if p["service"] else ""
+        lines.append(f"  - {p['name']}{where}{abroad}")
+    lines += [_("Retention:"), f"  - {report['retention']['identity']}", f"  - {report['retention']['donations']}",
+              _("Counts:"), "  " + _("donors registered: {count}").format(count=counts["donors"])]
     for purpose, c in counts["consents"].items():
-        lines.append(f"  consent {purpose}: {c['given']} given, {c['in_force']} in force, {c['withdrawn']} withdrawn")
-    lines += [f"  data exports to donors: {counts['data_exports_to_donors']}", f"  erasures: {counts['erasures']}"]
+        lines.append("  " + _("consent {purpose}: {given} given, {in_force} in force, {withdrawn} withdrawn").format(
+            purpose=labels.label(Purpose(purpose)), given=c["given"], in_force=c["in_force"], withdrawn=c["withdrawn"]))
+    lines += ["  " + _("data exports to donors: {count}").format(count=counts["data_exports_to_donors"]),
+              "  " + _("erasures: {count}").format(count=counts["erasures"])]
     lines += [f"  {action}: {n}" for action, n in counts["full_views_and_exports"].items()]
     return lines

@@ -121,7 +121,7 @@ class SmsSettings(BaseModel):
     @model_validator(mode="after")
     def _backoff_order(self):
         if self.backoff_cap_seconds < self.backoff_base_seconds:
-            raise ValueError("backoff_cap_seconds is smaller than backoff_base_seconds")
+            raise ValueError(_("backoff_cap_seconds is smaller than backoff_base_seconds"))
         return self
 
     @property
@@ -179,7 +179,7 @@ def parse_hh_mm(value: str) -> dt.time:
         hour, minute = value.split(":")
         return dt.time(int(hour), int(minute))
     except ValueError:
-        raise ValueError(f"{value!r} is not a time of day like 21:00") from None
+        raise ValueError(_("'{value}' is not a time of day like 21:00").format(value=value)) from None
 
 
 def twilio_credentials() -> tuple[str, str]:
