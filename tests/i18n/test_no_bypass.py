@@ -13,8 +13,15 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "donor_registry"
 SCANNED = ["cli", "web", "i18n"]
+# The service layer whose errors, warnings and reasons a person reads (folders or single modules).
+SERVICES = ["emergency", "campaigns", "sms", "places", "chapters", "accounts", "honours/service.py",
+            "honours/settings.py", "privacy/erasure.py", "privacy/consents.py", "privacy/processing.py"]
+SERVICE_EXEMPT = {"campaigns/ics.py"}  # the calendar file's own fields, not messages
 OUTPUT_CALLS = {"print", "echo", "secho", "BadParameter", "UsageError", "UserError", "NotFound", "Exit",
-                "print_fields", "print_table"}
+                "print_fields", "print_table", "Conflict", "Suspended", "RateLimited", "WrongPassword",
+                "InvalidField", "TokenProblem", "DriveWarning"}
+# Calls whose message is not the first argument: (field or kind, message).
+MESSAGE_ARGUMENT = {"InvalidField": 1, "TokenProblem": 1, "DriveWarning": 1}
 WORD = re.compile(r"[^\W\d_]{2,}")
 MARKUP = re.compile(r"\[/?[a-z ]+\]")
 
@@ -41,14 +48,19 @@ def bare_literals(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Call) and _name(node) in OUTPUT_CALLS:
-            for argument in node.args[:1]:
+            position = MESSAGE_ARGUMENT.get(_name(node), 0)
+            for argument in node.args[position:position + 1]:
                 if _words(argument):
                     found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     return found
 
 
 def _modules() -> list[Path]:
-    return sorted(p for folder in SCANNED for p in (PACKAGE / folder).rglob("*.py"))
+    found = {p for folder in SCANNED for p in (PACKAGE / folder).rglob("*.py")}
+    for name in SERVICES:
+        path = PACKAGE / name
+        found |= {path} if path.is_file() else set(path.rglob("*.py"))
+    return sorted(p for p in found if str(p.relative_to(PACKAGE)) not in SERVICE_EXEMPT)
 
 
 def test_output_calls_take_translated_text():
@@ -68,10 +80,11 @@ def test_output_calls_take_translated_text():
 def test_the_scan_finds_a_bare_literal(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('console.print("saved")\nconsole.print(_("saved"))\nconsole.print(f"[bold]{x}[/bold]")\n'
-                      'typer.echo(f"wrote {n} rows")\n')
+                      'typer.echo(f"wrote {n} rows")\nraise Conflict(f"login {x} is taken")\n'
+                      'raise InvalidField("units", "at most 10")\nraise InvalidField("units", _("at most 10"))\n')
     global PACKAGE
     saved, PACKAGE = PACKAGE, tmp_path
     try:
-        assert bare_literals(sample) == [f"{tmp_path.name}/sample.py:1", f"{tmp_path.name}/sample.py:4"]
+        assert bare_literals(sample) == [f"{tmp_path.name}/sample.py:{n}" for n in (1, 4, 5, 6)]
     finally:
         PACKAGE = saved
