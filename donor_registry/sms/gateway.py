@@ -22,7 +22,6 @@ from typing import Any, Protocol, Self, TextIO
 from urllib.parse import urlparse
 
 from donor_registry.emergency.tokens import mask_reply_links
-from donor_registry.i18n import _
 
 __all__ = [
     "OPTED_OUT_CODE",
@@ -140,7 +139,7 @@ class ConsoleGateway:
         with self._lock:
             provider_id = f"console-{next(self._counter)}"
             shown = body if self.show_links else mask_reply_links(body)
-            print(_("SMS to {phone} : {text}").format(phone=to, text=shown), file=self.stream, flush=True)
+            print(f"SMS to {to} : {shown}", file=self.stream, flush=True)
             self.sent.append(
                 {
                     "to": to,

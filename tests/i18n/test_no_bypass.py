@@ -27,6 +27,9 @@ MARKUP = re.compile(r"\[/?[a-z ]+\]")
 
 # module -> literals it still prints untranslated (lower these as the module is converted).
 PENDING = {
+    # The console gateway's trial line ("SMS to +84… : text") is printed from the dispatcher's
+    # worker threads, which do not carry the command's language; tests and logs read it as is.
+    "donor_registry/sms/gateway.py": 1,
 }
 
 

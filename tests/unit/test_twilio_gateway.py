@@ -354,7 +354,6 @@ def test_proxy_env_does_not_capture_the_local_fake(fake, monkeypatch):
 # -- console gateway ----------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("english")
 def test_console_gateway_prints_and_remembers():
     out = io.StringIO()
     console = ConsoleGateway(stream=out)
