@@ -32,6 +32,8 @@ from typing import Annotated, Any, Literal
 from lunar_vn import convert_lunar_to_solar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
+from donor_registry.i18n import _
+
 __all__ = [
     "TET_HOLIDAY_DAYS_AFTER",
     "TET_HOLIDAY_DAYS_BEFORE",
@@ -90,7 +92,7 @@ def tet_date(year: int) -> date:
 
 def _check_window(days_before: int, days_after: int) -> None:
     if days_before < 0 or days_after < 0:
-        raise ValueError("Tết holiday days_before/days_after must be >= 0")
+        raise ValueError(_("Tết holiday days_before/days_after must be >= 0"))
 
 
 def tet_holiday(
@@ -134,11 +136,11 @@ def in_tet_holiday(
 
 def _check_month_day(month: int, day: int, what: str) -> None:
     if month == 2 and day == 29:
-        raise ValueError(f"{what}: 29/2 does not exist every year")
+        raise ValueError(_("{what}: 29/2 does not exist every year").format(what=what))
     try:
         date(_REF_YEAR, month, day)
     except ValueError as exc:
-        raise ValueError(f"{what}: invalid day/month {day}/{month}") from exc
+        raise ValueError(_("{what}: invalid day/month {day}/{month}").format(what=what, day=day, month=month)) from exc
 
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True)
@@ -217,7 +219,7 @@ class WeeklyAnchor(_SpanMixin):
         # At least 7 days guarantees at least one matching weekday in every year.
         start, end = self.bounds(_REF_YEAR + 1)
         if (end - start).days + 1 < 7:
-            raise ValueError("weekly anchor range must span at least 7 days")
+            raise ValueError(_("weekly anchor range must span at least 7 days"))
         return self
 
 
@@ -243,7 +245,7 @@ class CampaignTemplate(BaseModel):
     def _strip_name(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("name must not be blank")
+            raise ValueError(_("name must not be blank"))
         return value
 
 
@@ -251,7 +253,7 @@ def unique_keys(templates: Iterable[CampaignTemplate]) -> None:
     seen: set[str] = set()
     for template in templates:
         if template.key in seen:
-            raise ValueError(f"duplicate campaign template key {template.key!r}")
+            raise ValueError(_("duplicate campaign template key '{key}'").format(key=template.key))
         seen.add(template.key)
 
 

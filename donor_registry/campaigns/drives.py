@@ -22,6 +22,7 @@ from donor_registry.chapters.service import chapter_for_place, in_subtree
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.normalize import area_key, place
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import N_, NP_, _, formatting, labels, pgettext
 from donor_registry.places.locate import locate, unresolved
 from donor_registry.text import fold
 
@@ -47,7 +48,7 @@ def add_drive(
     campaign = _open_campaign(session, data.campaign_id)
     venue = place(data.venue)
     if not venue:
-        raise UserError("the drive needs a venue (--venue)")
+        raise UserError(_("the drive needs a venue (--venue)"))
     values = data.model_dump()
     values.update(venue=venue, venue_key=fold(venue), created_at=now, updated_at=now)
     for area in ("commune", "district", "province"):
@@ -77,7 +78,8 @@ def add_drive(
 
 def _check_times(start: dt.time, end: dt.time) -> None:
     if end <= start:
-        raise UserError(f"the drive ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+        raise UserError(_("the drive ends ({end}) before it starts ({start})").format(
+            end=f"{end:%H:%M}", start=f"{start:%H:%M}"))
 
 
 def _open_campaign(session: Session, campaign_id: int | None) -> Campaign | None:
@@ -85,7 +87,8 @@ def _open_campaign(session: Session, campaign_id: int | None) -> Campaign | None
         return None
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     if campaign.status == CampaignStatus.cancelled:
-        raise UserError(f"campaign #{campaign_id} {campaign.name} is cancelled; it takes no new drives")
+        raise UserError(_("campaign #{campaign_id} {name} is cancelled; it takes no new drives").format(
+            campaign_id=campaign_id, name=campaign.name))
     return campaign
 
 
@@ -98,22 +101,26 @@ def conflicts(
     same_day = session.exec(select(Drive).where(
         Drive.date == drive.date, Drive.status != DriveStatus.cancelled, Drive.id != drive.id,
     ).order_by(Drive.id)).all()
+    day = formatting.date(drive.date)
     warnings = [
-        DriveWarning("same_venue", f"drive #{other.id} is at {other.venue} on {drive.date} too "
-                                   f"({other.start_time:%H:%M}–{other.end_time:%H:%M})")
+        DriveWarning("same_venue", _("drive #{drive_id} is at {venue} on {date} too ({start}–{end})").format(
+            drive_id=other.id, venue=other.venue, date=day, start=f"{other.start_time:%H:%M}",
+            end=f"{other.end_time:%H:%M}"))
         for other in same_day if other.venue_key == drive.venue_key
     ]
     if len(same_day) + 1 > settings.max_drives_per_day:
         warnings.append(DriveWarning(
-            "too_many_drives", f"{len(same_day) + 1} drives on {drive.date}, more than the "
-                               f"{settings.max_drives_per_day} the staff can run (campaigns.max_drives_per_day)"))
+            "too_many_drives", _("{count} drives on {date}, more than the {most} the staff can run "
+                                 "(campaigns.max_drives_per_day)").format(
+                count=len(same_day) + 1, date=day, most=settings.max_drives_per_day)))
     if in_tet_holiday(drive.date, settings.tet_holiday_days_before, settings.tet_holiday_days_after):
-        warnings.append(DriveWarning("tet_holiday", f"{drive.date} falls in the Tết holiday"))
+        warnings.append(DriveWarning("tet_holiday", _("{date} falls in the Tết holiday").format(date=day)))
     campaign = campaign or (session.get(Campaign, drive.campaign_id) if drive.campaign_id else None)
     if campaign is not None and not campaign.start <= drive.date <= campaign.end:
         warnings.append(DriveWarning(
-            "outside_campaign", f"{drive.date} is outside campaign #{campaign.id} {campaign.name} "
-                                f"({campaign.start} – {campaign.end})"))
+            "outside_campaign", _("{date} is outside campaign #{campaign_id} {name} ({start} – {end})").format(
+                date=day, campaign_id=campaign.id, name=campaign.name, start=formatting.date(campaign.start),
+                end=formatting.date(campaign.end))))
     return warnings
 
 
@@ -121,7 +128,7 @@ def get_drive(*, session: Session, drive_id: int) -> Drive:
     """The drive with this number, or NotFound."""
     drive = session.get(Drive, drive_id)
     if drive is None:
-        raise NotFound(f"there is no drive #{drive_id}")
+        raise NotFound(_("there is no drive #{drive_id}").format(drive_id=drive_id))
     return drive
 
 
@@ -163,7 +170,7 @@ def reschedule_drive(
     drive.date, drive.start_time, drive.end_time = date or drive.date, new_start, new_end
     if venue is not None:
         if not place(venue):
-            raise UserError("the venue must not be empty")
+            raise UserError(_("the venue must not be empty"))
         drive.venue = place(venue)
         drive.venue_key = fold(drive.venue)
     _touch(session, drive, now)
@@ -181,10 +188,16 @@ def cancel_drive(*, session: Session, drive_id: int, now: dt.datetime, actor: st
     return drive
 
 
+_ONLY_PLANNED = {
+    "rescheduled": N_("drive #{drive_id} is {status}; only a planned drive can be rescheduled"),
+    "cancelled": N_("drive #{drive_id} is {status}; only a planned drive can be cancelled"),
+}
+
+
 def _planned(session: Session, drive_id: int, verb: str) -> Drive:
     drive = get_drive(session=session, drive_id=drive_id)
     if drive.status != DriveStatus.planned:
-        raise UserError(f"drive #{drive_id} is {drive.status.value}; only a planned drive can be {verb}")
+        raise UserError(_(_ONLY_PLANNED[verb]).format(drive_id=drive_id, status=labels.label(drive.status)))
     return drive
 
 
@@ -222,9 +235,10 @@ def close_drive(
     """
     drive = get_drive(session=session, drive_id=drive_id)
     if drive.status == DriveStatus.cancelled:
-        raise UserError(f"drive #{drive_id} was cancelled; it has no results to record")
+        raise UserError(_("drive #{drive_id} was cancelled; it has no results to record").format(drive_id=drive_id))
     if drive.date > today:
-        raise UserError(f"drive #{drive_id} is on {drive.date}, still to come; close it on the day or after")
+        raise UserError(_("drive #{drive_id} is on {date}, still to come; close it on the day or after").format(
+            drive_id=drive_id, date=formatting.date(drive.date)))
     counted = recorded_results(session=session, drive_id=drive_id)
     results = DriveResults(
         registered=_given(registered, counted.registered, "registered"),
@@ -233,8 +247,9 @@ def close_drive(
         units=_given(units, counted.units, "units"),
     )
     if results.donated + results.deferred > results.registered:
-        raise UserError(f"{results.donated} donated + {results.deferred} deferred is more than the "
-                        f"{results.registered} registered at drive #{drive_id}")
+        raise UserError(_("{donated} donated + {deferred} deferred is more than the {registered} registered "
+                          "at drive #{drive_id}").format(donated=results.donated, deferred=results.deferred,
+                                                         registered=results.registered, drive_id=drive_id))
     drive.registered, drive.donated = results.registered, results.donated
     drive.deferred, drive.units = results.deferred, results.units
     drive.status = DriveStatus.closed
@@ -246,11 +261,16 @@ def close_drive(
     return drive
 
 
+#: The drive's numbers as a coordinator reads them in "… must not be negative".
+_RESULT_NAMES = {"registered": NP_("drive result", "registered"), "donated": NP_("drive result", "donated"),
+                 "deferred": NP_("drive result", "deferred"), "units": NP_("drive result", "units")}
+
+
 def _given(value: int | None, counted: int, name: str) -> int:
     if value is None:
         return counted
     if value < 0:
-        raise UserError(f"{name} must not be negative")
+        raise UserError(_("{name} must not be negative").format(name=pgettext("drive result", _RESULT_NAMES[name])))
     return value
 
 
@@ -262,9 +282,13 @@ def check_donation_drive(*, session: Session, drive_id: int, donated_on: dt.date
     try:
         drive = get_drive(session=session, drive_id=drive_id)
     except NotFound as exc:
-        raise NotFound(f"there is no drive #{drive_id} to record the donation against") from exc
+        raise NotFound(_("there is no drive #{drive_id} to record the donation against").format(
+            drive_id=drive_id)) from exc
     if drive.status == DriveStatus.cancelled:
-        raise UserError(f"drive #{drive_id} at {drive.venue} on {drive.date} was cancelled")
+        raise UserError(_("drive #{drive_id} at {venue} on {date} was cancelled").format(
+            drive_id=drive_id, venue=drive.venue, date=formatting.date(drive.date)))
     if drive.date != donated_on:
-        return [f"drive #{drive_id} at {drive.venue} was on {drive.date}, not {donated_on}"]
+        return [_("drive #{drive_id} at {venue} was on {date}, not {donated_on}").format(
+            drive_id=drive_id, venue=drive.venue, date=formatting.date(drive.date),
+            donated_on=formatting.date(donated_on))]
     return []

@@ -20,6 +20,7 @@ from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.chapters.models import Chapter
 from donor_registry.chapters.service import in_subtree
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _, formatting
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def plan_year(
     try:
         planned = calendar.plan_year(settings.templates, year)
     except ValueError as exc:  # e.g. a year outside the lunar calendar's range
-        raise UserError(f"cannot plan {year}: {exc}") from exc
+        raise UserError(_("cannot plan {year}: {problem}").format(year=year, problem=exc)) from exc
     existing = {
         c.template_key: c
         for c in session.exec(select(Campaign).where(Campaign.year == year, Campaign.template_key.is_not(None)))
@@ -65,14 +66,16 @@ def plan_year(
 def add_campaign(*, session: Session, data: CampaignCreate, now: dt.datetime, actor: str = "cli") -> Campaign:
     """Add a campaign that no template describes (a factory or school season, say)."""
     if data.end < data.start:
-        raise UserError(f"the campaign ends ({data.end}) before it starts ({data.start})")
+        raise UserError(_("the campaign ends ({end}) before it starts ({start})").format(
+            end=formatting.date(data.end), start=formatting.date(data.start)))
     if not data.name.strip():
-        raise UserError("the campaign needs a name")
+        raise UserError(_("the campaign needs a name"))
     if data.template_key is not None:
         taken = session.exec(select(Campaign).where(
             Campaign.template_key == data.template_key, Campaign.year == data.year)).first()
         if taken is not None:
-            raise UserError(f"campaign #{taken.id} already comes from template {data.template_key!r} in {data.year}")
+            raise UserError(_("campaign #{campaign_id} already comes from template '{template}' in {year}").format(
+                campaign_id=taken.id, template=data.template_key, year=data.year))
     campaign = _insert_campaign(session, data, now=now)
     audit(session=session, now=now, actor=actor, action="campaigns.add",
           subject_type="campaign", subject_id=campaign.id, detail={"name": campaign.name})
@@ -90,7 +93,7 @@ def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
     """The campaign with this number, or NotFound."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound(f"there is no campaign #{campaign_id}")
+        raise NotFound(_("there is no campaign #{campaign_id}").format(campaign_id=campaign_id))
     return campaign
 
 
@@ -145,7 +148,7 @@ def cancel_campaign(
 
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     if campaign.status == CampaignStatus.cancelled:
-        raise UserError(f"campaign #{campaign_id} is already cancelled")
+        raise UserError(_("campaign #{campaign_id} is already cancelled").format(campaign_id=campaign_id))
     planned = session.exec(select(Drive).where(
         Drive.campaign_id == campaign_id, Drive.status == DriveStatus.planned).order_by(Drive.id)).all()
     drives = [cancel_drive(session=session, drive_id=d.id, now=now, actor=actor) for d in planned]

@@ -13,6 +13,7 @@ from donor_registry.campaigns.calendar import (
     WeeklyAnchor,
     unique_keys,
 )
+from donor_registry.i18n import _
 from donor_registry.places.rings import check_rings, ring_km
 
 # Defaults (the Vietnamese yearly rhythm, DESIGN.md "Campaign calendar")
@@ -110,7 +111,7 @@ class CampaignSettings(BaseModel):
     @classmethod
     def _drive_ring(cls, value: str) -> str:
         if value not in ("commune", "province") and ring_km(check_rings([value])[0]) is None:
-            raise ValueError("campaigns.drive_ring must be commune, <N>km (e.g. 10km) or province")
+            raise ValueError(_("campaigns.drive_ring must be commune, <N>km (e.g. 10km) or province"))
         return value
 
     @field_validator("templates")

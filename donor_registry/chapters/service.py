@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from donor_registry.chapters.models import UNIT_KINDS, Chapter, ChapterKind
 from donor_registry.errors import Conflict, NotFound, UserError
-from donor_registry.i18n import _
+from donor_registry.i18n import _, labels
 from donor_registry.text import fold, nfc
 
 NATIONAL_CODE = "VN"
@@ -45,7 +45,7 @@ def create_chapter(
     _refuse_taken_unit(session, kind, province_code, commune_code)
     name = nfc((name or "").strip()) or _default_name(kind, province_code, commune_code)
     if not name:
-        raise UserError(_("a {kind} chapter needs a name").format(kind=kind.value))
+        raise UserError(_("a {kind} chapter needs a name").format(kind=labels.label(kind)))
     if len(name) > 200:
         raise UserError(_("a chapter name is at most 200 characters ({n} given)").format(n=len(name)))
     code = _clean_code(code) if code else _default_code(kind, parent, province_code, commune_code)
@@ -240,13 +240,13 @@ def _check_parent(kind: ChapterKind, parent: Chapter | None) -> None:
     allowed = ALLOWED_PARENTS[kind]
     if parent is None and allowed:
         raise UserError(_("a {kind} chapter needs a parent chapter (--parent), one of: {kinds}").format(
-            kind=kind.value, kinds=", ".join(sorted(k.value for k in allowed))))
+            kind=labels.label(kind), kinds=", ".join(sorted(labels.label(k) for k in allowed))))
     if parent is not None and parent.kind not in allowed:
         if not allowed:
             raise UserError(_("the national chapter has no parent"))
         raise UserError(_("a {kind} chapter cannot sit under {parent} ({parent_kind}); it goes under a {kinds} chapter").format(
-            kind=kind.value, parent=parent.code, parent_kind=parent.kind.value,
-            kinds=" / ".join(sorted(k.value for k in allowed))))
+            kind=labels.label(kind), parent=parent.code, parent_kind=labels.label(parent.kind),
+            kinds=" / ".join(sorted(labels.label(k) for k in allowed))))
 
 
 def _unit_codes(kind: ChapterKind, parent: Chapter | None, province_code: str | None,

@@ -20,6 +20,7 @@ from donor_registry.emergency.models import (
 )
 from donor_registry.emergency.service import cover_if_enough, get_request
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _
 
 
 class TokenProblem(UserError):
@@ -41,11 +42,11 @@ def callout_for_token(*, session: Session, token: str, now: dt.datetime) -> Call
     """The call-out a reply link belongs to, if the link can still be used."""
     callout = session.exec(select(CallOut).where(CallOut.reply_token_hash == tokens.token_hash(token))).first()
     if callout is None:
-        raise TokenProblem("unknown", "this reply link is not valid")
+        raise TokenProblem("unknown", _("this reply link is not valid"))
     if callout.token_used_at is not None:
-        raise TokenProblem("used", "this reply link was already used", callout)
+        raise TokenProblem("used", _("this reply link was already used"), callout)
     if now >= callout.token_expires_at:
-        raise TokenProblem("expired", "this reply link has expired", callout)
+        raise TokenProblem("expired", _("this reply link has expired"), callout)
     return callout
 
 
@@ -80,7 +81,8 @@ def get_callout(*, session: Session, request_id: int, donor_id: int) -> CallOut:
         select(CallOut).where(CallOut.request_id == request_id, CallOut.donor_id == donor_id)
     ).first()
     if callout is None:
-        raise NotFound(f"donor #{donor_id} was not asked for request #{request_id}")
+        raise NotFound(_("donor #{donor_id} was not asked for request #{request_id}").format(
+            donor_id=donor_id, request_id=request_id))
     return callout
 
 

@@ -11,7 +11,7 @@ from donor_registry.donors.normalize import area_key, place
 from donor_registry.emergency import tokens
 from donor_registry.emergency.models import EmergencyRequest, Hospital, RequestStatus
 from donor_registry.errors import Conflict, NotFound, UserError
-from donor_registry.i18n import _
+from donor_registry.i18n import _, formatting
 from donor_registry.places.locate import locate
 
 
@@ -30,7 +30,7 @@ def add_hospital(
     if not any(part and part.strip() for part in (commune, district, province)):
         raise UserError(_("the hospital needs its commune and province (--commune, --province)"))
     if session.exec(select(Hospital).where(Hospital.name == name)).first() is not None:
-        raise Conflict(f"a hospital named '{name}' is already registered")
+        raise Conflict(_("a hospital named '{name}' is already registered").format(name=name))
     where = locate(province=province, district=district, commune=commune, latitude=latitude, longitude=longitude)
     if chapter_id is None:
         found = chapter_for_place(session=session, province_code=where.province_code, commune_code=where.commune_code)
@@ -51,7 +51,7 @@ def get_hospital(*, session: Session, hospital_id: int) -> Hospital:
     """The hospital with this id."""
     hospital = session.get(Hospital, hospital_id)
     if hospital is None:
-        raise NotFound(f"no hospital #{hospital_id}")
+        raise NotFound(_("no hospital #{hospital_id}").format(hospital_id=hospital_id))
     return hospital
 
 
@@ -62,7 +62,7 @@ def find_hospital(*, session: Session, ref: str) -> Hospital:
         return get_hospital(session=session, hospital_id=int(ref))
     hospital = session.exec(select(Hospital).where(Hospital.name == " ".join(ref.split()))).first()
     if hospital is None:
-        raise NotFound(f"no hospital named '{ref}'")
+        raise NotFound(_("no hospital named '{name}'").format(name=ref))
     return hospital
 
 
@@ -75,7 +75,7 @@ def revoke_token(*, session: Session, now: dt.datetime, hospital_id: int, actor:
     """Revoke the hospital's token at once; it has none until rotate-token issues a new one."""
     hospital = get_hospital(session=session, hospital_id=hospital_id)
     if hospital.token_hash is None:
-        raise UserError(f"hospital #{hospital_id} has no active token")
+        raise UserError(_("hospital #{hospital_id} has no active token").format(hospital_id=hospital_id))
     hospital.token_hash, hospital.token_revoked_at = None, now
     session.add(hospital)
     record(session=session, now=now, actor=actor, action="hospital.token_revoked",
@@ -97,10 +97,11 @@ def suspend(
     """Stop the hospital filing requests (its token still signs in, to follow and cancel)."""
     hospital = get_hospital(session=session, hospital_id=hospital_id)
     if hospital.suspended_at is not None:
-        raise UserError(f"hospital #{hospital_id} is already suspended (since {hospital.suspended_at:%Y-%m-%d %H:%M} UTC)")
+        raise UserError(_("hospital #{hospital_id} is already suspended (since {since})").format(
+            hospital_id=hospital_id, since=formatting.datetime(hospital.suspended_at)))
     reason = " ".join((reason or "").split()) or None
     if reason and len(reason) > 300:
-        raise UserError("the reason is longer than 300 characters")
+        raise UserError(_("the reason is longer than 300 characters"))
     hospital.suspended_at, hospital.suspended_reason = now, reason
     session.add(hospital)
     record(session=session, now=now, actor=actor, action="hospital.suspended",
@@ -113,7 +114,7 @@ def resume(*, session: Session, now: dt.datetime, hospital_id: int, actor: str =
     """Let a suspended hospital file requests again."""
     hospital = get_hospital(session=session, hospital_id=hospital_id)
     if hospital.suspended_at is None:
-        raise UserError(f"hospital #{hospital_id} is not suspended")
+        raise UserError(_("hospital #{hospital_id} is not suspended").format(hospital_id=hospital_id))
     hospital.suspended_at, hospital.suspended_reason = None, None
     session.add(hospital)
     record(session=session, now=now, actor=actor, action="hospital.resumed",

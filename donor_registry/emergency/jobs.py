@@ -9,6 +9,7 @@ from donor_registry.config import Settings
 from donor_registry.db import session_scope
 from donor_registry.emergency import waves
 from donor_registry.emergency.service import expire_overdue
+from donor_registry.i18n import _
 from donor_registry.scheduler import PeriodicJob
 from donor_registry.sms.settings import require_live_links
 
@@ -22,7 +23,7 @@ def run_due_waves(*, engine: Engine, settings: Settings, now: dt.datetime) -> in
     with session_scope(engine) as session:
         due = waves.due_request_ids(session=session, now=now)
     if due:  # every wave sends reply links: refuse them all at once, in one line
-        require_live_links(settings.sms, refusing="no wave was run")
+        require_live_links(settings.sms, refusing=_("no wave was run"))
     ran = 0
     for request_id in due:
         try:

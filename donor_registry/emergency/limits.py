@@ -9,6 +9,8 @@ import math
 import unicodedata
 from collections.abc import Iterable
 
+from donor_registry.i18n import _
+
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(hours=24)
 #: The largest id the databases store (BIGINT); a path id outside 1 … MAX_ID names nothing.
@@ -62,9 +64,10 @@ def text_problem(value: str) -> str | None:
     for index, char in enumerate(value):
         category = unicodedata.category(char)
         if category == "Cs":
-            return f"character {index + 1} is not valid text (a lone UTF-16 surrogate)"
+            return _("character {position} is not valid text (a lone UTF-16 surrogate)").format(position=index + 1)
         if category == "Cc" and char not in ALLOWED_CONTROLS:
-            return f"character {index + 1} is a control character (U+{ord(char):04X})"
+            return _("character {position} is a control character ({code_point})").format(
+                position=index + 1, code_point=f"U+{ord(char):04X}")
     return None
 
 

@@ -14,6 +14,7 @@ from donor_registry.config import Settings
 from donor_registry.emergency.limits import DAY
 from donor_registry.emergency.models import EmergencyRequest, Hospital
 from donor_registry.emergency.tokens import REPLY_TOKEN_PLACEHOLDER
+from donor_registry.i18n import _
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue
 from donor_registry.sms.settings import require_live_links
@@ -35,7 +36,7 @@ def given_name(full_name: str) -> str:
 
 def reply_link(settings: Settings, token: str) -> str:
     """The public address of a reply page; refuses (UserError) a link donors could not open."""
-    require_live_links(settings.sms, refusing="no call-out was sent")
+    require_live_links(settings.sms, refusing=_("no call-out was sent"))
     base = settings.sms.public_base_url or DEFAULT_PUBLIC_BASE_URL
     return f"{base.rstrip('/')}/r/{token}"
 

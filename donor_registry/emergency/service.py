@@ -21,6 +21,7 @@ from donor_registry.emergency.models import (
     RequestStatus,
 )
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _, labels
 from donor_registry.types import ABO, Rh, blood_group_label, parse_blood_group
 
 
@@ -68,14 +69,14 @@ class RequestCreate(BaseModel):
     def _known_group(cls, value: str) -> str:
         abo, rh = parse_blood_group(value)
         if abo is None or rh is None:
-            raise ValueError("give the full blood group with its Rh, e.g. O+ or AB-")
+            raise ValueError(_("give the full blood group with its Rh, e.g. O+ or AB-"))
         return blood_group_label(abo, rh)
 
     @field_validator("needed_by")
     @classmethod
     def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("give a time zone, e.g. 2026-06-01T18:00:00+07:00")
+            raise ValueError(_("give a time zone, e.g. 2026-06-01T18:00:00+07:00"))
         return value
 
     def group(self) -> tuple[ABO, Rh]:
@@ -101,17 +102,18 @@ def create_request(
     The hospital's row is locked first, so its quotas hold under concurrent requests."""
     hospital = _locked_hospital(session=session, hospital_id=hospital_id)
     if hospital.suspended_at is not None:
-        raise Suspended(f"{hospital.name} is suspended by the Red Cross chapter and cannot file "
-                        "requests; call the chapter")
+        raise Suspended(_("{hospital} is suspended by the Red Cross chapter and cannot file "
+                          "requests; call the chapter").format(hospital=hospital.name))
     config = settings.emergency
     if data.units > config.max_units:
-        raise InvalidField("units", f"at most {config.max_units} units per request (ask the chapter for more)")
+        raise InvalidField("units", _("at most {max_units} units per request (ask the chapter for more)")
+                           .format(max_units=config.max_units))
     needed_by = data.needed_by or now + dt.timedelta(hours=config.default_needed_within_hours)
     if needed_by <= now:
-        raise InvalidField("needed_by", "the time the blood is needed is already past")
+        raise InvalidField("needed_by", _("the time the blood is needed is already past"))
     if limits.beyond_horizon(needed_by=needed_by, now=now, max_hours=config.max_horizon_hours):
-        raise InvalidField("needed_by", f"at most {config.max_horizon_hours} hours ahead "
-                                        "(a request holds its donors until then)")
+        raise InvalidField("needed_by", _("at most {max_hours} hours ahead (a request holds its donors "
+                                          "until then)").format(max_hours=config.max_horizon_hours))
     _check_quotas(session=session, now=now, settings=settings, hospital=hospital)
     abo, rh = data.group()
     request = EmergencyRequest(
@@ -134,7 +136,7 @@ def create_request(
 def _locked_hospital(*, session: Session, hospital_id: int) -> Hospital:
     hospital = session.exec(select(Hospital).where(Hospital.id == hospital_id).with_for_update()).first()
     if hospital is None:
-        raise NotFound(f"no hospital #{hospital_id}")
+        raise NotFound(_("no hospital #{hospital_id}").format(hospital_id=hospital_id))
     return hospital
 
 
@@ -145,28 +147,29 @@ def _check_quotas(*, session: Session, now: dt.datetime, settings: Settings, hos
         EmergencyRequest.hospital_id == hospital.id, EmergencyRequest.created_at > now - limits.HOUR))
     wait = limits.hourly_retry_after(filed_at=filed_at, now=now, limit=config.max_requests_per_hour)
     if wait is not None:
-        raise RateLimited(f"at most {config.max_requests_per_hour} requests an hour per hospital; "
-                          f"try again in {_minutes(wait)}", retry_after=wait)
+        raise RateLimited(_("at most {max_requests} requests an hour per hospital; try again in {wait}").format(
+            max_requests=config.max_requests_per_hour, wait=_minutes(wait)), retry_after=wait)
     open_needed_by = session.exec(select(EmergencyRequest.needed_by).where(
         EmergencyRequest.hospital_id == hospital.id, EmergencyRequest.status == RequestStatus.open))
     wait = limits.open_retry_after(open_needed_by=open_needed_by, now=now, limit=config.max_open_requests)
     if wait is not None:
-        raise RateLimited(f"at most {config.max_open_requests} open requests per hospital; "
-                          "cancel one that is no longer needed, or wait until one closes", retry_after=wait)
+        raise RateLimited(_("at most {max_open} open requests per hospital; cancel one that is no longer "
+                            "needed, or wait until one closes").format(max_open=config.max_open_requests),
+                          retry_after=wait)
 
 
 def _minutes(seconds: int) -> str:
     minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return _("1 minute") if minutes == 1 else _("{minutes} minutes").format(minutes=minutes)
 
 
 def get_request(*, session: Session, request_id: int, hospital_id: int | None = None) -> EmergencyRequest:
     """The request; for a hospital, only its own (another's is reported as not found)."""
     if not 1 <= request_id <= limits.max_stored_id(session.get_bind().dialect.name):
-        raise NotFound(f"no emergency request #{request_id}")
+        raise NotFound(_("no emergency request #{request_id}").format(request_id=request_id))
     request = session.get(EmergencyRequest, request_id)
     if request is None or (hospital_id is not None and request.hospital_id != hospital_id):
-        raise NotFound(f"no emergency request #{request_id}")
+        raise NotFound(_("no emergency request #{request_id}").format(request_id=request_id))
     return request
 
 
@@ -192,7 +195,8 @@ def cancel_request(
     request cancelled within minutes of being filed)."""
     request = get_request(session=session, request_id=request_id, hospital_id=hospital_id)
     if request.status != RequestStatus.open:
-        raise UserError(f"request #{request_id} is already {request.status.value}")
+        raise UserError(_("request #{request_id} is already {status}").format(
+            request_id=request_id, status=labels.label(request.status)))
     close(session=session, now=now, settings=settings, request=request, status=RequestStatus.cancelled,
           reason=reason or "cancelled", actor=actor, tell={Answer.none, Answer.accepted})
     return request

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from donor_registry.i18n import _
 from donor_registry.places.rings import DEFAULT_RINGS, check_rings
 
 
@@ -35,5 +36,5 @@ class EmergencySettings(BaseModel):
     @model_validator(mode="after")
     def _default_within_horizon(self) -> "EmergencySettings":
         if self.default_needed_within_hours > self.max_horizon_hours:
-            raise ValueError("default_needed_within_hours must not exceed max_horizon_hours")
+            raise ValueError(_("default_needed_within_hours must not exceed max_horizon_hours"))
         return self

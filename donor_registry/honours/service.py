@@ -28,17 +28,17 @@ from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.honours.models import Ceremony, CeremonyCreate, HonourAward
 from donor_registry.honours.rules import HonourLevel
 from donor_registry.honours.settings import HonoursSettings
-from donor_registry.i18n import _
+from donor_registry.i18n import _, formatting
 
 
 def create_ceremony(*, session: Session, data: CeremonyCreate, now: dt.datetime) -> Ceremony:
     """Create a ceremony; its name must be new."""
     name = " ".join(data.name.split())
     if not name:
-        raise UserError("a ceremony needs a name")
+        raise UserError(_("a ceremony needs a name"))
     taken = session.scalar(select(Ceremony).where(Ceremony.name == name))
     if taken is not None:
-        raise Conflict(f"a ceremony named '{name}' already exists (#{taken.id})")
+        raise Conflict(_("a ceremony named '{name}' already exists (#{ceremony_id})").format(name=name, ceremony_id=taken.id))
     if data.level == HonourLevel.district:
         raise UserError(_("districts were abolished on 2025-07-01: a ceremony is held by a commune, "
                           "province or national chapter (--level commune)"))
@@ -70,7 +70,7 @@ def get_ceremony(*, session: Session, ref: str | int) -> Ceremony:
     else:
         ceremony = session.scalar(select(Ceremony).where(Ceremony.name == " ".join(ref_text.split())))
     if ceremony is None:
-        raise NotFound(f"no ceremony '{ref}' (see `honours ceremony list`)")
+        raise NotFound(_("no ceremony '{ceremony}' (see `honours ceremony list`)").format(ceremony=ref))
     return ceremony
 
 
@@ -87,7 +87,7 @@ def candidates(
     """
     as_of = as_of or today
     if as_of > today:
-        raise UserError(f"the as-of date {as_of} is in the future")
+        raise UserError(_("the as-of date {as_of} is in the future").format(as_of=formatting.date(as_of)))
     count, source = _count_source(settings, as_of=as_of, today=today)
     active = HonourAward.revoked_at.is_(None)
     if settings.list_every_missed_tier:
@@ -179,11 +179,13 @@ def _refuse_non_candidates(session: Session, donor_ids: Collection[int], listed:
     for donor_id in donor_ids:
         if donor_id not in listed:
             donor = get_donor(session=session, donor_id=donor_id)
-            where = f" in {ceremony.district}" if ceremony.district else ""
-            raise UserError(
-                f"donor #{donor_id} {donor.full_name} has no tier left to award{where} "
-                f"({donor.donation_count} donations; awarded: {_held_text(session, donor_id)})"
-            )
+            values = {"donor_id": donor_id, "name": donor.full_name, "district": ceremony.district,
+                      "count": donor.donation_count, "awarded": _held_text(session, donor_id)}
+            if ceremony.district:
+                raise UserError(_("donor #{donor_id} {name} has no tier left to award in {district} "
+                                  "({count} donations; awarded: {awarded})").format(**values))
+            raise UserError(_("donor #{donor_id} {name} has no tier left to award "
+                              "({count} donations; awarded: {awarded})").format(**values))
 
 
 def _held_text(session: Session, donor_id: int) -> str:
@@ -191,7 +193,7 @@ def _held_text(session: Session, donor_id: int) -> str:
         select(HonourAward.tier).where(HonourAward.donor_id == donor_id, HonourAward.revoked_at.is_(None))
         .distinct().order_by(HonourAward.tier)
     ).all()
-    return ", ".join(str(tier) for tier in held) or "none"
+    return ", ".join(str(tier) for tier in held) or _("none")
 
 
 def _serialize_honour_writes(session: Session) -> None:
@@ -206,7 +208,7 @@ def _serialize_honour_writes(session: Session) -> None:
 def revoke(*, session: Session, donor_id: int, tier: int, reason: str, now: dt.datetime) -> list[HonourAward]:
     """Revoke a donor's active award of a tier (kept with the reason); the donor may be listed again."""
     if not reason or not reason.strip():
-        raise UserError("a revocation needs a reason (--reason)")
+        raise UserError(_("a revocation needs a reason (--reason)"))
     get_donor(session=session, donor_id=donor_id)
     _serialize_honour_writes(session)
     awards = session.scalars(
@@ -215,7 +217,7 @@ def revoke(*, session: Session, donor_id: int, tier: int, reason: str, now: dt.d
         )
     ).all()
     if not awards:
-        raise NotFound(f"donor #{donor_id} has no active award of tier {tier}")
+        raise NotFound(_("donor #{donor_id} has no active award of tier {tier}").format(donor_id=donor_id, tier=tier))
     for held in awards:
         held.revoked_at, held.revoked_reason = now, reason.strip()
         session.add(held)

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from donor_registry.honours.rules import HonourLevel
+from donor_registry.i18n import _
 from donor_registry.types import DonationType
 
 DEFAULT_TIERS = [5, 10, 15, 20, 30, 40, 50, 70, 100]
@@ -32,12 +33,12 @@ class HonoursSettings(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> "HonoursSettings":
         if not self.tiers or any(tier < 1 for tier in self.tiers):
-            raise ValueError("honours.tiers must be a non-empty list of positive counts")
+            raise ValueError(_("honours.tiers must be a non-empty list of positive counts"))
         if len(set(self.tiers)) != len(self.tiers):
-            raise ValueError("honours.tiers has a tier twice")
+            raise ValueError(_("honours.tiers has a tier twice"))
         self.tiers = sorted(self.tiers)
         if not self.counted_types:
-            raise ValueError("honours.counted_types must name at least one donation type")
+            raise ValueError(_("honours.counted_types must name at least one donation type"))
         return self
 
     def level_of(self, tier: int) -> HonourLevel:

@@ -10,7 +10,7 @@ from donor_registry.audit import service as audit
 from donor_registry.donors.models import Donor
 from donor_registry.donors.service import get_donor, refuse_erased
 from donor_registry.errors import UserError
-from donor_registry.i18n import _
+from donor_registry.i18n import _, formatting
 from donor_registry.places import units
 from donor_registry.places.status import FLAGGED, AddressStatus
 
@@ -67,7 +67,7 @@ def pick(*, session: Session, donor_id: int, commune_code: str, now: dt.datetime
     commune = units.commune(commune_code.strip())
     if commune is None:
         raise UserError(_("there is no commune with code {code} in the units since {date}")
-                        .format(code=commune_code, date=units.UNITS_DATE.isoformat()))
+                        .format(code=commune_code, date=formatting.date(units.UNITS_DATE)))
     candidates = (donor.address_candidates or "").split()
     if candidates and commune.code not in candidates:
         raise UserError(_("{code} ({name}) is not one of the candidates for donor #{id}: {candidates}")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from donor_registry.i18n import _
 from donor_registry.places import units
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
@@ -44,13 +45,15 @@ def check_rings(rings: Sequence[str]) -> list[str]:
     for ring in rings:
         km = ring_km(ring)
         if km is None and ring not in SPECIAL_RINGS:
-            raise ValueError(f"unknown ring '{ring}': use commune, <N>km (e.g. 10km), province, neighbours, everywhere")
+            raise ValueError(_("unknown ring '{ring}': use commune, <N>km (e.g. 10km), province, neighbours, "
+                               "everywhere").format(ring=ring))
         if km is not None and km <= 0:
-            raise ValueError(f"ring '{ring}' must be more than 0 km")
+            raise ValueError(_("ring '{ring}' must be more than 0 km").format(ring=ring))
         rank = {"commune": (0, 0), "province": (2, 0), "neighbours": (3, 0), "everywhere": (4, 0)}.get(ring, (1, km))
         order.append(rank)
     if len(set(rings)) != len(rings) or order != sorted(order):
-        raise ValueError("rings must widen: commune, then km rings in increasing order, province, neighbours, everywhere")
+        raise ValueError(_("rings must widen: commune, then km rings in increasing order, province, neighbours, "
+                           "everywhere"))
     return list(rings)
 
 

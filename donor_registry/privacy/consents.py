@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from donor_registry.audit import service as audit
 from donor_registry.donors.models import Donor
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.privacy.models import DonorConsent, Purpose
 from donor_registry.types import ConsentChannel
 
@@ -29,7 +30,7 @@ def give(
 ) -> DonorConsent:
     """Record an explicit grant; a grant already open stands (it keeps its first time)."""
     if donor.erased_at is not None:
-        raise UserError(f"donor #{donor.id} was erased: consent cannot be recorded")
+        raise UserError(_("donor #{donor_id} was erased: consent cannot be recorded").format(donor_id=donor.id))
     grant = open_grant(session, donor.id, purpose)
     if grant is not None:
         return grant

@@ -12,6 +12,7 @@ from donor_registry.donors.models import Donor, DonorMerge
 from donor_registry.donors.service import get_donor
 from donor_registry.emergency.models import DonorClaim
 from donor_registry.errors import UserError
+from donor_registry.i18n import _, formatting
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import Purpose
 from donor_registry.sms.models import InboundMessage, OutboxMessage, OutboxStatus
@@ -31,11 +32,13 @@ def erase_donor(*, session: Session, donor_id: int, now: dt.datetime, actor: str
     scrubbed. Refused while an open emergency request is calling the donor."""
     donor = get_donor(session=session, donor_id=donor_id)
     if donor.erased_at is not None:
-        raise UserError(f"donor #{donor_id} was already erased on {donor.erased_at:%Y-%m-%d}")
+        raise UserError(_("donor #{donor_id} was already erased on {date}").format(
+            donor_id=donor_id, date=formatting.date(donor.erased_at)))
     claim = session.get(DonorClaim, donor_id)
     if claim is not None:
-        raise UserError(f"donor #{donor_id} is being called for open emergency request #{claim.request_id}: "
-                        "close or cancel that request first, then erase")
+        raise UserError(_("donor #{donor_id} is being called for open emergency request #{request_id}: "
+                          "close or cancel that request first, then erase").format(
+            donor_id=donor_id, request_id=claim.request_id))
     for purpose in Purpose:
         if consents.open_grant(session, donor_id, purpose) is not None:
             consents.withdraw(session=session, donor=donor, purpose=purpose, now=now, actor=actor)

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from donor_registry.donors.models import Donor
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _
 
 PREFERENCES = ("zalo", "sms", "none")
 
@@ -44,10 +45,11 @@ def set_preference(*, session: Session, now: dt.datetime, donor_id: int, channel
                    zalo_opt_out: bool | None = None) -> Donor:
     """Record how a donor wants messages (and, optionally, their Zalo opt-out)."""
     if channel not in PREFERENCES:
-        raise UserError(f"channel {channel!r} is not one of {', '.join(PREFERENCES)}")
+        raise UserError(_("channel '{channel}' is not one of {channels}").format(
+            channel=channel, channels=", ".join(PREFERENCES)))
     donor = session.get(Donor, donor_id)
     if donor is None or donor.merged_into_id is not None:
-        raise NotFound(f"no donor with id {donor_id}")
+        raise NotFound(_("no donor with id {donor_id}").format(donor_id=donor_id))
     donor.message_channel = channel
     if zalo_opt_out is not None:
         donor.zalo_opted_out_at = (donor.zalo_opted_out_at or now) if zalo_opt_out else None

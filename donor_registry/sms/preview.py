@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from donor_registry.config import Settings
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.sms.encoding import analyse
 from donor_registry.sms.registrations import cost_vnd
 from donor_registry.sms.reminders import audience
@@ -61,12 +62,11 @@ def preview(
         cost_vnd_total=_total_cost(settings, people, texts, channel),
     )
     if result.segments > settings.sms.max_segments:
-        raise UserError(
-            f"the {kind} SMS takes {result.segments} parts ({result.encoding}, "
-            f"{result.characters} characters), more than sms.max_segments = "
-            f"{settings.sms.max_segments}: shorten [sms.templates] {kind} "
-            "or set strip_diacritics = true"
-        )
+        raise UserError(_(
+            "the {kind} SMS takes {parts} parts ({encoding}, {characters} characters), more than "
+            "sms.max_segments = {most}: shorten [sms.templates] {kind} or set strip_diacritics = true"
+        ).format(kind=kind, parts=result.segments, encoding=result.encoding, characters=result.characters,
+                 most=settings.sms.max_segments))
     return result
 
 

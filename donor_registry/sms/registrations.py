@@ -11,6 +11,7 @@ import re
 import string
 from dataclasses import dataclass
 
+from donor_registry.i18n import _
 from donor_registry.sms.encoding import analyse
 from donor_registry.sms.settings import SmsSettings
 from donor_registry.sms.templates import _plain, placeholders
@@ -19,7 +20,7 @@ from donor_registry.sms.templates import _plain, placeholders
 @functools.lru_cache(maxsize=256)
 def _reader(template: str) -> re.Pattern:
     pattern, seen = [], set()
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
         pattern.append(re.escape(literal))
         if name:
             pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
@@ -73,16 +74,18 @@ def check(settings: SmsSettings, kinds: list[str] | None = None) -> list[Registr
         zns = settings.esms.zns.get(kind)
         problems = []
         if template is None:
-            problems.append("no SMS template in [sms.templates]")
+            problems.append(_("no SMS template in [sms.templates]"))
         if settings.gateway == "esms" and settings.esms.oa_id and zns is None:
-            problems.append("no ZNS template in [sms.esms.zns] (goes as SMS only)")
+            problems.append(_("no ZNS template in [sms.esms.zns] (goes as SMS only)"))
         for field, allowed in HEALTH_FIELDS.items():
             if template is not None and field in placeholders(template) and kind not in allowed:
-                problems.append(f"{{{field}}} is health detail only {', '.join(sorted(allowed))} may carry")
+                problems.append(_("{placeholder} is health detail only {kinds} may carry").format(
+                    placeholder=f"{{{field}}}", kinds=", ".join(sorted(allowed))))
         if zns is not None and template is not None:
             unknown = [p for p in zns.params if p not in placeholders(template)]
             if unknown:
-                problems.append(f"ZNS parameters {', '.join(unknown)} are not in the SMS template")
+                problems.append(_("ZNS parameters {parameters} are not in the SMS template").format(
+                    parameters=", ".join(unknown)))
         rows.append(Registration(kind, template, zns.template_id if zns else None,
                                  tuple(zns.params) if zns else (), tuple(problems)))
     return rows

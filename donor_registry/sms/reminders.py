@@ -22,6 +22,7 @@ from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue_many
@@ -148,13 +149,13 @@ def audience(
     if drive_id is not None:
         drive = session.get(Drive, drive_id)
         if drive is None:
-            raise NotFound(f"no drive with id {drive_id}")
+            raise NotFound(_("no drive with id {drive_id}").format(drive_id=drive_id))
         if kind == "invitation":
             found = _invite_for(planner, drive)
         elif kind == "reminder":
             found = _remind_for(planner, drive)
         else:
-            raise UserError(f"--drive only applies to invitation and reminder, not {kind}")
+            raise UserError(_("--drive only applies to invitation and reminder, not {kind}").format(kind=kind))
     else:
         sources = {"invitation": _invitations, "reminder": _day_before, "thank_you": _thank_you,
                    "may_give_again": _may_give_again, "congratulation": _congratulation}

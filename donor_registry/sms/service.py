@@ -6,6 +6,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _, labels
 from donor_registry.sms.gateway import ConsoleGateway, SmsGateway, TwilioGateway
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.settings import SmsSettings, esms_credentials, twilio_credentials
@@ -55,7 +56,7 @@ def list_messages(
 def get_message(*, session: Session, message_id: int) -> OutboxMessage:
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound(f"no SMS with id {message_id} in the outbox")
+        raise NotFound(_("no SMS with id {message_id} in the outbox").format(message_id=message_id))
     return message
 
 
@@ -64,10 +65,9 @@ def retry(*, session: Session, now: dt.datetime, message_id: int) -> OutboxMessa
     message = get_message(session=session, message_id=message_id)
     allowed = {OutboxStatus.failed, OutboxStatus.undelivered, OutboxStatus.cancelled}
     if message.status not in allowed:
-        raise UserError(
-            f"SMS {message_id} is {message.status.value}: only failed, undelivered or cancelled "
-            "messages can be retried"
-        )
+        raise UserError(_(
+            "SMS {message_id} is {status}: only failed, undelivered or cancelled messages can be retried"
+        ).format(message_id=message_id, status=labels.label(message.status)))
     message.status = OutboxStatus.queued
     message.attempts = 0
     message.next_attempt_at = now
@@ -83,9 +83,8 @@ def cancel(*, session: Session, now: dt.datetime, message_id: int) -> OutboxMess
     """Cancel a message that has not gone yet."""
     message = get_message(session=session, message_id=message_id)
     if message.status != OutboxStatus.queued:
-        raise UserError(
-            f"SMS {message_id} is {message.status.value}: only queued messages can be cancelled"
-        )
+        raise UserError(_("SMS {message_id} is {status}: only queued messages can be cancelled").format(
+            message_id=message_id, status=labels.label(message.status)))
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.queued)

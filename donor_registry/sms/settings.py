@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 
 MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
@@ -120,7 +121,7 @@ class SmsSettings(BaseModel):
     @model_validator(mode="after")
     def _backoff_order(self):
         if self.backoff_cap_seconds < self.backoff_base_seconds:
-            raise ValueError("backoff_cap_seconds is smaller than backoff_base_seconds")
+            raise ValueError(_("backoff_cap_seconds is smaller than backoff_base_seconds"))
         return self
 
     @property
@@ -143,12 +144,12 @@ def dead_link_reason(settings: SmsSettings) -> str | None:
         return None
     base = settings.public_base_url.strip()
     if not base:
-        return "sms.public_base_url is empty"
+        return _("sms.public_base_url is empty")
     parsed = urlparse(base)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return f"sms.public_base_url {base!r} is not an http(s) address"
+        return _("sms.public_base_url '{url}' is not an http(s) address").format(url=base)
     if _is_local_host(parsed.hostname):
-        return f"sms.public_base_url {base!r} is this machine, which donors' phones cannot reach"
+        return _("sms.public_base_url '{url}' is this machine, which donors' phones cannot reach").format(url=base)
     return None
 
 
@@ -156,10 +157,10 @@ def require_live_links(settings: SmsSettings, *, refusing: str) -> None:
     """Stop (one line, exit 1) before anything queues or sends SMS whose links would be dead."""
     reason = dead_link_reason(settings)
     if reason is not None:
-        raise UserError(
-            f"{refusing}: {reason}; set it to the address donors can reach "
+        raise UserError(_(
+            "{refusing}: {reason}; set it to the address donors can reach "
             "(e.g. https://hienmau.example.vn), or use sms.gateway = \"console\" to try things out"
-        )
+        ).format(refusing=refusing, reason=reason))
 
 
 def _is_local_host(host: str) -> bool:
@@ -178,7 +179,7 @@ def parse_hh_mm(value: str) -> dt.time:
         hour, minute = value.split(":")
         return dt.time(int(hour), int(minute))
     except ValueError:
-        raise ValueError(f"{value!r} is not a time of day like 21:00") from None
+        raise ValueError(_("'{value}' is not a time of day like 21:00").format(value=value)) from None
 
 
 def twilio_credentials() -> tuple[str, str]:
@@ -195,10 +196,11 @@ def _credentials(gateway: str, *names: str) -> tuple[str, ...]:
     values = tuple(os.environ.get(name, "").strip() for name in names)
     missing = [name for name, value in zip(names, values) if not value]
     if missing:
-        raise UserError(
-            f"sms.gateway is '{gateway}' but {' and '.join(missing)} is not set in the environment "
+        raise UserError(_(
+            "sms.gateway is '{gateway}' but {variables} is not set in the environment "
             "(credentials never go in config.toml)"
-        )
+        ).format(gateway=gateway, variables=missing[0] if len(missing) == 1 else _("{first} and {last}").format(
+            first=", ".join(missing[:-1]), last=missing[-1])))
     return values
 
 
@@ -206,8 +208,8 @@ def esms_callback_token() -> str:
     """ESMS_CALLBACK_TOKEN: the secret path part of the delivery-report URL (≥ 24 characters)."""
     token = os.environ.get("ESMS_CALLBACK_TOKEN", "").strip()
     if len(token) < 24 or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
-        raise UserError(
+        raise UserError(_(
             "sms.gateway is 'esms' with status callbacks but ESMS_CALLBACK_TOKEN is not set to a "
             "secret of at least 24 letters, digits, '-' or '_' (e.g. from `openssl rand -hex 16`)"
-        )
+        ))
     return token

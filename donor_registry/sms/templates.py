@@ -5,6 +5,7 @@ import string
 from collections.abc import Callable
 
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.text import nfc, strip_diacritics
 
 # Planning renders a text per donor: the template and repeated values (given names, venues)
@@ -36,20 +37,21 @@ def renderer(kind: str, settings, needs: frozenset[str] = frozenset()) -> Callab
     template = sms.templates.get(kind)
     if template is None:
         known = ", ".join(sorted(sms.templates))
-        raise UserError(f"no SMS template {kind!r} in [sms.templates] (known: {known})")
+        raise UserError(_("no SMS template '{kind}' in [sms.templates] (known: {known})").format(kind=kind, known=known))
     general = getattr(settings, "general", None)
     defaults = {"to_chuc": general.chapter_name} if general is not None else {}
     used = placeholders(template)
     missing = used - needs - defaults.keys()
     if needs and missing:
-        raise UserError(f"SMS template {kind!r} needs {', '.join(sorted(missing))}")
+        raise UserError(_("SMS template '{kind}' needs {fields}").format(kind=kind, fields=", ".join(sorted(missing))))
     strip = sms.strip_diacritics
     text = _plain(template) if strip else template
 
     def fill(**fields) -> str:
         values = {**defaults, **fields}
         if lacking := used - values.keys():
-            raise UserError(f"SMS template {kind!r} needs {', '.join(sorted(lacking))}")
+            raise UserError(_("SMS template '{kind}' needs {fields}").format(
+                kind=kind, fields=", ".join(sorted(lacking))))
         values = {k: "" if values[k] is None else values[k] for k in used}
         if not strip:
             return nfc(text.format_map(values))

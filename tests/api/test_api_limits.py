@@ -18,6 +18,8 @@ from donor_registry.emergency.hospitals import resume, suspend
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from tests.service import emergency_support as make
 
+pytestmark = pytest.mark.usefixtures("english")
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient

@@ -38,7 +38,7 @@ def test_drive_lifecycle(cli, tmp_path):
     assert shown["expected_turnout"]["by_group"]["O+"] == 1 and shown["campaign_name"] == "Khu công nghiệp Quang Minh"
 
     late = cli("donations", "record", donor["id"], "--drive", added["id"], "--date", "2026-05-31", "--json")
-    assert late.exit_code == 0 and "was on 2026-05-30" in late.json()["warnings"][0]
+    assert late.exit_code == 0 and "was on 30/05/2026" in late.json()["warnings"][0]
     missing = cli("donations", "record", donor["id"], "--drive", "999", "--date", "2026-05-30")
     assert missing.exit_code == 1 and "no drive #999" in missing.stderr
 
@@ -58,7 +58,7 @@ def test_drive_lifecycle(cli, tmp_path):
 
 def test_cancel_and_errors_are_one_plain_line(cli):
     drive = cli("drives", "add", "--date", "2026-07-01", "--venue", "Trường THPT", "--json").json()
-    assert cli("drives", "close", drive["id"]).stderr.startswith("error: drive #1 is on 2026-07-01, still to come")
+    assert cli("drives", "close", drive["id"]).stderr.startswith("error: drive #1 is on 01/07/2026, still to come")
     assert cli("drives", "cancel", drive["id"], "--json").json()["status"] == "cancelled"
     again = cli("drives", "cancel", drive["id"])
     assert again.exit_code == 1 and "only a planned drive can be cancelled" in again.stderr

@@ -34,7 +34,7 @@ def test_mistakes_are_one_plain_line_and_change_nothing(cli_both):
     cli = cli_both
     _tree(cli)
     for args, message in [
-        (["add", "commune", "X", "--parent", "VN", "--commune", "31508"], "không thể trực thuộc VN (national)"),
+        (["add", "commune", "X", "--parent", "VN", "--commune", "31508"], "không thể trực thuộc VN (trung ương)"),
         (["add", "province", "X", "--parent", "VN", "--province", "92"], "92 đã có hội"),
         (["move", "VN-92", "--to", "VN-92-31507"], "không thể chuyển hội VN-92 về dưới chính nó"),
         (["move", "VN-92-31507", "--to", "VN-15"], "thuộc tỉnh 92"),

@@ -25,6 +25,8 @@ from donor_registry.campaigns.models import (
 from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.errors import UserError
 
+pytestmark = pytest.mark.usefixtures("english")
+
 D = dt.date
 
 EVERY_KIND = CampaignSettings(templates=[

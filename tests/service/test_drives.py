@@ -15,6 +15,8 @@ from donor_registry.donors.models import DonorCreate
 from donor_registry.donors.service import create_donor
 from donor_registry.errors import NotFound, UserError
 
+pytestmark = pytest.mark.usefixtures("english")
+
 D = dt.date
 SETTINGS = CampaignSettings(max_drives_per_day=2)
 
@@ -62,10 +64,10 @@ def test_more_drives_than_staff_on_one_day(session, now):
     assert second == []
     third, warnings = _drive(session, now, venue="C")
     assert _kinds(warnings) == ["too_many_drives"]
-    assert "3 drives on 2026-06-20" in warnings[0].message
+    assert "3 drives on 20/06/2026" in warnings[0].message
     drives.cancel_drive(session=session, drive_id=third.id, now=now)
     _, fourth = _drive(session, now, venue="D")  # the cancelled one no longer counts
-    assert [w.message.split(",")[0] for w in fourth] == ["3 drives on 2026-06-20"]
+    assert [w.message.split(",")[0] for w in fourth] == ["3 drives on 20/06/2026"]
 
 
 def test_drive_in_the_tet_holiday(session, now):
@@ -162,7 +164,7 @@ def test_donation_against_a_drive_is_checked(session, now):
     drive, _ = _drive(session, now, day=D(2026, 5, 30))
     assert drives.check_donation_drive(session=session, drive_id=drive.id, donated_on=D(2026, 5, 30)) == []
     [warning] = drives.check_donation_drive(session=session, drive_id=drive.id, donated_on=D(2026, 5, 31))
-    assert "was on 2026-05-30, not 2026-05-31" in warning
+    assert "was on 30/05/2026, not 31/05/2026" in warning
     with pytest.raises(NotFound, match="no drive #999"):
         drives.check_donation_drive(session=session, drive_id=999, donated_on=D(2026, 5, 30))
     drives.cancel_drive(session=session, drive_id=drive.id, now=now)

@@ -14,6 +14,8 @@ from donor_registry.errors import NotFound, UserError
 from donor_registry.sms.inbound import receive
 from tests.service import emergency_support as make
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def cfg(db_url) -> Settings:

@@ -19,6 +19,8 @@ from donor_registry.honours.settings import HonoursSettings
 from donor_registry.i18n import use_language
 from donor_registry.types import DonationType
 
+pytestmark = pytest.mark.usefixtures("english")
+
 TODAY = dt.date(2026, 6, 1)
 FIRST_DAY = dt.date(2000, 1, 3)
 

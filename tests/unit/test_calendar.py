@@ -26,6 +26,8 @@ from donor_registry.campaigns.settings import (
     CampaignSettings,
 )
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def tpl(anchor: dict, key: str = "t", target: int = 100) -> CampaignTemplate:
     return CampaignTemplate.model_validate(

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from donor_registry.emergency import limits
 
+pytestmark = pytest.mark.usefixtures("english")
+
 NOW = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
 BOUNDED = settings(derandomize=True, max_examples=300, deadline=None, database=None)
 

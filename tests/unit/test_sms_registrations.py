@@ -1,11 +1,14 @@
 """Reading a ZNS message's parameters back out of the rendered SMS text, and channel choice."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from donor_registry.sms.channels import channel_for
 from donor_registry.sms.esms_codes import verdict
 from donor_registry.sms.registrations import template_values
+
+pytestmark = pytest.mark.usefixtures("english")
 
 NAMES = ["ten", "ngay", "gio", "dia_diem"]
 values_text = st.text(alphabet="abcđăơ019 /ÁẾ", min_size=1, max_size=12)

@@ -13,6 +13,8 @@ from donor_registry.sms.service import gateway_from_settings
 from donor_registry.sms.settings import SmsSettings
 from donor_registry.sms.templates import render
 
+pytestmark = pytest.mark.usefixtures("english")
+
 TZ = "Asia/Ho_Chi_Minh"
 NIGHT = {"start": dt.time(21), "end": dt.time(7), "tz": TZ}
 
