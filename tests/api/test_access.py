@@ -27,6 +27,7 @@ ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gate
 # The coordinators' workspace (donor_registry/web): a session cookie and the policy's roles.
 SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
+DONOR_WORK = "a coordinator or an admin, for donors of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -61,9 +62,12 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/enable"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
+    ("GET", "/donors"): SIGNED_IN,  # the search finds only donors of the user's chapter and below
+    ("POST", "/donors/{donor_id}/donations"): DONOR_WORK,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
-ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"}}
+ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
+            DONOR_WORK: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:

@@ -1,0 +1,127 @@
+"""The workspace's donor pages over HTTP: search without diacritics, the profile, add / edit with
+the field's error in Vietnamese, recording with the recording checks, duplicates and merge;
+always within the user's chapter and below, every write audited with user:<login>."""
+
+import datetime as dt
+import re
+
+import pytest
+from sqlmodel import select
+
+from donor_registry.accounts.models import Role
+from donor_registry.api import create_app
+from donor_registry.audit.models import AuditEntry
+from donor_registry.db import session_scope
+from donor_registry.donations.models import Donation, DonationCreate
+from donor_registry.donations.service import record_donation
+from donor_registry.donors.models import Donor
+from donor_registry.eligibility import EligibilityRules
+from tests.api.test_workspace_access import _chapters, _client, _user
+from tests.service import emergency_support as make
+
+THUY = "Trần Thị Thúy"
+
+
+@pytest.fixture
+def world(engine, settings, now):
+    with session_scope(engine) as session:
+        tree = _chapters(session, now)
+        people = {role.value: _user(session, now, role.value, role, tree["home"]).id for role in Role}
+        people["other_coordinator"] = _user(session, now, "other.coord", Role.coordinator, tree["other"]).id
+        donors = {}
+        for key, name, chapter, nid in (("thuy", THUY, tree["ward"], "079096000011"),
+                                        ("far", "Trần Thị Thùy", tree["other"], "079096000012")):
+            donors[key] = make.donor(session, now, name=name, national_id=nid)
+            session.get(Donor, donors[key]).chapter_id = chapter
+        # Given 30 days ago: a whole-blood donation today comes inside the 12-week interval.
+        record_donation(session=session, donor_id=donors["thuy"], rules=EligibilityRules(), now=now,
+                        data=DonationCreate(donated_on=now.date() - dt.timedelta(days=30)), actor="test")
+    app = create_app(settings, engine)
+    app.state.clock = lambda: now
+    return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "tree": tree,
+            "donors": donors}
+
+
+def _donations(world, donor_id) -> list[Donation]:
+    with session_scope(world["engine"]) as session:
+        rows = session.exec(select(Donation).where(Donation.donor_id == donor_id).order_by(Donation.id)).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def _audit(world, action) -> list[tuple[str, int]]:
+    with session_scope(world["engine"]) as session:
+        return [(e.actor, e.subject_id) for e in session.exec(select(AuditEntry).where(AuditEntry.action == action))]
+
+
+def test_search_without_diacritics_finds_the_donor_of_the_chapter_only(world):
+    client, _ = _client(world, "coordinator")
+    page = client.get("/donors", params={"q": "tran thi thuy"})
+    assert page.status_code == 200
+    assert THUY in page.text and f'href="/donors/{world["donors"]["thuy"]}"' in page.text
+    assert "Trần Thị Thùy" not in page.text  # a namesake of another province
+    by_id = client.get("/donors", params={"q": "079096000011"}).text
+    assert THUY in by_id
+    other, _ = _client(world, "other_coordinator")
+    assert THUY not in other.get("/donors", params={"q": "tran thi thuy"}).text
+    assert THUY not in other.get("/donors", params={"q": "079096000011"}).text
+    refused = other.get(f"/donors/{world['donors']['thuy']}")
+    assert refused.status_code == 404 and THUY not in refused.text
+    assert client.get("/donors").status_code == 200  # the empty form
+
+
+def test_a_viewer_finds_donors_with_phones_masked(world):
+    viewer, _ = _client(world, "viewer")
+    with session_scope(world["engine"]) as session:
+        phone = session.get(Donor, world["donors"]["thuy"]).phone_e164
+    found = viewer.get("/donors", params={"q": "thuy"}).text
+    assert THUY in found and phone not in found and phone[-3:] in found
+    assert "/donors/new" not in found and 'id="record"' not in viewer.get(f"/donors/{world['donors']['thuy']}").text
+
+
+def test_the_profile_shows_history_counts_eligibility_consents_and_audit(world):
+    client, _ = _client(world, "coordinator")
+    page = client.get(f"/donors/{world['donors']['thuy']}").text
+    assert 'id="history"' in page and "máu toàn phần: 1" in page
+    assert "Quá sớm sau lần hiến trước" in page  # eligibility per type with the reason
+    assert 'id="consents"' in page and 'id="audit"' in page and "donor.show" in page
+
+
+def test_a_donation_the_interval_check_warns_about_is_recorded_only_anyway_with_a_reason(world):
+    client, csrf = _client(world, "coordinator")
+    donor = world["donors"]["thuy"]
+    form = {"csrftoken": csrf, "donated_on": world["now"].date().isoformat(), "type": "whole_blood",
+            "outcome": "donated", "volume_ml": "350"}
+    warned = client.post(f"/donors/{donor}/donations", data=form)
+    assert warned.status_code == 409 and 'id="warnings"' in warned.text
+    assert "Quá sớm sau lần hiến trước" in warned.text and 'id="record-anyway"' in warned.text
+    assert len(_donations(world, donor)) == 1  # nothing recorded
+    no_reason = client.post(f"/donors/{donor}/donations", data={**form, "anyway": "1", "override": " "})
+    assert no_reason.status_code == 409 and 'id="override-error"' in no_reason.text
+    assert len(_donations(world, donor)) == 1
+    anyway = client.post(f"/donors/{donor}/donations",
+                         data={**form, "anyway": "1", "override": "bác sĩ đồng ý, hiến khẩn cấp"})
+    assert anyway.status_code == 303 and anyway.headers["location"].startswith(f"/donors/{donor}")
+    recorded = _donations(world, donor)[-1]
+    assert len(_donations(world, donor)) == 2 and recorded.override_reason == "bác sĩ đồng ý, hiến khẩn cấp"
+    assert recorded.source == "web" and recorded.violations
+    assert _audit(world, "donations.override") == [("user:coordinator", recorded.id)]
+    assert _audit(world, "donations.record") == [("user:coordinator", donor)]
+
+
+def test_a_deferral_is_recorded_and_a_bad_field_is_named_in_vietnamese(world):
+    client, csrf = _client(world, "coordinator")
+    donor = world["donors"]["far"]
+    other, other_csrf = _client(world, "other_coordinator")
+    form = {"donated_on": world["now"].date().isoformat(), "outcome": "deferred", "type": "whole_blood"}
+    missing = other.post(f"/donors/{donor}/donations", data={**form, "csrftoken": other_csrf})
+    assert missing.status_code == 422 and "cần có lý do" in missing.text
+    deferred = other.post(f"/donors/{donor}/donations",
+                          data={**form, "csrftoken": other_csrf, "deferral_reason": "huyết áp cao"})
+    assert deferred.status_code == 303 and _donations(world, donor)[-1].deferral_reason == "huyết áp cao"
+    bad = other.post(f"/donors/{donor}/donations", data={**form, "csrftoken": other_csrf, "outcome": "donated",
+                                                          "volume_ml": "5000"})
+    assert bad.status_code == 422
+    assert "1000" in re.search(r'id="volume_ml-error">([^<]+)', bad.text).group(1)
+    refused = client.post(f"/donors/{donor}/donations", data={**form, "csrftoken": csrf, "deferral_reason": "x"})
+    assert refused.status_code == 404 and len(_donations(world, donor)) == 1  # another chapter's donor
