@@ -64,6 +64,10 @@ ACCESS = {
     ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
     ("GET", "/donors"): SIGNED_IN,  # the search finds only donors of the user's chapter and below
     ("POST", "/donors/{donor_id}/donations"): DONOR_WORK,
+    ("GET", "/donors/new"): DONOR_WORK,
+    ("POST", "/donors/new"): DONOR_WORK,
+    ("GET", "/donors/{donor_id}/edit"): DONOR_WORK,
+    ("POST", "/donors/{donor_id}/edit"): DONOR_WORK,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},

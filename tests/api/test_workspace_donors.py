@@ -125,3 +125,64 @@ def test_a_deferral_is_recorded_and_a_bad_field_is_named_in_vietnamese(world):
     assert "1000" in re.search(r'id="volume_ml-error">([^<]+)', bad.text).group(1)
     refused = client.post(f"/donors/{donor}/donations", data={**form, "csrftoken": csrf, "deferral_reason": "x"})
     assert refused.status_code == 404 and len(_donations(world, donor)) == 1  # another chapter's donor
+
+
+def _form_of(page: str) -> dict:
+    """The values of a donor form as the browser would send them back."""
+    values = dict(re.findall(r'<input id="(\w+)" name="\w+" type="[^"]+" value="([^"]*)"', page))
+    for name, options in re.findall(r'<select id="(\w+)" name="\w+">(.*?)</select>', page, re.DOTALL):
+        chosen = re.search(r'<option value="([^"]*)" selected>', options)
+        values[name] = chosen.group(1) if chosen else ""
+    if re.search(r'name="standby" value="1" class="check" checked', page):
+        values["standby"] = "1"
+    values["notes"] = re.search(r'<textarea id="notes" name="notes" rows="3">([^<]*)</textarea>', page).group(1)
+    return values
+
+
+def test_edit_with_a_bad_weight_shows_the_field_error_in_vietnamese_and_changes_nothing(world):
+    client, csrf = _client(world, "coordinator")
+    donor = world["donors"]["thuy"]
+    page = client.get(f"/donors/{donor}/edit")
+    assert page.status_code == 200
+    form = {**_form_of(page.text), "csrftoken": csrf}
+    assert form["full_name"] == THUY and form["weight_kg"] == "60"
+    bad = client.post(f"/donors/{donor}/edit", data={**form, "weight_kg": "5000"})
+    assert bad.status_code == 422
+    assert re.search(r'id="weight_kg-error">([^<]+)', bad.text).group(1) == "phải nhỏ hơn 300"
+    with session_scope(world["engine"]) as session:
+        assert session.get(Donor, donor).weight_kg == 60
+    good = client.post(f"/donors/{donor}/edit", data={**form, "weight_kg": "58.5", "notes": "gọi buổi chiều"})
+    assert good.status_code == 303
+    with session_scope(world["engine"]) as session:
+        changed = session.get(Donor, donor)
+        assert (changed.weight_kg, changed.notes, changed.full_name) == (58.5, "gọi buổi chiều", THUY)
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "donor.update")).one()
+    assert entry.actor == "user:coordinator" and entry.detail["fields"] == ["notes", "weight_kg"]
+
+
+def test_register_a_donor_in_the_chapter_with_errors_next_to_their_fields(world):
+    client, csrf = _client(world, "coordinator")
+    page = client.get("/donors/new")
+    assert page.status_code == 200
+    form = {**_form_of(page.text), "csrftoken": csrf}
+    assert form["chapter"] == str(world["tree"]["home"])
+    bad = client.post("/donors/new", data={**form, "full_name": "", "phone": "12", "group": "X"})
+    assert bad.status_code == 422
+    for field in ("full_name", "phone", "group"):
+        assert f'id="{field}-error"' in bad.text, field
+    outside = client.post("/donors/new", data={**form, "full_name": "Lê Văn Tám",
+                                                "chapter": str(world["tree"]["other"])})
+    assert outside.status_code == 422 and 'id="chapter-error"' in outside.text
+    taken = client.post("/donors/new", data={**form, "full_name": "Lê Văn Tám", "national_id": "079096000012"})
+    assert taken.status_code == 422 and "Trần Thị Thùy" not in taken.text  # another chapter's holder
+    assert 'id="national_id-error"' in taken.text
+    added = client.post("/donors/new", data={**form, "full_name": "lê văn  tám", "birth_year": "1990",
+                                              "group": "B+", "phone": "0912 345 678", "standby": "1"})
+    assert added.status_code == 303
+    donor_id = int(re.search(r"/donors/(\d+)", added.headers["location"]).group(1))
+    with session_scope(world["engine"]) as session:
+        donor = session.get(Donor, donor_id)
+        assert (donor.full_name, donor.chapter_id, donor.phone_e164, donor.standby) == \
+            ("Lê Văn Tám", world["tree"]["home"], "+84912345678", True)
+    assert _audit(world, "donor.add") == [("user:coordinator", donor_id)]
+    assert "Lê Văn Tám" in client.get("/donors", params={"q": "le van tam"}).text
