@@ -9,14 +9,14 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from donor_registry.config import Settings
-from donor_registry.web import admin, donations, donor_forms, donors, pages
+from donor_registry.web import admin, donations, donor_forms, donors, duplicates, pages
 from donor_registry.web.csrf import Csrf
 from donor_registry.web.deps import NotFoundHere, NotSignedIn, Refused
 from donor_registry.web.templating import render_error
 
 
 def routers():
-    return [pages.router, admin.router, donor_forms.router, donations.router, donors.router]
+    return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, donors.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:

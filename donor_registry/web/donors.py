@@ -64,10 +64,12 @@ def search_page(request: Request, session: SessionDep, current: Reader,
 
 @router.get("/{donor_id}")
 def donor_page(request: Request, session: SessionDep, current: Reader, donor_id: int,
-               recorded: int | None = None, saved: bool = False) -> Response:
+               recorded: int | None = None, saved: bool = False, merged: int | None = None) -> Response:
     """A donor's profile: in full (and audited) for a role that may see phones, masked otherwise."""
     donor = donor_here(session, current, donor_id)
     done = _("Recorded.") if recorded else _("Saved.") if saved else None
+    if merged:
+        done = _("Donor #{merged} was merged into this donor.").format(merged=merged)
     return render(request, "donor.html", done=done, **profile(request, session, current, donor))
 
 

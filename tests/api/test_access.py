@@ -68,6 +68,8 @@ ACCESS = {
     ("POST", "/donors/new"): DONOR_WORK,
     ("GET", "/donors/{donor_id}/edit"): DONOR_WORK,
     ("POST", "/donors/{donor_id}/edit"): DONOR_WORK,
+    ("GET", "/donors/duplicates"): DONOR_WORK,
+    ("POST", "/donors/duplicates/merge"): DONOR_WORK,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},

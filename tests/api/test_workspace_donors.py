@@ -186,3 +186,37 @@ def test_register_a_donor_in_the_chapter_with_errors_next_to_their_fields(world)
             ("Lê Văn Tám", world["tree"]["home"], "+84912345678", True)
     assert _audit(world, "donor.add") == [("user:coordinator", donor_id)]
     assert "Lê Văn Tám" in client.get("/donors", params={"q": "le van tam"}).text
+
+
+def test_duplicates_side_by_side_and_merge_within_the_chapter(world):
+    now = world["now"]
+    with session_scope(world["engine"]) as session:
+        twin = make.donor(session, now, name="Nguyễn Văn Hùng")
+        session.get(Donor, twin).chapter_id = world["tree"]["ward"]
+        again = make.donor(session, now, name="Nguyễn Văn Hùng")
+        session.get(Donor, again).chapter_id = world["tree"]["home"]
+        record_donation(session=session, donor_id=again, rules=EligibilityRules(), now=now,
+                        data=DonationCreate(donated_on=now.date() - dt.timedelta(days=200)), actor="test")
+        far = make.donor(session, now, name="Nguyễn Văn Hùng")  # the same name in another province
+        session.get(Donor, far).chapter_id = world["tree"]["other"]
+    client, csrf = _client(world, "coordinator")
+    page = client.get("/donors/duplicates")
+    assert page.status_code == 200
+    assert f'id="pair-{twin}-{again}"' in page.text and "cùng họ tên, năm sinh và xã" in page.text
+    assert f"pair-{twin}-{far}" not in page.text and f"pair-{again}-{far}" not in page.text
+    other, other_csrf = _client(world, "other_coordinator")
+    assert "Nguyễn Văn Hùng" not in other.get("/donors/duplicates").text
+    refused = other.post("/donors/duplicates/merge", data={"csrftoken": other_csrf, "keep_id": str(far),
+                                                          "duplicate_id": str(twin)})
+    assert refused.status_code == 404
+    merged = client.post("/donors/duplicates/merge", data={"csrftoken": csrf, "keep_id": str(twin),
+                                                           "duplicate_id": str(again)})
+    assert merged.status_code == 303 and merged.headers["location"] == f"/donors/{twin}?merged={again}"
+    with session_scope(world["engine"]) as session:
+        assert session.get(Donor, again).merged_into_id == twin
+        assert session.get(Donor, twin).donation_count == 1
+        assert session.get(Donor, far).merged_into_id is None
+    assert [len(_donations(world, d)) for d in (twin, again)] == [1, 0]
+    assert _audit(world, "donor.merge") == [("user:coordinator", twin)]
+    assert client.get(f"/donors/{again}").status_code == 404  # merged: only the donor kept is shown
+    assert f"pair-{twin}-{again}" not in client.get("/donors/duplicates").text
