@@ -58,8 +58,11 @@ def search_page(request: Request, session: SessionDep, current: Reader,
         chapter_names = names(session=session, chapter_ids=[d.chapter_id for d in found])
         in_full = current.may(Action.see_personal_data)
         rows = [views.search_row(d, chapter_names, in_full) for d in found]
-    return render(request, "donors/search.html", q=q, rows=rows, error=error, limit=SEARCH_LIMIT,
-                  may_add=current.may(Action.work_donors))
+    # Search as you type: htmx asks for the results alone (HX-Request), a plain GET gets the page.
+    partial = request.headers.get("hx-request") == "true" and "hx-history-restore-request" not in request.headers
+    template = "donors/results.html" if partial else "donors/search.html"
+    return render(request, template, q=q, rows=rows, error=error, limit=SEARCH_LIMIT,
+                  may_add=current.may(Action.work_donors), headers={"Vary": "HX-Request"})
 
 
 @router.get("/{donor_id}")

@@ -52,6 +52,7 @@ ACCESS = {
     ("GET", "/"): PUBLIC,  # the sign-in form; the dashboard with a session
     ("POST", "/login"): PUBLIC,
     ("GET", "/static/workspace.css"): PUBLIC,
+    ("GET", "/static/htmx.min.js"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,

@@ -70,6 +70,21 @@ def test_search_without_diacritics_finds_the_donor_of_the_chapter_only(world):
     assert client.get("/donors").status_code == 200  # the empty form
 
 
+def test_search_as_you_type_answers_htmx_with_the_results_alone(world):
+    client, _ = _client(world, "coordinator")
+    page = client.get("/donors", params={"q": "tran"})
+    assert '<script src="/static/htmx.min.js"></script>' in page.text and 'hx-get="/donors"' in page.text
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    live = client.get("/donors", params={"q": "tran thi th"}, headers={"HX-Request": "true"})
+    assert live.status_code == 200 and live.text.lstrip().startswith('<section id="results"')
+    assert THUY in live.text and "<html" not in live.text
+    back = client.get("/donors", params={"q": "tran"}, headers={"HX-Request": "true",
+                                                                 "HX-History-Restore-Request": "true"})
+    assert "<html" in back.text  # going back restores the whole page
+    script = client.get("/static/htmx.min.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+
+
 def test_a_viewer_finds_donors_with_phones_masked(world):
     viewer, _ = _client(world, "viewer")
     with session_scope(world["engine"]) as session:
