@@ -3,7 +3,9 @@ records a donation the interval check warns about, sees the warning, and records
 a reason. Debian's chromium, driven by Playwright (no download)."""
 
 import datetime as dt
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,8 @@ from tests.service import emergency_support as make
 from tests.support.tools import missing_tool
 
 pytestmark = [pytest.mark.browser]
+#: Set to a folder (docs/) to photograph the donor page at phone and desktop widths for the README.
+SHOTS = os.environ.get("DONOR_REGISTRY_SCREENSHOTS")
 
 
 def _seed(db_url: str) -> int:
@@ -74,6 +78,12 @@ def test_search_without_diacritics_and_record_a_donation_the_interval_check_warn
             assert page.is_visible("#done")
             assert page.text_content("#donation-count").startswith("2")
             assert "Vẫn ghi nhận: bác sĩ cho phép, ca cấp cứu" in page.text_content("#history")
+            if SHOTS:
+                page.screenshot(path=str(Path(SHOTS) / "workspace-donor-phone.png"), full_page=True)
+                page.set_viewport_size({"width": 1280, "height": 800})
+                page.screenshot(path=str(Path(SHOTS) / "workspace-donor-desktop.png"), full_page=True)
+                page.goto(f"{base}/donors?q=tran+thi+thuy")
+                page.screenshot(path=str(Path(SHOTS) / "workspace-search-desktop.png"))
             browser.close()
     finally:
         served.stop()
