@@ -62,11 +62,17 @@ def test_search_without_diacritics_finds_the_donor_of_the_chapter_only(world):
     assert "Trần Thị Thùy" not in page.text  # a namesake of another province
     by_id = client.get("/donors", params={"q": "079096000011"}).text
     assert THUY in by_id
-    other, _ = _client(world, "other_coordinator")
+    other, other_csrf = _client(world, "other_coordinator")
     assert THUY not in other.get("/donors", params={"q": "tran thi thuy"}).text
     assert THUY not in other.get("/donors", params={"q": "079096000011"}).text
-    refused = other.get(f"/donors/{world['donors']['thuy']}")
-    assert refused.status_code == 404 and THUY not in refused.text
+    for path in ("", "/edit"):  # the profile and its edit form, by URL
+        refused = other.get(f"/donors/{world['donors']['thuy']}{path}")
+        assert refused.status_code == 404 and THUY not in refused.text
+    edited = other.post(f"/donors/{world['donors']['thuy']}/edit",
+                        data={"csrftoken": other_csrf, "full_name": "Người Lạ", "sex": "unknown"})
+    assert edited.status_code == 404
+    with session_scope(world["engine"]) as session:
+        assert session.get(Donor, world["donors"]["thuy"]).full_name == THUY
     assert client.get("/donors").status_code == 200  # the empty form
 
 
