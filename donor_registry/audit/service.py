@@ -32,3 +32,9 @@ def recent(*, session: Session, limit: int = 100, action: str | None = None) -> 
     if action:
         query = query.where(AuditEntry.action == action)
     return list(session.exec(query))
+
+
+def about(*, session: Session, subject_type: str, subject_id: int, limit: int = 50) -> list[AuditEntry]:
+    """The newest entries about one record (a donor's page shows its own)."""
+    query = select(AuditEntry).where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+    return list(session.exec(query.order_by(AuditEntry.id.desc()).limit(limit)))

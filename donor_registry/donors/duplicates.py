@@ -39,7 +39,7 @@ class DuplicatePair:
     reasons: list[str] = field(default_factory=list)
 
 
-def find_duplicates(*, session: Session, settings: DuplicateSettings) -> list[DuplicatePair]:
+def find_duplicates(*, session: Session, settings: DuplicateSettings, where=None) -> list[DuplicatePair]:
     """Candidate pairs of active donors that look like one person, each with its reasons.
 
     National IDs are unique in the registry (a second registration is refused), so the
@@ -47,14 +47,15 @@ def find_duplicates(*, session: Session, settings: DuplicateSettings) -> list[Du
     folded name with a compatible birth date or year, in the same commune or where one of
     them has none. These are the namesakes an import keeps apart (they differ on a national
     ID, a blood group, a sex or a phone): what differs is named so a person can decide.
+    `where`: a clause both donors of a pair meet (the workspace's chapter reach).
     """
     pairs: dict[tuple[int, int], DuplicatePair] = {}
     if settings.match_phone:
-        for group in _groups(session, Donor.phone_e164):
+        for group in _groups(session, Donor.phone_e164, where=where):
             for a, b in _each_pair(group):
                 _add(pairs, a, b, _("same phone {phone}").format(phone=mask_phone(a.phone_e164)))
     if settings.match_name_birth_commune:
-        for group in _groups(session, Donor.name_folded, Donor.birth_year):
+        for group in _groups(session, Donor.name_folded, Donor.birth_year, where=where):
             for a, b in _each_pair(group):
                 if _same_birth(a, b) and _same_commune(a, b):
                     both = a.commune_key is not None and b.commune_key is not None
@@ -82,8 +83,8 @@ def _differences(a: Donor, b: Donor) -> list[str]:
     return found
 
 
-def _groups(session: Session, *columns) -> list[list[Donor]]:
-    active = Donor.merged_into_id.is_(None)
+def _groups(session: Session, *columns, where=None) -> list[list[Donor]]:
+    active = Donor.merged_into_id.is_(None) if where is None else and_(Donor.merged_into_id.is_(None), where)
     not_null = [column.is_not(None) for column in columns]
     shared = (
         select(*columns).where(active, *not_null).group_by(*columns).having(func.count() > 1).subquery()

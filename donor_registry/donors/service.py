@@ -159,43 +159,47 @@ RARE_WORD_DONORS = COMMON_WORD_ENTRIES  # kept as the name tests patch
 CANDIDATE_COST = 2
 
 
-def find_donors(*, session: Session, query: str, limit: int = 50) -> list[Donor]:
-    """Donors matching a national ID, a phone in any format, or a name with or without diacritics."""
+def find_donors(*, session: Session, query: str, limit: int = 50, where=None) -> list[Donor]:
+    """Donors matching a national ID, a phone in any format, or a name with or without diacritics.
+
+    `where`: a clause every donor found must also meet (the workspace's chapter reach,
+    accounts.policy.within_reach), applied in each query so no other donor is even read."""
     query = query.strip()
     if not query:
         raise UserError(_("give a name, a phone number or a national ID to search for"))
+    scope = [] if where is None else [where]
     if _DIGITS_ONLY.fullmatch(query):
-        active = select(Donor).where(Donor.merged_into_id.is_(None))
+        active = select(Donor).where(Donor.merged_into_id.is_(None), *scope)
         return list(session.exec(active.where(_identifier_clause(query)).limit(limit)))
     tokens = fold(query).split()
-    in_order = _typed_in_order(session, tokens, limit)
+    in_order = _typed_in_order(session, tokens, limit, scope)
     if len(in_order) == limit:
         return in_order
     seen = {donor.id for donor in in_order}
-    rest = [donor for donor in _any_order(session, tokens, limit) if donor.id not in seen]
+    rest = [donor for donor in _any_order(session, tokens, limit, scope) if donor.id not in seen]
     return in_order + rest[: limit - len(in_order)]
 
 
-def _typed_in_order(session: Session, tokens: list[str], limit: int) -> list[Donor]:
+def _typed_in_order(session: Session, tokens: list[str], limit: int, scope: list = ()) -> list[Donor]:
     """Names that start with the query as typed ('nguyen thi hoa…'): one range of the name index."""
     start = " ".join(tokens)
     # The range lets the name index seek; LIKE keeps the result exact under any collation.
     query = select(Donor).where(
         Donor.name_folded >= start, Donor.name_folded < start + "\uffff",
         Donor.name_folded.like(f"{_escape_like(start)}%", escape="\\"),
-        func.coalesce(Donor.merged_into_id, 0) == 0,
+        func.coalesce(Donor.merged_into_id, 0) == 0, *scope,
     )
     found = session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit))
     return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
 
 
-def _any_order(session: Session, tokens: list[str], limit: int) -> list[Donor]:
+def _any_order(session: Session, tokens: list[str], limit: int, scope: list = ()) -> list[Donor]:
     """Every word as a word prefix, in any order, through the rarest words' index or a walk."""
     counts = name_words.entry_counts(session, tokens, RARE_WORD_DONORS)
     indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
     if indexed and _index_is_cheaper(session, counts, indexed, limit):
-        return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit)
-    return _walk_in_name_order(session, tokens, limit)
+        return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit, scope)
+    return _walk_in_name_order(session, tokens, limit, scope)
 
 
 def _index_is_cheaper(session: Session, counts: dict[str, int], indexed: list, limit: int) -> bool:
@@ -218,7 +222,8 @@ def _name_clauses(tokens: list[str]) -> list:
             *(padded.like(f"% {_escape_like(token)}%", escape="\\") for token in tokens)]
 
 
-def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], limit: int) -> list[Donor]:
+def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], limit: int,
+                     scope: list = ()) -> list[Donor]:
     """The matches among the donors of the rarest words: whole-word matches first, then by name."""
     candidates = name_words.donors_with_prefix(rarest[0])
     if len(rarest) > 1:
@@ -226,13 +231,13 @@ def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], lim
     spaced = " " + Donor.name_folded + " "
     whole_words = sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0)
                       for token in tokens)
-    return list(session.exec(select(Donor).where(Donor.id.in_(candidates), *_name_clauses(tokens))
+    return list(session.exec(select(Donor).where(Donor.id.in_(candidates), *_name_clauses(tokens), *scope)
                              .order_by(whole_words.desc(), Donor.name_folded, Donor.id).limit(limit)))
 
 
-def _walk_in_name_order(session: Session, tokens: list[str], limit: int) -> list[Donor]:
+def _walk_in_name_order(session: Session, tokens: list[str], limit: int, scope: list = ()) -> list[Donor]:
     """Common words only: matches are frequent, so reading donors in name order finds them fast."""
-    found = session.exec(select(Donor).where(*_name_clauses(tokens)).order_by(Donor.name_folded, Donor.id)
+    found = session.exec(select(Donor).where(*_name_clauses(tokens), *scope).order_by(Donor.name_folded, Donor.id)
                          .limit(limit))
     return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
 

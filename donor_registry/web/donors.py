@@ -1,42 +1,101 @@
-"""Donor pages of the workspace. A donor outside the user's chapter and below is not found."""
+"""Donor pages of the workspace: search and profile. A donor outside the user's chapter and
+below is not found, by URL as by search (the search never even reads another chapter's rows)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from donor_registry.accounts.chapters import names
-from donor_registry.accounts.policy import Action, allows
+from donor_registry.accounts.policy import Action, allows, within_reach
 from donor_registry.api.deps import SessionDep
 from donor_registry.audit import service as audit
-from donor_registry.donors.service import get_donor
-from donor_registry.errors import NotFound
-from donor_registry.phones import mask_phone
-from donor_registry.text import mask_national_id
+from donor_registry.donations.service import donor_donations
+from donor_registry.donors.models import Donor
+from donor_registry.donors.service import find_donors, get_donor
+from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _, formatting
+from donor_registry.privacy import consents
 from donor_registry.types import blood_group_label
-from donor_registry.web.deps import Current, NotFoundHere, require, speak
+from donor_registry.web import donor_views as views
+from donor_registry.web.deps import Current, NotFoundHere, Refused, require, speak
 from donor_registry.web.templating import render
 
 router = APIRouter(prefix="/donors", tags=["workspace"], include_in_schema=False, dependencies=[Depends(speak)])
 Reader = Annotated[Current, Depends(require(Action.read_lists))]
+SEARCH_LIMIT = 50
 
 
-@router.get("/{donor_id}")
-def donor_page(request: Request, session: SessionDep, current: Reader, donor_id: int) -> Response:
-    """A donor's card: in full (and audited) for a role that may see phones, masked otherwise."""
+def donor_here(session: Session, current: Current, donor_id: int, action: Action = Action.read_lists) -> Donor:
+    """The donor, if the user may `action` it (its chapter within the user's reach); else 404."""
     try:
         donor = get_donor(session=session, donor_id=donor_id)
     except NotFound:
         raise NotFoundHere() from None
     if not allows(current.actor, Action.read_lists, donor.chapter_id):
         raise NotFoundHere()
+    if not allows(current.actor, action, donor.chapter_id):
+        raise Refused()
+    return donor
+
+
+def today(current: Current):
+    return formatting.local(current.now).date()
+
+
+@router.get("")
+def search_page(request: Request, session: SessionDep, current: Reader,
+                q: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """Search by part of a name (diacritics or not), a phone or a national ID; a plain GET form."""
+    rows, error = [], None
+    if q.strip():
+        try:
+            found = find_donors(session=session, query=q, limit=SEARCH_LIMIT,
+                                where=within_reach(current.actor, Donor.chapter_id))
+        except UserError:
+            found, error = [], _("Type part of a name, a phone number or a 9- or 12-digit national ID.")
+        chapter_names = names(session=session, chapter_ids=[d.chapter_id for d in found])
+        in_full = current.may(Action.see_personal_data)
+        rows = [views.search_row(d, chapter_names, in_full) for d in found]
+    # Search as you type: htmx asks for the results alone (HX-Request), a plain GET gets the page.
+    partial = request.headers.get("hx-request") == "true" and "hx-history-restore-request" not in request.headers
+    template = "donors/results.html" if partial else "donors/search.html"
+    return render(request, template, q=q, rows=rows, error=error, limit=SEARCH_LIMIT,
+                  may_add=current.may(Action.work_donors), headers={"Vary": "HX-Request"})
+
+
+@router.get("/{donor_id}")
+def donor_page(request: Request, session: SessionDep, current: Reader, donor_id: int,
+               recorded: int | None = None, saved: bool = False, merged: int | None = None) -> Response:
+    """A donor's profile: in full (and audited) for a role that may see phones, masked otherwise."""
+    donor = donor_here(session, current, donor_id)
+    done = _("Recorded.") if recorded else _("Saved.") if saved else None
+    if merged:
+        done = _("Donor #{merged} was merged into this donor.").format(merged=merged)
+    return render(request, "donor.html", done=done, **profile(request, session, current, donor))
+
+
+def profile(request: Request, session: Session, current: Current, donor: Donor) -> dict:
+    """Everything the profile shows (the record form re-renders it with its warnings)."""
     in_full = allows(current.actor, Action.see_personal_data, donor.chapter_id)
-    phone, national_id = donor.phone_e164 or "", donor.national_id or ""
-    if in_full and (phone or national_id):
+    if in_full and (donor.phone_e164 or donor.national_id):
         audit.record(session=session, now=current.now, actor=current.actor.audit_name, action="donor.show",
                      subject_type="donor", subject_id=donor.id, detail={"shown": "phone, national ID", "via": "web"})
-    if not in_full:
-        phone, national_id = mask_phone(phone) if phone else "", mask_national_id(national_id) if national_id else ""
-    return render(request, "donor.html", donor=donor, phone=phone, national_id=national_id, in_full=in_full,
-                  group=blood_group_label(donor.abo, donor.rh),
-                  chapter=names(session=session, chapter_ids=[donor.chapter_id]).get(donor.chapter_id, ""))
+    phone, national_id = views.personal(donor, in_full)
+    donations = donor_donations(session=session, donor_id=donor.id)
+    works = allows(current.actor, Action.work_donors, donor.chapter_id)
+    rules = request.app.state.settings.eligibility
+    return {
+        "donor": donor, "phone": phone, "national_id": national_id, "in_full": in_full,
+        "group": blood_group_label(donor.abo, donor.rh),
+        "chapter": names(session=session, chapter_ids=[donor.chapter_id]).get(donor.chapter_id, ""),
+        "eligibility": views.eligibility_rows(donor, donations, rules, today(current)),
+        "counts": views.counts_by_type(donations), "history": views.history_rows(donations),
+        "consents": views.consent_rows(consents.current(session=session, donor_id=donor.id)),
+        "audit": views.audit_rows(audit.about(session=session, subject_type="donor", subject_id=donor.id))
+        if works else None,
+        "works": works, "types": views.type_choices(),
+        "record": {"donated_on": today(current).isoformat()}, "errors": {}, "warnings": [],
+    }
+

@@ -36,6 +36,13 @@ def stylesheet() -> FileResponse:
                         headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
+@router.get("/static/htmx.min.js")
+def htmx_script() -> FileResponse:
+    """htmx (0BSD, vendored: static/htmx.LICENSE.txt), for the search as you type; no CDN."""
+    return FileResponse(STATIC / "htmx.min.js", media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+
+
 @router.get("/")
 def home(request: Request, session: SessionDep, current: MaybeSignedIn) -> Response:
     """The sign-in form for a visitor, the dashboard of the user's chapter once signed in."""

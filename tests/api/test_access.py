@@ -28,6 +28,7 @@ ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gate
 SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
 DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
+DONOR_WORK = "a coordinator or an admin, for donors of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -52,6 +53,7 @@ ACCESS = {
     ("GET", "/"): PUBLIC,  # the sign-in form; the dashboard with a session
     ("POST", "/login"): PUBLIC,
     ("GET", "/static/workspace.css"): PUBLIC,
+    ("GET", "/static/htmx.min.js"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
@@ -72,10 +74,18 @@ ACCESS = {
     ("POST", "/drives/{drive_id}/close"): DRIVE_PLANNER,
     ("GET", "/drives/{drive_id}/call-list.xlsx"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/drives/{drive_id}/sign-in-sheet"): SIGNED_IN,  # phones masked for a viewer
+    ("GET", "/donors"): SIGNED_IN,  # the search finds only donors of the user's chapter and below
+    ("POST", "/donors/{donor_id}/donations"): DONOR_WORK,
+    ("GET", "/donors/new"): DONOR_WORK,
+    ("POST", "/donors/new"): DONOR_WORK,
+    ("GET", "/donors/{donor_id}/edit"): DONOR_WORK,
+    ("POST", "/donors/{donor_id}/edit"): DONOR_WORK,
+    ("GET", "/donors/duplicates"): DONOR_WORK,
+    ("POST", "/donors/duplicates/merge"): DONOR_WORK,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
-            DRIVE_PLANNER: {"admin", "coordinator"}}
+            DRIVE_PLANNER: {"admin", "coordinator"}, DONOR_WORK: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:
