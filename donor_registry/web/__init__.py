@@ -9,14 +9,14 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from donor_registry.config import Settings
-from donor_registry.web import admin, call_lists, donors, drives, pages
+from donor_registry.web import admin, call_lists, donors, drives, honours, pages
 from donor_registry.web.csrf import Csrf
 from donor_registry.web.deps import NotFoundHere, NotSignedIn, Refused
 from donor_registry.web.templating import render_error
 
 
 def routers():
-    return [pages.router, admin.router, donors.router, drives.router, call_lists.router]
+    return [pages.router, admin.router, donors.router, drives.router, call_lists.router, honours.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:
