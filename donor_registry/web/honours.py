@@ -4,6 +4,7 @@ A ceremony outside the user's chapter and below is not found; every write and do
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -80,7 +81,11 @@ def candidates_page(request: Request, session: SessionDep, current: Reader, as_o
     shown = forms.vietnamese_order(rows)[:MAX_SHOWN]
     return render(request, "honours/candidates.html", groups=forms.candidate_groups(shown, _settings(request).honours),
                   total=len(rows), shown=len(shown), day=fmt.date(day), as_of=as_of or "", problem=problem,
-                  query=f"?as_of={fmt.date(day)}" if as_of and not problem else "")
+                  query=f"?{urlencode({'as_of': fmt.date(day)})}" if as_of and not problem else "")
+
+
+def _refused(request, problem: str) -> Response:
+    return render(request, "error.html", status_code=422, status=422, text=problem)
 
 
 def _download(data: bytes, fmt_: export.ExportFormat, name: str) -> Response:
@@ -91,13 +96,16 @@ def _download(data: bytes, fmt_: export.ExportFormat, name: str) -> Response:
 def _candidates_file(request, session: Session, current: Current, as_of: str | None, fmt_) -> Response:
     day, problem = _as_of(as_of, current)
     if problem:
-        return render(request, "error.html", status_code=422, status=422, text=problem)
+        return _refused(request, problem)
     rows = _candidates(request, session, current, day)
     donors = service.donors_by_id(session=session, donor_ids=[r.donor_id for r in rows])
     entries = [export.entry(donors[r.donor_id], donation_count=r.donation_count, tier=r.tier) for r in rows]
     title = [_title(request, session, current.actor.chapter_id),
              _("Donors proposed for honours as of {day}").format(day=fmt.date(day))]
-    data, written = forms.list_bytes(entries, title_lines=title, fmt_=fmt_)
+    try:
+        data, written = forms.list_bytes(entries, title_lines=title, fmt_=fmt_)
+    except UserError as refusal:  # the PDF without its fonts, say
+        return _refused(request, str(refusal))
     audit.record(session=session, now=current.now, actor=current.actor.audit_name, action="honours.export_candidates",
                  detail={"format": fmt_.value, "rows": written, "as_of": day.isoformat(), "via": "web",
                          "chapter_id": current.actor.chapter_id})
@@ -205,6 +213,11 @@ def award(request: Request, session: SessionDep, current: Honourer, ceremony_id:
         return _ceremony_page(request, session, current, ceremony, status_code=422,
                               problem=_("Tick at least one donor to award."))
     chosen = sorted({int(value) for value in donor_id})
+    found = service.donors_by_id(session=session, donor_ids=chosen)
+    outside = [i for i in chosen if i not in found or not current.may(Action.read_lists, found[i].chapter_id)]
+    if outside:  # another chapter's donor reads as no donor at all: nothing about them is shown
+        return _ceremony_page(request, session, current, ceremony, status_code=422,
+                              problem=_("no donor #{donor_id}").format(donor_id=outside[0]))
     try:
         awards = attempt(session, lambda: service.award(
             session=session, ceremony_id=ceremony.id, settings=_settings(request).honours, now=current.now,
@@ -249,7 +262,10 @@ def _ceremony_file(request, session: Session, current: Current, ceremony_id: int
                for a, donor in service.ceremony_awards(session=session, ceremony_id=ceremony.id)]
     title = [_title(request, session, ceremony.chapter_id), ceremony.name,
              _("Held on {day}").format(day=fmt.date(ceremony.held_on))]
-    data, written = forms.list_bytes(entries, title_lines=title, fmt_=fmt_)
+    try:
+        data, written = forms.list_bytes(entries, title_lines=title, fmt_=fmt_)
+    except UserError as refusal:  # the PDF without its fonts, say
+        return _refused(request, str(refusal))
     audit.record(session=session, now=current.now, actor=current.actor.audit_name, action="honours.export",
                  subject_type="ceremony", subject_id=ceremony.id,
                  detail={"format": fmt_.value, "rows": written, "via": "web"})

@@ -206,3 +206,28 @@ def test_a_viewer_reads_the_ceremony_but_cannot_award(world):
     assert refused.status_code == 403
     with session_scope(world["engine"]) as session:
         assert session.exec(select(HonourAward)).all() == []
+
+
+def test_another_chapters_donor_cannot_be_awarded_nor_named_through_a_ceremony(world):
+    client, csrf = _client(world, "coordinator")
+    ceremony = _plan(world, client, csrf)
+    far = client.post(f"/honours/ceremonies/{ceremony}/award",
+                      data={"csrftoken": csrf, "donor_id": [world["donors"]["Phạm Văn Xa"]]})
+    assert far.status_code == 422 and 'id="problem"' in far.text and "Phạm Văn Xa" not in far.text
+    low = client.post(f"/honours/ceremonies/{ceremony}/award",
+                      data={"csrftoken": csrf, "donor_id": [world["donors"]["Võ Văn Ít"]]})
+    assert low.status_code == 422 and "no tier left to award" in low.text  # the service's refusal, as it says it
+    with session_scope(world["engine"]) as session:
+        assert session.exec(select(HonourAward)).all() == []
+
+
+def test_candidates_as_of_a_past_day_count_the_donations_up_to_that_day(world):
+    client, _ = _client(world, "viewer")
+    day = "31/12/2025"  # before today (1 June 2026)
+    page = client.get("/honours", params={"as_of": day})
+    assert page.status_code == 200 and day in page.text and 'id="nobody"' in page.text  # no donation rows
+    assert "as_of=" in page.text  # the downloads keep the day
+    listed = client.get("/honours/candidates.xlsx", params={"as_of": day})
+    rows = list(load_workbook(io.BytesIO(listed.content)).active.iter_rows(values_only=True))
+    assert day in rows[1][0] and not [row for row in rows if isinstance(row[0], int)]
+    assert client.get("/honours/candidates.xlsx", params={"as_of": "hôm qua"}).status_code == 422
