@@ -17,6 +17,7 @@ from donor_registry.web import (
     donors,
     drives,
     duplicates,
+    honours,
     pages,
 )
 from donor_registry.web.csrf import Csrf
@@ -26,7 +27,7 @@ from donor_registry.web.templating import render_error
 
 def routers():
     return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, donors.router,
-            drives.router, call_lists.router]
+            drives.router, call_lists.router, honours.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:

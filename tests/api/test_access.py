@@ -29,6 +29,7 @@ SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
 DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
 DONOR_WORK = "a coordinator or an admin, for donors of its chapter and below"
+HONOURER = "a coordinator or admin, for ceremonies of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -82,10 +83,21 @@ ACCESS = {
     ("POST", "/donors/{donor_id}/edit"): DONOR_WORK,
     ("GET", "/donors/duplicates"): DONOR_WORK,
     ("POST", "/donors/duplicates/merge"): DONOR_WORK,
+    ("GET", "/honours"): SIGNED_IN,  # candidates of the user's chapter and below (never a phone or ID)
+    ("GET", "/honours/candidates.xlsx"): SIGNED_IN,
+    ("GET", "/honours/candidates.pdf"): SIGNED_IN,
+    ("GET", "/honours/ceremonies"): SIGNED_IN,
+    ("POST", "/honours/ceremonies"): HONOURER,
+    ("GET", "/honours/ceremonies/{ceremony_id}"): SIGNED_IN,  # of a ceremony within the user's chapter and below
+    ("POST", "/honours/ceremonies/{ceremony_id}/award"): HONOURER,
+    ("POST", "/honours/ceremonies/{ceremony_id}/revoke"): HONOURER,
+    ("GET", "/honours/ceremonies/{ceremony_id}/list.xlsx"): SIGNED_IN,
+    ("GET", "/honours/ceremonies/{ceremony_id}/list.pdf"): SIGNED_IN,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
-            DRIVE_PLANNER: {"admin", "coordinator"}, DONOR_WORK: {"admin", "coordinator"}}
+            DRIVE_PLANNER: {"admin", "coordinator"}, DONOR_WORK: {"admin", "coordinator"},
+            HONOURER: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:

@@ -17,6 +17,9 @@ from donor_registry.campaigns.models import DriveCreate
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
+from donor_registry.honours.models import CeremonyCreate
+from donor_registry.honours.rules import HonourLevel
+from donor_registry.honours.service import create_ceremony
 from donor_registry.web.deps import SESSION_COOKIE, action_of
 from tests.api.test_access import ACCESS, ROLES_OF, _served_routes
 from tests.service import emergency_support as make
@@ -61,10 +64,13 @@ def world(engine, settings, now):
             session.get(Donor, donors[key]).chapter_id = chapter
         drive = add_drive(session=session, settings=settings.campaigns, now=now, data=DriveCreate(
             date=now.date(), start_time=dt.time(7), end_time=dt.time(11), venue="Nhà văn hóa", chapter_id=tree["ward"]))[0].id
+        ceremony = create_ceremony(session=session, now=now, data=CeremonyCreate(
+            name="Tôn vinh phường", held_on=now.date(), level=HonourLevel.commune, chapter_id=tree["ward"])).id
     app = create_app(settings, engine)
     app.state.clock = lambda: now
     return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "target": target,
-            "tree": tree, "donors": donors, "drive": drive}
+            "tree": tree, "donors": donors, "drive": drive,
+            "ceremony": ceremony}
 
 
 def _client(world, who: str | None) -> tuple[TestClient, str]:
@@ -82,7 +88,7 @@ def _client(world, who: str | None) -> tuple[TestClient, str]:
 
 def _call(world, client, csrf, method, path):
     url = path.replace("{user_id}", str(world["target"])).replace("{donor_id}", str(world["donors"]["home"])) \
-        .replace("{drive_id}", str(world["drive"]))
+        .replace("{drive_id}", str(world["drive"])).replace("{ceremony_id}", str(world["ceremony"]))
     if method == "GET":
         return client.get(url)
     return client.post(url, data={"csrftoken": csrf, "password": "short"})  # a weak password: 422, no change
