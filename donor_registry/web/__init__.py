@@ -9,14 +9,14 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from donor_registry.config import Settings
-from donor_registry.web import admin, donors, pages
+from donor_registry.web import admin, donors, imports, pages
 from donor_registry.web.csrf import Csrf
 from donor_registry.web.deps import NotFoundHere, NotSignedIn, Refused
 from donor_registry.web.templating import render_error
 
 
 def routers():
-    return [pages.router, admin.router, donors.router]
+    return [pages.router, admin.router, donors.router, imports.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -25,3 +25,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(NotSignedIn, lambda request, exc: RedirectResponse("/", status_code=303))
     app.add_exception_handler(Refused, lambda request, exc: render_error(request, 403))
     app.add_exception_handler(NotFoundHere, lambda request, exc: render_error(request, 404))
+
+
+def upload_body_bytes(settings: Settings) -> int:
+    """The body bound of the import page's upload: the file's limit and room for the form."""
+    return settings.web.max_upload_mb * (1 << 20) + (1 << 20)

@@ -27,6 +27,7 @@ ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gate
 # The coordinators' workspace (donor_registry/web): a session cookie and the policy's roles.
 SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
+IMPORTER = "a coordinator or an admin, for the imports of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -61,9 +62,14 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/enable"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
+    ("GET", "/imports"): IMPORTER,  # the upload form and the import history
+    ("POST", "/imports"): IMPORTER,
+    ("GET", "/imports/{token}"): IMPORTER,  # a run of the user's chapter and below
+    ("POST", "/imports/{token}/confirm"): IMPORTER,
+    ("POST", "/imports/{token}/cancel"): IMPORTER,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
-ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"}}
+ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"}, IMPORTER: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:
