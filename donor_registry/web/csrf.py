@@ -59,7 +59,7 @@ class Csrf:
         if scope["type"] != "http" or has_own_guard(scope["path"]):
             return await self.app(scope, receive, send)
         inner = self.secure if scope.get("scheme") == "https" else self.plain
-        if scope["method"] == "POST" and _content_type(scope).startswith(b"multipart/form-data"):
+        if scope["method"] == "POST" and _content_type(scope).lower().startswith(b"multipart/form-data"):
             # asgi-csrf's own multipart reading fails on python-multipart 0.0.2x: the token
             # (the form's first field) is checked here, and handed on as its header.
             token, receive = await _multipart_token(scope, receive)
@@ -88,7 +88,7 @@ class Csrf:
 
 
 def _content_type(scope) -> bytes:
-    return dict(scope.get("headers") or []).get(b"content-type", b"").lower()
+    return dict(scope.get("headers") or []).get(b"content-type", b"")  # the boundary is case-sensitive
 
 
 def _cookie(scope, name: str) -> str | None:

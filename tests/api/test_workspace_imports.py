@@ -225,3 +225,39 @@ def test_a_run_whose_job_was_lost_is_marked_failed(site):
     assert _run(site).status == ImportStatus.failed and not (site["uploads"] / token).exists()
     site["app"].state.import_runner = lambda job: job()
     assert _upload(client, csrf, GOOD).status_code == 303  # the chapter is free again
+
+
+def test_an_upload_without_its_csrf_token_first_is_refused_and_keeps_nothing(site):
+    client, csrf = _client(site, "coordinator")
+    body = (HEADER + GOOD[0]).encode("utf-8")
+    for data in ({"kind": "donations"}, {"csrftoken": "forged.token", "kind": "donations"}):
+        forged = client.post("/imports", data=data, files={"file": ("danh-sach.csv", body, "text/csv")})
+        assert forged.status_code == 403 and "Biểu mẫu đã hết hạn" in forged.text
+    # The token after the file: the file would be read before the form is known to be ours.
+    boundary = "b0undary"
+    late = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n"
+            f"{HEADER}{GOOD[0]}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"csrftoken\"\r\n\r\n"
+            f"{csrf}\r\n--{boundary}--\r\n").encode()
+    refused = client.post("/imports", content=late,
+                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert refused.status_code == 403
+    assert _run(site) is None and not (site["uploads"].exists() and any(site["uploads"].iterdir()))
+    boundary = "----WebKitFormBoundaryQx7Zr"  # as Chromium writes it: the boundary's case matters
+    ours = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrftoken\"\r\n\r\n{csrf}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ndonors\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n"
+            f"{HEADER}{GOOD[0]}\r\n--{boundary}--\r\n").encode()
+    accepted = client.post("/imports", content=ours,
+                           headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert accepted.status_code == 303 and _run(site).kind == "donors"
+
+
+def test_every_refused_row_is_shown_a_hundred_a_page(site):
+    client, csrf = _client(site, "coordinator")
+    bad = [f"Người Thứ {n},1988,Nam,X,09120{n:05d},01/03/2026,350,\n" for n in range(150)]
+    token = _upload(client, csrf, bad).headers["location"].rsplit("/", 1)[1]
+    first, second = client.get(f"/imports/{token}"), client.get(f"/imports/{token}?page=2")
+    lines = [re.findall(r"<tr><td>(\d+)</td>", page.text.split('id="refused"')[1]) for page in (first, second)]
+    assert lines[0] == [str(n) for n in range(2, 102)] and lines[1] == [str(n) for n in range(102, 152)]
+    assert "Trang 1/2" in first.text and 'id="next-page"' in first.text and 'id="next-page"' not in second.text
+    assert client.get(f"/imports/{token}?page=99").text.count("<tr><td>") == 50  # the last page
