@@ -23,6 +23,7 @@ from donor_registry.eligibility import EligibilityRules
 from donor_registry.emergency.settings import EmergencySettings
 from donor_registry.errors import UserError
 from donor_registry.honours.settings import HonoursSettings
+from donor_registry.i18n import _
 from donor_registry.privacy.settings import PrivacySettings
 from donor_registry.sms.settings import SmsSettings
 
@@ -78,13 +79,14 @@ def config_path(explicit: Path | None = None) -> Path | None:
     """The config file to read: --config, then $DONOR_REGISTRY_CONFIG, then ./config.toml if present."""
     if explicit is not None:
         if not explicit.is_file():
-            raise UserError(f"config file not found: {explicit}")
+            raise UserError(_("config file not found: {path}").format(path=explicit))
         return explicit
     from_env = os.environ.get(CONFIG_ENV_VAR)
     if from_env:
         path = Path(from_env)
         if not path.is_file():
-            raise UserError(f"config file not found: {path} (from ${CONFIG_ENV_VAR})")
+            raise UserError(_("config file not found: {path} (from ${variable})").format(
+                path=path, variable=CONFIG_ENV_VAR))
         return path
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
 
@@ -99,5 +101,6 @@ def load_settings(path: Path | None = None, **overrides) -> Settings:
     try:
         loaded = _FileSettings(**overrides)
     except ValueError as exc:
-        raise UserError(f"invalid configuration in {toml_file or 'defaults'}: {exc}") from exc
+        raise UserError(_("invalid configuration in {file}: {problem}").format(
+            file=toml_file or _("defaults"), problem=exc)) from exc
     return loaded

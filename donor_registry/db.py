@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.privacy.files import create_private_if_missing
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -119,8 +120,8 @@ def require_current_schema(engine: Engine) -> None:
     """Refuse to work on a database whose schema is behind the code, with the fix in the message."""
     if current_revisions(engine) != head_revisions(engine):
         if not inspect(engine).get_table_names():
-            raise UserError("the database is empty: run `donor-registry db upgrade` first")
-        raise UserError("the database schema is out of date: run `donor-registry db upgrade`")
+            raise UserError(_("the database is empty: run `donor-registry db upgrade` first"))
+        raise UserError(_("the database schema is out of date: run `donor-registry db upgrade`"))
 
 
 def enum_type(enum_cls) -> Enum:

@@ -46,6 +46,8 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from donor_registry.i18n import _, formatting
+from donor_registry.i18n.labels import label
 from donor_registry.types import DonationType, Sex
 
 DEFAULT_INTERVAL_DAYS: dict[DonationType, int] = {
@@ -86,14 +88,15 @@ class EligibilityRules(BaseModel):
         merged = {**DEFAULT_INTERVAL_DAYS, **value}
         bad = {t.value: d for t, d in merged.items() if d < 1}
         if bad:
-            raise ValueError(f"interval_days must be at least 1 day: {bad}")
+            raise ValueError(_("interval_days must be at least 1 day: {bad}").format(bad=bad))
         return merged
 
     @model_validator(mode="after")
     def _ages_in_order(self) -> "EligibilityRules":
         """Refuse a minimum age above the maximum age."""
         if self.min_age > self.max_age:
-            raise ValueError(f"min_age {self.min_age} is above max_age {self.max_age}")
+            raise ValueError(_("min_age {min_age} is above max_age {max_age}").format(
+                min_age=self.min_age, max_age=self.max_age))
         return self
 
 
@@ -179,10 +182,10 @@ def _too_old_from(facts: DonorFacts, rules: EligibilityRules, lenient: bool = Fa
 
 
 def _born_text(facts: DonorFacts) -> str:
-    """'born 2008-05-01' or 'born in 2008 (birth year only)' for messages."""
+    """'born 01/05/2008' or 'born in 2008 (birth year only)' for messages."""
     if facts.date_of_birth is not None:
-        return f"born {facts.date_of_birth.isoformat()}"
-    return f"born in {facts.birth_year} (birth year only)"
+        return _("born {day}").format(day=formatting.date(facts.date_of_birth))
+    return _("born in {year} (birth year only)").format(year=facts.birth_year)
 
 
 def _age_reasons(facts: DonorFacts, on: date, rules: EligibilityRules, lenient: bool = False) -> list[Reason]:
@@ -190,10 +193,12 @@ def _age_reasons(facts: DonorFacts, on: date, rules: EligibilityRules, lenient: 
     old_enough = _old_enough_from(facts, rules, lenient)
     too_old = _too_old_from(facts, rules, lenient)
     if old_enough is not None and on < old_enough:
-        text = f"under {rules.min_age}: {_born_text(facts)}; may give from {old_enough.isoformat()}"
+        text = _("under {age}: {born}; may give from {day}").format(
+            age=rules.min_age, born=_born_text(facts), day=formatting.date(old_enough))
         return [Reason("too_young", text, old_enough)]
     if too_old is not None and on >= too_old:
-        text = f"over {rules.max_age}: {_born_text(facts)}; too old since {too_old.isoformat()}"
+        text = _("over {age}: {born}; too old since {day}").format(
+            age=rules.max_age, born=_born_text(facts), day=formatting.date(too_old))
         return [Reason("too_old", text, None)]
     return []
 
@@ -210,31 +215,33 @@ def _weight_reasons(facts: DonorFacts, rules: EligibilityRules) -> list[Reason]:
     threshold = _weight_threshold(facts.sex, rules)
     if facts.weight_kg >= threshold:
         return []
-    who = "men" if facts.sex == Sex.male else "women" if facts.sex == Sex.female else "unknown sex"
-    text = f"weight {facts.weight_kg:g} kg is below the {threshold:g} kg minimum ({who})"
+    who = _("men") if facts.sex == Sex.male else _("women") if facts.sex == Sex.female else _("unknown sex")
+    text = _("weight {weight:g} kg is below the {minimum:g} kg minimum ({who})").format(
+        weight=facts.weight_kg, minimum=threshold, who=who)
     return [Reason("underweight", text, None)]
 
 
 def _label(donation_type: DonationType) -> str:
-    """'whole blood', 'plasma apheresis' for messages."""
-    return donation_type.value.replace("_", " ")
+    """'whole blood', 'plasma apheresis' (in the reader's language) for messages."""
+    return label(donation_type)
 
 
 def _interval_message(
     blocking: PastDonation, until: date, on: date, donation_type: DonationType, facts: DonorFacts
 ) -> str:
     """Explain which recorded donation blocks `on` and when the wait ends."""
-    kind, when = _label(blocking.type), blocking.date.isoformat()
+    kind, when, next_day = _label(blocking.type), formatting.date(blocking.date), formatting.date(until)
     if blocking.date > on:
-        return (
-            f"{kind} donation recorded on {when}, less than the {_label(donation_type)} interval "
-            f"after {on.isoformat()}; next from {until.isoformat()}"
-        )
+        return _("{kind} donation recorded on {day}, less than the {wanted} interval after {on}; "
+                 "next from {next_day}").format(kind=kind, day=when, wanted=_label(donation_type),
+                                                on=formatting.date(on), next_day=next_day)
     if blocking.date == on:
-        return f"{kind} donation already recorded on {when}; next from {until.isoformat()}"
+        return _("{kind} donation already recorded on {day}; next from {next_day}").format(
+            kind=kind, day=when, next_day=next_day)
     latest = max(d.date for d in facts.donations if d.date <= on)
-    prefix = "last " if blocking.date == latest else ""
-    return f"{prefix}{kind} donation on {when}; next from {until.isoformat()}"
+    if blocking.date == latest:
+        return _("last {kind} donation on {day}; next from {next_day}").format(kind=kind, day=when, next_day=next_day)
+    return _("{kind} donation on {day}; next from {next_day}").format(kind=kind, day=when, next_day=next_day)
 
 
 def _interval_reasons(
@@ -260,10 +267,12 @@ def _deferral_reasons(facts: DonorFacts, on: date) -> list[Reason]:
         if d.start > on:
             continue
         if d.end is None:
-            text = f"permanently deferred since {d.start.isoformat()} ({d.reason})"
+            text = _("permanently deferred since {day} ({reason})").format(day=formatting.date(d.start),
+                                                                           reason=d.reason)
             reasons.append(Reason("deferred_permanently", text, None))
         elif on < d.end:
-            text = f"deferred from {d.start.isoformat()} ({d.reason}); may give from {d.end.isoformat()}"
+            text = _("deferred from {day} ({reason}); may give from {until}").format(
+                day=formatting.date(d.start), reason=d.reason, until=formatting.date(d.end))
             reasons.append(Reason("deferred", text, d.end))
     return reasons
 
@@ -272,7 +281,7 @@ def _blocking_reasons(
     facts: DonorFacts, donation_type: DonationType, on: date, rules: EligibilityRules, lenient: bool = False
 ) -> list[Reason]:
     """Every reason the donor may not give `donation_type` on `on`."""
-    reasons = [Reason("deceased", "recorded as deceased", None)] if facts.deceased else []
+    reasons = [Reason("deceased", _("recorded as deceased"), None)] if facts.deceased else []
     reasons += _age_reasons(facts, on, rules, lenient)
     reasons += _weight_reasons(facts, rules)
     reasons += _interval_reasons(facts, donation_type, on, rules)
@@ -284,20 +293,18 @@ def _warnings(facts: DonorFacts) -> list[str]:
     """Gaps in the facts that do not block but should be checked at the drive."""
     warnings = []
     if facts.date_of_birth is None and facts.birth_year is None:
-        warnings.append("birth date unknown: age not checked")
+        warnings.append(_("birth date unknown: age not checked"))
     elif (
         facts.date_of_birth is not None
         and facts.birth_year is not None
         and facts.date_of_birth.year != facts.birth_year
     ):
-        warnings.append(
-            f"birth year {facts.birth_year} disagrees with date of birth "
-            f"{facts.date_of_birth.isoformat()}; the date of birth was used"
-        )
+        warnings.append(_("birth year {year} disagrees with date of birth {day}; the date of birth was "
+                          "used").format(year=facts.birth_year, day=formatting.date(facts.date_of_birth)))
     if facts.weight_kg is None:
-        warnings.append("weight unknown: weight not checked")
+        warnings.append(_("weight unknown: weight not checked"))
     elif facts.sex not in (Sex.male, Sex.female):
-        warnings.append("sex unknown: the women's minimum weight was used")
+        warnings.append(_("sex unknown: the women's minimum weight was used"))
     return warnings
 
 

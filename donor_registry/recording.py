@@ -25,6 +25,8 @@ from donor_registry.eligibility import (
     max_apheresis_volume_ml,
     max_volume_ml,
 )
+from donor_registry.i18n import _, formatting
+from donor_registry.i18n.labels import label
 from donor_registry.types import DonationType
 
 # eligibility.check's reason codes a recorded donation is refused for.
@@ -61,10 +63,11 @@ class RecordingCheck:
         reasons = "; ".join(v.message for v in self.violations)
         if self.allowed_from is None:
             return reasons
+        allowed_from = formatting.date(self.allowed_from)
         if len(self.violations) == 1 and self.allowed_from == self.violations[0].allowed_from \
-                and self.allowed_from.isoformat() in reasons:
+                and allowed_from in reasons:
             return reasons  # the message already says from when
-        return f"{reasons}; allowed from {self.allowed_from.isoformat()}"
+        return _("{reasons}; allowed from {day}").format(reasons=reasons, day=allowed_from)
 
 
 def recording_check(
@@ -90,15 +93,16 @@ def recording_check(
 
 def _same_day(existing: PastDonation, rules: EligibilityRules) -> Violation:
     until = existing.date + dt.timedelta(days=rules.interval_days[existing.type])
-    kind = existing.type.value.replace("_", " ")
-    return Violation("same_day", f"a {kind} donation is already recorded on {existing.date.isoformat()}", until)
+    text = _("a {kind} donation is already recorded on {day}").format(
+        kind=label(existing.type), day=formatting.date(existing.date))
+    return Violation("same_day", text, until)
 
 
 def _apheresis_weight(facts: DonorFacts, new: NewDonation, rules: EligibilityRules) -> list[Violation]:
     if new.type not in APHERESIS or facts.weight_kg is None or facts.weight_kg >= rules.min_weight_apheresis_kg:
         return []
-    text = (f"apheresis needs at least {rules.min_weight_apheresis_kg:g} kg; "
-            f"the donor weighs {facts.weight_kg:g} kg")
+    text = _("apheresis needs at least {minimum:g} kg; the donor weighs {weight:g} kg").format(
+        minimum=rules.min_weight_apheresis_kg, weight=facts.weight_kg)
     return [Violation("apheresis_underweight", text, None)]
 
 
@@ -111,5 +115,6 @@ def _volume(facts: DonorFacts, new: NewDonation, rules: EligibilityRules) -> lis
         limit = max_volume_ml(facts.weight_kg, facts.sex, rules)
     if limit is None or new.volume_ml <= limit:
         return []  # underweight is its own violation
-    text = f"{new.volume_ml} ml is above the {limit} ml limit for {facts.weight_kg:g} kg"
+    text = _("{volume} ml is above the {limit} ml limit for {weight:g} kg").format(
+        volume=new.volume_ml, limit=limit, weight=facts.weight_kg)
     return [Violation("volume", text, None)]

@@ -4,6 +4,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from donor_registry.i18n import _
+
 # Combining tone marks -> rank in the Vietnamese tone order (none = 0).
 _TONES = {
     "\u0300": 1,  # huyền
@@ -73,7 +75,7 @@ def normalize_name(raw: str) -> str:
     """Clean a person's name: whitespace, NFC, classic tone placement, title case if one-case."""
     name = _canonical(raw or "")
     if not name:
-        raise ValueError("name is empty")
+        raise ValueError(_("name is empty"))
     if name.isupper() or name.islower():
         name = name.title()
     return name

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from donor_registry.i18n import _
+
 
 class Sex(StrEnum):
     male = "male"
@@ -66,4 +68,5 @@ def parse_blood_group(raw: str | None) -> tuple[ABO | None, Rh | None]:
             if rest in _RH_WORDS:
                 return _ABO_WORDS[word], _RH_WORDS[rest]
             break
-    raise ValueError(f"'{raw}' is not a blood group (expected O, A, B or AB with + or -)")
+    raise ValueError(_("'{raw}' is not a blood group (expected O, A, B or AB with + or -)").format(
+                         raw=raw))

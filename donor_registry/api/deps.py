@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the unit of work per request, and the settings."""
+"""FastAPI dependencies: the unit of work per request, the settings, and the language of a page."""
 
 import asyncio
 import contextlib
@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from donor_registry import i18n
 from donor_registry.config import Settings
 from donor_registry.db import is_sqlite, session_scope
 
@@ -38,3 +39,22 @@ def get_settings(request: Request) -> Settings:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def language_of(request: Request) -> str:
+    """?lang=en|vi first, then the Accept-Language header, else [general] language (Vietnamese)."""
+    return i18n.choose_language(request.query_params.get("lang"), request.headers.get("accept-language"),
+                                request.app.state.settings.general.language)
+
+
+def asked_language(request: Request) -> str | None:
+    """The language the visitor asked for with ?lang= (kept in the page's links), or None."""
+    try:
+        return i18n.normalise_language(request.query_params.get("lang") or "")
+    except i18n.UnknownLanguage:
+        return None
+
+
+async def speak(request: Request) -> None:
+    """A page speaks its visitor's language (async: set where the handler's context is copied from)."""
+    i18n.set_language(language_of(request))

@@ -6,6 +6,7 @@
   database overflow.
 * A 422 names the field and says what is wrong, but quotes at most a short prefix of what
   was sent (never a 10 MB note back, never a lone surrogate that cannot be encoded).
+* On the hospital and donor pages (/h, /r) both are pages in the visitor's language, not JSON.
 """
 
 import unicodedata
@@ -14,7 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from donor_registry.api.deps import language_of
 from donor_registry.api.html import message
+from donor_registry.i18n import _, use_language
+from donor_registry.i18n.validation import sentence
 
 #: The most characters of a sent value a 422 quotes back.
 ECHO_CHARS = 40
@@ -109,11 +113,21 @@ def short_message(msg: str) -> str:
     return clean if len(clean) <= 300 else clean[:300] + "…"
 
 
+def is_page(path: str) -> bool:
+    """The hospital pages and the donor's reply page (people read them; JSON is for programs)."""
+    return path == "/h" or path.startswith(("/h/", "/r/"))
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "not found"}, status_code=404)
-        return message("Không tìm thấy", "Không có trang này.", status_code=404)
+        with use_language(language_of(request)):
+            return message(request, _("Not found"), _("There is no such page."), status_code=404)
+    if is_page(request.url.path):
+        with use_language(language_of(request)):
+            return message(request, _("The form was not filled in as expected"), short_message(sentence(exc)),
+                           status_code=422)
     return JSONResponse({"detail": safe_errors(exc.errors())}, status_code=422)
 
 

@@ -30,8 +30,8 @@ def list_(
     if as_json:
         print_json(rows)
         return
-    print_table(None, [N_("#"), N_("at (UTC)"), N_("actor"), N_("action"), N_("subject"), N_("detail")], [
-        (r["id"], r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"],
+    print_table(None, [N_("#"), N_("at"), N_("actor"), N_("action"), N_("subject"), N_("detail")], [
+        (r["id"], r["at"], r["actor"], r["action"],
          f"{r['subject_type']} #{r['subject_id']}" if r["subject_type"] else "",
          ", ".join(f"{k}={v}" for k, v in r["detail"].items())) for r in rows
     ], empty=N_("no audit entries"))

@@ -87,7 +87,7 @@ def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_inval
         by_bytes = table.encoding != "xlsx"
     with (_errors_writer(errors_csv) as on_refused, _progress(by_bytes, disable=as_json) as progress,
           session_scope(engine) as session):
-        task = progress.add_task(f"importing {path.name}", total=total)
+        task = progress.add_task(_("importing {name}").format(name=path.name), total=total)
 
         def advance(position: int) -> None:
             progress.update(task, completed=position)
@@ -109,27 +109,32 @@ def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_inval
 
 
 def _progress(by_bytes: bool, *, disable: bool) -> Progress:
-    amount = DownloadColumn() if by_bytes else TextColumn("{task.completed:,.0f}/{task.total:,.0f} rows")
+    amount = DownloadColumn() if by_bytes else TextColumn("{task.completed:,.0f}/{task.total:,.0f} " + _("rows"))
     return Progress(TextColumn("{task.description}"), BarColumn(), amount, TimeRemainingColumn(),
                     console=err_console, transient=True, disable=disable)
 
 
 def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None:
     if report.unknown_columns:
-        console.print(_("columns not recognised (ignored): {value1}").format(value1=', '.join(report.unknown_columns)),
+        console.print(_("columns not recognised (ignored): {columns}").format(columns=", ".join(report.unknown_columns)),
                       highlight=False)
-    what = "donations and deferrals" if report.kind == "donations" else "donors"
+    donations = report.kind == "donations"
+    if report.written:
+        imported = _("donations and deferrals imported") if donations else _("donors imported")
+    else:
+        imported = (_("donations and deferrals to import (nothing saved)") if donations
+                    else _("donors to import (nothing saved)"))
     rows = [
-        ("rows read", report.rows_read),
-        (f"{what} imported" if report.written else f"{what} to import (nothing saved)", report.imported),
-        ("rows matched to a known donor", report.matched),
-        ("donors created", report.created),
-        ("consents to be contacted recorded", report.consents),
-        ("rows refused", report.rejected_rows),
-        ("repeated rows skipped", report.repeated_rows),
+        (_("rows read"), report.rows_read),
+        (imported, report.imported),
+        (_("rows matched to a known donor"), report.matched),
+        (_("donors created"), report.created),
+        (_("consents to be contacted recorded"), report.consents),
+        (_("rows refused"), report.rejected_rows),
+        (_("repeated rows skipped"), report.repeated_rows),
     ]
     if report.accepted_violations:
-        rows.append(("donations kept despite a recording check", report.accepted_violations))
+        rows.append((_("donations kept despite a recording check"), report.accepted_violations))
     rows += address_rows(report.addresses)
     print_table(_("Import of {name} ({encoding})").format(name=Path(report.path).name, encoding=report.encoding), ["", N_("count")], rows)
     if report.rejected:
@@ -138,13 +143,18 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
                     [(error.line, error.column, error.reason) for error in shown])
         if len(report.rejected) + report.more_problems > len(shown):
             more = len(report.rejected) + report.more_problems - len(shown)
-            hint = f"; all are in {errors_csv}" if errors_csv else "; use --errors-csv PATH to get them all"
-            console.print(_("… and {more} more problems{hint}").format(more=more, hint=hint), highlight=False)
+            if errors_csv:
+                console.print(_("… and {more} more problems; all are in {path}").format(more=more, path=errors_csv),
+                              highlight=False)
+            else:
+                console.print(_("… and {more} more problems; use --errors-csv PATH to get them all").format(
+                    more=more), highlight=False)
     if report.duplicates:
         print_table(N_("Repeated rows (not imported)"), [N_("line"), N_("reason")],
                     [(duplicate.line, duplicate.reason) for duplicate in report.duplicates[:SHOWN_ERRORS]])
         if report.repeated_rows > SHOWN_ERRORS:
-            console.print(_("… and {value1} more repeated rows").format(value1=report.repeated_rows - SHOWN_ERRORS), highlight=False)
+            console.print(_("… and {more} more repeated rows").format(more=report.repeated_rows - SHOWN_ERRORS),
+                          highlight=False)
     console.print(_verdict(report), highlight=False)
 
 
@@ -161,11 +171,11 @@ def address_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 def _verdict(report: service.ImportReport) -> str:
     if report.dry_run:
-        return "dry run: nothing was saved"
+        return _("dry run: nothing was saved")
     if report.written:
-        return "saved"
-    return ("nothing was saved: fix the refused rows and import the file again, "
-            "or use --skip-invalid to import only the good rows")
+        return _("saved")
+    return _("nothing was saved: fix the refused rows and import the file again, "
+             "or use --skip-invalid to import only the good rows")
 
 
 @contextmanager
@@ -176,5 +186,5 @@ def _errors_writer(path: Path | None) -> Iterator[Callable[[list], None] | None]
         return
     with private_file(path).open("w", encoding="utf-8-sig", newline="") as out:
         writer = SafeCsvWriter(out)
-        writer.writerow(["line", "column", "reason"])
+        writer.writerow([_("line"), _("column"), _("reason")])
         yield lambda errors: writer.writerows((error.line, error.column, error.reason) for error in errors)

@@ -60,7 +60,7 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
         return
     table = Table(title=_(title) if title else None, header_style="bold")
     for header in headers:
-        table.add_column(_(header))
+        table.add_column(_(header) if header else "")  # _("") would be the catalog's header
     for row in rows:
         table.add_row(*(cell(value) for value in row))
     console.print(table)

@@ -11,7 +11,8 @@ from donor_registry.cli.output import console, print_fields, print_json, print_t
 from donor_registry.cli.params import JsonOption, enum_words
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_, _
+from donor_registry.i18n import N_, _, formatting
+from donor_registry.i18n.labels import label
 from donor_registry.phones import mask_phone, mask_phones_in
 from donor_registry.sms import channels, costs, registrations, service
 from donor_registry.sms.dispatcher import Dispatcher, DispatchReport
@@ -104,8 +105,8 @@ def outbox_list(
         print_json(rows)
         return
     print_table(N_("SMS outbox"), [N_("#"), N_("donor"), N_("to"), N_("kind"), N_("status"), N_("tries"), N_("send after"), N_("error")],
-                [[r["id"], r["donor_id"], r["to"], r["kind"], r["status"], r["attempts"],
-                  r["send_after"].strftime("%Y-%m-%d %H:%M"), r["error"]] for r in rows],
+                [[r["id"], r["donor_id"], r["to"], r["kind"], OutboxStatus(r["status"]), r["attempts"],
+                  r["send_after"], r["error"]] for r in rows],  # send after: Vietnam's time
                 empty=N_("no messages"))
 
 
@@ -169,7 +170,7 @@ def stats(
         print_json(table)
         return
     statuses = [s.value for s in OutboxStatus]
-    print_table(N_("SMS by kind and state"), [N_("kind"), *statuses, N_("total")],
+    print_table(N_("SMS by kind and state"), [N_("kind"), *(label(s) for s in OutboxStatus), N_("total")],
                 [[kind, *(counts.get(s, 0) for s in statuses), sum(counts.values())]
                  for kind, counts in sorted(table.items())], empty=N_("the outbox is empty"))
 
@@ -210,11 +211,11 @@ def _channel_stats(app_ctx, *, cost: bool, area: str, as_json: bool) -> None:
         return
     if cost:
         print_table(N_("SMS / ZNS cost by month (đồng)"), [N_("month"), area, N_("channel"), N_("messages"), N_("đồng")],
-                    [[r["month"], r[area], r["channel"], r["messages"], f"{r['cost_vnd']:,}"] for r in rows],
+                    [[r["month"], r[area], r["channel"], r["messages"], formatting.number(r['cost_vnd'])] for r in rows],
                     empty=N_("nothing sent yet"))
         return
     statuses = sorted({s for counts in table.values() for s in counts})
-    print_table(N_("Messages by channel and state"), [N_("channel"), *statuses],
+    print_table(N_("Messages by channel and state"), [N_("channel"), *(_status_label(s) for s in statuses)],
                 [[c, *(counts.get(s, 0) for s in statuses)] for c, counts in sorted(table.items())],
                 empty=N_("the outbox is empty"))
 
@@ -281,3 +282,11 @@ def poll_status(
         print_json(counts)
         return
     console.print(_("asked {asked}: {settled} settled, {pending} still pending").format(asked=counts['asked'], settled=counts['settled'], pending=counts['pending']))
+
+
+def _status_label(status: str) -> str:
+    """A state's label ('đã gửi'); a provider's own state word is shown as it is."""
+    try:
+        return label(OutboxStatus(status))
+    except ValueError:
+        return status

@@ -22,6 +22,7 @@ from donor_registry.donations.service import (
 from donor_registry.donors.service import get_donor
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _, formatting
 
 CORRECTABLE = ("donor_id", "donated_on", "type", "volume_ml", "site", "drive_id", "certificate_no",
                "deferral_reason", "deferral_until", "notes")
@@ -32,15 +33,15 @@ _CHECKED = {"donor_id", "donated_on", "type", "volume_ml"}
 def get_donation(*, session: Session, donation_id: int) -> Donation:
     donation = session.get(Donation, donation_id)
     if donation is None:
-        raise NotFound(f"no donation #{donation_id}")
+        raise NotFound(_("no donation #{donation_id}").format(donation_id=donation_id))
     return donation
 
 
 def _live_donation(session: Session, donation_id: int) -> Donation:
     donation = get_donation(session=session, donation_id=donation_id)
     if donation.voided_at is not None:
-        raise UserError(f"donation #{donation_id} was voided on {donation.voided_at:%Y-%m-%d} "
-                        f"({donation.void_reason}); it cannot be changed")
+        raise UserError(_("donation #{donation_id} was voided on {day} ({reason}); it cannot be changed").format(
+            donation_id=donation_id, day=formatting.date(donation.voided_at), reason=donation.void_reason))
     return donation
 
 
@@ -50,14 +51,15 @@ def correct_donation(
 ) -> DonationRevision:
     """Change some fields of a donation, keeping the old values in a revision row."""
     if not reason.strip():
-        raise UserError("a correction needs a reason (--reason)")
+        raise UserError(_("a correction needs a reason (--reason)"))
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
-        raise UserError(f"these fields cannot be corrected: {', '.join(sorted(unknown))}")
+        raise UserError(_("these fields cannot be corrected: {fields}").format(fields=", ".join(sorted(unknown))))
     donation = _live_donation(session, donation_id)
     changed = {key: value for key, value in changes.items() if getattr(donation, key) != value}
     if not changed:
-        raise UserError(f"donation #{donation_id} already has these values; nothing to correct")
+        raise UserError(_("donation #{donation_id} already has these values; nothing to correct").format(
+                            donation_id=donation_id))
     data = DonationCreate.model_validate({**donation.model_dump(include=set(DonationCreate.model_fields)), **changed})
     donor = get_donor(session=session, donor_id=changed.get("donor_id", donation.donor_id))
     check_donation_fields(data, today=now.date())
@@ -94,7 +96,7 @@ def void_donation(
 ) -> Donation:
     """Mark a donation recorded by mistake as void: it stays on record and never counts again."""
     if not reason.strip():
-        raise UserError("a void needs a reason (--reason)")
+        raise UserError(_("a void needs a reason (--reason)"))
     donation = _live_donation(session, donation_id)
     donation.voided_at, donation.voided_by, donation.void_reason = now, actor, reason.strip()
     session.add(donation)

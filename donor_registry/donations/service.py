@@ -13,6 +13,7 @@ from donor_registry.donors.models import Donor
 from donor_registry.donors.service import get_donor
 from donor_registry.eligibility import Deferral, DonorFacts, EligibilityRules, PastDonation
 from donor_registry.errors import Conflict, UserError
+from donor_registry.i18n import _, formatting
 from donor_registry.recording import NewDonation, RecordingCheck, recording_check
 from donor_registry.types import DonationType
 
@@ -50,7 +51,8 @@ def refuse_taken_certificate(session: Session, number: str | None, *, except_id:
     taken = session.exec(select(Donation).where(Donation.certificate_no == number)).first()
     if taken is not None and taken.id != except_id:
         voided = ", voided" if taken.voided_at is not None else ""
-        raise Conflict(f"certificate {number} is already recorded (donation #{taken.id}{voided})")
+        raise Conflict(_("certificate {number} is already recorded (donation #{id}{voided})").format(
+                           number=number, id=taken.id, voided=voided))
 
 
 def check_recording(
@@ -70,8 +72,9 @@ def apply_override(donation: Donation, verdict: RecordingCheck, override: str | 
         donation.violations = donation.override_reason = None
         return
     if not (override and override.strip()):
-        raise UserError(f"donor #{donor_id}, {donation.donated_on.isoformat()}: {verdict.text()}; "
-                        "give --override REASON to record it anyway")
+        raise UserError(_("donor #{donor_id}, {donated_on}: {text}; give --override REASON to "
+                          "record it anyway").format(
+                            donor_id=donor_id, donated_on=formatting.date(donation.donated_on), text=verdict.text()))
     donation.violations = verdict.text()
     donation.override_reason = override.strip()
 
@@ -84,13 +87,14 @@ def audit_override(*, session: Session, donation: Donation, now: dt.datetime, ac
 
 def check_donation_fields(data: DonationCreate, *, today: dt.date) -> None:
     if data.donated_on > today:
-        raise UserError(f"donation date {data.donated_on} is in the future")
+        raise UserError(_("donation date {donated_on} is in the future").format(
+            donated_on=formatting.date(data.donated_on)))
     if data.outcome == Outcome.deferred and not data.deferral_reason:
-        raise UserError("a deferral needs a reason (--deferral-reason)")
+        raise UserError(_("a deferral needs a reason (--deferral-reason)"))
     if data.outcome == Outcome.donated and (data.deferral_reason or data.deferral_until):
-        raise UserError("a deferral reason or end date only goes with --deferred")
+        raise UserError(_("a deferral reason or end date only goes with --deferred"))
     if data.deferral_until is not None and data.deferral_until <= data.donated_on:
-        raise UserError("the deferral must end after the day it was given")
+        raise UserError(_("the deferral must end after the day it was given"))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from donor_registry.donors.service import get_donor, refuse_erased
 from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import UserError
+from donor_registry.i18n import N_, _
 from donor_registry.phones import mask_phone
 
 # Fields a merge copies from the duplicate when the donor kept has no value of its own.
@@ -51,17 +52,17 @@ def find_duplicates(*, session: Session, settings: DuplicateSettings) -> list[Du
     if settings.match_phone:
         for group in _groups(session, Donor.phone_e164):
             for a, b in _each_pair(group):
-                _add(pairs, a, b, f"same phone {mask_phone(a.phone_e164)}")
+                _add(pairs, a, b, _("same phone {phone}").format(phone=mask_phone(a.phone_e164)))
     if settings.match_name_birth_commune:
         for group in _groups(session, Donor.name_folded, Donor.birth_year):
             for a, b in _each_pair(group):
                 if _same_birth(a, b) and _same_commune(a, b):
                     both = a.commune_key is not None and b.commune_key is not None
-                    _add(pairs, a, b, "same name, birth and commune" if both else "same name and birth")
+                    _add(pairs, a, b, _("same name, birth and commune") if both else _("same name and birth"))
     for pair in pairs.values():
         differ = _differences(pair.first, pair.second)
         if differ:
-            pair.reasons.append(f"but different {', '.join(differ)}")
+            pair.reasons.append(_("but different {fields}").format(fields=", ".join(differ)))
     return sorted(pairs.values(), key=lambda pair: (pair.first.id, pair.second.id))
 
 
@@ -75,8 +76,8 @@ def _differences(a: Donor, b: Donor) -> list[str]:
         one, other = getattr(a, name), getattr(b, name)
         return one is not None and other is not None and one != other and "unknown" not in (one, other)
 
-    found = [label for label, names in (("national IDs", ("national_id",)), ("sex", ("sex",)),
-                                        ("blood groups", ("abo", "rh")), ("phones", ("phone_e164",)))
+    found = [_(label) for label, names in ((N_("national IDs"), ("national_id",)), (N_("sex"), ("sex",)),
+                                           (N_("blood groups"), ("abo", "rh")), (N_("phones"), ("phone_e164",)))
              if any(differ(name) for name in names)]
     return found
 
@@ -123,7 +124,7 @@ def merge_donors(
     tombstone pointing at the donor kept; the merge row keeps its values as they were.
     """
     if keep_id == duplicate_id:
-        raise UserError("a donor cannot be merged into itself")
+        raise UserError(_("a donor cannot be merged into itself"))
     keep = get_donor(session=session, donor_id=keep_id)
     duplicate = get_donor(session=session, donor_id=duplicate_id)
     refuse_erased(keep)

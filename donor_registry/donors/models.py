@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Column, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type, index_where_set
+from donor_registry.i18n import _
 from donor_registry.places.status import FLAGGED, AddressStatus
 from donor_registry.types import ABO, ConsentChannel, DonationType, Rh, Sex
 
@@ -100,7 +101,7 @@ class DonorCreate(DonorBase):
     @classmethod
     def _name_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("full name is empty")
+            raise ValueError(_("full name is empty"))
         return value
 
 

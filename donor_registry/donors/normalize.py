@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 from donor_registry.errors import UserError
+from donor_registry.i18n import _, formatting
 from donor_registry.phones import InvalidPhone, normalize_phone
 from donor_registry.text import fold, normalize_name
 
@@ -21,7 +22,8 @@ def national_id(raw: str | None) -> str | None:
     if not digits:
         return None
     if not _NATIONAL_ID.fullmatch(digits):
-        raise UserError(f"national ID '{raw}' must be 12 digits (CCCD) or 9 digits (CMND)")
+        raise UserError(_("national ID '{raw}' must be 12 digits (CCCD) or 9 digits (CMND)").format(
+                            raw=raw))
     return digits
 
 
@@ -54,10 +56,14 @@ def birth(date_of_birth: dt.date | None, birth_year: int | None, today: dt.date)
     """Check a birth date or year is in the past and consistent; the year follows the date."""
     if date_of_birth is not None:
         if date_of_birth > today:
-            raise UserError(f"date of birth {date_of_birth} is in the future")
+            raise UserError(_("date of birth {date_of_birth} is in the future").format(
+                                date_of_birth=formatting.date(date_of_birth)))
         if birth_year is not None and birth_year != date_of_birth.year:
-            raise UserError(f"birth year {birth_year} does not match date of birth {date_of_birth}")
+            raise UserError(_("birth year {birth_year} does not match date of birth "
+                              "{date_of_birth}").format(
+                                birth_year=birth_year, date_of_birth=formatting.date(date_of_birth)))
         return date_of_birth, date_of_birth.year
     if birth_year is not None and not (1900 <= birth_year <= today.year):
-        raise UserError(f"birth year {birth_year} is not between 1900 and {today.year}")
+        raise UserError(_("birth year {birth_year} is not between 1900 and {year}").format(
+                            birth_year=birth_year, year=today.year))
     return None, birth_year

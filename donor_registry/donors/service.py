@@ -14,6 +14,7 @@ from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
+from donor_registry.i18n import _, formatting
 from donor_registry.places import addresses
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import DonorConsent, Purpose
@@ -105,8 +106,8 @@ def _refuse_taken_national_id(session: Session, national_id: str | None, except_
     holder = session.exec(select(Donor).where(Donor.national_id == national_id)).first()
     if holder is not None and holder.id != except_id:
         raise Conflict(
-            f"national ID {mask_national_id(national_id)} is already registered to donor #{holder.id}"
-            f" ({holder.full_name})"
+            _("national ID {national_id} is already registered to donor #{id} ({full_name})").format(
+                national_id=mask_national_id(national_id), id=holder.id, full_name=holder.full_name)
         )
 
 
@@ -114,16 +115,18 @@ def get_donor(*, session: Session, donor_id: int) -> Donor:
     """The donor with this id; a merged duplicate points to the donor it was merged into."""
     donor = session.get(Donor, donor_id)
     if donor is None:
-        raise NotFound(f"no donor #{donor_id}")
+        raise NotFound(_("no donor #{donor_id}").format(donor_id=donor_id))
     if donor.merged_into_id is not None:
-        raise NotFound(f"donor #{donor_id} was merged into donor #{donor.merged_into_id}")
+        raise NotFound(_("donor #{donor_id} was merged into donor #{merged_into_id}").format(
+                           donor_id=donor_id, merged_into_id=donor.merged_into_id))
     return donor
 
 
 def refuse_erased(donor: Donor) -> None:
     """An erased donor's record holds no identity any more: it is not changed or merged."""
     if donor.erased_at is not None:
-        raise UserError(f"donor #{donor.id} was erased on {donor.erased_at:%Y-%m-%d}: the record cannot be changed")
+        raise UserError(_("donor #{id} was erased on {day}: the record cannot be changed").format(
+            id=donor.id, day=formatting.date(donor.erased_at)))
 
 
 def record_consent(
@@ -160,7 +163,7 @@ def find_donors(*, session: Session, query: str, limit: int = 50) -> list[Donor]
     """Donors matching a national ID, a phone in any format, or a name with or without diacritics."""
     query = query.strip()
     if not query:
-        raise UserError("give a name, a phone number or a national ID to search for")
+        raise UserError(_("give a name, a phone number or a national ID to search for"))
     if _DIGITS_ONLY.fullmatch(query):
         active = select(Donor).where(Donor.merged_into_id.is_(None))
         return list(session.exec(active.where(_identifier_clause(query)).limit(limit)))
@@ -245,12 +248,13 @@ def _identifier_clause(query: str):
     if len(digits) in (9, 12):
         clauses.append(Donor.national_id == digits)
     try:
-        e164, _ = normalize.phone(query)
+        e164, _kind = normalize.phone(query)
         clauses.append(Donor.phone_e164 == e164)
     except UserError:
         pass
     if not clauses:
-        raise UserError(f"'{query}' is neither a valid phone number nor a 9- or 12-digit national ID")
+        raise UserError(_("'{query}' is neither a valid phone number nor a 9- or 12-digit "
+                          "national ID").format(query=query))
     return or_(*clauses)
 
 

@@ -47,6 +47,38 @@ def set_language(language: str) -> None:
     _language.set(normalise_language(language))
 
 
+def choose_language(asked: str | None, accept_language: str | None, default: str) -> str:
+    """A web visitor's language: `asked` (?lang=) if it has a catalog, else the most preferred
+    language of an Accept-Language header that has one, else `default` (the configured language)."""
+    for candidate in [asked or "", *_accepted(accept_language or "")]:
+        try:
+            return normalise_language(candidate)
+        except UnknownLanguage:
+            continue
+    try:
+        return normalise_language(default)
+    except UnknownLanguage:
+        return DEFAULT_LANGUAGE
+
+
+def _accepted(header: str) -> list[str]:
+    """'en-US,en;q=0.9,vi;q=0.8' -> ['en-US', 'en', 'vi']: by quality, in order among equals; q=0 dropped."""
+    ranked = []
+    for position, item in enumerate(header.split(",")):
+        code, *params = [part.strip() for part in item.split(";")]
+        quality = 1.0
+        for param in params:
+            name, _sep, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if code and code != "*" and quality > 0:
+            ranked.append((-quality, position, code))
+    return [code for _quality, _position, code in sorted(ranked)]
+
+
 @contextmanager
 def use_language(language: str) -> Iterator[None]:
     token = _language.set(normalise_language(language))

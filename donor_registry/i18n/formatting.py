@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from donor_registry.i18n import current_language
@@ -36,7 +36,7 @@ def date(day: dt.date | dt.datetime | None) -> str:
         return ""
     if isinstance(day, dt.datetime):
         day = local(day).date()
-    return format_date(day, "dd/MM/yyyy", locale=_locale())
+    return f"{day:%d/%m/%Y}"  # the same in both languages; Babel costs 20 µs a call in hot rules
 
 
 def time(moment: dt.datetime | None) -> str:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 
 _BLOCK = 1 << 20
 _SAMPLE = 1 << 18  # bytes scored to tell Windows-1258 from TCVN3 and VNI
@@ -87,8 +88,8 @@ def _detect(path: Path, size: int, modified_ns: int) -> str:
     if bare := _bare_utf16(head):
         return _checked(path, bare)
     if head.count(0) > max(2, len(head) // 100):  # a stray NUL in a cell is refused with its row instead
-        raise UserError(f"{path.name} holds binary data, not text: it is not a CSV list "
-                        "(an image, a PDF or a program?)")
+        raise UserError(_("{name} holds binary data, not text: it is not a CSV list (an image, "
+                          "a PDF or a program?)").format(name=path.name))
     offset = _first_error(path, "utf-8")
     if offset is None:
         return "utf-8-sig"
@@ -103,12 +104,14 @@ def _not_utf8(path: Path, data: mmap.mmap, offset: int, *, bom: bool) -> str:
     legacy = _legacy_encoding(data[:_SAMPLE])
     if legacy is not None:
         raise UserError(
-            f"{path.name} looks like {legacy}, an old Vietnamese font encoding: open it in Excel (or convert it "
-            "with Unikey) and save it as Unicode (CSV UTF-8), then import it again")
+            _("{name} looks like {legacy}, an old Vietnamese font encoding: open it in Excel "
+              "(or convert it with Unikey) and save it as Unicode (CSV UTF-8), then import it "
+              "again").format(name=path.name, legacy=legacy))
     bad = _first_error(path, "cp1258")
     if bad is not None:
-        raise UserError(f"{path.name}, {_where(data, bad)}: this byte is in neither UTF-8 nor Windows-1258; "
-                        "save the file as CSV UTF-8 and import it again")
+        raise UserError(_("{name}, {where}: this byte is in neither UTF-8 nor Windows-1258; "
+                          "save the file as CSV UTF-8 and import it again").format(
+                            name=path.name, where=_where(data, bad)))
     return "cp1258"
 
 
@@ -131,8 +134,11 @@ def _checked(path: Path, encoding: str) -> str:
         data = path.read_bytes()
         bad = min(bad, len(data) - 1)
         line = data[:bad].decode(encoding, "replace").count("\n") + 1
-        raise UserError(f"{path.name}, line {line} (byte {bad + 1} of the file, 0x{data[bad]:02X}): "
-                        f"not valid {encoding.upper()} (a damaged or cut-off file); save it again and import it")
+        raise UserError(_("{name}, line {line} (byte {offset} of the file, 0x{code:02X}): not "
+                          "valid {encoding} (a damaged or cut-off file); save it again and "
+                          "import it").format(
+                            name=path.name, line=line, offset=bad + 1, code=data[bad],
+                            encoding=encoding.upper()))
     return encoding
 
 
@@ -170,17 +176,18 @@ def _refuse_mixed(path: Path, data: mmap.mmap, offset: int) -> None:
     others = len(_HIGH_BYTE.findall(data)) - sum(map(len, sequences))
     if len(sequences) < others:  # mostly another encoding: the first UTF-8 letter is at fault
         offset = _UTF8_SEQUENCE.search(data).start()
-        what = "is UTF-8 while the rest of the file is not"
+        text = _("{name}, {where}: this byte is UTF-8 while the rest of the file is not (the file mixes "
+                 "encodings); save it again as CSV UTF-8 and import it again")
     else:
-        what = "is not UTF-8 while the rest of the file is"
-    raise UserError(f"{path.name}, {_where(data, offset)}: this byte {what} (the file mixes encodings); "
-                    "save it again as CSV UTF-8 and import it again")
+        text = _("{name}, {where}: this byte is not UTF-8 while the rest of the file is (the file mixes "
+                 "encodings); save it again as CSV UTF-8 and import it again")
+    raise UserError(text.format(name=path.name, where=_where(data, offset)))
 
 
 def _where(data: mmap.mmap, offset: int) -> str:
     line = data[:offset].count(b"\n") + 1
     byte = offset - data.rfind(b"\n", 0, offset)
-    return f"line {line}, byte {byte} (0x{data[offset]:02X})"
+    return _("line {line}, byte {byte} (0x{code:02X})").format(line=line, byte=byte, code=data[offset])
 
 
 def _legacy_encoding(sample: bytes) -> str | None:

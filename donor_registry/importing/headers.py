@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass, field
 
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
+from donor_registry.i18n.validation import field_label
 from donor_registry.text import fold
 
 # Field -> the headers chapters use for it, written any way: matching ignores case,
@@ -105,14 +107,16 @@ def map_headers(headers: list[str], *, kind: str) -> HeaderMap:
             continue
         if name in columns:
             raise UserError(
-                f"columns '{headers[columns[name]]}' and '{header}' both hold {name.replace('_', ' ')}; "
-                "keep one of them"
+                _("columns '{first}' and '{second}' both hold {field}; keep one of them").format(
+                    first=headers[columns[name]], second=header, field=field_label(name))
             )
         columns[name] = index
     missing = [name for name in REQUIRED[kind] if name not in columns]
     if missing:
-        wanted = " and ".join(f"'{ALIASES[name][0]}'" for name in missing)
-        found = ", ".join(header for header in headers if header) or "no header row"
+        wanted = _(" and ").join(f"'{ALIASES[name][0]}'" for name in missing)
+        found = ", ".join(header for header in headers if header) or _("no header row")
         found = found if len(found) <= 300 else found[:300] + " …"
-        raise UserError(f"the file has no {wanted} column{'s' if len(missing) > 1 else ''} (found: {found})")
+        if len(missing) > 1:
+            raise UserError(_("the file has no {wanted} columns (found: {found})").format(wanted=wanted, found=found))
+        raise UserError(_("the file has no {wanted} column (found: {found})").format(wanted=wanted, found=found))
     return HeaderMap(headers=tuple(headers), columns=columns, unknown=tuple(unknown))

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from donor_registry.donors.name_words import WORDS, word_rows
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.i18n import _
 from donor_registry.importing import bulk, checks
 from donor_registry.importing.headers import HeaderMap
 from donor_registry.importing.matching import (
@@ -17,6 +18,7 @@ from donor_registry.importing.matching import (
     Known,
     Matcher,
     describe,
+    fields_text,
     identity,
     identity_conflicts,
 )
@@ -157,8 +159,9 @@ class ImportJob:
         try:
             known = self.matcher.match(donor)
         except Ambiguous as exc:
-            who = " and ".join(self._describe(candidate) for candidate in exc.candidates)
-            self._reject(line, self.name_header, f"fits more than one donor by {exc.rule}: {who}")
+            who = _(" and ").join(self._describe(candidate) for candidate in exc.candidates)
+            self._reject(line, self.name_header, _("fits more than one donor by {rule}: {who}").format(
+                rule=_(exc.rule), who=who))
             known = None
             self.unresolved[ordinal] = donor  # later rows of these cells are refused the same way
         except Conflict as exc:
@@ -173,8 +176,9 @@ class ImportJob:
                 if donor[CONSENT] is not None:
                     self.consenting.add(known.id)
                 if self.report.kind == "donors":
-                    self.report.repeat(Duplicate(line, f"the same donor as line {known.line}" if known.line
-                                                 else f"already registered as donor #{known.id}"))
+                    self.report.repeat(Duplicate(line, _("the same donor as line {line}").format(line=known.line)
+                                                 if known.line else _("already registered as donor #{id}").format(
+                                                     id=known.id)))
         if ordinal == len(self.by_ordinal):
             self.by_ordinal.append(known)
         return known
@@ -207,7 +211,7 @@ class ImportJob:
         holders = bulk.holders_of_certificates(self.conn, [row[6] for row in skipped])
         strangers = {ids for row in skipped if (ids := (row[1], holders[row[6]][1]))[0] != ids[1]}
         people = bulk.identities(self.conn, {donor for pair in strangers for donor in pair}) if strangers else {}
-        for donation_id, donor_id, day, kind, _, volume, number, *_ in skipped:
+        for donation_id, donor_id, day, kind, _outcome, volume, number, *_rest in skipped:
             holder, holder_donor, holder_day, holder_kind, holder_volume = holders[number]
             line = self._line_of_donation(donation_id)
             differ = (identity_conflicts(people[holder_donor], people[donor_id])
@@ -216,12 +220,15 @@ class ImportJob:
                     and (volume is None or holder_volume is None or volume == holder_volume)):
                 self.report.repeat(Duplicate(line, self._repeats(holder)))
             else:
-                where = (f"line {self._line_of_donation(holder)}" if self._wrote(holder)
-                         else f"donation #{holder} in the registry")
-                reason = f"certificate {number} is already used ({where})"
+                where = (_("line {line}").format(line=self._line_of_donation(holder)) if self._wrote(holder)
+                         else _("donation #{id} in the registry").format(id=holder))
                 if differ:
-                    reason += (f" by donor #{holder_donor} {describe(people[holder_donor])};"
-                               f" this row says {describe(people[donor_id])} ({', '.join(differ)} differ)")
+                    reason = _("certificate {number} is already used ({where}) by donor #{id} {holder}; this row "
+                               "says {row} ({fields} differ)").format(
+                        number=number, where=where, id=holder_donor, holder=describe(people[holder_donor]),
+                        row=describe(people[donor_id]), fields=fields_text(differ))
+                else:
+                    reason = _("certificate {number} is already used ({where})").format(number=number, where=where)
                 self._reject(line, self.cert_header, reason)
             if donor_id > self.registered_max:
                 self.recount.add(donor_id)
@@ -234,15 +241,17 @@ class ImportJob:
                                 .where(bulk.DONORS.c.id == known.id)).first()
         # A donor created earlier in this chunk is not written yet.
         name = row[0] if row else next(new[1] for new in new_donors if new[0] == known.id)
-        holder = f"donor #{known.id}" if not known.line else f"the new donor of line {known.line}"
-        return (f"CCCD {donor[NATIONAL_ID][:3]}… belongs to {holder} "
-                f"{identity(name, known.sex, known.abo, known.rh, known.date_of_birth, known.birth_year)}; "
-                f"this row says {identity(donor[0], donor[SEX], donor[ABO], donor[RH], donor[BORN], donor[YEAR])}"
-                f" ({', '.join(exc.fields)} differ)")
+        return _("CCCD {prefix}… belongs to {holder} {identity}; this row says {row} ({fields} differ)").format(
+            prefix=donor[NATIONAL_ID][:3], holder=self._describe(known),
+            identity=identity(name, known.sex, known.abo, known.rh, known.date_of_birth, known.birth_year),
+            row=identity(donor[0], donor[SEX], donor[ABO], donor[RH], donor[BORN], donor[YEAR]),
+            fields=fields_text(exc.fields))
 
     @staticmethod
     def _describe(known: Known) -> str:
-        return f"the new donor of line {known.line}" if known.line else f"donor #{known.id}"
+        if known.line:
+            return _("the new donor of line {line}").format(line=known.line)
+        return _("donor #{id}").format(id=known.id)
 
     def _wrote(self, donation_id: int) -> bool:
         """Whether this import wrote the donation (ids it reserved; another session's may be higher)."""
@@ -335,8 +344,8 @@ class ImportJob:
 
     def _repeats(self, donation_id: int) -> str:
         if not self._wrote(donation_id):
-            return f"already recorded as donation #{donation_id}"
-        return f"the same donation as line {self._line_of_donation(donation_id)}"
+            return _("already recorded as donation #{id}").format(id=donation_id)
+        return _("the same donation as line {line}").format(line=self._line_of_donation(donation_id))
 
 
 def _same_donation(other: tuple, volume, certificate) -> bool:

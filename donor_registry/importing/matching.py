@@ -12,6 +12,8 @@
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from donor_registry.i18n import N_, _
+from donor_registry.i18n.labels import label
 from donor_registry.importing.rows import (
     ABO,
     BORN,
@@ -201,12 +203,20 @@ def _all(held) -> list[Known] | tuple:
     return (held,) if held.__class__ is Known else held
 
 
-_SEX_WORDS = {Sex.male: "nam", Sex.female: "nữ"}
+# The fields a match compares, as a person reads them (the English words are the codes).
+FIELD_WORDS = {"name": N_("name"), "birth": N_("birth"), "sex": N_("sex"), "blood group": N_("blood group"),
+               "national ID": N_("national ID"), "phone": N_("phone"), "commune": N_("commune"),
+               "phone and name": N_("phone and name"), "name and birth": N_("name and birth")}
+
+
+def fields_text(fields) -> str:
+    """'name, blood group' in the reader's language."""
+    return ", ".join(_(FIELD_WORDS.get(field, field)) for field in fields)
 
 
 def identity(full_name: str, sex, abo, rh, born, year) -> str:
     """'Trần Thị Thúy (nữ, A+, 1990)': a name and what is known of sex, blood group and birth."""
-    facts = [_SEX_WORDS[sex]] if sex in _SEX_WORDS else []
+    facts = [label(Sex(sex))] if sex in _KNOWN_SEXES else []
     if abo is not None or rh is not None:
         facts.append(f"{abo or '?'}{rh or ''}")
     if born is not None:

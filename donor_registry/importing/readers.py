@@ -19,6 +19,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.importing.encodings import detect_encoding
 from donor_registry.importing.headers import HEADER_SEARCH_ROWS, header_row
 from donor_registry.text import CONTROL_CHARACTER
@@ -65,26 +66,29 @@ def open_table(path: Path | str, *, kind: str | None = None) -> Iterator[Table]:
     header row is the first of the first 15 rows holding the columns `kind` requires."""
     path = Path(path)
     if path.is_dir():
-        raise UserError(f"{path} is a folder, not a file")
+        raise UserError(_("{path} is a folder, not a file").format(path=path))
     if not path.is_file():
-        raise UserError(f"file not found: {path}")
+        raise UserError(_("file not found: {path}").format(path=path))
     try:
         with path.open("rb") as raw:
             magic = raw.read(8)
     except OSError as exc:
-        raise UserError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+        raise UserError(_("{name} cannot be read: {reason}").format(
+                            name=path.name, reason=exc.strerror or exc)) from None
     suffix = path.suffix.lower()
     if magic.startswith(_OLE_MAGIC):
-        raise UserError(f"{path.name} is an old Excel (.xls) workbook: open it in Excel and save it as .xlsx")
+        raise UserError(_("{name} is an old Excel (.xls) workbook: open it in Excel and save "
+                          "it as .xlsx").format(name=path.name))
     if magic.startswith(_ZIP_MAGIC) and suffix in (*_XLSX_SUFFIXES, *_TEXT_SUFFIXES):
         opened = _open_xlsx(path, kind)
     elif suffix in _XLSX_SUFFIXES:
-        raise UserError(f"{path.name} is not an Excel workbook (.xlsx) although it is named so; "
-                        "if it is a CSV file, rename it to .csv")
+        raise UserError(_("{name} is not an Excel workbook (.xlsx) although it is named so; if "
+                          "it is a CSV file, rename it to .csv").format(name=path.name))
     elif suffix in _TEXT_SUFFIXES:
         opened = _open_csv(path, kind)
     else:
-        raise UserError(f"{path.name}: only .csv and .xlsx files can be imported (save .xls as .xlsx)")
+        raise UserError(_("{name}: only .csv and .xlsx files can be imported (save .xls as "
+                          ".xlsx)").format(name=path.name))
     with opened as table:
         yield table
 
@@ -93,13 +97,14 @@ def _split_header(rows: Iterator[tuple[int, list]], kind: str | None, name: str)
     """(header line, header cells, data rows) from the numbered rows of a sheet."""
     first = list(islice(rows, HEADER_SEARCH_ROWS))
     if not first:
-        raise UserError(f"{name} is empty")
+        raise UserError(_("{name} is empty").format(name=name))
     cells = [["" if cell is None else str(cell).strip() for cell in row] for _, row in first]
     index = header_row(cells, kind=kind)
     line, headers = first[index][0], cells[index]
     if any(CONTROL_CHARACTER.search(header) for header in headers):
-        raise UserError(f"{name}, line {line}: the header row holds binary data (control characters); "
-                        "this is not a spreadsheet list")
+        raise UserError(_("{name}, line {line}: the header row holds binary data (control "
+                          "characters); this is not a spreadsheet list").format(
+                            name=name, line=line))
     return line, headers, chain(first[index + 1:], rows)
 
 
@@ -143,7 +148,8 @@ def _numbered(reader, name: str) -> Iterator[tuple[int, list[str]]]:
             if cells and (cells[0] or any(cells)):  # skip blank lines and rows of empty cells
                 yield reader.line_num, cells
     except csv.Error as exc:  # a cell of over 131,072 characters, say: a file that is not a list
-        raise UserError(f"{name}, line {reader.line_num}: not a readable CSV row ({exc})") from None
+        raise UserError(_("{name}, line {line}: not a readable CSV row ({problem})").format(
+                            name=name, line=reader.line_num, problem=exc)) from None
 
 
 @contextmanager
@@ -155,13 +161,15 @@ def _open_xlsx(path: Path, kind: str | None) -> Iterator[Table]:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - whatever openpyxl raises, the file is not a workbook
         handle.close()
-        raise UserError(f"{path.name} is not a readable .xlsx file ({_reason(exc)}); "
-                        "open it in Excel and save it again") from None
+        raise UserError(_("{name} is not a readable .xlsx file ({reason}); open it in Excel "
+                          "and save it again").format(name=path.name, reason=_reason(exc))) from None
     try:
         sheet = _first_sheet(workbook, path.name)
         if cell := _formula_without_value(path, getattr(sheet, "_worksheet_path", None)):
-            raise UserError(f"{path.name}, cell {cell}: a formula without its saved value (the file was written by "
-                            "a program, not saved by Excel); open it in Excel or LibreOffice, save it, and import it again")
+            raise UserError(_("{name}, cell {cell}: a formula without its saved value (the "
+                              "file was written by a program, not saved by Excel); open it in "
+                              "Excel or LibreOffice, save it, and import it again").format(
+                                name=path.name, cell=cell))
         # Read-only mode trusts the <dimension> a writer recorded, which some programs leave
         # stale (A1:A1): forget it, and read every row there is.
         expected = sheet.max_row or 0
@@ -192,7 +200,7 @@ def _formula_without_value(path: Path, member: str | None) -> str | None:
 def _first_sheet(workbook, name: str):
     sheets = [sheet for sheet in workbook.worksheets if hasattr(sheet, "iter_rows")]  # not chart sheets
     if not sheets:
-        raise UserError(f"{name} has no worksheet")
+        raise UserError(_("{name} has no worksheet").format(name=name))
     return sheets[0]
 
 
@@ -203,8 +211,9 @@ def _xlsx_rows(sheet, name: str, counter: dict) -> Iterator[tuple[int, list[Any]
             if any(cell not in (None, "") for cell in cells):
                 yield counter["line"], list(cells)
     except _DAMAGED as exc:
-        raise UserError(f"{name}, row {counter['line'] + 1}: the workbook is damaged or cut off "
-                        f"({_reason(exc)}); open it in Excel and save it again") from None
+        raise UserError(_("{name}, row {row}: the workbook is damaged or cut off "
+                          "({reason}); open it in Excel and save it again").format(
+                            name=name, row=counter['line'] + 1, reason=_reason(exc))) from None
 
 
 def _reason(exc: Exception) -> str:

@@ -7,6 +7,7 @@ from functools import partial
 from hashlib import blake2b as _digest
 from operator import itemgetter
 
+from donor_registry.i18n import _
 from donor_registry.importing import values
 from donor_registry.importing.headers import HeaderMap
 from donor_registry.places.addresses import ADDRESS_COLUMNS, names_for_codes
@@ -119,12 +120,12 @@ def _converters(today: dt.date) -> dict[str, _Cached]:
 
 def _donation_date(raw, *, today: dt.date) -> dt.date | None:
     if not values.text(raw):
-        raise ValueError("the donation date is empty")
-    day = values.date(raw, what="donation date")
+        raise ValueError(_("the donation date is empty"))
+    day = values.date(raw, what=_("donation date"))
     if day > today:
-        raise ValueError(f"the donation date {day:%d/%m/%Y} is in the future")
+        raise ValueError(_("the donation date {day:%d/%m/%Y} is in the future").format(day=day))
     if day.year < 1950:
-        raise ValueError(f"the donation date {day:%d/%m/%Y} is before 1950")
+        raise ValueError(_("the donation date {day:%d/%m/%Y} is before 1950").format(day=day))
     return day
 
 
@@ -257,7 +258,8 @@ class RowParser:
         if errors:
             return errors
         if born is not None and found[0] < born:
-            return [RowError(line, self.donation_fields[0][1], "the donation date is before the date of birth")]
+            return [RowError(line, self.donation_fields[0][1],
+                             _("the donation date is before the date of birth"))]
         if found[5] is not None or found[6] is not None:
             return self._deferral_errors(line, found) or tuple(found)
         return tuple(found)
@@ -265,18 +267,21 @@ class RowParser:
     def _deferral_errors(self, line: int, found: list) -> list[RowError]:
         """What does not fit a deferral row: a deferral has a reason, ends after its day, and
         records no blood given."""
-        day, _, volume, certificate, _, reason, until = found
+        day, _type, volume, certificate, _site, reason, until = found
         header = {name: field[1] for name, field in zip(DONATION_FIELDS, self.donation_fields, strict=True)}
         errors = []
         if reason is None:
             errors.append(RowError(line, header["deferral_until"],
-                                   f"a deferral needs its reason in the '{_REASON_HEADER}' column"))
+                                   _("a deferral needs its reason in the '{column}' column").format(
+                                       column=_REASON_HEADER)))
         if until is not None and until <= day:
-            errors.append(RowError(line, header["deferral_until"], "the deferral must end after the day it was given"))
+            errors.append(RowError(line, header["deferral_until"],
+                                   _("the deferral must end after the day it was given")))
         if reason is not None and volume is not None:
-            errors.append(RowError(line, header["volume_ml"], "a deferral gives no blood: leave the volume empty"))
+            errors.append(RowError(line, header["volume_ml"],
+                                   _("a deferral gives no blood: leave the volume empty")))
         if reason is not None and certificate is not None:
-            errors.append(RowError(line, header["certificate_no"], "a deferral has no certificate number"))
+            errors.append(RowError(line, header["certificate_no"], _("a deferral has no certificate number")))
         return errors
 
     def _header(self, name: str) -> str:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from donor_registry.audit import service as audit
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.importing import bulk, pipeline
 from donor_registry.importing.headers import HeaderMap, map_headers
 from donor_registry.importing.job import ImportJob
@@ -71,7 +72,8 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
             _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
                   progress=progress, on_refused=on_refused, accept_violations=accept_violations)
             if report.rows_read == 0:
-                raise UserError(f"{path.name} has a header row (line {table.header_line}) but no rows under it")
+                raise UserError(_("{name} has a header row (line {header_line}) but no rows "
+                                  "under it").format(name=path.name, header_line=table.header_line))
         except BaseException:
             savepoint.rollback()  # nothing half-written; a bulk load's dropped indexes come back
             raise

@@ -6,6 +6,7 @@ import re
 from donor_registry import phones
 from donor_registry.donors import normalize
 from donor_registry.errors import UserError
+from donor_registry.i18n import _
 from donor_registry.phones import InvalidPhone
 from donor_registry.text import (
     CONTROL_CHARACTER,
@@ -55,10 +56,10 @@ def name(raw) -> tuple[str, str]:
     """(NFC name with classic tone placement, folded search key)."""
     value = text(raw)
     if not value:
-        raise ValueError("the name is empty")
+        raise ValueError(_("the name is empty"))
     full = normalize_name(value)
     if len(full) > 200:
-        raise ValueError("the name is longer than 200 characters")
+        raise ValueError(_("the name is longer than 200 characters"))
     return full, fold(full)
 
 
@@ -78,8 +79,9 @@ def date(raw, *, what: str = "date") -> dt.date:
         if isinstance(raw, (int, float)) or _SERIAL.fullmatch(value):
             return EXCEL_EPOCH + dt.timedelta(days=int(float(value)))
     except ValueError:
-        raise ValueError(f"'{value}' is not a real {what}") from None
-    raise ValueError(f"'{value}' is not a {what}; write it as 31/12/2025 or 2025-12-31")
+        raise ValueError(_("'{value}' is not a real {what}").format(value=value, what=what)) from None
+    raise ValueError(_("'{value}' is not a {what}; write it as 31/12/2025 or 2025-12-31").format(
+                         value=value, what=what))
 
 
 def birth(raw, *, today: dt.date) -> tuple[dt.date | None, int | None]:
@@ -89,11 +91,11 @@ def birth(raw, *, today: dt.date) -> tuple[dt.date | None, int | None]:
         return None, None
     if _YEAR.fullmatch(value):
         return None, year(value, today=today)
-    born = date(raw, what="date of birth")
+    born = date(raw, what=_("date of birth"))
     if born > today:
-        raise ValueError(f"the date of birth {born:%d/%m/%Y} is in the future")
+        raise ValueError(_("the date of birth {born:%d/%m/%Y} is in the future").format(born=born))
     if born.year < 1900:
-        raise ValueError(f"the date of birth {born:%d/%m/%Y} is before 1900")
+        raise ValueError(_("the date of birth {born:%d/%m/%Y} is before 1900").format(born=born))
     return born, born.year
 
 
@@ -103,10 +105,11 @@ def year(raw, *, today: dt.date) -> int | None:
     if not value:
         return None
     if not _YEAR.fullmatch(value):
-        raise ValueError(f"'{value}' is not a year")
+        raise ValueError(_("'{value}' is not a year").format(value=value))
     number = int(value)
     if not 1900 <= number <= today.year:
-        raise ValueError(f"the birth year {number} is not between 1900 and {today.year}")
+        raise ValueError(_("the birth year {number} is not between 1900 and {year}").format(
+                             number=number, year=today.year))
     return number
 
 
@@ -114,7 +117,7 @@ def sex(raw) -> Sex:
     """Nam / Nữ (or male / female); empty is unknown."""
     value = SEXES.get(fold(text(raw)))
     if value is None:
-        raise ValueError(f"'{text(raw)}' is not a sex; write Nam or Nữ")
+        raise ValueError(_("'{text}' is not a sex; write Nam or Nữ").format(text=text(raw)))
     return value
 
 
@@ -158,7 +161,7 @@ def place(raw) -> tuple[str | None, str | None]:
         return None, None
     written = normalize.place(value)
     if len(written) > 100:
-        raise ValueError("longer than 100 characters")
+        raise ValueError(_("longer than 100 characters"))
     return written, normalize.area_key(written)
 
 
@@ -169,7 +172,7 @@ def address(raw) -> str | None:
         return None
     written = normalize.place(value)
     if len(written) > 300:
-        raise ValueError("the address is longer than 300 characters")
+        raise ValueError(_("the address is longer than 300 characters"))
     return written
 
 
@@ -181,9 +184,9 @@ def weight(raw) -> float | None:
     try:
         kg = float(value)
     except ValueError:
-        raise ValueError(f"'{value}' is not a weight in kg") from None
+        raise ValueError(_("'{value}' is not a weight in kg").format(value=value)) from None
     if not 20 <= kg <= 250:
-        raise ValueError(f"a weight of {kg:g} kg is not believable")
+        raise ValueError(_("a weight of {kg:g} kg is not believable").format(kg=kg))
     return kg
 
 
@@ -191,8 +194,8 @@ def donation_type(raw) -> DonationType:
     """Máu toàn phần / Tiểu cầu / Huyết tương / Hồng cầu (or English); empty is whole blood."""
     value = DONATION_TYPES.get(fold(text(raw)))
     if value is None:
-        raise ValueError(f"'{text(raw)}' is not a donation type; write Máu toàn phần, Tiểu cầu, "
-                         "Huyết tương or Hồng cầu")
+        raise ValueError(_("'{text}' is not a donation type; write Máu toàn phần, Tiểu cầu, "
+                           "Huyết tương or Hồng cầu").format(text=text(raw)))
     return value
 
 
@@ -203,7 +206,8 @@ def volume(raw) -> int | None:
         return None
     match = _VOLUME.fullmatch(value)
     if match is None or not 0 < int(match.group(1)) <= 1000:
-        raise ValueError(f"'{value}' is not a volume in ml between 1 and 1000")
+        raise ValueError(_("'{value}' is not a volume in ml between 1 and 1000").format(
+                             value=value))
     return int(match.group(1))
 
 
@@ -211,7 +215,7 @@ def certificate(raw) -> str | None:
     """A certificate number, trimmed; empty is None."""
     value = text(raw)
     if len(value) > 50:
-        raise ValueError("the certificate number is longer than 50 characters")
+        raise ValueError(_("the certificate number is longer than 50 characters"))
     return value or None
 
 
@@ -222,7 +226,7 @@ def site(raw) -> str | None:
         return None
     written = normalize.place(value)
     if len(written) > 200:
-        raise ValueError("the site is longer than 200 characters")
+        raise ValueError(_("the site is longer than 200 characters"))
     return written
 
 
@@ -232,13 +236,13 @@ def deferral_reason(raw) -> str | None:
     if not value:
         return None
     if len(value) > 300:
-        raise ValueError("the deferral reason is longer than 300 characters")
+        raise ValueError(_("the deferral reason is longer than 300 characters"))
     return nfc(value)
 
 
 def deferral_until(raw) -> dt.date | None:
     """The day a deferral ends; empty is None (until further notice)."""
-    return date(raw, what="deferral end date") if text(raw) or isinstance(raw, dt.date) else None
+    return date(raw, what=_("deferral end date")) if text(raw) or isinstance(raw, dt.date) else None
 
 
 _YES = frozenset({"co", "x", "dong y", "yes", "y", "1", "true", "\u2713", "\u2714"})
@@ -252,7 +256,8 @@ def consent(raw) -> ConsentChannel | None:
         return ConsentChannel.import_file
     if value in _NO or raw is False:
         return None
-    raise ValueError(f"'{text(raw)}' is not a yes or no; write Có (or x) or leave it empty")
+    raise ValueError(_("'{text}' is not a yes or no; write Có (or x) or leave it empty").format(
+                         text=text(raw)))
 
 
 def notes(raw) -> str | None:

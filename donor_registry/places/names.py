@@ -49,7 +49,7 @@ def _strip_prefix(folded: str) -> tuple[str | None, int]:
 
 def _number(key: str) -> str:
     """"05" -> "5": numbered wards match with or without the leading zero."""
-    return str(int(key)) if key.isdigit() else key
+    return str(int(key)) if key.isdecimal() else key
 
 
 def name_key_uncached(text: str) -> NameKey:

@@ -2,10 +2,10 @@
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from donor_registry import i18n
 from donor_registry.i18n import _
+from donor_registry.i18n.templates import environment
 
 #: Only this site's stylesheet; no script, no frame, forms only to this site.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -13,12 +13,7 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
 HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
-_env = Environment(loader=PackageLoader("donor_registry.web", "templates"), autoescape=select_autoescape(),
-                   extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-_env.install_gettext_callables(
-    gettext=lambda message: i18n.gettext(message),
-    ngettext=lambda singular, plural, n: i18n.translations(i18n.current_language()).ngettext(singular, plural, n),
-    newstyle=True)
+_env = environment("donor_registry.web")
 
 
 def csrf_token(request: Request) -> str:

@@ -106,7 +106,7 @@ def test_a_bad_row_is_listed_with_its_line_column_and_reason_and_nothing_is_save
     refused = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
                          page.text.split('id="refused"')[1])
     reason = _vietnamese(BLOOD_GROUP_REASON, raw="X").replace("'", "&#39;")
-    assert refused == [("4", "Nhóm máu", reason)]
+    assert refused == [("4", "Nhóm máu", reason)] and "không phải nhóm máu" in reason  # in Vietnamese
     assert "Ghi chú riêng" in page.text.split('id="unknown-columns"')[1]  # the column not recognised
     assert "Dòng" in page.text and "dòng đã đọc" in page.text  # the page speaks Vietnamese
     assert _counts(site) == (0, 0)

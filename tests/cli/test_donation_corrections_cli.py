@@ -19,10 +19,10 @@ def test_a_second_donation_five_days_later_is_refused_in_one_plain_line(cli):
     refused = record(cli, donor, "--date", "2026-05-06")
     assert refused.exit_code == 1
     [line] = refused.stderr.strip().splitlines()
-    assert line == ("error: donor #1, 2026-05-06: last whole blood donation on 2026-05-01; next from 2026-07-24; "
+    assert line == ("error: donor #1, 06/05/2026: last whole blood donation on 01/05/2026; next from 24/07/2026; "
                     "give --override REASON to record it anyway")
     same_day = record(cli, donor, "--date", "2026-05-01", "--type", "plasma_apheresis")
-    assert same_day.exit_code == 1 and "already recorded on 2026-05-01" in same_day.stderr
+    assert same_day.exit_code == 1 and "already recorded on 01/05/2026" in same_day.stderr
     shown = cli("donors", "show", str(donor), "--json").json()
     assert shown["donation_count"] == 1
 
@@ -34,7 +34,7 @@ def test_override_records_it_and_says_so(cli):
     assert kept.exit_code == 0, kept.stderr
     donation = kept.json()["donation"]
     assert donation["override_reason"] == "ordered by the blood centre"
-    assert "next from 2026-07-24" in donation["violations"]
+    assert "next from 24/07/2026" in donation["violations"]
     [entry] = [e for e in cli("audit", "list", "--json").json() if e["action"] == "donations.override"]
     assert entry["actor"] == f"cli:{getpass.getuser()}"
 
@@ -54,7 +54,7 @@ def test_void_keeps_the_row_marked_and_counts_follow(cli):
     listed = cli("donations", "list", "--donor", str(donor))
     assert "VOIDED (entered twice from the paper list)" in listed.stdout
     again = cli("donations", "void", str(wrong), "--reason", "again")
-    assert again.exit_code == 1 and "was voided on 2026-06-01" in again.stderr
+    assert again.exit_code == 1 and "was voided on 01/06/2026" in again.stderr
 
 
 def test_correct_changes_fields_and_keeps_the_old_values(cli):
@@ -91,7 +91,7 @@ def test_import_refuses_a_row_inside_the_interval_unless_violations_are_accepted
                     "Bùi Thị Vân,02/02/1990,06/03/2026,Huyết tương\n", encoding="utf-8")
     refused = cli("import", "donations", path)
     assert refused.exit_code == 1
-    assert "last whole blood donation on 2026-03-01; next from 2026-05-24" in " ".join(refused.stdout.split())
+    assert "last whole blood donation on 01/03/2026; next from 24/05/2026" in " ".join(refused.stdout.split())
     accepted = cli("import", "donations", path, "--accept-violations")
     assert accepted.exit_code == 0, accepted.stdout
     assert "donations kept despite a recording check" in accepted.stdout
@@ -106,7 +106,7 @@ def test_a_thank_you_follows_the_donation_it_thanks(cli):
     second = record(cli, right, "--date", "2026-05-31", "--json").json()["donation"]["id"]
     assert cli("reminders", "plan").exit_code == 0
     moved = cli("donations", "correct", str(first), "--donor", str(right), "--reason", "wrong donor picked")
-    assert moved.exit_code == 1 and "last whole blood donation on 2026-05-31; next from 2026-08-23" in moved.stderr
+    assert moved.exit_code == 1 and "last whole blood donation on 31/05/2026; next from 23/08/2026" in moved.stderr
     cli("donations", "void", str(second), "--reason", "recorded for the wrong day")
     assert cli("donations", "correct", str(first), "--donor", str(right), "--reason", "wrong donor picked",
                "--json").exit_code == 0

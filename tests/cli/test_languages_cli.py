@@ -61,3 +61,40 @@ def test_json_keeps_english_keys_and_codes(cli):
     cli("donors", "add", "Trần Thị Thúy", "--sex", "nữ", "--birth-year", "1990")
     shown = cli("--lang", "vi", "donors", "show", "1", "--json").json()
     assert shown["sex"] == "female" and "full_name" in shown
+
+
+IMPORT_WORDS = {  # language -> (report lines, a refusal reason, verdict, errors-CSV header), hand-written
+    "vi": (("dòng đã đọc", "dòng bị từ chối", "người hiến mới tạo"),
+           "'x' không phải giới tính; hãy ghi Nam hoặc Nữ",
+           "chưa lưu gì: hãy sửa các dòng bị từ chối", "dòng,cột,lý do"),
+    "en": (("rows read", "rows refused", "donors created"),
+           "'x' is not a sex; write Nam or Nữ",
+           "nothing was saved: fix the refused rows", "line,column,reason"),
+}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_import_report_and_errors_csv_in_each_language(cli, lang, tmp_path):
+    lines, reason, verdict, header = IMPORT_WORDS[lang]
+    path = tmp_path / "ds.csv"
+    path.write_text("Họ và tên,Giới tính,Ngày hiến\nTrần Thị Thúy,Nữ,01/05/2026\nLê Văn Hùng,x,01/05/2026\n",
+                    encoding="utf-8")
+    errors = tmp_path / "errors.csv"
+    result = cli("--lang", lang, "import", "donations", str(path), "--errors-csv", str(errors))
+    assert result.exit_code == 1
+    shown = _flat(result.stdout)
+    assert all(line in shown for line in lines), shown
+    assert reason in shown and verdict in shown
+    written = errors.read_text(encoding="utf-8-sig").splitlines()
+    assert written[0] == header and reason in written[1] and written[1].startswith("3,")
+
+
+@pytest.mark.parametrize(("lang", "status"), [("vi", "đang chờ"), ("en", "queued")])
+def test_outbox_shows_vietnam_time_and_status_labels(cli, sqlite_url, lang, status):
+    from tests.cli.test_sms_cli import queue_two  # two messages queued at 03:00 UTC on 01/06/2026
+
+    queue_two(sqlite_url)
+    shown = _flat(cli("--lang", lang, "sms", "outbox", "list").stdout)
+    assert "01/06/2026 10:00" in shown and "03:00" not in shown  # 10:00 in Hanoi, not UTC
+    assert status in shown
+    assert cli("sms", "outbox", "list", "--json").json()[0]["status"] == "queued"

@@ -170,7 +170,7 @@ def test_erase_needs_yes_and_then_show_find_and_sms_know_nothing(cli, sqlite_url
     assert [d["full_name"] for d in cli("donors", "find", "nguyen hoa", "--json").json()] == ["Nguyễn T. Hòa"]
     assert [d["full_name"] for d in cli("donors", "list", "--json").json()["donors"]] == ["Nguyễn T. Hòa"]
     again = cli("donors", "update", first, "--phone", "0912345678")
-    assert again.exit_code == 1 and f"donor #{first} was erased on 2026-06-01" in again.stderr
+    assert again.exit_code == 1 and f"donor #{first} was erased on 01/06/2026" in again.stderr
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT full_name, phone_e164, national_id, date_of_birth FROM donors WHERE id = :i"),

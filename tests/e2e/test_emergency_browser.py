@@ -45,7 +45,8 @@ def test_hospital_form_donor_link_and_live_status(tmp_path):
     try:
         with playwright_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            hospital = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            # Phones set to Vietnamese: the pages follow the browser's Accept-Language.
+            hospital = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN").new_page()
             hospital.goto(f"{served.base_url}/h")
             hospital.fill("#token", token)
             hospital.click("button:has-text('Đăng nhập')")
@@ -62,8 +63,12 @@ def test_hospital_form_donor_link_and_live_status(tmp_path):
             assert phone.startswith("+84")
             assert link.startswith(f"{served.base_url}/r/")
 
-            donor = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+            english = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US").new_page()
+            english.goto(link)  # opening the link answers nothing, in any language
+            assert english.get_attribute("html", "lang") == "en" and "I will come" in english.text_content("body")
+            donor = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()
             donor.goto(link)
+            assert donor.get_attribute("html", "lang") == "vi"
             assert "Hằng" in donor.text_content("body")
             donor.select_option("#arrive_in", "30")
             donor.click("button:has-text('Tôi sẽ đến')")

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from donor_registry.donations.models import DonationCreate
 from donor_registry.donors.models import DonorCreate
+from donor_registry.emergency.compatibility import Product
 from donor_registry.i18n import formatting, use_language, validation, words
 from donor_registry.i18n.labels import label, yes_no
 from donor_registry.types import DonationType, Sex
@@ -41,6 +42,7 @@ def test_money_in_dong():
     (Sex.male, "nam", "male"), (Sex.female, "nữ", "female"),
     (DonationType.whole_blood, "máu toàn phần", "whole blood"),
     (DonationType.platelet_apheresis, "gạn tách tiểu cầu", "platelet apheresis"),
+    (Product.red_cells, "khối hồng cầu", "red cells"), (Product.platelets, "tiểu cầu", "platelets"),
 ])
 def test_labels(value, vi, en):
     with use_language("vi"):

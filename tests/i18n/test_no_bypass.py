@@ -1,12 +1,14 @@
 """No word a person reads bypasses the catalogs: an AST scan of the output calls.
 
 A string literal (or the literal parts of an f-string) passed straight to an output call
-(console.print, typer.echo, print, typer.BadParameter, the project's errors …) must go through
-`_()`; literal words there would be English whatever --lang says. The file writers of the
-exports (a spreadsheet row, a CSV row, a PDF cell, a sheet's title) are output calls too, with
-every argument looked at, lists and tuples of cells included. Markup (`[bold]`), punctuation
-and placeholders are not words. Modules still being converted are listed in PENDING, each with
-the number of literals it still holds, so the list can only shrink.
+(console.print, typer.echo, print, typer.BadParameter, the project's errors, the pages'
+`message` and `render` …) must go through `_()`; literal words there would be English (or
+Vietnamese) whatever --lang or ?lang= says. The file writers of the exports (a spreadsheet row,
+a CSV row, a PDF cell, a sheet's title) are output calls too, with every argument looked at,
+lists and tuples of cells included. Templates are scanned too: their words sit in `{{ _() }}`.
+Markup (`[bold]`), punctuation and placeholders are not words. Modules still being converted
+are listed in PENDING, each with the number of literals it still holds, so the list can only
+shrink.
 """
 
 import ast
@@ -15,9 +17,14 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "donor_registry"
 # Folders and single modules under donor_registry.
-SCANNED = ["cli", "web", "i18n", "honours", "campaigns", "privacy", "reports.py", "report_files.py", "spreadsheets.py"]
+SCANNED = ["cli", "web", "i18n", "api", "honours", "campaigns", "privacy", "reports.py", "report_files.py",
+           "spreadsheets.py"]
 OUTPUT_CALLS = {"print", "echo", "secho", "BadParameter", "UsageError", "UserError", "NotFound", "Exit",
-                "print_fields", "print_table"}
+                "print_fields", "print_table", "message", "render"}
+#: Where an output call takes its text, beyond the first positional argument: the pages'
+#: `message(request, title, text)` and the words a page is rendered with.
+TEXT_ARGUMENTS = {"message": (1, 2), "render": ()}
+TEXT_KEYWORDS = {"title", "text", "error"}
 # Writers of exported files: every argument is read (a row is a list of cells; a PDF cell's text
 # comes after its size), and so is the `title=` of a sheet or a table.
 WRITER_CALLS = {"append_row", "writerow", "writerows", "append", "cell", "multi_cell", "row", "create_sheet",
@@ -33,8 +40,6 @@ PENDING = {
     "donor_registry/honours/service.py": 6,
     "donor_registry/privacy/consents.py": 1,
     "donor_registry/privacy/erasure.py": 2,
-    # The import report and its --errors-csv (converted on their own branch).
-    "donor_registry/cli/imports.py": 2,
 }
 
 
@@ -66,7 +71,9 @@ def bare_literals(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         arguments: list[ast.AST] = []
         if isinstance(node, ast.Call) and _name(node) in OUTPUT_CALLS:
-            arguments = node.args[:1]
+            positions = TEXT_ARGUMENTS.get(_name(node), (0,))
+            arguments = [a for i, a in enumerate(node.args) if i in positions]
+            arguments += [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         elif isinstance(node, ast.Call) and _name(node) in WRITER_CALLS:
             arguments = [cell for argument in node.args for cell in _cells(argument)]
             arguments += [k.value for k in node.keywords if k.arg == "title"]
@@ -120,3 +127,31 @@ def test_the_scan_reads_every_cell_a_writer_is_given(tmp_path):
         assert sorted(bare_literals(sample)) == [f"{tmp_path.name}/writer.py:{n}" for n in (1, 3, 5, 6)]
     finally:
         PACKAGE = saved
+
+
+#: Words a template may hold as they are: names, not sentences (a language is named in itself).
+NAMES = {"API", "Tiếng", "Việt", "English"}
+_TEMPLATE_NOISE = [re.compile(r"<style>.*?</style>", re.DOTALL),
+                   re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)]
+_READ_ATTRIBUTES = re.compile(r"""\b(?:title|placeholder|alt|aria-label)=["']([^"']*)["']""")
+
+
+def template_words(text: str) -> list[str]:
+    """Words a template shows outside `{{ _() }}`: text between tags, and attributes a person reads."""
+    for noise in _TEMPLATE_NOISE:
+        text = noise.sub(" ", text)
+    shown = " ".join(_READ_ATTRIBUTES.findall(text)) + " " + re.sub(r"<[^>]*>", " ", text)
+    shown = re.sub(r"&[a-z]+;|(?<![\w])/[\w./-]+", " ", shown)  # entities, paths
+    return [word for word in WORD.findall(shown) if word not in NAMES]
+
+
+def test_templates_take_their_words_from_the_catalogs():
+    found = {str(path.relative_to(PACKAGE.parent)): words
+             for path in sorted(PACKAGE.glob("*/templates/**/*.html")) if (words := template_words(path.read_text()))}
+    assert found == {}, "bare words in templates (wrap them in {{ _() }}):\n" + str(found)
+
+
+def test_the_template_scan_finds_bare_words():
+    sample = ('<h1>{{ _("Saved") }}</h1><p>Đã lưu</p><style>body{margin:0}</style><a href="/h">/openapi.json</a>'
+              '<input placeholder="Search">{% if x %}{{ name }}{% endif %}')
+    assert template_words(sample) == ["Search", "Đã", "lưu"]

@@ -21,6 +21,8 @@ from donor_registry.honours.settings import HonoursSettings
 from donor_registry.reports import annual_report
 from donor_registry.types import DonationType
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 WB = DonationType.whole_blood
 PLASMA = DonationType.plasma_apheresis
 ACTOR = "cli:tester"
@@ -46,7 +48,7 @@ def audit_rows(session, action):
 def test_a_second_donation_on_the_same_day_is_refused_and_nothing_is_written(session, now, rules):
     who = adult(session, now)
     give(session, now, rules, who, dt.date(2026, 5, 1), PLASMA)
-    with pytest.raises(UserError, match=r"already recorded on 2026-05-01.*allowed from 2026-05-15.*--override"):
+    with pytest.raises(UserError, match=r"already recorded on 01/05/2026.*allowed from 15/05/2026.*--override"):
         give(session, now, rules, who, dt.date(2026, 5, 1), PLASMA)
     assert session.scalar(select(func.count()).select_from(Donation)) == 1
     assert get_donor(session=session, donor_id=who.id).donation_count == 1
@@ -55,14 +57,14 @@ def test_a_second_donation_on_the_same_day_is_refused_and_nothing_is_written(ses
 def test_five_days_after_whole_blood_is_refused_with_the_day_it_would_be_allowed(session, now, rules):
     who = adult(session, now)
     give(session, now, rules, who, dt.date(2026, 5, 1))
-    with pytest.raises(UserError, match=r"whole blood donation on 2026-05-01; next from 2026-07-24"):
+    with pytest.raises(UserError, match=r"whole blood donation on 01/05/2026; next from 24/07/2026"):
         give(session, now, rules, who, dt.date(2026, 5, 6))
 
 
 @pytest.mark.parametrize(("fields", "day", "kind", "volume", "words"), [
     ({"weight_kg": 48.0}, dt.date(2026, 5, 1), PLASMA, None, "apheresis needs at least 50 kg"),
     ({"weight_kg": 50.0}, dt.date(2026, 5, 1), WB, 451, "451 ml is above the 450 ml limit for 50 kg"),
-    ({"date_of_birth": dt.date(2008, 7, 1)}, dt.date(2026, 5, 1), WB, None, "under 18.*may give from 2026-07-01"),
+    ({"date_of_birth": dt.date(2008, 7, 1)}, dt.date(2026, 5, 1), WB, None, "under 18.*may give from 01/07/2026"),
 ])
 def test_weight_volume_and_age_are_checked(session, now, rules, fields, day, kind, volume, words):
     who = adult(session, now, **fields)
@@ -74,7 +76,7 @@ def test_an_override_records_it_with_the_reason_on_the_row_and_in_the_audit_log(
     who = adult(session, now)
     give(session, now, rules, who, dt.date(2026, 5, 1))
     second = give(session, now, rules, who, dt.date(2026, 5, 6), override="blood centre confirmed, autologous")
-    assert "whole blood donation on 2026-05-01" in second.violations
+    assert "whole blood donation on 01/05/2026" in second.violations
     assert second.override_reason == "blood centre confirmed, autologous"
     [entry] = audit_rows(session, "donations.override")
     assert entry.actor == ACTOR and entry.subject_id == second.id
@@ -127,7 +129,7 @@ def test_a_correction_keeps_the_old_values_and_is_checked_like_a_new_donation(se
     who = adult(session, now)
     give(session, now, rules, who, dt.date(2026, 1, 5))
     later = give(session, now, rules, who, dt.date(2026, 4, 20), volume_ml=350)
-    with pytest.raises(UserError, match="from 2026-03-30"):
+    with pytest.raises(UserError, match="from 30/03/2026"):
         correct_donation(session=session, donation_id=later.id, changes={"donated_on": dt.date(2026, 2, 1)},
                          reason="typo", actor=ACTOR, now=now, rules=rules)
     revision = correct_donation(session=session, donation_id=later.id,

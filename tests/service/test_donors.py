@@ -19,6 +19,8 @@ from donor_registry.donors.service import (
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.types import ABO, DonationType, Rh, Sex
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 
 def add(session, now, name, **fields):
     return create_donor(session=session, data=DonorCreate(full_name=name, **fields), now=now)

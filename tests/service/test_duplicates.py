@@ -13,6 +13,8 @@ from donor_registry.donors.service import create_donor, find_donors, get_donor
 from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.errors import NotFound, UserError
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 
 def add(session, now, name, **fields):
     return create_donor(session=session, data=DonorCreate(full_name=name, **fields), now=now)

@@ -19,6 +19,8 @@ from donor_registry.types import ConsentChannel, DonationType
 from scripts.datagen import encode_cp1258
 from tests.conftest import sqlite_copy
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 HEADERS = ["Họ và tên", "Ngày sinh", "Số điện thoại", "CCCD", "Xã/Phường", "Ngày hiến", "Loại hiến",
            "Thể tích", "Số chứng nhận", "Lý do hoãn", "Hoãn đến"]
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from donor_registry.eligibility import DonorFacts, PastDonation
 from donor_registry.recording import NewDonation, recording_check
 from donor_registry.types import DonationType, Sex
 from tests.service.test_import import add_donor, counts, db_url, donations_of, run, write_csv  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
 
 WB = "Máu toàn phần"
 PLASMA = "Huyết tương"
@@ -36,7 +39,7 @@ def test_a_row_inside_the_interval_of_a_registered_donation_is_refused(session, 
     assert not report.written and counts(session) == (1, 1)
     [error] = report.rejected
     assert (error.line, error.column) == (2, "Ngày hiến")
-    assert error.reason == "last whole blood donation on 2026-03-01; next from 2026-05-24"
+    assert error.reason == "last whole blood donation on 01/03/2026; next from 24/05/2026"
 
     kept = run(session, path, now, rules, skip_invalid=True)
     assert kept.written and kept.imported == 1 and counts(session) == (2, 2)
@@ -50,7 +53,7 @@ def test_accept_violations_imports_the_row_with_its_reasons(session, now, rules,
     report = run(session, path, now, rules, accept_violations=True)
     assert report.written and report.imported == 2 and report.accepted_violations == 1
     later = session.scalars(select(Donation).where(Donation.donated_on == dt.date(2026, 1, 6))).one()
-    assert later.violations == "last whole blood donation on 2026-01-01; next from 2026-03-26"
+    assert later.violations == "last whole blood donation on 01/01/2026; next from 26/03/2026"
     assert later.override_reason == "accepted at import (--accept-violations)"
     donor = session.scalars(select(Donor)).one()
     assert donor.donation_count == 2 and donor.eligible_again_on == dt.date(2026, 3, 26)
@@ -63,7 +66,7 @@ def test_an_under_age_row_is_refused_and_a_donor_only_it_created_is_not_kept(ses
     ])
     report = run(session, path, now, rules, skip_invalid=True)
     assert [(e.line, e.reason) for e in report.rejected] == [
-        (2, "under 18: born 2008-07-10; may give from 2026-07-10")]
+        (2, "under 18: born 10/07/2008; may give from 10/07/2026")]
     assert (report.imported, report.created) == (1, 1)
     assert [d.full_name for d in session.scalars(select(Donor))] == ["Lê Văn Lớn"]
 
@@ -73,7 +76,7 @@ def test_a_29_february_birthday_is_18_on_1_march_in_a_common_year(session, now, 
                                           row("Lê Thị Nhuận", "29/02/2008", "01/03/2026")])
     report = run(session, path, now, rules, skip_invalid=True)
     assert [(e.line, e.reason) for e in report.rejected] == [
-        (2, "under 18: born 2008-02-29; may give from 2026-03-01")]
+        (2, "under 18: born 29/02/2008; may give from 01/03/2026")]
 
 
 def test_rows_out_of_date_order_are_judged_in_date_order(session, now, rules, tmp_path):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from donor_registry.donations.models import Donation, Outcome
@@ -12,6 +13,8 @@ from donor_registry.donors.settings import DuplicateSettings
 from donor_registry.importing.service import import_donations
 from donor_registry.types import DonationType, Sex
 from tests.service.test_import import write_csv
+
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
 
 HEADERS = ["Họ và tên", "Năm sinh", "Giới tính", "Nhóm máu", "Số điện thoại", "CCCD", "Xã/Phường", "Ngày hiến",
            "Loại hiến", "Thể tích", "Số chứng nhận"]
@@ -56,8 +59,8 @@ def test_a_national_id_with_another_persons_identity_is_refused_naming_both(sess
         ["Tran Thi Thuy", "1990", "nữ", "", "", "036190000123", "", "02/03/2026"],  # she agrees: hers
     ], headers=HEADERS)
     report = run(session, path, now, rules, skip_invalid=True)
-    reason = (f"CCCD 036… belongs to donor #{thuy.id} Trần Thị Thúy (nữ, A+, 1990); "
-              "this row says Trần Văn Bê (nam, B+) (name, sex, blood group differ)")
+    reason = (f"CCCD 036… belongs to donor #{thuy.id} Trần Thị Thúy (female, A+, 1990); "
+              "this row says Trần Văn Bê (male, B+) (name, sex, blood group differ)")
     assert [(e.line, e.column, e.reason) for e in report.rejected] == [(2, "CCCD", reason), (3, "CCCD", reason)]
     assert (report.imported, report.matched, report.created) == (1, 1, 0)
     session.expire_all()
@@ -186,7 +189,7 @@ def test_a_certificate_number_identifies_its_donation_when_the_identity_agrees(s
     assert [(d.line, d.reason) for d in report.duplicates] == [(2, f"already recorded as donation #{held.id}")]
     assert [(e.line, e.reason) for e in report.rejected] == [
         (3, (f"certificate HM-7 is already used (donation #{held.id} in the registry) by donor #{thuy.id} "
-            "Trần Thị Thúy (nữ); this row says Trần Văn Bê (nam, 1988) (name, sex differ)"))]
+            "Trần Thị Thúy (female); this row says Trần Văn Bê (male, 1988) (name, sex differ)"))]
     assert (report.imported, report.created) == (0, 0)  # no donor is left without a donation
     assert session.scalar(select(func.count()).select_from(Donor)) == 1
     assert adds_up(report)

@@ -24,6 +24,8 @@ from donor_registry.sms.outbox import enqueue
 from donor_registry.types import ConsentChannel
 from tests.service import emergency_support as support
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 ACTOR = "cli:tester"
 
 

@@ -8,6 +8,8 @@ import pytest
 from donor_registry.config import Settings, load_settings
 from donor_registry.errors import UserError
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
 
 

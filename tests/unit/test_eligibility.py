@@ -17,6 +17,8 @@ from donor_registry.eligibility import (
 )
 from donor_registry.types import DonationType, Sex
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 WB = DonationType.whole_blood
 PLASMA = DonationType.plasma_apheresis
 PLATELETS = DonationType.platelet_apheresis
@@ -72,7 +74,7 @@ def test_day_before_18th_birthday_is_too_young_until_birthday():
     assert codes(v) == {"too_young"}
     assert v.reasons[0].until == date(2026, 5, 10)
     assert v.eligible_from == date(2026, 5, 10)
-    assert "2026-05-10" in v.reasons[0].message
+    assert "10/05/2026" in v.reasons[0].message
 
 
 def test_18th_birthday_is_eligible():
@@ -188,7 +190,7 @@ def test_84_days_after_whole_blood_or_red_cells(kind):
 def test_interval_message_names_the_dates():
     facts = donor(donations=(PastDonation(date(2026, 9, 1), WB),))
     message = check(facts, WB, after(83), RULES).reasons[0].message
-    assert message == "last whole blood donation on 2026-09-01; next from 2026-11-24"
+    assert message == "last whole blood donation on 01/09/2026; next from 24/11/2026"
 
 
 @pytest.mark.parametrize("kind", [PLASMA, PLATELETS])
@@ -229,7 +231,7 @@ def test_messy_history_plasma_one_week_after_whole_blood_keeps_12_weeks():
     v = check(facts, WB, date(2026, 9, 22), RULES)  # 14 days after the plasma
     assert codes(v) == {"interval"}
     assert v.eligible_from == date(2026, 11, 24)
-    assert "whole blood donation on 2026-09-01" in v.reasons[0].message
+    assert "whole blood donation on 01/09/2026" in v.reasons[0].message
     assert not v.reasons[0].message.startswith("last")
     assert check(facts, WB, date(2026, 11, 24), RULES).eligible
 
@@ -253,7 +255,7 @@ def test_later_recorded_donation_blocks_a_day_too_close_before_it():
     v = check(facts, WB, date(2026, 11, 24), RULES)  # 10 days before the booked donation
     assert codes(v) == {"interval"}
     assert v.eligible_from == date(2026, 12, 4) + timedelta(days=84)
-    assert "2026-12-04" in v.reasons[0].message
+    assert "04/12/2026" in v.reasons[0].message
 
 
 def test_later_recorded_donation_blocks_by_the_type_asked_for():
@@ -286,7 +288,7 @@ def test_deferral_blocks_the_day_before_its_end():
     v = check(donor(deferrals=(TATTOO,)), WB, date(2026, 11, 30), RULES)
     assert codes(v) == {"deferred"}
     assert v.reasons[0].until == date(2026, 12, 1) == v.eligible_from
-    assert "tattoo" in v.reasons[0].message and "2026-12-01" in v.reasons[0].message
+    assert "tattoo" in v.reasons[0].message and "01/12/2026" in v.reasons[0].message
 
 
 def test_deferral_end_is_the_first_free_day():

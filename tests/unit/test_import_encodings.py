@@ -12,6 +12,8 @@ from donor_registry.importing.readers import open_table
 from scripts.datagen import encode_cp1258
 from tests.cli.test_import_files import to_tcvn3, to_vni
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 SETTINGS = settings(derandomize=True, max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 

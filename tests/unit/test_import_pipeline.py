@@ -15,6 +15,8 @@ from donor_registry.importing.headers import map_headers
 from donor_registry.importing.readers import open_table
 from donor_registry.importing.rows import RowParser
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 TODAY = dt.date(2026, 6, 1)
 HEADERS = ["Họ và tên", "Năm sinh", "Số điện thoại", "Ngày hiến", "Loại hiến"]
 

@@ -10,6 +10,8 @@ from donor_registry.importing.headers import header_key, map_headers
 from donor_registry.importing.rows import DONOR_COLUMNS, ParsedRow, RowParser
 from donor_registry.types import ABO, DonationType, Rh, Sex
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 TODAY = dt.date(2026, 6, 1)
 
 

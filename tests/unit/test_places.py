@@ -17,6 +17,8 @@ from donor_registry.places.legacy import convert
 from donor_registry.places.names import name_key
 from donor_registry.places.status import AddressStatus as S
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 # (province, district, commune) as entered -> (status, province code, commune code, candidates)
 CASES = [
     # Must show: Sóc Trăng is in Thành phố Cần Thơ now.

@@ -11,6 +11,8 @@ from donor_registry.eligibility import DonorFacts, EligibilityRules, PastDonatio
 from donor_registry.recording import NewDonation, recording_check
 from donor_registry.types import DonationType, Sex
 
+pytestmark = pytest.mark.usefixtures("english")  # matches the English msgids
+
 WB = DonationType.whole_blood
 PLASMA = DonationType.plasma_apheresis
 PLATELETS = DonationType.platelet_apheresis
@@ -40,7 +42,7 @@ def test_a_second_donation_on_the_same_day_is_refused_with_the_day_it_would_be_a
     result = recording_check(facts, NewDonation(date(2026, 6, 1), PLASMA))
     assert codes(result) == ["same_day"]
     assert result.allowed_from == date(2026, 6, 15)
-    assert "already recorded on 2026-06-01" in result.text() and "allowed from 2026-06-15" in result.text()
+    assert "already recorded on 01/06/2026" in result.text() and "allowed from 15/06/2026" in result.text()
 
 
 @pytest.mark.parametrize(("previous", "gap", "ok"), [
