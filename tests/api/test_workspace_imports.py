@@ -1,6 +1,7 @@
 """The import pages over HTTP: upload, the check with every refused row, confirm (with or
 without the refused rows) or cancel, the background job and its progress page, the history."""
 
+import io
 import os
 import re
 import threading
@@ -8,6 +9,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from openpyxl import Workbook
 from sqlmodel import func, select
 
 from donor_registry import i18n
@@ -261,3 +263,24 @@ def test_every_refused_row_is_shown_a_hundred_a_page(site):
     assert lines[0] == [str(n) for n in range(2, 102)] and lines[1] == [str(n) for n in range(102, 152)]
     assert "Trang 1/2" in first.text and 'id="next-page"' in first.text and 'id="next-page"' not in second.text
     assert client.get(f"/imports/{token}?page=99").text.count("<tr><td>") == 50  # the last page
+
+
+def test_an_xlsx_donor_list_is_checked_and_imported(site):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["HỘI CHỮ THẬP ĐỎ TỈNH CẦN THƠ"])  # a title row above the header
+    sheet.append(["Họ và tên", "Năm sinh", "Nhóm máu", "SĐT"])
+    sheet.append(["Phạm Thị Lan", 1992, "A+", "0912000011"])
+    sheet.append(["Võ Văn Tú", 1970, "O-", "0912000012"])
+    content = io.BytesIO()
+    book.save(content)
+    client, csrf = _client(site, "coordinator")
+    uploaded = _upload(client, csrf, [], name="Danh sách.XLSX", kind="donors", content=content.getvalue())
+    token = uploaded.headers["location"].rsplit("/", 1)[1]
+    preview = client.get(f"/imports/{token}").text
+    assert "Danh sách.xlsx" in preview and "người hiến sẽ nhập (chưa lưu gì)" in preview
+    client.post(f"/imports/{token}/confirm", data={"csrftoken": csrf})
+    assert _counts(site) == (2, 0)
+    with session_scope(site["engine"]) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "import.donors")).one()
+    assert entry.actor == "user:coordinator" and entry.detail["file"] == "Danh sách.xlsx"
