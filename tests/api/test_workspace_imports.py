@@ -284,3 +284,14 @@ def test_an_xlsx_donor_list_is_checked_and_imported(site):
     with session_scope(site["engine"]) as session:
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "import.donors")).one()
     assert entry.actor == "user:coordinator" and entry.detail["file"] == "Danh sách.xlsx"
+
+
+def test_a_check_that_fails_ends_in_the_history_with_the_reason(site):
+    client, csrf = _client(site, "coordinator")
+    token = _upload(client, csrf, []).headers["location"].rsplit("/", 1)[1]  # a header and no rows
+    ended = client.get(f"/imports/{token}")
+    assert ended.status_code == 303 and ended.headers["location"] == f"/imports?run={token}"
+    history = client.get(ended.headers["location"]).text
+    error = re.search(r'id="run-error">([^<]+)', history).group(1)
+    assert "danh-sach.csv" in error and "dòng 1" in error and "dừng do lỗi" in history
+    assert _run(site).status == ImportStatus.failed and not (site["uploads"] / token).exists()
