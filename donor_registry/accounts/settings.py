@@ -22,3 +22,8 @@ class WebSettings(BaseModel):
     #: (from `forwarded_allow_ips`), so cookies get Secure and the audit sees the client address.
     trust_forwarded_proto: bool = False
     forwarded_allow_ips: str = "127.0.0.1"
+    #: Spreadsheets uploaded to the import pages wait here (0700, files 0600) until imported or
+    #: cancelled; never served back. Empty: a folder of this user's under the system's temp folder.
+    upload_dir: str = ""
+    #: The largest spreadsheet the import page accepts, in megabytes.
+    max_upload_mb: int = Field(default=50, ge=1, le=2000)

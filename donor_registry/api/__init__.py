@@ -28,7 +28,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     for router in web.routers():
         app.include_router(router)
     web.install(app, settings)  # inside the body bound: CSRF reads form bodies already bounded
-    guards.install(app, max_body_bytes=settings.emergency.max_body_bytes)
+    guards.install(app, max_body_bytes=settings.emergency.max_body_bytes,
+                   larger={"/imports": web.upload_body_bytes(settings)})  # the import page's uploads
     if settings.web.trust_forwarded_proto:
         # Outermost: the scheme (Secure cookies) and client address come from the proxy.
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware

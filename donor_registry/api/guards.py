@@ -25,25 +25,27 @@ ECHO_CHARS = 40
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a request body larger than `max_bytes`."""
+    """ASGI middleware: 413 for a request body larger than `max_bytes` (or, on a path of
+    `larger`, that path's bound: the import page's uploads)."""
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, larger: dict[str, int] | None = None):
+        self.app, self.max_bytes, self.larger = app, max_bytes, larger or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        bound = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
-                return await self._refuse(scope, receive, send)
+            if not declared.isdigit() or int(declared) > bound:
+                return await self._refuse(scope, receive, send, bound)
             return await self.app(scope, receive, send)
-        body = await self._read_at_most(receive)
+        body = await self._read_at_most(receive, bound)
         if body is None:
-            return await self._refuse(scope, receive, send)
+            return await self._refuse(scope, receive, send, bound)
         return await self.app(scope, _replay(body, receive), send)
 
-    async def _read_at_most(self, receive) -> bytes | None:
+    async def _read_at_most(self, receive, bound: int) -> bytes | None:
         chunks, size = [], 0
         while True:
             event = await receive()
@@ -51,14 +53,14 @@ class BodyLimit:
                 return b"".join(chunks)
             chunks.append(event.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
+            if size > bound:
                 return None
             if not event.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _refuse(self, scope, receive, send):
+    async def _refuse(self, scope, receive, send, bound: int):
         response = JSONResponse(
-            {"detail": f"the request body is larger than {self.max_bytes} bytes"}, status_code=413,
+            {"detail": f"the request body is larger than {bound} bytes"}, status_code=413,
             headers={"Connection": "close"})
         await response(scope, receive, send)
 
@@ -129,9 +131,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     return JSONResponse({"detail": safe_errors(exc.errors())}, status_code=422)
 
 
-def install(app: FastAPI, *, max_body_bytes: int) -> None:
-    """Add the body bound and the validation-error handler to the app."""
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+def install(app: FastAPI, *, max_body_bytes: int, larger: dict[str, int] | None = None) -> None:
+    """Add the body bound (`larger`: paths with their own) and the validation-error handler."""
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, larger=larger)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
 

@@ -33,31 +33,34 @@ OnRefused = Callable[[list[RowError]], None]
 def import_donations(
     *, session: Session, path: Path | str, rules: EligibilityRules, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
-    on_refused: OnRefused | None = None, accept_violations: bool = False,
+    on_refused: OnRefused | None = None, accept_violations: bool = False, actor: str = "import",
 ) -> ImportReport:
     """Import a donation list, matching each row to a donor or creating one; see ImportReport.
     on_refused, when given, receives the problems of every refused row (the report keeps the
     first ones), chunk by chunk in line order. A donation that breaks a recording check
     (recording.py) is a refused row, unless accept_violations: then it is imported with the
-    reasons recorded on it."""
+    reasons recorded on it. `actor` names who imported in the audit log (user:<login> from the
+    workspace)."""
     return _import("donations", session=session, path=Path(path), rules=rules, now=now, today=today,
                    skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused,
-                   accept_violations=accept_violations)
+                   accept_violations=accept_violations, actor=actor)
 
 
 def import_donors(
     *, session: Session, path: Path | str, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
-    on_refused: OnRefused | None = None,
+    on_refused: OnRefused | None = None, actor: str = "import",
 ) -> ImportReport:
     """Import a donor list; donors already registered (or repeated in the file) are not added."""
     return _import("donors", session=session, path=Path(path), rules=None, now=now, today=today,
-                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused)
+                   skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused,
+                   actor=actor)
 
 
 def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules | None,
             now: dt.datetime, today: dt.date, skip_invalid: bool, dry_run: bool,
-            progress: Progress | None, on_refused: OnRefused | None, accept_violations: bool = False) -> ImportReport:
+            progress: Progress | None, on_refused: OnRefused | None, accept_violations: bool = False,
+            actor: str = "import") -> ImportReport:
     with open_table(path, kind=kind) as table:
         header_map = map_headers(table.headers, kind=kind)
         report = ImportReport(kind=kind, path=str(path), encoding=table.encoding, dry_run=dry_run,
@@ -77,7 +80,7 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         keep = not dry_run and (skip_invalid or not report.rejected_rows)
         if keep:
             savepoint.commit()
-            _audit(session, report, now)
+            _audit(session, report, now, actor)
         else:
             savepoint.rollback()
         report.written = keep
@@ -124,8 +127,8 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _audit(session: Session, report: ImportReport, now: dt.datetime) -> None:
-    audit.record(session=session, now=now, actor="import", action=f"import.{report.kind}", detail={
+def _audit(session: Session, report: ImportReport, now: dt.datetime, actor: str) -> None:
+    audit.record(session=session, now=now, actor=actor, action=f"import.{report.kind}", detail={
         "file": Path(report.path).name, "rows_read": report.rows_read, "imported": report.imported,
         "matched": report.matched, "created": report.created, "rejected_rows": report.rejected_rows,
         "duplicates": report.repeated_rows,

@@ -18,6 +18,7 @@ from donor_registry.web import (
     drives,
     duplicates,
     honours,
+    imports,
     pages,
 )
 from donor_registry.web.csrf import Csrf
@@ -27,7 +28,7 @@ from donor_registry.web.templating import render_error
 
 def routers():
     return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, donors.router,
-            drives.router, call_lists.router, honours.router]
+            drives.router, call_lists.router, honours.router, imports.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -36,3 +37,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(NotSignedIn, lambda request, exc: RedirectResponse("/", status_code=303))
     app.add_exception_handler(Refused, lambda request, exc: render_error(request, 403))
     app.add_exception_handler(NotFoundHere, lambda request, exc: render_error(request, 404))
+
+
+def upload_body_bytes(settings: Settings) -> int:
+    """The body bound of the import page's upload: the file's limit and room for the form."""
+    return settings.web.max_upload_mb * (1 << 20) + (1 << 20)

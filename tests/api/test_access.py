@@ -30,6 +30,7 @@ ADMIN = "an admin, for accounts of its chapter and below"
 DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
 DONOR_WORK = "a coordinator or an admin, for donors of its chapter and below"
 HONOURER = "a coordinator or admin, for ceremonies of its chapter and below"
+IMPORTER = "a coordinator or an admin, for the imports of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -93,11 +94,16 @@ ACCESS = {
     ("POST", "/honours/ceremonies/{ceremony_id}/revoke"): HONOURER,
     ("GET", "/honours/ceremonies/{ceremony_id}/list.xlsx"): SIGNED_IN,
     ("GET", "/honours/ceremonies/{ceremony_id}/list.pdf"): SIGNED_IN,
+    ("GET", "/imports"): IMPORTER,  # the upload form and the import history
+    ("POST", "/imports"): IMPORTER,
+    ("GET", "/imports/{token}"): IMPORTER,  # a run of the user's chapter and below
+    ("POST", "/imports/{token}/confirm"): IMPORTER,
+    ("POST", "/imports/{token}/cancel"): IMPORTER,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
             DRIVE_PLANNER: {"admin", "coordinator"}, DONOR_WORK: {"admin", "coordinator"},
-            HONOURER: {"admin", "coordinator"}}
+            HONOURER: {"admin", "coordinator"}, IMPORTER: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:
