@@ -28,6 +28,7 @@ ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gate
 SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
 DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
+SMS_SENDER = "a coordinator or admin, for messages to donors of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -72,10 +73,13 @@ ACCESS = {
     ("POST", "/drives/{drive_id}/close"): DRIVE_PLANNER,
     ("GET", "/drives/{drive_id}/call-list.xlsx"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/drives/{drive_id}/sign-in-sheet"): SIGNED_IN,  # phones masked for a viewer
+    ("GET", "/sms"): SIGNED_IN,  # messages to donors of the user's chapter and below, phones masked
+    ("POST", "/sms/{message_id}/retry"): SMS_SENDER,
+    ("POST", "/sms/{message_id}/cancel"): SMS_SENDER,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
-            DRIVE_PLANNER: {"admin", "coordinator"}}
+            DRIVE_PLANNER: {"admin", "coordinator"}, SMS_SENDER: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:
