@@ -5,7 +5,7 @@ a preview of a typed text. Over the services `sms outbox`, `sms stats` and `sms 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -14,11 +14,18 @@ from donor_registry.api.deps import SessionDep
 from donor_registry.audit.service import record
 from donor_registry.donors.models import Donor
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import _
 from donor_registry.i18n import formatting as fmt
 from donor_registry.i18n.labels import label
 from donor_registry.phones import mask_phone, mask_phones_in
 from donor_registry.sms import costs, service
+from donor_registry.sms.encoding import analyse
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
+from donor_registry.sms.preview import SAMPLE_FIELDS
+from donor_registry.sms.registrations import cost_vnd
+from donor_registry.sms.templates import placeholders
+from donor_registry.sms.templates import render as render_text
+from donor_registry.text import strip_diacritics
 from donor_registry.web.deps import Current, NotFoundHere, require, speak
 from donor_registry.web.drives import attempt
 from donor_registry.web.templating import render
@@ -121,3 +128,51 @@ def retry(request: Request, session: SessionDep, current: Sender, message_id: in
 def cancel(request: Request, session: SessionDep, current: Sender, message_id: int) -> Response:
     """Cancel a queued message so it is never sent (`sms outbox cancel`)."""
     return _act(request, session, current, message_id, service.cancel, "sms.cancel")
+
+
+def _measure(request: Request, text: str) -> dict:
+    """Encoding, length, parts and the price table's cost of one SMS (what `sms preview` reports)."""
+    sms = request.app.state.settings.sms
+    info = analyse(text)
+    return {"encoding": info.encoding, "characters": info.characters, "segments": info.segments,
+            "too_long": info.segments > sms.max_segments, "cost": fmt.money(cost_vnd(sms, channel="sms", text=text))}
+
+
+def _template_views(request: Request) -> list[dict]:
+    """Each configured template, filled with the sample values `sms preview` uses when nobody is due."""
+    settings = request.app.state.settings
+    views = []
+    for kind, template in sorted(settings.sms.templates.items()):
+        sample = {k: v for k, v in SAMPLE_FIELDS.items() if k in placeholders(template)}
+        try:
+            text = render_text(kind, settings, **sample)
+        except UserError as problem:
+            views.append({"kind": kind, "template": template, "text": "", "problem": str(problem)})
+            continue
+        views.append({"kind": kind, "template": template, "text": text, "problem": None,
+                      **_measure(request, text)})
+    return views
+
+
+def _templates_page(request: Request, *, text: str = "", status_code: int = 200) -> Response:
+    sms = request.app.state.settings.sms
+    typed = _measure(request, text) if text.strip() else None
+    stripped = _measure(request, strip_diacritics(text)) if typed and sms.strip_diacritics else None
+    return render(request, "sms/templates.html", status_code=status_code, templates=_template_views(request),
+                  text=text, typed=typed, stripped=stripped, plain=strip_diacritics(text) if stripped else "",
+                  max_segments=sms.max_segments, max_length=MAX_PREVIEW,
+                  problem=_("The text is too long to preview.") if status_code == 422 else None)
+
+
+@router.get("/templates")
+def templates_page(request: Request, current: Reader) -> Response:
+    """The configured templates with their encoding, parts and cost, and a form to try a text."""
+    return _templates_page(request)
+
+
+@router.post("/templates/preview")
+def preview_text(request: Request, current: Reader, text: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+    """A typed text's encoding (GSM-7 or UCS-2), SMS parts and cost; nothing is written or sent."""
+    if len(text) > MAX_PREVIEW:
+        return _templates_page(request, text=text[:MAX_PREVIEW], status_code=422)
+    return _templates_page(request, text=text)

@@ -74,6 +74,8 @@ ACCESS = {
     ("GET", "/drives/{drive_id}/call-list.xlsx"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/drives/{drive_id}/sign-in-sheet"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/sms"): SIGNED_IN,  # messages to donors of the user's chapter and below, phones masked
+    ("GET", "/sms/templates"): SIGNED_IN,
+    ("POST", "/sms/templates/preview"): SIGNED_IN,  # writes and sends nothing
     ("POST", "/sms/{message_id}/retry"): SMS_SENDER,
     ("POST", "/sms/{message_id}/cancel"): SMS_SENDER,
 }

@@ -104,3 +104,25 @@ def test_another_chapters_coordinator_gets_404_and_a_viewer_cannot_act(world):
     assert viewer.post(f"/sms/{world['home']}/cancel", data={"csrftoken": csrf}).status_code == 403
     assert _status(world, world["home"]) == OutboxStatus.queued
     assert _audited(world, "sms.cancel") == []
+
+
+def test_the_preview_of_a_vietnamese_text_shows_ucs2_its_parts_and_cost(world):
+    viewer, csrf = _client(world, "viewer")  # a preview writes nothing: every role may try a text
+    text = "Cảm ơn bạn đã hiến máu! " * 3  # 24 characters, none in GSM-7 (ả, ơ, ạ, đ…): 72 UCS-2 units
+    page = viewer.post("/sms/templates/preview", data={"csrftoken": csrf, "text": text})
+    assert page.status_code == 200
+    typed = re.search(r'<dd id="typed-result">(.*?)</dd>', page.text, re.DOTALL).group(1)
+    # 72 units > 70 for a single message, so parts of 67: two parts
+    sms = world["settings"].sms
+    assert "UCS-2" in typed and "72" in typed and "2 phần" in typed
+    assert f"{2 * sms.prices.sms_segment_vnd:,}".replace(",", ".") in typed
+    stripped = re.search(r'<dd id="stripped-result">(.*?)</dd>', page.text, re.DOTALL).group(1)
+    assert "GSM-7" in stripped and "1 phần" in stripped  # "Cam on ban da hien mau! " × 3: 72 septets ≤ 160
+
+
+def test_the_templates_page_lists_each_configured_template(world):
+    client, _ = _client(world, "coordinator")
+    page = client.get("/sms/templates")
+    assert page.status_code == 200
+    for kind in world["settings"].sms.templates:
+        assert f'id="template-{kind}"' in page.text
