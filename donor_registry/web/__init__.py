@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from donor_registry.config import Settings
-from donor_registry.web import admin, call_lists, donors, drives, pages
+from donor_registry.web import admin, call_lists, donors, drives, emergency, pages
 from donor_registry.web import sms as sms_pages
 from donor_registry.web.csrf import Csrf
 from donor_registry.web.deps import NotFoundHere, NotSignedIn, Refused
@@ -18,7 +18,7 @@ from donor_registry.web.templating import render_error
 
 def routers():
     return [pages.router, admin.router, donors.router, drives.router, call_lists.router,
-            sms_pages.router]
+            sms_pages.router, emergency.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:

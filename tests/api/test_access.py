@@ -29,6 +29,7 @@ SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
 DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
 SMS_SENDER = "a coordinator or admin, for messages to donors of its chapter and below"
+RESPONDER = "a coordinator or admin, for requests of hospitals of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -78,10 +79,16 @@ ACCESS = {
     ("POST", "/sms/templates/preview"): SIGNED_IN,  # writes and sends nothing
     ("POST", "/sms/{message_id}/retry"): SMS_SENDER,
     ("POST", "/sms/{message_id}/cancel"): SMS_SENDER,
+    ("GET", "/emergency"): SIGNED_IN,  # open requests of hospitals of the user's chapter and below
+    ("POST", "/emergency"): RESPONDER,  # a request taken by phone
+    ("GET", "/emergency/{request_id}"): SIGNED_IN,  # phones masked for a viewer
+    ("POST", "/emergency/{request_id}/answer"): RESPONDER,
+    ("POST", "/emergency/{request_id}/arrived"): RESPONDER,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
-            DRIVE_PLANNER: {"admin", "coordinator"}, SMS_SENDER: {"admin", "coordinator"}}
+            DRIVE_PLANNER: {"admin", "coordinator"}, SMS_SENDER: {"admin", "coordinator"},
+            RESPONDER: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:
