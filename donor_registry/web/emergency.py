@@ -60,16 +60,25 @@ def requests_page(request: Request, session: SessionDep, current: Reader) -> Res
     return _requests_page(request, session, current)
 
 
-def _requests_page(request, session, current, *, form=None, errors=None, status_code=200) -> Response:
+def _requests_page(request, session, current) -> Response:
     views = [service.status_view(session=session, request=r)
              for r in service.list_requests(session=session, status=RequestStatus.open)]
     shown = [_request_view(v) for v in views if current.may(Action.read_lists, v.hospital.chapter_id)]
-    may_file = current.may(Action.work_emergency)
-    return render(request, "emergency/requests.html", status_code=status_code, requests=shown,
-                  refresh=None if errors else REFRESH_SECONDS, may_file=may_file, counts=COUNTS,
-                  hospitals=_hospitals(session, current) if may_file else [],
+    return render(request, "emergency/requests.html", requests=shown, refresh=REFRESH_SECONDS, counts=COUNTS,
+                  may_file=current.may(Action.work_emergency), updated=fmt.time(current.now))
+
+
+def _new_form(request, session, current, *, form=None, errors=None, status_code=200) -> Response:
+    """The form for a request taken by phone (a page of its own: the list refreshes itself)."""
+    return render(request, "emergency/new.html", status_code=status_code,
+                  hospitals=[h for h in _hospitals(session, current) if current.may(Action.work_emergency, h.chapter_id)],
                   products=[(p.value, label(p)) for p in Product], form=form or {"product": Product.red_cells.value},
-                  errors=errors or {}, updated=fmt.time(current.now))
+                  errors=errors or {})
+
+
+@router.get("/new")
+def new_request(request: Request, session: SessionDep, current: Responder) -> Response:
+    return _new_form(request, session, current)
 
 
 def _needed_by(text: str, current: Current) -> dt.datetime | None:
@@ -124,16 +133,16 @@ def file_request(request: Request, session: SessionDep, current: Responder, hosp
     allowed = {h.id for h in _hospitals(session, current) if current.may(Action.work_emergency, h.chapter_id)}
     data, chosen, errors = _request_data(form, current, allowed)
     if errors:
-        return _requests_page(request, session, current, form=form, errors=errors, status_code=422)
+        return _new_form(request, session, current, form=form, errors=errors, status_code=422)
     try:
         filed = attempt(session, lambda: service.create_request(
             session=session, now=current.now, settings=_settings(request), hospital_id=chosen, data=data,
             actor=current.actor.audit_name))
     except service.InvalidField as problem:
         errors = {problem.field_name if problem.field_name in FIELDS else "": problem.reason}
-        return _requests_page(request, session, current, form=form, errors=errors, status_code=422)
+        return _new_form(request, session, current, form=form, errors=errors, status_code=422)
     except UserError as problem:
-        return _requests_page(request, session, current, form=form, errors={"": str(problem)}, status_code=422)
+        return _new_form(request, session, current, form=form, errors={"": str(problem)}, status_code=422)
     return RedirectResponse(f"/emergency/{filed.id}", status_code=303)
 
 

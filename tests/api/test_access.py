@@ -80,6 +80,7 @@ ACCESS = {
     ("POST", "/sms/{message_id}/retry"): SMS_SENDER,
     ("POST", "/sms/{message_id}/cancel"): SMS_SENDER,
     ("GET", "/emergency"): SIGNED_IN,  # open requests of hospitals of the user's chapter and below
+    ("GET", "/emergency/new"): RESPONDER,
     ("POST", "/emergency"): RESPONDER,  # a request taken by phone
     ("GET", "/emergency/{request_id}"): SIGNED_IN,  # phones masked for a viewer
     ("POST", "/emergency/{request_id}/answer"): RESPONDER,

@@ -85,8 +85,11 @@ def test_a_request_by_phone_then_an_answer_and_an_arrival_change_the_counts(worl
         asked = make.asked(session, request_id)
         logged = session.exec(select(AuditEntry).where(AuditEntry.action == "emergency.request")).all()
     assert sorted(asked) == sorted(world["donors"]) and [e.actor for e in logged] == ["user:coordinator"]
+    form = client.get("/emergency/new")
+    assert form.status_code == 200 and "Bệnh viện Bình Dân" in form.text and "Bệnh viện Lào Cai" not in form.text
+    assert 'http-equiv="refresh"' not in form.text  # a half-typed request is never wiped
     listing = client.get("/emergency")
-    assert 'http-equiv="refresh"' in listing.text
+    assert 'http-equiv="refresh"' in listing.text and 'href="/emergency/new"' in listing.text
     assert _counts(listing.text, request_id) == {"asked": 2, "accepted": 0, "declined": 0, "no_answer": 2,
                                                  "arrived": 0, "donated": 0}
     donor = asked[0]
@@ -125,6 +128,7 @@ def test_a_viewer_reads_masked_phones_and_cannot_act_another_chapter_finds_nothi
     page = viewer.get(f"/emergency/{request_id}")
     assert page.status_code == 200 and "Trần Thị Lan" in page.text and phone not in page.text
     assert 'action="/emergency/' not in page.text and 'id="new-request"' not in viewer.get("/emergency").text
+    assert viewer.get("/emergency/new").status_code == 403
     for action in ("answer", "arrived"):
         assert viewer.post(f"/emergency/{request_id}/{action}", data={
             "csrftoken": csrf, "donor_id": str(world["donors"][0]), "answer": "accept"}).status_code == 403
