@@ -61,9 +61,9 @@ def requests_page(request: Request, session: SessionDep, current: Reader) -> Res
 
 
 def _requests_page(request, session, current) -> Response:
-    views = [service.status_view(session=session, request=r)
-             for r in service.list_requests(session=session, status=RequestStatus.open)]
-    shown = [_request_view(v) for v in views if current.may(Action.read_lists, v.hospital.chapter_id)]
+    within = None if current.actor.reach is None else [h.id for h in _hospitals(session, current)]
+    shown = [_request_view(service.status_view(session=session, request=r))
+             for r in service.list_requests(session=session, status=RequestStatus.open, hospital_ids=within)]
     return render(request, "emergency/requests.html", requests=shown, refresh=REFRESH_SECONDS, counts=COUNTS,
                   may_file=current.may(Action.work_emergency), updated=fmt.time(current.now))
 
