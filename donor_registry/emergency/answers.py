@@ -205,3 +205,10 @@ def unlink_voided_donation(*, session: Session, now: dt.datetime, donation, acto
                                                      "donation": donation.id})
         session.flush()
     return callout
+
+
+def callouts(*, session: Session, request_id: int) -> list[tuple[CallOut, Donor]]:
+    """Every donor asked for a request, in asking order, with the donor (`emergency show`'s list)."""
+    return list(session.exec(
+        select(CallOut, Donor).join(Donor, Donor.id == CallOut.donor_id)
+        .where(CallOut.request_id == request_id).order_by(CallOut.id)))

@@ -175,10 +175,12 @@ def get_request(*, session: Session, request_id: int, hospital_id: int | None = 
 
 def list_requests(
     *, session: Session, status: RequestStatus | None = None, hospital_id: int | None = None,
-    limit: int = 100,
+    limit: int = 100, hospital_ids: list[int] | None = None,
 ) -> list[EmergencyRequest]:
-    """Requests, newest first."""
+    """Requests, newest first (`hospital_ids`: only these hospitals', e.g. a chapter's)."""
     query = select(EmergencyRequest).order_by(EmergencyRequest.id.desc()).limit(limit)
+    if hospital_ids is not None:
+        query = query.where(EmergencyRequest.hospital_id.in_(hospital_ids))
     if status is not None:
         query = query.where(EmergencyRequest.status == status)
     if hospital_id is not None:

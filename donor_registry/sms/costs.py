@@ -19,7 +19,7 @@ SENT_STATES = ("sent", "delivered", "undelivered")
 
 def monthly_costs(
     *, session: Session, since: dt.datetime | None = None, by: str = "province",
-    timezone: str = "Asia/Ho_Chi_Minh",
+    timezone: str = "Asia/Ho_Chi_Minh", donors_within=None,
 ) -> list[dict]:
     """Rows of month (local time), area, channel, messages and đồng, oldest month first."""
     if by not in ("province", "commune"):
@@ -32,6 +32,8 @@ def monthly_costs(
     )
     if since is not None:
         query = query.where(OutboxMessage.sent_at >= since)
+    if donors_within is not None:  # a WHERE clause on Donor (policy.within_reach): one chapter's donors
+        query = query.where(donors_within)
     zone = ZoneInfo(timezone)
     totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for sent_at, place, channel, price in session.exec(query.execution_options(yield_per=10_000)):

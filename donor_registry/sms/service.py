@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from donor_registry.donors.models import Donor
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import _, labels
 from donor_registry.sms.gateway import ConsoleGateway, SmsGateway, TwilioGateway
@@ -40,10 +41,13 @@ def gateway_from_settings(settings: SmsSettings) -> SmsGateway:
 
 def list_messages(
     *, session: Session, status: OutboxStatus | None = None, kind: str | None = None,
-    donor_id: int | None = None, limit: int = 50,
+    donor_id: int | None = None, limit: int = 50, donors_within=None,
 ) -> list[OutboxMessage]:
-    """The newest messages first, optionally filtered."""
+    """The newest messages first, optionally filtered (`donors_within`: a WHERE clause on
+    Donor, e.g. policy.within_reach, for the messages of one chapter's donors)."""
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if donors_within is not None:
+        query = query.join(Donor, Donor.id == OutboxMessage.donor_id, isouter=True).where(donors_within)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
     if kind is not None:
@@ -95,11 +99,15 @@ def cancel(*, session: Session, now: dt.datetime, message_id: int) -> OutboxMess
     return message
 
 
-def stats(*, session: Session, since: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+def stats(
+    *, session: Session, since: dt.datetime | None = None, donors_within=None,
+) -> dict[str, dict[str, int]]:
     """Message counts by kind and status (created since `since`, if given)."""
     query = select(OutboxMessage.kind, OutboxMessage.status, func.count()).group_by(
         OutboxMessage.kind, OutboxMessage.status
     )
+    if donors_within is not None:
+        query = query.join(Donor, Donor.id == OutboxMessage.donor_id, isouter=True).where(donors_within)
     if since is not None:
         query = query.where(OutboxMessage.created_at >= since)
     table: dict[str, dict[str, int]] = {}

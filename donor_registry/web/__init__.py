@@ -17,10 +17,12 @@ from donor_registry.web import (
     donors,
     drives,
     duplicates,
+    emergency,
     honours,
     imports,
     pages,
 )
+from donor_registry.web import sms as sms_pages
 from donor_registry.web.csrf import Csrf
 from donor_registry.web.deps import NotFoundHere, NotSignedIn, Refused
 from donor_registry.web.templating import render_error
@@ -28,7 +30,8 @@ from donor_registry.web.templating import render_error
 
 def routers():
     return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, donors.router,
-            drives.router, call_lists.router, honours.router, imports.router]
+            drives.router, call_lists.router, honours.router, imports.router,
+            sms_pages.router, emergency.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -31,6 +31,8 @@ DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
 DONOR_WORK = "a coordinator or an admin, for donors of its chapter and below"
 HONOURER = "a coordinator or admin, for ceremonies of its chapter and below"
 IMPORTER = "a coordinator or an admin, for the imports of its chapter and below"
+SMS_SENDER = "a coordinator or admin, for messages to donors of its chapter and below"
+RESPONDER = "a coordinator or admin, for requests of hospitals of its chapter and below"
 
 ACCESS = {
     ("GET", "/healthz"): PUBLIC,
@@ -99,11 +101,23 @@ ACCESS = {
     ("GET", "/imports/{token}"): IMPORTER,  # a run of the user's chapter and below
     ("POST", "/imports/{token}/confirm"): IMPORTER,
     ("POST", "/imports/{token}/cancel"): IMPORTER,
+    ("GET", "/sms"): SIGNED_IN,  # messages to donors of the user's chapter and below, phones masked
+    ("GET", "/sms/templates"): SIGNED_IN,
+    ("POST", "/sms/templates/preview"): SIGNED_IN,  # writes and sends nothing
+    ("POST", "/sms/{message_id}/retry"): SMS_SENDER,
+    ("POST", "/sms/{message_id}/cancel"): SMS_SENDER,
+    ("GET", "/emergency"): SIGNED_IN,  # open requests of hospitals of the user's chapter and below
+    ("GET", "/emergency/new"): RESPONDER,
+    ("POST", "/emergency"): RESPONDER,  # a request taken by phone
+    ("GET", "/emergency/{request_id}"): SIGNED_IN,  # phones masked for a viewer
+    ("POST", "/emergency/{request_id}/answer"): RESPONDER,
+    ("POST", "/emergency/{request_id}/arrived"): RESPONDER,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
 ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
             DRIVE_PLANNER: {"admin", "coordinator"}, DONOR_WORK: {"admin", "coordinator"},
-            HONOURER: {"admin", "coordinator"}, IMPORTER: {"admin", "coordinator"}}
+            HONOURER: {"admin", "coordinator"}, IMPORTER: {"admin", "coordinator"},
+            SMS_SENDER: {"admin", "coordinator"}, RESPONDER: {"admin", "coordinator"}}
 
 
 def _served_routes(app) -> set[tuple[str, str]]:

@@ -1,0 +1,128 @@
+"""The SMS pages over HTTP: the outbox of the chapter's donors with phones masked, retry and cancel
+(audited as user:<login>), counts and cost; the template preview (encoding, parts, cost); another
+chapter's message not found, a viewer refused."""
+
+import re
+import warnings
+
+import pytest
+from sqlmodel import select
+
+from donor_registry.accounts import sessions
+from donor_registry.accounts.models import Role, User
+from donor_registry.api import create_app
+from donor_registry.audit.models import AuditEntry
+from donor_registry.chapters import service as chapters
+from donor_registry.db import session_scope
+from donor_registry.donors.models import Donor
+from donor_registry.sms.models import OutboxMessage, OutboxStatus
+from donor_registry.web.deps import SESSION_COOKIE
+from tests.support.sms import queue_messages
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-sessions-are-opened-directly"
+
+
+@pytest.fixture
+def world(engine, settings, now):
+    ids = queue_messages(engine, now, 2)  # donors +84912000000 and +84912000001
+    with session_scope(engine) as session:
+        add = lambda **kw: chapters.create_chapter(session=session, now=now, **kw).id
+        vn = add(kind="national")
+        home = add(kind="province", parent_id=vn, province_code="92")
+        other = add(kind="province", parent_id=vn, province_code="15")
+        people = {}
+        for login, role, chapter in (("coordinator", Role.coordinator, home), ("viewer", Role.viewer, home),
+                                     ("other", Role.coordinator, other)):
+            user = User(login=login, password_hash=HASH, role=role, chapter_id=chapter, created_at=now,
+                        updated_at=now, password_changed_at=now)
+            session.add(user)
+            session.flush()
+            people[login] = user.id
+        for message_id, chapter in zip(ids, (home, other), strict=True):
+            session.get(Donor, session.get(OutboxMessage, message_id).donor_id).chapter_id = chapter
+    app = create_app(settings, engine)
+    app.state.clock = lambda: now
+    return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people,
+            "home": ids[0], "other": ids[1]}
+
+
+def _client(world, who):
+    client = TestClient(world["app"], follow_redirects=False)
+    with session_scope(world["engine"]) as session:
+        _, token = sessions.start(session=session, now=world["now"], user=session.get(User, world["people"][who]),
+                                  settings=world["settings"].accounts)
+    client.cookies.set(SESSION_COOKIE, token)
+    csrf = re.search(r'name="csrftoken" value="([^"]+)"', client.get("/").text).group(1)
+    return client, csrf
+
+
+def _status(world, message_id) -> OutboxStatus:
+    with session_scope(world["engine"]) as session:
+        return session.get(OutboxMessage, message_id).status
+
+
+def _audited(world, action) -> list[tuple[str, int]]:
+    with session_scope(world["engine"]) as session:
+        return [(e.actor, e.subject_id) for e in session.exec(select(AuditEntry).where(AuditEntry.action == action))]
+
+
+def test_the_outbox_lists_the_chapters_queued_message_with_its_phone_masked(world):
+    client, _ = _client(world, "coordinator")
+    page = client.get("/sms")
+    assert page.status_code == 200
+    row = re.search(rf'<tr id="message-{world["home"]}".*?</tr>', page.text, re.DOTALL).group(0)
+    assert "+84912000000" not in page.text and "0912000000" not in page.text
+    assert "000" in row and "invitation" in row and "đang chờ" in row  # the state's label, in Vietnamese
+    assert f'id="message-{world["other"]}"' not in page.text  # a donor of another chapter
+    assert client.get("/sms?state=failed").text.count('id="message-') == 0
+    assert client.get("/sms?state=queued").text.count('id="message-') == 1
+
+
+def test_cancel_then_retry_change_the_state_and_are_audited(world):
+    client, csrf = _client(world, "coordinator")
+    message = world["home"]
+    assert client.post(f"/sms/{message}/cancel", data={"csrftoken": csrf}).status_code == 303
+    assert _status(world, message) == OutboxStatus.cancelled
+    again = client.post(f"/sms/{message}/cancel", data={"csrftoken": csrf})
+    assert again.status_code == 422 and 'id="problem"' in again.text
+    assert client.post(f"/sms/{message}/retry", data={"csrftoken": csrf}).status_code == 303
+    assert _status(world, message) == OutboxStatus.queued
+    assert _audited(world, "sms.cancel") == [("user:coordinator", message)]
+    assert _audited(world, "sms.retry") == [("user:coordinator", message)]
+
+
+def test_another_chapters_coordinator_gets_404_and_a_viewer_cannot_act(world):
+    other, csrf = _client(world, "other")
+    assert other.post(f"/sms/{world['home']}/cancel", data={"csrftoken": csrf}).status_code == 404
+    viewer, csrf = _client(world, "viewer")
+    assert viewer.get("/sms").status_code == 200
+    assert 'action="/sms/' not in viewer.get("/sms").text.replace('action="/sms"', "")
+    assert viewer.post(f"/sms/{world['home']}/cancel", data={"csrftoken": csrf}).status_code == 403
+    assert _status(world, world["home"]) == OutboxStatus.queued
+    assert _audited(world, "sms.cancel") == []
+
+
+def test_the_preview_of_a_vietnamese_text_shows_ucs2_its_parts_and_cost(world):
+    viewer, csrf = _client(world, "viewer")  # a preview writes nothing: every role may try a text
+    text = "Cảm ơn bạn đã hiến máu! " * 3  # 24 characters, none in GSM-7 (ả, ơ, ạ, đ…): 72 UCS-2 units
+    page = viewer.post("/sms/templates/preview", data={"csrftoken": csrf, "text": text})
+    assert page.status_code == 200
+    typed = re.search(r'<dd id="typed-result">(.*?)</dd>', page.text, re.DOTALL).group(1)
+    # 72 units > 70 for a single message, so parts of 67: two parts
+    sms = world["settings"].sms
+    assert "UCS-2" in typed and "72" in typed and "2 phần" in typed
+    assert f"{2 * sms.prices.sms_segment_vnd:,}".replace(",", ".") in typed
+    stripped = re.search(r'<dd id="stripped-result">(.*?)</dd>', page.text, re.DOTALL).group(1)
+    assert "GSM-7" in stripped and "1 phần" in stripped  # "Cam on ban da hien mau! " × 3: 72 septets ≤ 160
+
+
+def test_the_templates_page_lists_each_configured_template(world):
+    client, _ = _client(world, "coordinator")
+    page = client.get("/sms/templates")
+    assert page.status_code == 200
+    for kind in world["settings"].sms.templates:
+        assert f'id="template-{kind}"' in page.text
