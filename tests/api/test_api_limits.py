@@ -166,4 +166,4 @@ def test_the_hospital_pages_say_so_when_a_limit_refuses(engine, db_url, now):
     refused = client.post("/h/requests", data=form)
     assert refused.status_code == 429 and "giới hạn" in refused.text and refused.headers["retry-after"]
     far = client.post("/h/requests", data={**form, "needed_by": "9999-12-31T23:59"})
-    assert far.status_code == 422 and "72 hours" in far.text
+    assert far.status_code == 422 and "tối đa 72 giờ tới" in far.text
