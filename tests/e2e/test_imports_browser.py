@@ -14,7 +14,8 @@ from donor_registry.chapters import service as chapters
 from donor_registry.db import make_engine, session_scope, upgrade
 from tests.e2e.emergency_serving import Served, free_port
 from tests.e2e.test_emergency_browser import ARGS, CHROMIUM
-from tests.e2e.test_workspace_browser import PASSWORD, _sign_in
+from tests.e2e.workspace_browsing import PASSWORD
+from tests.e2e.workspace_browsing import sign_in as _sign_in
 from tests.support.tools import missing_tool
 
 pytestmark = [pytest.mark.browser]
