@@ -4,14 +4,11 @@
 import datetime as dt
 import io
 import re
-import warnings
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from donor_registry.accounts import sessions
-from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
 from donor_registry.audit.models import AuditEntry
 from donor_registry.campaigns.drives import add_drive
@@ -19,14 +16,10 @@ from donor_registry.campaigns.models import Drive, DriveCreate, DriveStatus
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
-from donor_registry.web.deps import SESSION_COOKIE
+from tests.api.workspace_support import add_people, signed_in
 from tests.service import emergency_support as make
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
-HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-sessions-are-opened-directly"
 PLACE = {"commune": "Phường Võ Thị Sáu", "district": "Quận 3", "province": "TP Hồ Chí Minh"}
 
 
@@ -44,14 +37,7 @@ def world(engine, settings, now):
         home = add(kind="province", parent_id=vn, province_code="92")
         ward = add(kind="commune", parent_id=home, commune_code="31507")
         other = add(kind="province", parent_id=vn, province_code="15")
-        people = {}
-        for login, role, chapter in (("coordinator", Role.coordinator, home), ("viewer", Role.viewer, home),
-                                     ("other", Role.coordinator, other)):
-            user = User(login=login, password_hash=HASH, role=role, chapter_id=chapter, created_at=now,
-                        updated_at=now, password_changed_at=now)
-            session.add(user)
-            session.flush()
-            people[login] = user.id
+        people = add_people(session, now, home, other)
         donors = {}
         for name, chapter, extra in (("Trần Thị Lan", ward, {}), ("Nguyễn Văn An", ward, {}),
                                      ("Lê Minh Bình", home, {}), ("Phạm Văn Xa", other, {}),
@@ -69,16 +55,6 @@ def world(engine, settings, now):
             "donors": donors, "home": home}
 
 
-def _client(world, who):
-    client = TestClient(world["app"], follow_redirects=False)
-    with session_scope(world["engine"]) as session:
-        _, token = sessions.start(session=session, now=world["now"], user=session.get(User, world["people"][who]),
-                                  settings=world["settings"].accounts)
-    client.cookies.set(SESSION_COOKIE, token)
-    csrf = re.search(r'name="csrftoken" value="([^"]+)"', client.get("/").text).group(1)
-    return client, csrf
-
-
 def _audit(world, action):
     with session_scope(world["engine"]) as session:
         return [(e.actor, e.subject_id) for e in session.exec(
@@ -91,7 +67,7 @@ def _drive_row(world, drive_id) -> Drive:
 
 
 def test_the_calendar_shows_the_chapters_drives_of_the_month_with_their_expected_turnout(world):
-    client, _ = _client(world, "viewer")
+    client, _ = signed_in(world, "viewer")
     june = client.get("/drives")  # this month: June 2026 in Vietnam
     assert june.status_code == 200
     assert "Tháng 06/2026" in june.text or "06/2026" in june.text
@@ -107,7 +83,7 @@ def test_the_calendar_shows_the_chapters_drives_of_the_month_with_their_expected
 
 
 def test_a_coordinator_plans_a_drive_and_the_form_says_what_is_wrong_next_to_each_field(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     assert 'href="/drives/new?date=21/06/2026"' in client.get("/drives").text
     assert 'value="21/06/2026"' in client.get("/drives/new?date=21/06/2026").text
     form = {"csrftoken": csrf, "date": "21/06/2026", "start_time": "7h30", "end_time": "11:00",
@@ -131,7 +107,7 @@ def test_a_coordinator_plans_a_drive_and_the_form_says_what_is_wrong_next_to_eac
 
 
 def test_reschedule_cancel_and_close_go_through_the_services_and_are_audited(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     june, past = world["drives"]["june"], world["drives"]["past"]
     moved = client.post(f"/drives/{june}/reschedule", data={"csrftoken": csrf, "date": "2026-06-28",
                                                            "start_time": "13:00", "end_time": "16:30",
@@ -164,7 +140,7 @@ def test_reschedule_cancel_and_close_go_through_the_services_and_are_audited(wor
 
 
 def test_the_details_are_edited_with_each_error_next_to_its_field(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     june = world["drives"]["june"]
     page = client.get(f"/drives/{june}").text
     assert 'id="details-form"' in page
@@ -179,7 +155,7 @@ def test_the_details_are_edited_with_each_error_next_to_its_field(world):
     drive = _drive_row(world, june)
     assert (drive.capacity, drive.target_units, drive.notes, drive.sequence) == (150, None, "Mang thêm ghế", 1)
     assert _audit(world, "drives.edit") == [("user:coordinator", june)]
-    viewer, viewer_csrf = _client(world, "viewer")
+    viewer, viewer_csrf = signed_in(world, "viewer")
     assert 'id="details-form"' not in viewer.get(f"/drives/{june}").text
     assert viewer.post(f"/drives/{june}/edit", data={"csrftoken": viewer_csrf, "capacity": "1"}).status_code == 403
 
@@ -197,7 +173,7 @@ def _sheet_rows(content: bytes) -> list[tuple]:
 
 
 def test_the_call_list_xlsx_lists_the_chapters_donors_who_may_give_in_vietnamese_order(world):
-    client, _ = _client(world, "coordinator")
+    client, _ = signed_in(world, "coordinator")
     june = world["drives"]["june"]
     response = client.get(f"/drives/{june}/call-list.xlsx")
     assert response.status_code == 200 and response.headers["content-type"].startswith(
@@ -220,7 +196,7 @@ def test_the_call_list_xlsx_lists_the_chapters_donors_who_may_give_in_vietnamese
 
 
 def test_the_sign_in_sheet_prints_the_same_donors_with_a_column_to_sign(world):
-    client, _ = _client(world, "coordinator")
+    client, _ = signed_in(world, "coordinator")
     june = world["drives"]["june"]
     sheet = client.get(f"/drives/{june}/sign-in-sheet")
     assert sheet.status_code == 200
@@ -234,7 +210,7 @@ def test_the_sign_in_sheet_prints_the_same_donors_with_a_column_to_sign(world):
 
 
 def test_a_viewer_gets_masked_phones_and_nothing_is_audited(world):
-    client, _ = _client(world, "viewer")
+    client, _ = signed_in(world, "viewer")
     june = world["drives"]["june"]
     phones = [_phone(world, name) for name in ("Nguyễn Văn An", "Lê Minh Bình", "Trần Thị Lan")]
     rows = _sheet_rows(client.get(f"/drives/{june}/call-list.xlsx").content)
@@ -247,7 +223,7 @@ def test_a_viewer_gets_masked_phones_and_nothing_is_audited(world):
 
 
 def test_a_coordinator_of_another_chapter_is_refused_the_drive_and_its_call_list(world):
-    client, csrf = _client(world, "other")
+    client, csrf = signed_in(world, "other")
     june = world["drives"]["june"]
     for path in (f"/drives/{june}", f"/drives/{june}/call-list.xlsx", f"/drives/{june}/sign-in-sheet"):
         response = client.get(path)

@@ -3,27 +3,18 @@ answer by phone and an arrival changing the counts, phones masked for a viewer w
 and a coordinator of another chapter finding nothing."""
 
 import re
-import warnings
 
 import pytest
 from sqlmodel import select
 
-from donor_registry.accounts import sessions
-from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
 from donor_registry.audit.models import AuditEntry
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
 from donor_registry.emergency.models import CallOut, EmergencyRequest, Hospital
-from donor_registry.web.deps import SESSION_COOKIE
+from tests.api.workspace_support import add_people, signed_in
 from tests.service import emergency_support as make
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
-HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-sessions-are-opened-directly"
 
 
 @pytest.fixture
@@ -33,14 +24,7 @@ def world(engine, settings, now):
         vn = add(kind="national")
         home = add(kind="province", parent_id=vn, province_code="79")
         other = add(kind="province", parent_id=vn, province_code="15")
-        people = {}
-        for login, role, chapter in (("coordinator", Role.coordinator, home), ("viewer", Role.viewer, home),
-                                     ("other", Role.coordinator, other)):
-            user = User(login=login, password_hash=HASH, role=role, chapter_id=chapter, created_at=now,
-                        updated_at=now, password_changed_at=now)
-            session.add(user)
-            session.flush()
-            people[login] = user.id
+        people = add_people(session, now, home, other)
         hospital = make.hospital(session, now)[0]
         far = make.hospital(session, now, name="Bệnh viện Lào Cai")[0]
         session.get(Hospital, hospital.id).chapter_id = home
@@ -55,16 +39,6 @@ def world(engine, settings, now):
             "hospital": hospital_id, "far": far_id, "donors": donors}
 
 
-def _client(world, who):
-    client = TestClient(world["app"], follow_redirects=False)
-    with session_scope(world["engine"]) as session:
-        _, token = sessions.start(session=session, now=world["now"], user=session.get(User, world["people"][who]),
-                                  settings=world["settings"].accounts)
-    client.cookies.set(SESSION_COOKIE, token)
-    csrf = re.search(r'name="csrftoken" value="([^"]+)"', client.get("/").text).group(1)
-    return client, csrf
-
-
 def _file(client, csrf, hospital_id, **extra):
     return client.post("/emergency", data={"csrftoken": csrf, "hospital_id": str(hospital_id), "blood_group": "O+",
                                            "units": "2", "product": "red_cells", "needed_by": "", "note": "", **extra})
@@ -76,7 +50,7 @@ def _counts(page: str, request_id: int) -> dict[str, int]:
 
 
 def test_a_request_by_phone_then_an_answer_and_an_arrival_change_the_counts(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     filed = _file(client, csrf, world["hospital"])
     assert filed.status_code == 303, filed.text
     request_id = int(filed.headers["location"].rsplit("/", 1)[1])
@@ -110,7 +84,7 @@ def test_a_request_by_phone_then_an_answer_and_an_arrival_change_the_counts(worl
 
 
 def test_a_bad_request_form_says_which_field(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     refused = _file(client, csrf, world["hospital"], blood_group="Z", units="0")
     assert refused.status_code == 422 and 'id="units-error"' in refused.text
     refused = _file(client, csrf, world["hospital"], blood_group="Z")
@@ -124,7 +98,7 @@ def test_a_viewer_reads_masked_phones_and_cannot_act_another_chapter_finds_nothi
     with session_scope(world["engine"]) as session:
         request_id = make.request(session, world["now"], world["settings"], world["hospital"], units=2).id
         phone = session.get(Donor, world["donors"][0]).phone_e164
-    viewer, csrf = _client(world, "viewer")
+    viewer, csrf = signed_in(world, "viewer")
     page = viewer.get(f"/emergency/{request_id}")
     assert page.status_code == 200 and "Trần Thị Lan" in page.text and phone not in page.text
     assert 'action="/emergency/' not in page.text and 'id="new-request"' not in viewer.get("/emergency").text
@@ -133,9 +107,9 @@ def test_a_viewer_reads_masked_phones_and_cannot_act_another_chapter_finds_nothi
         assert viewer.post(f"/emergency/{request_id}/{action}", data={
             "csrftoken": csrf, "donor_id": str(world["donors"][0]), "answer": "accept"}).status_code == 403
     assert _file(viewer, csrf, world["hospital"]).status_code == 403
-    coordinator, _ = _client(world, "coordinator")
+    coordinator, _ = signed_in(world, "coordinator")
     assert phone in coordinator.get(f"/emergency/{request_id}").text  # in full, and that view is audited
-    other, csrf = _client(world, "other")
+    other, csrf = signed_in(world, "other")
     assert other.get(f"/emergency/{request_id}").status_code == 404
     assert f'id="request-{request_id}"' not in other.get("/emergency").text
     assert other.post(f"/emergency/{request_id}/arrived", data={

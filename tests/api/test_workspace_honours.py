@@ -2,29 +2,19 @@
 the lists as XLSX and PDF (audited), another chapter's coordinator refused, a viewer reading only."""
 
 import io
-import re
-import warnings
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from donor_registry.accounts import sessions
-from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
 from donor_registry.audit.models import AuditEntry
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
 from donor_registry.honours.models import HonourAward
-from donor_registry.web.deps import SESSION_COOKIE
+from tests.api.workspace_support import add_people, signed_in
 from tests.service import emergency_support as make
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
-HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-sessions-are-opened-directly"
 
 
 @pytest.fixture
@@ -35,14 +25,7 @@ def world(engine, settings, now):
         home = add(kind="province", parent_id=vn, province_code="92")
         ward = add(kind="commune", parent_id=home, commune_code="31507")
         other = add(kind="province", parent_id=vn, province_code="15")
-        people = {}
-        for login, role, chapter in (("coordinator", Role.coordinator, home), ("viewer", Role.viewer, home),
-                                     ("other", Role.coordinator, other)):
-            user = User(login=login, password_hash=HASH, role=role, chapter_id=chapter, created_at=now,
-                        updated_at=now, password_changed_at=now)
-            session.add(user)
-            session.flush()
-            people[login] = user.id
+        people = add_people(session, now, home, other)
         donors = {}
         for name, chapter, count in (("Trần Thị Lan", ward, 5), ("Nguyễn Văn An", ward, 12),
                                      ("Lê Minh Bình", home, 10), ("Phạm Văn Xa", other, 20),
@@ -54,16 +37,6 @@ def world(engine, settings, now):
     app.state.clock = lambda: now
     return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people, "donors": donors,
             "home": home, "ward": ward}
-
-
-def _client(world, who):
-    client = TestClient(world["app"], follow_redirects=False)
-    with session_scope(world["engine"]) as session:
-        _, token = sessions.start(session=session, now=world["now"], user=session.get(User, world["people"][who]),
-                                  settings=world["settings"].accounts)
-    client.cookies.set(SESSION_COOKIE, token)
-    csrf = re.search(r'name="csrftoken" value="([^"]+)"', client.get("/").text).group(1)
-    return client, csrf
 
 
 def _audit(world, action):
@@ -87,7 +60,7 @@ def _plan(world, client, csrf) -> int:
 
 
 def test_the_candidates_page_lists_the_chapters_donors_at_their_tiers_in_vietnamese_order(world):
-    client, _ = _client(world, "viewer")
+    client, _ = signed_in(world, "viewer")
     page = client.get("/honours")
     assert page.status_code == 200
     donors = world["donors"]
@@ -103,7 +76,7 @@ def test_the_candidates_page_lists_the_chapters_donors_at_their_tiers_in_vietnam
 
 
 def test_plan_a_ceremony_award_its_list_and_the_award_twice_is_refused(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     refused = client.post("/honours/ceremonies", data={"csrftoken": csrf, "held_on": "14 tháng 6",
                                                         "level": "district", "chapter_id": str(world["home"])})
     assert refused.status_code == 422
@@ -129,7 +102,7 @@ def test_plan_a_ceremony_award_its_list_and_the_award_twice_is_refused(world):
 
 
 def test_the_ceremony_list_downloads_as_xlsx_and_pdf_and_each_download_is_audited(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     ceremony = _plan(world, client, csrf)
     donors = world["donors"]
     client.post(f"/honours/ceremonies/{ceremony}/award",
@@ -159,7 +132,7 @@ def make_phone(world, donor_id) -> str:
 
 
 def test_a_revocation_needs_a_reason_and_lists_the_donor_again(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     ceremony = _plan(world, client, csrf)
     an = world["donors"]["Nguyễn Văn An"]
     client.post(f"/honours/ceremonies/{ceremony}/award", data={"csrftoken": csrf, "donor_id": [an]})
@@ -176,9 +149,9 @@ def test_a_revocation_needs_a_reason_and_lists_the_donor_again(world):
 
 
 def test_a_coordinator_of_another_chapter_gets_404_for_this_chapters_ceremony(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     ceremony = _plan(world, client, csrf)
-    other, other_csrf = _client(world, "other")
+    other, other_csrf = signed_in(world, "other")
     for path in ("", "/list.xlsx", "/list.pdf"):
         answer = other.get(f"/honours/ceremonies/{ceremony}{path}")
         assert answer.status_code == 404 and "Tôn vinh 14/6/2026" not in answer.text
@@ -195,9 +168,9 @@ def test_a_coordinator_of_another_chapter_gets_404_for_this_chapters_ceremony(wo
 
 
 def test_a_viewer_reads_the_ceremony_but_cannot_award(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     ceremony = _plan(world, client, csrf)
-    viewer, viewer_csrf = _client(world, "viewer")
+    viewer, viewer_csrf = signed_in(world, "viewer")
     page = viewer.get(f"/honours/ceremonies/{ceremony}")
     assert page.status_code == 200 and "Nguyễn Văn An" in page.text and 'id="award-form"' not in page.text
     assert 'id="plan-ceremony"' not in viewer.get("/honours/ceremonies").text
@@ -209,7 +182,7 @@ def test_a_viewer_reads_the_ceremony_but_cannot_award(world):
 
 
 def test_another_chapters_donor_cannot_be_awarded_nor_named_through_a_ceremony(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     ceremony = _plan(world, client, csrf)
     far = client.post(f"/honours/ceremonies/{ceremony}/award",
                       data={"csrftoken": csrf, "donor_id": [world["donors"]["Phạm Văn Xa"]]})
@@ -222,7 +195,7 @@ def test_another_chapters_donor_cannot_be_awarded_nor_named_through_a_ceremony(w
 
 
 def test_candidates_as_of_a_past_day_count_the_donations_up_to_that_day(world):
-    client, _ = _client(world, "viewer")
+    client, _ = signed_in(world, "viewer")
     day = "31/12/2025"  # before today (1 June 2026)
     page = client.get("/honours", params={"as_of": day})
     assert page.status_code == 200 and day in page.text and 'id="nobody"' in page.text  # no donation rows

@@ -3,27 +3,18 @@
 chapter's message not found, a viewer refused."""
 
 import re
-import warnings
 
 import pytest
 from sqlmodel import select
 
-from donor_registry.accounts import sessions
-from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
 from donor_registry.audit.models import AuditEntry
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
-from donor_registry.web.deps import SESSION_COOKIE
+from tests.api.workspace_support import add_people, signed_in
 from tests.support.sms import queue_messages
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
-HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$not-a-real-hash-sessions-are-opened-directly"
 
 
 @pytest.fixture
@@ -34,30 +25,13 @@ def world(engine, settings, now):
         vn = add(kind="national")
         home = add(kind="province", parent_id=vn, province_code="92")
         other = add(kind="province", parent_id=vn, province_code="15")
-        people = {}
-        for login, role, chapter in (("coordinator", Role.coordinator, home), ("viewer", Role.viewer, home),
-                                     ("other", Role.coordinator, other)):
-            user = User(login=login, password_hash=HASH, role=role, chapter_id=chapter, created_at=now,
-                        updated_at=now, password_changed_at=now)
-            session.add(user)
-            session.flush()
-            people[login] = user.id
+        people = add_people(session, now, home, other)
         for message_id, chapter in zip(ids, (home, other), strict=True):
             session.get(Donor, session.get(OutboxMessage, message_id).donor_id).chapter_id = chapter
     app = create_app(settings, engine)
     app.state.clock = lambda: now
     return {"app": app, "engine": engine, "settings": settings, "now": now, "people": people,
             "home": ids[0], "other": ids[1]}
-
-
-def _client(world, who):
-    client = TestClient(world["app"], follow_redirects=False)
-    with session_scope(world["engine"]) as session:
-        _, token = sessions.start(session=session, now=world["now"], user=session.get(User, world["people"][who]),
-                                  settings=world["settings"].accounts)
-    client.cookies.set(SESSION_COOKIE, token)
-    csrf = re.search(r'name="csrftoken" value="([^"]+)"', client.get("/").text).group(1)
-    return client, csrf
 
 
 def _status(world, message_id) -> OutboxStatus:
@@ -71,7 +45,7 @@ def _audited(world, action) -> list[tuple[str, int]]:
 
 
 def test_the_outbox_lists_the_chapters_queued_message_with_its_phone_masked(world):
-    client, _ = _client(world, "coordinator")
+    client, _ = signed_in(world, "coordinator")
     page = client.get("/sms")
     assert page.status_code == 200
     row = re.search(rf'<tr id="message-{world["home"]}".*?</tr>', page.text, re.DOTALL).group(0)
@@ -83,7 +57,7 @@ def test_the_outbox_lists_the_chapters_queued_message_with_its_phone_masked(worl
 
 
 def test_cancel_then_retry_change_the_state_and_are_audited(world):
-    client, csrf = _client(world, "coordinator")
+    client, csrf = signed_in(world, "coordinator")
     message = world["home"]
     assert client.post(f"/sms/{message}/cancel", data={"csrftoken": csrf}).status_code == 303
     assert _status(world, message) == OutboxStatus.cancelled
@@ -96,9 +70,9 @@ def test_cancel_then_retry_change_the_state_and_are_audited(world):
 
 
 def test_another_chapters_coordinator_gets_404_and_a_viewer_cannot_act(world):
-    other, csrf = _client(world, "other")
+    other, csrf = signed_in(world, "other")
     assert other.post(f"/sms/{world['home']}/cancel", data={"csrftoken": csrf}).status_code == 404
-    viewer, csrf = _client(world, "viewer")
+    viewer, csrf = signed_in(world, "viewer")
     assert viewer.get("/sms").status_code == 200
     assert 'action="/sms/' not in viewer.get("/sms").text.replace('action="/sms"', "")
     assert viewer.post(f"/sms/{world['home']}/cancel", data={"csrftoken": csrf}).status_code == 403
@@ -107,7 +81,7 @@ def test_another_chapters_coordinator_gets_404_and_a_viewer_cannot_act(world):
 
 
 def test_the_preview_of_a_vietnamese_text_shows_ucs2_its_parts_and_cost(world):
-    viewer, csrf = _client(world, "viewer")  # a preview writes nothing: every role may try a text
+    viewer, csrf = signed_in(world, "viewer")  # a preview writes nothing: every role may try a text
     text = "Cảm ơn bạn đã hiến máu! " * 3  # 24 characters, none in GSM-7 (ả, ơ, ạ, đ…): 72 UCS-2 units
     page = viewer.post("/sms/templates/preview", data={"csrftoken": csrf, "text": text})
     assert page.status_code == 200
@@ -121,7 +95,7 @@ def test_the_preview_of_a_vietnamese_text_shows_ucs2_its_parts_and_cost(world):
 
 
 def test_the_templates_page_lists_each_configured_template(world):
-    client, _ = _client(world, "coordinator")
+    client, _ = signed_in(world, "coordinator")
     page = client.get("/sms/templates")
     assert page.status_code == 200
     for kind in world["settings"].sms.templates:
