@@ -19,7 +19,6 @@ from donor_registry.donors.models import Donor
 from tests.api.workspace_support import add_people, signed_in
 from tests.service import emergency_support as make
 
-
 PLACE = {"commune": "Phường Võ Thị Sáu", "district": "Quận 3", "province": "TP Hồ Chí Minh"}
 
 
