@@ -21,6 +21,10 @@ from donor_registry.i18n import _
 
 _BLOCK = 1 << 20
 _SAMPLE = 1 << 18  # bytes scored to tell Windows-1258 from TCVN3 and VNI
+# The first bytes of files people attach by mistake: PNG, JPEG, GIF, PDF, gzip, 7-Zip, RAR.
+# Their NUL count alone does not tell a short one from a list with a stray NUL in a cell.
+_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-", b"\x1f\x8b",
+                 b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07")
 
 # TCVN 5712:1993 (TCVN3, "ABC"), bytes 0xA1-0xFE; the same as glibc iconv's TCVN5712-1 there.
 TCVN3 = dict(zip(
@@ -87,7 +91,7 @@ def _detect(path: Path, size: int, modified_ns: int) -> str:
         return _checked(path, "utf-16")
     if bare := _bare_utf16(head):
         return _checked(path, bare)
-    if head.count(0) > max(2, len(head) // 100):  # a stray NUL in a cell is refused with its row instead
+    if head.startswith(_BINARY_MAGIC) or head.count(0) > max(2, len(head) // 100):  # a stray NUL in a cell is refused with its row instead
         raise UserError(_("{name} holds binary data, not text: it is not a CSV list (an image, "
                           "a PDF or a program?)").format(name=path.name))
     offset = _first_error(path, "utf-8")

@@ -247,6 +247,9 @@ REFUSED = {
     "bytes.csv": (bytes(range(1, 256)) * 8, "line 2, byte 119 (0x81): this byte is in neither UTF-8 nor Windows-1258"),
     "nul-header.csv": (b"H\x00o va ten,Ngay hien\r\nAn,01/03/2026\r\n", "the header row holds binary data"),
     "png-named.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(300), "png-named.csv holds binary data"),
+    # two NULs only: too few to count as binary, so it is known by its first bytes
+    "short-png.csv": (b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(1, 65)), "short-png.csv holds binary data"),
+    "pdf-named.csv": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "pdf-named.csv holds binary data"),
     "many-columns.csv": ((",".join(f"Cột {i}" for i in range(500)) + "\r\n1\r\n").encode(), " …)"),
     "wrong-columns.csv": ("Tên,Tuổi\r\nAn,30\r\n".encode(), "(found: Tên, Tuổi)"),
 }
