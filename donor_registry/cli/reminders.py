@@ -28,7 +28,7 @@ def plan(
     """Queue today's invitations, day-before reminders, thank-yous, "may give again" and congratulations."""
     app_ctx = app_context(ctx)
     if not dry_run:
-        require_live_links(app_ctx.settings.sms, refusing="reminders plan will not queue anything")
+        require_live_links(app_ctx.settings.sms, refusing=_("reminders plan will not queue anything"))
     try:
         with session_scope(app_ctx.engine()) as session:
             report = plan_reminders(session=session, settings=app_ctx.settings, now=app_ctx.now())

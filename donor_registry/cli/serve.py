@@ -29,7 +29,7 @@ def serve(
     """
     app_ctx = app_context(ctx)
     settings = app_ctx.settings
-    require_live_links(settings.sms, refusing="serve will not start")
+    require_live_links(settings.sms, refusing=_("serve will not start"))
     engine = app_ctx.engine()
     lock = None if no_scheduler else SchedulerLock(engine)
     if lock is not None:
