@@ -21,8 +21,8 @@ from donor_registry.eligibility import EligibilityRules
 from donor_registry.emergency.compatibility import compatible_donors, donor_preference_rank
 from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest
 from donor_registry.places import rings as places_rings
-from donor_registry.portal.availability_sql import available_clause
 from donor_registry.places.rings import RingArea
+from donor_registry.portal.availability_sql import available_clause
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.types import ABO, Rh
 

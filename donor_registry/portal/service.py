@@ -126,9 +126,9 @@ def request_code(*, session: Session, phone: str, client_ip: str, now: dt.dateti
         e164 = phone.strip()[:16]
     since = now - LIMIT_WINDOW
     by_phone = session.execute(select(func.count()).select_from(RecordCode).where(
-        RecordCode.phone_e164 == e164, RecordCode.created_at >= since)).scalar()
+        RecordCode.phone_e164 == e164, RecordCode.created_at > since)).scalar()
     by_ip = session.execute(select(func.count()).select_from(RecordCode).where(
-        RecordCode.client_ip == client_ip, RecordCode.created_at >= since)).scalar()
+        RecordCode.client_ip == client_ip, RecordCode.created_at > since)).scalar()
     if not (rules.within_limit(by_phone, PHONE_LIMIT) and rules.within_limit(by_ip, IP_LIMIT)):
         return False
     donors = list(session.execute(select(Donor.id).where(
