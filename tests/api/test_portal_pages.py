@@ -82,3 +82,8 @@ def test_the_donor_changes_availability_language_and_consent(site, now):
         assert session.get(Donor, site["donor_id"]).sms_opted_out_at is not None
     page = client.get(f"/me/{token}")  # no ?lang=: the donor's chosen language
     assert 'lang="vi"' in page.text and 'value="17:00"' in page.text
+
+
+def test_the_pages_speak_vietnamese_first(site):
+    page = site["client"].get("/me", headers={"Accept-Language": ""})
+    assert "Hồ sơ hiến máu của tôi" in page.text and 'lang="vi"' in page.text
