@@ -154,3 +154,27 @@ def test_matching_respects_availability(session, now, settings, availability, pi
     hospital, _ = make.hospital(session, now)
     request = make.request(session, now, settings, hospital.id, "O+", units=1)
     assert (donor_id in make.asked(session, request.id)) is picked
+
+
+MOMENTS = [dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC),  # Monday 10:00 in Vietnam
+           dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.UTC),  # Monday 17:00
+           dt.datetime(2026, 6, 6, 17, 30, tzinfo=dt.UTC),  # Sunday 00:30 (Saturday in UTC)
+           dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)]  # Wednesday 19:00, a month later
+WINDOWS = [Availability(), Availability(weekdays=WEEKDAYS, from_minute=17 * 60),
+           Availability(weekdays=0b1000000), Availability(from_minute=0, until_minute=60),
+           Availability(not_until=dt.date(2026, 7, 1)), Availability(until_minute=17 * 60)]
+
+
+def test_the_sql_clause_agrees_with_the_pure_rule(session, now):
+    from donor_registry.portal.availability_sql import available_clause
+    from donor_registry.portal.rules import available_at
+
+    donors = {}
+    for availability in WINDOWS:
+        donor_id = make.donor(session, now)
+        token = service.issue_link(session=session, donor_id=donor_id, now=now)
+        service.set_availability(session=session, token=token, now=now, availability=availability)
+        donors[donor_id] = availability
+    for moment in MOMENTS:
+        found = set(session.execute(select(Donor.id).where(Donor.id.in_(donors), available_clause(moment))).scalars())
+        assert found == {d for d, a in donors.items() if available_at(a, moment)}, moment
