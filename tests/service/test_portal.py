@@ -178,3 +178,29 @@ def test_the_sql_clause_agrees_with_the_pure_rule(session, now):
     for moment in MOMENTS:
         found = set(session.execute(select(Donor.id).where(Donor.id.in_(donors), available_clause(moment))).scalars())
         assert found == {d for d, a in donors.items() if available_at(a, moment)}, moment
+
+
+def test_parallel_redeems_of_one_code_open_the_record_once(engine, now):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy.exc import OperationalError
+
+    from donor_registry.db import session_scope
+
+    with session_scope(engine) as session:
+        donor_id = make.donor(session, now)
+        phone = phone_of(session, donor_id)
+        service.request_code(session=session, phone=phone, client_ip="par", now=now)
+    with session_scope(engine) as session:
+        code = code_in(codes_sent(session)[0])
+
+    def redeem(_):
+        try:
+            with session_scope(engine) as session:
+                return service.redeem_code(session=session, phone=phone, code=code, now=now)
+        except OperationalError:  # a lock or serialisation failure is a refusal, never a second success
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = list(pool.map(redeem, range(8)))
+    assert len([t for t in tokens if t is not None]) == 1
