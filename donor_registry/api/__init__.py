@@ -41,7 +41,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 def _routers(settings: Settings):
     # One line per domain router; each module defines `router = APIRouter(...)` (the hospital
     # API is built from the settings, so its schema states the configured limits).
-    from donor_registry.api import docs, emergency, health, hospital_pages, pages, sms_webhooks
+    from donor_registry.api import (
+        docs,
+        emergency,
+        health,
+        hospital_pages,
+        pages,
+        portal_pages,
+        sms_webhooks,
+    )
 
     return [health.router, sms_webhooks.router,
-            emergency.build_router(settings), pages.router, hospital_pages.router, docs.router]
+            emergency.build_router(settings), pages.router, portal_pages.router, hospital_pages.router, docs.router]

@@ -22,6 +22,7 @@ from donor_registry.emergency.compatibility import compatible_donors, donor_pref
 from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest
 from donor_registry.places import rings as places_rings
 from donor_registry.places.rings import RingArea
+from donor_registry.portal.availability_sql import available_clause
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.types import ABO, Rh
 
@@ -87,6 +88,7 @@ def candidate_query(
             Donor.rh.in_(sorted({g[1] for g, _ in ranked})),
             eligible_on_clause(on, rules),
             contactable_clause(),
+            available_clause(now),  # the donor's own windows and "not until" (portal)
             ~exists().where(DonorClaim.donor_id == Donor.id),
             ~exists().where(CallOut.request_id == request.id, CallOut.donor_id == Donor.id),
         )

@@ -23,6 +23,7 @@ HOSPITAL_PAGE = "a hospital signed in to /h (token cookie)"
 OWN_REQUEST_PAGE = "signed in to /h as the hospital that filed the request"
 TWILIO = "X-Twilio-Signature over the request"
 REPLY_TOKEN = "a donor's reply-link token"
+RECORD_LINK = "a donor's record-link token (from a message or a code sent to the donor's phone)"
 ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gateway"
 # The coordinators' workspace (donor_registry/web): a session cookie and the policy's roles.
 SIGNED_IN = "a signed-in user of any role"
@@ -54,6 +55,13 @@ ACCESS = {
     ("POST", "/h/requests/{request_id}/cancel"): OWN_REQUEST_PAGE,
     ("GET", "/r/{token}"): REPLY_TOKEN,
     ("POST", "/r/{token}"): REPLY_TOKEN,
+    ("GET", "/me"): PUBLIC,  # the phone form; the same answer whether or not the phone is registered
+    ("POST", "/me"): PUBLIC,  # rate-limited per phone and per address
+    ("POST", "/me/code"): PUBLIC,  # a wrong code opens nothing; tries are limited
+    ("GET", "/me/{token}"): RECORD_LINK,
+    ("POST", "/me/{token}/availability"): RECORD_LINK,
+    ("POST", "/me/{token}/language"): RECORD_LINK,
+    ("POST", "/me/{token}/withdraw"): RECORD_LINK,
     ("GET", "/"): PUBLIC,  # the sign-in form; the dashboard with a session
     ("POST", "/login"): PUBLIC,
     ("GET", "/static/workspace.css"): PUBLIC,
@@ -211,6 +219,13 @@ def test_webhooks_refuse_an_unsigned_request(world, route):
 def test_reply_pages_refuse_an_unknown_token(world, route):
     method, path = route
     assert _call(world["client"], method, path, world["request_id"], data={"answer": "accept"}).status_code == 404
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == RECORD_LINK])
+def test_record_pages_refuse_an_unknown_token(world, route):
+    method, path = route
+    data = {"lang": "vi", "what": "messages"}
+    assert _call(world["client"], method, path, world["request_id"], data=data).status_code == 410
 
 
 @pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == ESMS_CALLBACK])
