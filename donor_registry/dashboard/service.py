@@ -82,7 +82,10 @@ def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date
            month_start: dt.datetime) -> Dashboard:
     """The dashboard of `actor` on `today` (`month_start`: the local month's first instant)."""
     start, end = week_of(today)
-    may = lambda action: allows(actor, action)  # noqa: E731
+
+    def may(action: Action) -> bool:
+        return allows(actor, action)
+
     chapter = get_chapter(session=session, chapter_id=actor.chapter_id) if actor.chapter_id is not None else None
     return Dashboard(
         week_start=start, week_end=end,
@@ -111,12 +114,12 @@ def _reserve(session, actor, settings, today) -> list[Reserve]:
     standby = (Donor.standby.is_(True), Donor.merged_into_id.is_(None), Donor.erased_at.is_(None),
                within_reach(actor, Donor.chapter_id))
     group = (Donor.abo, Donor.rh)
-    every = dict(((abo, rh), n) for abo, rh, n in
-                 session.exec(select(*group, func.count()).where(*standby).group_by(*group)))
-    eligible = dict(((abo, rh), n) for abo, rh, n in
-                    session.exec(select(*group, func.count())
-                                 .where(*standby, eligible_on_clause(today, settings.eligibility))
-                                 .group_by(*group)))
+    every = {(abo, rh): n for abo, rh, n in
+             session.exec(select(*group, func.count()).where(*standby).group_by(*group))}
+    eligible = {(abo, rh): n for abo, rh, n in
+                session.exec(select(*group, func.count())
+                             .where(*standby, eligible_on_clause(today, settings.eligibility))
+                             .group_by(*group))}
     rows = [Reserve(blood_group_label(abo, rh), n, eligible.get((abo, rh), 0)) for (abo, rh), n in every.items()]
     return sorted(rows, key=lambda r: r.group)
 
@@ -130,7 +133,10 @@ def _requests(session, actor) -> list[EmergencyRequest]:
 def _sms(session, actor, settings, month_start) -> SmsHealth:
     within = within_reach(actor, Donor.chapter_id)
     table = sms.stats(session=session, donors_within=within)
-    total = lambda state: sum(counts.get(state, 0) for counts in table.values())  # noqa: E731
+
+    def total(state: str) -> int:
+        return sum(counts.get(state, 0) for counts in table.values())
+
     month = costs.monthly_costs(session=session, since=month_start.astimezone(dt.UTC),
                                 timezone=settings.general.timezone, donors_within=within)
     return SmsHealth(queued=total("queued"), failed=total("failed") + total("undelivered"),

@@ -15,6 +15,7 @@ from donor_registry.dashboard import gather
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
 from donor_registry.i18n import formatting as fmt
+from donor_registry.web.dashboard_views import dashboard_view
 from donor_registry.web.deps import (
     SESSION_COOKIE,
     Current,
@@ -24,7 +25,6 @@ from donor_registry.web.deps import (
     speak,
 )
 from donor_registry.web.templating import render
-from donor_registry.web.dashboard_views import dashboard_view
 from donor_registry.web.views import dashboard_cards, role_label
 
 router = APIRouter(tags=["workspace"], include_in_schema=False, dependencies=[Depends(speak)])
