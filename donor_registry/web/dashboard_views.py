@@ -6,6 +6,7 @@ from donor_registry.i18n import _
 from donor_registry.i18n import formatting as fmt
 from donor_registry.i18n.labels import label
 from donor_registry.types import blood_group_label
+from donor_registry.web.import_views import outcome
 
 n = fmt.number
 
@@ -40,7 +41,7 @@ def dashboard_view(board: Dashboard, current) -> dict:
         "addresses": _flagged(board.flagged_addresses), "addresses_command": "donor-registry addresses review",
         "imports": None if board.imports is None else [
             {"token": run.token, "file": run.file_name, "when": fmt.datetime(run.created_at), "by": run.login,
-             "state": label(run.status), "imported": "" if run.imported is None else n(run.imported),
+             "state": outcome(run), "imported": "" if run.imported is None else n(run.imported),
              "rejected": "" if run.rejected_rows is None else n(run.rejected_rows)} for run in board.imports],
         "may_emergency": current.may(Action.work_emergency),
         "may_drives": current.may(Action.work_drives),
