@@ -36,7 +36,7 @@ def dashboard_view(board: Dashboard, current) -> dict:
             "queued": n(board.sms.queued), "failed": n(board.sms.failed),
             "sent": n(board.sms.sent_this_month), "cost": fmt.money(board.sms.cost_this_month)},
         "honours": None if board.honours_by_tier is None else {
-            "total": n(sum(board.honours_by_tier.values())),
+            "counted": board.honours_counted, "total": n(sum(board.honours_by_tier.values())),
             "tiers": [(n(tier), n(count)) for tier, count in board.honours_by_tier.items()]},
         "addresses": _flagged(board.flagged_addresses), "addresses_command": "donor-registry addresses review",
         "imports": None if board.imports is None else [

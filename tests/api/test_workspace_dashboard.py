@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlmodel import delete
 
+from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
 from donor_registry.campaigns.drives import add_drive
 from donor_registry.campaigns.models import DriveCreate
@@ -19,7 +20,7 @@ from donor_registry.emergency.models import CallOut, Hospital
 from donor_registry.importing.models import ImportRun, ImportStatus
 from donor_registry.places.status import AddressStatus
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
-from tests.api.workspace_support import add_people, signed_in
+from tests.api.workspace_support import HASH, add_people, signed_in
 from tests.service import emergency_support as make
 
 PLACE = make.HOME
@@ -55,6 +56,11 @@ def world(engine, settings, now):
         ward = add(kind="commune", parent_id=home, commune_code="26740")
         other = add(kind="province", parent_id=vn, province_code="80")
         people = add_people(session, now, home, other)
+        national = User(login="national", password_hash=HASH, role=Role.coordinator, chapter_id=None,
+                        created_at=now, updated_at=now, password_changed_at=now)
+        session.add(national)
+        session.flush()
+        people["national"] = national.id
         donors = {}
         for name, group, chapter, place, extra in (
                 ("Trần Thị Lan", "O+", ward, PLACE, {}),
@@ -166,3 +172,12 @@ def test_the_other_chapter_sees_only_its_own(world):
     assert _cell(_card(page, "honours"), r'id="honours-total">(.*?)<') == "1"
     assert _cell(_card(page, "addresses"), r'id="addresses-flagged">(.*?)<') == "1"
     assert re.findall(r'data-import="(run\d+)"', _card(page, "imports")) == ["run09"]
+
+
+def test_the_whole_registry_counts_everything_but_the_honours(world):
+    client, _ = signed_in(world, "national")
+    page = client.get("/").text
+    assert _cell(_card(page, "emergency"), r'id="open-requests">(.*?)<') == "2"
+    assert _cell(_card(page, "addresses"), r'id="addresses-flagged">(.*?)<') == "2"
+    honours = _card(page, "honours")  # one pass over every donor: left to the honours page
+    assert 'id="honours-total"' not in honours and 'href="/honours"' in honours
