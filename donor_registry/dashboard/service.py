@@ -26,6 +26,7 @@ from donor_registry.emergency import hospitals
 from donor_registry.emergency import service as emergency
 from donor_registry.emergency.models import EmergencyRequest, RequestStatus
 from donor_registry.honours.service import candidates
+from donor_registry.i18n import formatting
 from donor_registry.importing.models import ImportRun
 from donor_registry.importing.runs import history
 from donor_registry.sms import costs
@@ -84,9 +85,9 @@ def week_of(today: dt.date) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=6)
 
 
-def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date, now: dt.datetime,
-           month_start: dt.datetime) -> Dashboard:
-    """The dashboard of `actor` on `today` (`month_start`: the local month's first instant)."""
+def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date, now: dt.datetime) -> Dashboard:
+    """The dashboard of `actor` on `today`; the SMS cost is of the month holding `now` (Vietnam's time)."""
+    month_start = formatting.local(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     start, end = week_of(today)
 
     def may(action: Action) -> bool:

@@ -52,9 +52,8 @@ def home(request: Request, session: SessionDep, current: MaybeSignedIn) -> Respo
     if current is None:
         return render(request, "signin.html")
     chapter = names(session=session, chapter_ids=[current.actor.chapter_id]).get(current.actor.chapter_id)
-    local = fmt.local(current.now)
-    board = gather(session=session, actor=current.actor, settings=request.app.state.settings, today=local.date(),
-                   now=current.now, month_start=local.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+    board = gather(session=session, actor=current.actor, settings=request.app.state.settings,
+                   today=fmt.local(current.now).date(), now=current.now)
     return render(request, "dashboard.html", cards=dashboard_cards(current), role=role_label(current.actor.role),
                   chapter=chapter, board=dashboard_view(board, current))
 
