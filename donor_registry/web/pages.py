@@ -11,8 +11,11 @@ from donor_registry.accounts.chapters import names
 from donor_registry.accounts.policy import Action
 from donor_registry.api.deps import SessionDep
 from donor_registry.api.emergency import now_of
+from donor_registry.dashboard import gather
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
+from donor_registry.i18n import formatting as fmt
+from donor_registry.web.dashboard_views import dashboard_view
 from donor_registry.web.deps import (
     SESSION_COOKIE,
     Current,
@@ -49,8 +52,10 @@ def home(request: Request, session: SessionDep, current: MaybeSignedIn) -> Respo
     if current is None:
         return render(request, "signin.html")
     chapter = names(session=session, chapter_ids=[current.actor.chapter_id]).get(current.actor.chapter_id)
+    board = gather(session=session, actor=current.actor, settings=request.app.state.settings,
+                   today=fmt.local(current.now).date(), now=current.now)
     return render(request, "dashboard.html", cards=dashboard_cards(current), role=role_label(current.actor.role),
-                  chapter=chapter)
+                  chapter=chapter, board=dashboard_view(board, current))
 
 
 @router.post("/login")

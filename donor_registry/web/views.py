@@ -19,16 +19,6 @@ ACTION_LABELS = {
     Action.manage_settings: N_("Change the settings of your chapter"),
 }
 
-#: The dashboard's sections; each page is added later, in its own step (issue 14).
-SECTIONS = (
-    (Action.work_drives, N_("Drives this week"), N_("Drives of your chapter this week and their expected turnout.")),
-    (Action.read_lists, N_("Reserve by blood group"), N_("Standby donors, and who may give today.")),
-    (Action.work_emergency, N_("Emergency requests"), N_("Open requests and their live counts.")),
-    (Action.work_sms, N_("SMS"), N_("Messages queued and failed, and the cost this month.")),
-    (Action.work_honours, N_("Honours due"), N_("Donors who reached a tier and wait for a ceremony.")),
-)
-
-
 def role_label(role: Role) -> str:
     return _(ROLE_LABELS[role])
 
@@ -37,6 +27,5 @@ def dashboard_cards(current) -> dict:
     actions = ROLE_ACTIONS[current.actor.role]
     return {
         "may": [_(label) for action, label in ACTION_LABELS.items() if action in actions],
-        "sections": [(_(title), _(text)) for action, title, text in SECTIONS if action in actions],
         "admin": Action.manage_users in actions,
     }

@@ -1,5 +1,5 @@
 """In a real browser: a coordinator signs in at /, sees the dashboard and a donor of the chapter,
-signs out; a coordinator of another chapter is refused that donor and the admin pages.
+signs out (the dashboard counting the ward's reserve); a coordinator of another chapter is refused that donor and the admin pages.
 Debian's chromium, driven by Playwright (no download)."""
 
 import pytest
@@ -36,6 +36,11 @@ def test_sign_in_dashboard_sign_out_and_another_chapter_refused(tmp_path):
         sign_in(page, base, "lan")
         assert page.text_content("h1") == "Tổng quan"
         assert "Hội Chữ thập đỏ phường Sóc Trăng" in page.text_content("#chapter")
+        # The dashboard's reserve: the ward's one standby donor, O-, eligible today.
+        assert page.text_content("#card-reserve [data-group='O-'] .standby") == "1"
+        assert page.text_content("#card-reserve [data-group='O-'] .eligible") == "1"
+        assert page.text_content("#open-requests") == "0"
+        assert "Tuần này không có đợt hiến máu." in page.text_content("#card-drives")
         page.goto(f"{base}/donors/{donor}")
         assert page.text_content("#donor-name") == "Đỗ Thị Hằng"
         assert page.text_content("#phone").startswith("+84")
@@ -47,6 +52,7 @@ def test_sign_in_dashboard_sign_out_and_another_chapter_refused(tmp_path):
         other = page.context.browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         sign_in(other, base, "binh")
         assert other.text_content("h1") == "Tổng quan"
+        assert "Chưa có người hiến dự bị." in other.text_content("#card-reserve")  # not the ward's donor
         response = other.goto(f"{base}/donors/{donor}")
         assert response.status == 404 and "Hằng" not in other.content()
         assert other.text_content("h1") == "Không tìm thấy"
