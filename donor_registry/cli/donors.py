@@ -104,6 +104,31 @@ def show(
     views.print_donor_record(record)
 
 
+@app.command("send-link")
+def send_link(
+    ctx: typer.Context,
+    donor_id: Annotated[int, typer.Argument(help=N_("The donor's number (#id)."))],
+    as_json: JsonOption = False,
+) -> None:
+    """Send the donor, by SMS, a link to their own record (donations, when they may give again,
+    honours, availability for the standby reserve). At most one a day; the link expires in 7 days."""
+    from donor_registry.emergency.notify import DEFAULT_PUBLIC_BASE_URL
+    from donor_registry.portal import service as portal
+    from donor_registry.sms.settings import require_live_links
+
+    app_ctx = app_context(ctx)
+    sms = app_ctx.settings.sms
+    require_live_links(sms, refusing=_("no record link was sent"))
+    with session_scope(app_ctx.engine()) as session:
+        portal.send_link(session=session, donor_id=donor_id, now=app_ctx.now(),
+                         base_url=sms.public_base_url or DEFAULT_PUBLIC_BASE_URL, actor=app_ctx.actor())
+    if as_json:
+        print_json({"donor_id": donor_id, "queued": True, "expires_days": portal.SENT_LINK_DAYS})
+        return
+    console.print(_("Queued: an SMS to donor #{id} with the link to their record (it expires in {days} days)."
+                    ).format(id=donor_id, days=portal.SENT_LINK_DAYS))
+
+
 @app.command("find")
 def find(
     ctx: typer.Context,

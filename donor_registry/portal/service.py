@@ -17,6 +17,7 @@ from donor_registry.donations.service import donor_facts
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules, check
 from donor_registry.emergency.tokens import new_reply_token, token_hash
+from donor_registry.errors import UserError
 from donor_registry.honours.models import HonourAward
 from donor_registry.honours.rules import tiers_reached
 from donor_registry.i18n import _
@@ -27,9 +28,11 @@ from donor_registry.privacy import consents
 from donor_registry.privacy.models import Purpose
 from donor_registry.sms import outbox
 from donor_registry.sms.inbound import set_opted_out
+from donor_registry.sms.models import OutboxMessage
 from donor_registry.types import DonationType
 
 LINK_DAYS = 30
+SENT_LINK_DAYS = 7  # a link sent by SMS sits in the outbox's text, so it lives shorter
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 PHONE_LIMIT = 3
@@ -68,6 +71,29 @@ def issue_link(*, session: Session, donor_id: int, now: dt.datetime, via: str = 
                            expires_at=now + dt.timedelta(days=days)))
     session.flush()
     return token
+
+
+def send_link(*, session: Session, donor_id: int, now: dt.datetime, base_url: str, actor: str) -> str:
+    """Queue an SMS with a fresh record link to the donor (at most one a day); its address.
+
+    A UserError when the donor cannot get it: unknown, merged, erased, no phone, or opted out.
+    """
+    donor = session.get(Donor, donor_id)
+    if donor is None or donor.merged_into_id is not None or donor.erased_at is not None:
+        raise UserError(_("There is no donor #{id}.").format(id=donor_id))
+    if not donor.phone_e164 or donor.sms_opted_out_at is not None or donor.deceased_on is not None:
+        raise UserError(_("Donor #{id} cannot receive SMS (no phone, or opted out).").format(id=donor_id))
+    key = f"portal-link:{donor_id}:{rules.local_moment(now)[0].isoformat()}"
+    if session.execute(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
+        raise UserError(_("A record link was already sent to donor #{id} today.").format(id=donor_id))
+    token = issue_link(session=session, donor_id=donor_id, now=now, via="sms", days=SENT_LINK_DAYS)
+    url = f"{base_url.rstrip('/')}/me/{token}"
+    body = _("Your blood donation record (donations, when you may give again, honours): {url}").format(url=url)
+    outbox.enqueue(session=session, now=now, donor_id=donor_id, to=donor.phone_e164, kind="portal_link",
+                   body=body, idempotency_key=key)
+    audit.record(session=session, now=now, actor=actor, action="portal.link_sent", subject_type="donor",
+                 subject_id=donor_id, detail={"expires_days": SENT_LINK_DAYS})
+    return url
 
 
 def link_for(*, session: Session, token: str, now: dt.datetime) -> RecordLink:

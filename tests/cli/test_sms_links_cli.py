@@ -116,3 +116,18 @@ def test_emergency_waves_refuse_in_one_line_when_a_wave_is_due(cli, monkeypatch)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x" * 32)
     monkeypatch.setenv("DONOR_REGISTRY_SMS__PUBLIC_BASE_URL", "")
     _one_line(cli("emergency", "waves", "--once"), "no wave was run", "sms.public_base_url is empty")
+
+
+def test_send_link_queues_one_record_link_a_day_and_refuses_a_dead_one(cli, twilio, monkeypatch):
+    added = cli("donors", "add", "Lê Thị Lan", "--birth-year", "1995", "--weight", "52", "--group", "A+",
+                "--phone", "0912000001", "--consent", "paper")
+    assert added.exit_code == 0, added.stderr
+    _one_line(cli("donors", "send-link", "1"), "no record link was sent", "sms.public_base_url is empty")
+    assert _count(OutboxMessage) == 0
+    monkeypatch.setenv("DONOR_REGISTRY_SMS__PUBLIC_BASE_URL", "https://hienmau.example.vn")
+    sent = cli("donors", "send-link", "1", "--json")
+    assert sent.exit_code == 0, sent.stderr
+    assert '"queued": true' in sent.stdout and "/me/" not in sent.stdout  # the link is for the donor only
+    _one_line(cli("donors", "send-link", "1"), "already sent to donor #1 today")
+    _one_line(cli("donors", "send-link", "99"), "There is no donor #99")
+    assert _count(OutboxMessage) == 1

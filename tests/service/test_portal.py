@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from donor_registry.audit.models import AuditEntry
 from donor_registry.donors.models import Donor
+from donor_registry.errors import UserError
 from donor_registry.portal import service
 from donor_registry.portal.rules import WEEKDAYS, Availability
 from donor_registry.privacy.models import Purpose
@@ -204,3 +205,33 @@ def test_parallel_redeems_of_one_code_open_the_record_once(engine, now):
     with ThreadPoolExecutor(max_workers=8) as pool:
         tokens = list(pool.map(redeem, range(8)))
     assert len([t for t in tokens if t is not None]) == 1
+
+
+def test_a_record_link_sent_by_sms_opens_the_record_and_goes_at_most_once_a_day(session, now, settings):
+    donor_id = make.donor(session, now, name="Lê Thị Hoa")
+    url = service.send_link(session=session, donor_id=donor_id, now=now, base_url="https://hienmau.example.vn/",
+                            actor="cli:root")
+    assert re.fullmatch(r"https://hienmau\.example\.vn/me/[A-Za-z0-9_-]{20,}", url)
+    sent = list(session.execute(select(OutboxMessage).where(OutboxMessage.kind == "portal_link")).scalars())
+    assert [(m.donor_id, m.to_phone, url in m.body) for m in sent] == [(donor_id, phone_of(session, donor_id), True)]
+    record = service.open_record(session=session, token=url.rsplit("/", 1)[1], now=now + dt.timedelta(days=6),
+                                 eligibility=settings.eligibility, tiers=settings.honours.tiers)
+    assert record.donor.id == donor_id
+    with pytest.raises(service.LinkProblem):  # a sent link lives 7 days
+        service.link_for(session=session, token=url.rsplit("/", 1)[1], now=now + dt.timedelta(days=7))
+    with pytest.raises(UserError, match="already sent to donor"):
+        service.send_link(session=session, donor_id=donor_id, now=now + dt.timedelta(hours=1),
+                          base_url="https://hienmau.example.vn", actor="cli:root")
+    service.send_link(session=session, donor_id=donor_id, now=now + dt.timedelta(days=1),
+                      base_url="https://hienmau.example.vn", actor="cli:root")
+    audited = session.execute(select(AuditEntry.actor).where(AuditEntry.action == "portal.link_sent")).scalars()
+    assert list(audited) == ["cli:root", "cli:root"]
+
+
+def test_no_record_link_goes_to_a_donor_who_opted_out_or_to_no_one(session, now):
+    donor_id = make.donor(session, now)
+    session.get(Donor, donor_id).sms_opted_out_at = now
+    for who in (donor_id, donor_id + 1000):
+        with pytest.raises(UserError):
+            service.send_link(session=session, donor_id=who, now=now, base_url="https://x.vn", actor="cli:root")
+    assert session.execute(select(OutboxMessage).where(OutboxMessage.kind == "portal_link")).first() is None
