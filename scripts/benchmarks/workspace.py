@@ -1,0 +1,300 @@
+"""The coordinators' workspace through HTTP over 1,000,000 donors: dashboard, search as you type,
+donor page, and 50 signed-in users at once, on SQLite and PostgreSQL.
+
+Builds the data once per engine (bench-data/http-v1.db; PostgreSQL database `bench_http` on the
+local server): 1,000,000 generated donors (scripts/datagen.py: Vietnamese names, phones, CCCDs)
+imported through import_donors (so the word index is filled as in real use), 0-7 donations each
+by set-based SQL, two province chapters sharing the donors (odd / even numbers) under a national
+one, and a coordinator of one province. Then a real `donor-registry serve` on 127.0.0.1 and one
+signed-in client:
+
+1. GET / (the dashboard of the coordinator's chapter), 100 times.            Target p95 < 300 ms.
+2. GET /donors?q=… as htmx asks while a person types (HX-Request): prefixes of 2, 3, 4 … letters
+   of real names without diacritics, 300 requests.                          Target p95 < 100 ms.
+3. GET /donors/ID of random donors of the coordinator's chapter, 200 times.  Target p95 < 150 ms.
+Baselines in the same run, on the same server: GET /healthz (HTTP and the framework alone) and
+the search's service function called in-process (no HTTP).
+4. 50 signed-in users for $BENCH_USERS_SECONDS (default 60) s mixing those pages. Target: no errors.
+
+    PYTHONPATH=. .venv/bin/python scripts/benchmarks/workspace.py [--engine sqlite|postgres|both] [--donors N]
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from donor_registry.accounts.models import Role
+from donor_registry.accounts.users import add_user
+from donor_registry.chapters.service import create_chapter
+from donor_registry.db import make_engine, session_scope, upgrade
+from donor_registry.donors.models import Donor
+from donor_registry.donors.service import find_donors
+from donor_registry.importing.service import import_donors
+from donor_registry.text import strip_diacritics
+from scripts.datagen import write_donors_csv
+
+NOW = dt.datetime(2026, 6, 1, 3, tzinfo=dt.UTC)
+SQLITE_PATH = Path("bench-data/http-v1.db")
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+PG_DATABASE = "bench_http"
+LOGIN, PASSWORD = "dieu.phoi", "mat-khau-thu-nghiem"
+USERS = 50
+USERS_SECONDS = float(os.environ.get("BENCH_USERS_SECONDS", "60"))
+TARGETS = {"dashboard": 300, "search": 100, "donor": 150}
+
+# Donation count of donor i: 0-7 (mean 3.5); dates spread over 2000-2026.
+DONATIONS_SQL = {
+    "sqlite": """
+        WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < 6)
+        INSERT INTO donations (donor_id, donated_on, type, outcome, source, created_at)
+        SELECT d.id, date('2000-01-01', '+' || (d.id % 97 + 1200 * n.k) || ' days'), 'whole_blood', 'donated',
+               'bench', '2026-01-01 00:00:00.000000'
+        FROM donors d JOIN n ON n.k < (d.id * 7919) % 8""",
+    "postgresql": """
+        INSERT INTO donations (donor_id, donated_on, type, outcome, source, created_at)
+        SELECT d.id, DATE '2000-01-01' + (d.id % 97 + 1200 * k), 'whole_blood', 'donated', 'bench', now()
+        FROM donors d JOIN generate_series(0, 6) AS k ON k < (d.id * 7919) % 8""",
+}
+
+
+def build(url: str, donors: int) -> None:
+    """Donors by the importer, donations by SQL, chapters and the coordinator by the services."""
+    csv_path = Path(f"bench-data/http-{donors}.csv")
+    csv_path.parent.mkdir(exist_ok=True)
+    write_donors_csv(csv_path, donors, seed=7)
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        report = import_donors(session=session, path=csv_path, now=NOW, today=NOW.date(), skip_invalid=True)
+        national = create_chapter(session=session, now=NOW, kind="national")
+        hanoi = create_chapter(session=session, now=NOW, kind="province", parent_id=national.id, province_code="01")
+        hcm = create_chapter(session=session, now=NOW, kind="province", parent_id=national.id, province_code="79")
+        add_user(session=session, now=NOW, actor="cli:root", login=LOGIN, password=PASSWORD, role=Role.coordinator,
+                 chapter_id=hanoi.id, min_password_length=10)
+        session.flush()
+        session.execute(text("UPDATE donors SET chapter_id = CASE WHEN id % 2 = 0 THEN :a ELSE :b END"),
+                        {"a": hanoi.id, "b": hcm.id})
+        session.execute(text(DONATIONS_SQL[engine.dialect.name]))
+        session.execute(text("UPDATE donors SET donation_count = (SELECT count(*) FROM donations x "
+                             "WHERE x.donor_id = donors.id)"))
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    engine.dispose()
+    csv_path.unlink()
+    print(f"built {url}: {report.created:,} donors", file=sys.stderr)
+
+
+def database(engine_name: str, donors: int) -> str:
+    if engine_name == "sqlite":
+        path = SQLITE_PATH.with_name(f"http-v1-{donors}.db")
+        if not path.exists():
+            tmp = path.with_suffix(".building")
+            tmp.unlink(missing_ok=True)
+            build(f"sqlite:///{tmp}", donors)
+            tmp.rename(path)
+        return f"sqlite:///{path.resolve()}"
+    name = f"{PG_DATABASE}_{donors}"
+    server = make_engine(PG_SERVER + "test")
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+        ready = exists and conn.exec_driver_sql(
+            "SELECT 1 FROM pg_database WHERE datname = %s AND NOT datistemplate", (name + "_ready",)).first()
+        if not ready:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}_ready"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            build(PG_SERVER + name, donors)
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}_ready"')  # a marker: the build finished
+    server.dispose()
+    return PG_SERVER + name
+
+
+def pctl(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def typed_prefixes(url: str, rng: random.Random, count: int) -> list[str]:
+    """What the search box holds as a person types names of the data without diacritics."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = [row[0] for row in conn.execute(text(
+            "SELECT full_name FROM donors WHERE id % 2 = 0 AND id % 997 = 0 ORDER BY id LIMIT 200"))]
+    engine.dispose()
+    prefixes = []
+    while len(prefixes) < count:
+        folded = strip_diacritics(rng.choice(names)).lower()
+        for length in range(2, len(folded) + 1, 2):
+            prefixes.append(folded[:length].strip())
+    return [p for p in prefixes[:count] if p]
+
+
+def serve(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "DONOR_REGISTRY_DATABASE__URL": url, "DONOR_REGISTRY_SMS__GATEWAY": "console"}
+    env.pop("DONOR_REGISTRY_CONFIG", None)
+    log = log_path.open("w")
+    server = subprocess.Popen([sys.executable, "-m", "donor_registry", "serve", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    _wait(base)
+    return server, base
+
+
+def signed_in(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=60)
+    form = client.get("/").text
+    token = re.search(r'name="csrftoken" value="([^"]+)"', form).group(1)
+    reply = client.post("/login", data={"csrftoken": token, "login": LOGIN, "password": PASSWORD})
+    if reply.status_code != 303:
+        raise SystemExit(f"sign-in failed: {reply.status_code}")
+    return client
+
+
+def timed(client: httpx.Client, path: str, headers: dict | None = None) -> float:
+    start = time.perf_counter()
+    reply = client.get(path, headers=headers)
+    elapsed = (time.perf_counter() - start) * 1000
+    if reply.status_code != 200:
+        raise SystemExit(f"GET {path}: {reply.status_code}")
+    return elapsed
+
+
+def in_reach_ids(url: str, rng: random.Random, count: int) -> list[int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        top = conn.execute(text("SELECT max(id) FROM donors")).scalar()
+    engine.dispose()
+    return [rng.randrange(1, top // 2) * 2 for _ in range(count)]
+
+
+def measure(engine_name: str, donors: int) -> dict:
+    url = database(engine_name, donors)
+    rng = random.Random(42)
+    prefixes = typed_prefixes(url, rng, 300)
+    ids = in_reach_ids(url, rng, 200)
+    engine = make_engine(url)
+    in_process = []
+    with session_scope(engine) as session:
+        hanoi = session.execute(text("SELECT chapter_id FROM users WHERE login = :l"), {"l": LOGIN}).scalar()
+        for query in prefixes:
+            start = time.perf_counter()
+            find_donors(session=session, query=query, limit=20, where=Donor.chapter_id.in_([hanoi]))
+            in_process.append((time.perf_counter() - start) * 1000)
+    engine.dispose()
+    server, base = serve(url, Path(f"bench-data/http-{engine_name}.serve.log"))
+    try:
+        client = signed_in(base)
+        try:
+            for _ in range(10):  # warm up: first requests compile templates and fill caches
+                timed(client, "/")
+            figures = {
+                "healthz": [timed(client, "/healthz") for _ in range(100)],
+                "dashboard": [timed(client, "/") for _ in range(100)],
+                "search": [timed(client, f"/donors?q={q}", {"HX-Request": "true"}) for q in prefixes],
+                "donor": [timed(client, f"/donors/{i}") for i in ids],
+                "search in-process": in_process,
+            }
+        finally:
+            client.close()
+        figures["users"] = users(base, prefixes, ids)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return figures
+
+
+def users(base: str, prefixes: list[str], ids: list[int]) -> dict:
+    """USERS signed-in clients for USERS_SECONDS: 20% dashboard, 50% search, 30% donor pages."""
+    clients = [signed_in(base) for _ in range(USERS)]
+    latencies, errors, lock = [], [], threading.Lock()
+    deadline = time.monotonic() + USERS_SECONDS
+
+    def loop(n: int) -> None:
+        rng, client = random.Random(n), clients[n]
+        while time.monotonic() < deadline:
+            pick = rng.random()
+            path = "/" if pick < 0.2 else f"/donors?q={rng.choice(prefixes)}" if pick < 0.7 \
+                else f"/donors/{rng.choice(ids)}"
+            start = time.perf_counter()
+            try:
+                ok = client.get(path, headers={"HX-Request": "true"} if "?q=" in path else None).status_code == 200
+            except httpx.HTTPError as exc:
+                ok = False
+                with lock:
+                    errors.append(repr(exc))
+            with lock:
+                latencies.append((time.perf_counter() - start) * 1000)
+                if not ok:
+                    errors.append(path)
+
+    threads = [threading.Thread(target=loop, args=(n,)) for n in range(USERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    return {"requests": len(latencies), "errors": len(errors), "p50": pctl(latencies, 50),
+            "p95": pctl(latencies, 95), "first errors": errors[:3]}
+
+
+def report(engine_name: str, figures: dict) -> None:
+    print(f"\n{engine_name}, load average {os.getloadavg()[0]:.1f}\n")
+    print("| request | n | p50 | p95 | max | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, values in figures.items():
+        if name == "users":
+            continue
+        target = TARGETS.get(name)
+        verdict = "" if target is None else \
+            f"p95 < {target} ms — {'met' if pctl(values, 95) < target else '**not met**'}"
+        print(f"| {name} | {len(values)} | {pctl(values, 50):.1f} ms | {pctl(values, 95):.1f} ms | "
+              f"{max(values):.1f} ms | {verdict} |")
+    u = figures["users"]
+    print(f"\n{USERS} signed-in users × {USERS_SECONDS:.0f} s: {u['requests']:,} requests, {u['errors']} errors, "
+          f"p50 {u['p50']:.0f} ms, p95 {u['p95']:.0f} ms {u['first errors'] or ''}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(base: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("serve did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--donors", type=int, default=1_000_000)
+    args = parser.parse_args()
+    engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
+    for engine_name in engines:
+        report(engine_name, measure(engine_name, args.donors))
+
+
+if __name__ == "__main__":
+    main()
