@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -11,6 +11,7 @@ from donor_registry.accounts.chapters import names
 from donor_registry.accounts.models import Role, User
 from donor_registry.accounts.policy import Action, may_manage
 from donor_registry.api.deps import SessionDep
+from donor_registry.audit import service as audit
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
 from donor_registry.web.deps import Current, NotFoundHere, require, speak
@@ -20,6 +21,7 @@ from donor_registry.web.views import ROLE_LABELS
 router = APIRouter(prefix="/admin", tags=["workspace"], include_in_schema=False, dependencies=[Depends(speak)])
 Admin = Annotated[Current, Depends(require(Action.manage_users))]
 Text = Annotated[str, Form(max_length=1000)]
+AUDIT_PAGE = 50
 
 
 def _roles():
@@ -120,3 +122,20 @@ def reset_password(request: Request, session: SessionDep, current: Admin, user_i
                       chapter_names=names(session=session, chapter_ids=[user.chapter_id]))
     return render(request, "admin/user.html", user=user, role=_(ROLE_LABELS[user.role]), errors={}, reset=True,
                   chapter_names=names(session=session, chapter_ids=[user.chapter_id]))
+
+
+@router.get("/audit")
+def audit_page(request: Request, session: SessionDep,
+               current: Annotated[Current, Depends(require(Action.read_audit))],
+               donor: Annotated[str, Query(max_length=20)] = "", action: Annotated[str, Query(max_length=60)] = "",
+               actor: Annotated[str, Query(max_length=100)] = "", before: int | None = None) -> Response:
+    """The audit trail of the admin's chapter and below, newest first, 50 a page, with filters."""
+    donor_id = int(donor.strip().lstrip("#")) if donor.strip().lstrip("#").isdigit() else None
+    entries = audit.page(session=session, reach=current.actor.reach, donor_id=donor_id, action=action.strip(),
+                         actor=actor.strip(), before=before, limit=AUDIT_PAGE + 1)
+    more = len(entries) > AUDIT_PAGE
+    entries = entries[:AUDIT_PAGE]
+    filters = {"donor": donor, "action": action, "actor": actor}
+    return render(request, "admin/audit.html", entries=entries, filters=filters,
+                  bad_donor=bool(donor.strip()) and donor_id is None,
+                  next_before=entries[-1].id if more else None)

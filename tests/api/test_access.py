@@ -75,6 +75,7 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/disable"): ADMIN,
     ("POST", "/admin/users/{user_id}/enable"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
+    ("GET", "/admin/audit"): ADMIN,
     ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
     ("GET", "/drives"): SIGNED_IN,  # the month calendar of the user's chapter and below
     ("GET", "/drives/new"): DRIVE_PLANNER,
