@@ -17,9 +17,12 @@ from donor_registry.api.deps import SessionDep
 from donor_registry.audit import service as audit
 from donor_registry.donations import service
 from donor_registry.donations.models import DonationCreate, Outcome
+from donor_registry.emergency.notify import DEFAULT_PUBLIC_BASE_URL
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
 from donor_registry.i18n.validation import field_errors
+from donor_registry.portal import service as portal
+from donor_registry.sms.settings import require_live_links
 from donor_registry.web import donor_views as views
 from donor_registry.web.deps import Current, require, speak
 from donor_registry.web.donors import donor_here, profile, today
@@ -97,3 +100,19 @@ def _again(request, session, current, donor, form, errors, warnings, *, status_c
     page = profile(request, session, current, donor)
     page.update(record=form, errors=errors, warnings=warnings)
     return render(request, "donor.html", status_code=status_code, **page)
+
+
+@router.post("/{donor_id}/record-link")
+def send_record_link(request: Request, session: SessionDep,
+                     current: Annotated[Current, Depends(require(Action.work_sms))], donor_id: int) -> Response:
+    """Text the donor the link to their own record (`donors send-link` of the CLI)."""
+    donor = donor_here(session, current, donor_id, Action.work_sms)
+    sms = request.app.state.settings.sms
+    try:
+        require_live_links(sms, refusing=_("no record link was sent"))
+        portal.send_link(session=session, donor_id=donor.id, now=current.now, actor=current.actor.audit_name,
+                         base_url=sms.public_base_url or DEFAULT_PUBLIC_BASE_URL)
+    except UserError as problem:
+        return render(request, "donor.html", status_code=422, problem=str(problem),
+                      **profile(request, session, current, donor))
+    return RedirectResponse(f"/donors/{donor.id}?linked=1", status_code=303)

@@ -67,10 +67,13 @@ def search_page(request: Request, session: SessionDep, current: Reader,
 
 @router.get("/{donor_id}")
 def donor_page(request: Request, session: SessionDep, current: Reader, donor_id: int,
-               recorded: int | None = None, saved: bool = False, merged: int | None = None) -> Response:
+               recorded: int | None = None, saved: bool = False, merged: int | None = None,
+               linked: bool = False) -> Response:
     """A donor's profile: in full (and audited) for a role that may see phones, masked otherwise."""
     donor = donor_here(session, current, donor_id)
     done = _("Recorded.") if recorded else _("Saved.") if saved else None
+    if linked:
+        done = _("An SMS with the link to the donor's own record is queued (it expires in 7 days).")
     if merged:
         done = _("Donor #{merged} was merged into this donor.").format(merged=merged)
     return render(request, "donor.html", done=done, **profile(request, session, current, donor))
@@ -96,6 +99,7 @@ def profile(request: Request, session: Session, current: Current, donor: Donor) 
         "audit": views.audit_rows(audit.about(session=session, subject_type="donor", subject_id=donor.id))
         if works else None,
         "works": works, "types": views.type_choices(),
+        "may_send_link": bool(donor.phone_e164) and allows(current.actor, Action.work_sms, donor.chapter_id),
         "record": {"donated_on": today(current).isoformat()}, "errors": {}, "warnings": [],
     }
 

@@ -89,6 +89,7 @@ ACCESS = {
     ("GET", "/drives/{drive_id}/sign-in-sheet"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/donors"): SIGNED_IN,  # the search finds only donors of the user's chapter and below
     ("POST", "/donors/{donor_id}/donations"): DONOR_WORK,
+    ("POST", "/donors/{donor_id}/record-link"): SMS_SENDER,
     ("GET", "/donors/new"): DONOR_WORK,
     ("POST", "/donors/new"): DONOR_WORK,
     ("GET", "/donors/{donor_id}/edit"): DONOR_WORK,

@@ -241,3 +241,24 @@ def test_duplicates_side_by_side_and_merge_within_the_chapter(world):
     assert _audit(world, "donor.merge") == [("user:coordinator", twin)]
     assert client.get(f"/donors/{again}").status_code == 404  # merged: only the donor kept is shown
     assert f"pair-{twin}-{again}" not in client.get("/donors/duplicates").text
+
+
+def test_a_coordinator_texts_a_donor_the_link_to_their_record_once_a_day(world):
+    from donor_registry.sms.models import OutboxMessage
+
+    thuy = world["donors"]["thuy"]
+    viewer, _ = _client(world, "viewer")
+    assert 'id="record-link"' not in viewer.get(f"/donors/{thuy}").text
+    client, csrf = _client(world, "coordinator")
+    assert 'id="record-link"' in client.get(f"/donors/{thuy}").text
+    sent = client.post(f"/donors/{thuy}/record-link", data={"csrftoken": csrf})
+    assert sent.status_code == 303 and sent.headers["location"] == f"/donors/{thuy}?linked=1"
+    assert "hết hạn sau 7 ngày" in client.get(sent.headers["location"]).text
+    again = client.post(f"/donors/{thuy}/record-link", data={"csrftoken": csrf})
+    assert again.status_code == 422 and f"người hiến #{thuy}" in re.search(r'id="problem">([^<]+)', again.text).group(1)
+    with session_scope(world["engine"]) as session:
+        links = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "portal_link")).all()
+        assert [(m.donor_id, "/me/" in m.body) for m in links] == [(thuy, True)]
+    assert _audit(world, "portal.link_sent") == [("user:coordinator", thuy)]
+    other = client.post(f"/donors/{world['donors']['far']}/record-link", data={"csrftoken": csrf})
+    assert other.status_code == 404
