@@ -80,7 +80,7 @@ def campaign_view(campaign: Campaign) -> dict:
             "target_units": campaign.target_units}
 
 
-def _day(raw: str) -> str:
+def day_text(raw: str) -> str:
     """07/04/2026 (a phone without a date picker) as 2026-04-07; anything else as typed."""
     text = raw.strip()
     for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
@@ -102,7 +102,7 @@ def _time(raw: str) -> str:
 def _values(form: dict[str, str], names) -> dict:
     values = {name: (form.get(name) or "").strip() or None for name in names}
     if values.get("date"):
-        values["date"] = _day(values["date"])
+        values["date"] = day_text(values["date"])
     for name in ("start_time", "end_time"):
         if values.get(name):
             values[name] = _time(values[name])

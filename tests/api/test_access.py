@@ -79,6 +79,10 @@ ACCESS = {
     ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
     ("GET", "/drives"): SIGNED_IN,  # the month calendar of the user's chapter and below
     ("GET", "/drives/new"): DRIVE_PLANNER,
+    ("GET", "/campaigns/new"): DRIVE_PLANNER,
+    ("POST", "/campaigns"): DRIVE_PLANNER,
+    ("GET", "/campaigns/{campaign_id}"): SIGNED_IN,  # of the user's chapter and below, or registry-wide
+    ("POST", "/campaigns/{campaign_id}/cancel"): DRIVE_PLANNER,
     ("POST", "/drives"): DRIVE_PLANNER,
     ("GET", "/drives/{drive_id}"): SIGNED_IN,  # of a drive within the user's chapter and below
     ("POST", "/drives/{drive_id}/edit"): DRIVE_PLANNER,
