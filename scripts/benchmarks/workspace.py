@@ -2,9 +2,9 @@
 donor page, and 50 signed-in users at once, on SQLite and PostgreSQL.
 
 Builds the data once per engine (bench-data/http-v1.db; PostgreSQL database `bench_http` on the
-local server): 1,000,000 generated donors (scripts/datagen.py: Vietnamese names, phones, CCCDs)
-imported through import_donors (so the word index is filled as in real use), 0-7 donations each
-by set-based SQL, two province chapters sharing the donors (odd / even numbers) under a national
+local server) by set-based SQL: 1,000,000 donors named from scripts/datagen.py's lists (about
+9,000 distinct names, so a common name is shared by a few hundred donors), their name words,
+unique phones and CCCDs, 0-7 donations each, two province chapters sharing the donors (odd / even numbers) under a national
 one, and a coordinator of one province. Then a real `donor-registry serve` on 127.0.0.1 and one
 signed-in client:
 
@@ -40,9 +40,7 @@ from donor_registry.chapters.service import create_chapter
 from donor_registry.db import make_engine, session_scope, upgrade
 from donor_registry.donors.models import Donor
 from donor_registry.donors.service import find_donors
-from donor_registry.importing.service import import_donors
-from donor_registry.text import strip_diacritics
-from scripts.datagen import write_donors_csv
+from donor_registry.text import fold, strip_diacritics
 
 NOW = dt.datetime(2026, 6, 1, 3, tzinfo=dt.UTC)
 SQLITE_PATH = Path("bench-data/http-v1.db")
@@ -66,20 +64,51 @@ DONATIONS_SQL = {
         SELECT d.id, DATE '2000-01-01' + (d.id % 97 + 1200 * k), 'whole_blood', 'donated', 'bench', now()
         FROM donors d JOIN generate_series(0, 6) AS k ON k < (d.id * 7919) % 8""",
 }
+SEQUENCE = {"sqlite": "WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < :n) ",
+            "postgresql": "WITH seq(x) AS (SELECT generate_series(1, :n)) "}
+# Donor x's name: one of the ~9,000 names datagen's lists make, by a multiplicative hash of x (a
+# common name is shared by a few hundred donors, as in a province); phones and CCCDs unique.
+DONORS_SQL = """
+    INSERT INTO donors (id, full_name, name_folded, sex, abo, rh, birth_year, weight_kg, phone_e164,
+                        phone_sms_capable, standby, consent_at, consent_channel, national_id, donation_count,
+                        created_at, updated_at)
+    SELECT x, n.full_name, n.folded, n.sex, 'O', '+', 1966 + (x * 7) % 40, 50 + x % 30,
+           '+849' || CAST(10000000 + x AS TEXT), x % 20 != 3, x % 10 = 0, :stamp, 'paper',
+           '0790' || CAST(10000000 + x AS TEXT), 0, :stamp, :stamp
+    FROM seq JOIN bench_names n ON n.i = (x * 2654435761) % :names"""
+
+
+def _names() -> list[tuple[int, str, str, str]]:
+    from scripts.datagen import FAMILY, GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE
+
+    made = []
+    for sex, middles, givens in (("female", MIDDLE_FEMALE, GIVEN_FEMALE), ("male", MIDDLE_MALE, GIVEN_MALE)):
+        for family, _share in FAMILY:
+            for middle in dict.fromkeys(middles):
+                for given in givens:
+                    full = f"{family} {middle} {given}"
+                    made.append((len(made), full, fold(full), sex))
+    return made
 
 
 def build(url: str, donors: int) -> None:
-    """Donors by the importer, donations by SQL, chapters and the coordinator by the services."""
-    csv_path = Path(f"bench-data/http-{donors}.csv")  # kept: the other engine imports the same file
-    csv_path.parent.mkdir(exist_ok=True)
-    if not csv_path.exists() or csv_path.stat().st_size == 0:
-        partial = csv_path.with_suffix(".partial")
-        write_donors_csv(partial, donors, seed=7)
-        partial.rename(csv_path)
+    """Donors, their name words and donations by set-based SQL; chapters and the coordinator by the services."""
     engine = make_engine(url)
     upgrade(engine)
+    dialect = engine.dialect.name
+    names = _names()
+    stamp = NOW.replace(tzinfo=None)
     with session_scope(engine) as session:
-        report = import_donors(session=session, path=csv_path, now=NOW, today=NOW.date(), skip_invalid=True)
+        session.execute(text("CREATE TEMP TABLE bench_names (i INTEGER PRIMARY KEY, full_name TEXT, folded TEXT, "
+                             "sex TEXT)"))
+        session.execute(text("INSERT INTO bench_names VALUES (:i, :f, :o, :s)"),
+                        [{"i": i, "f": f, "o": o, "s": s} for i, f, o, s in names])
+        session.execute(text(SEQUENCE[dialect] + DONORS_SQL), {"n": donors, "names": len(names), "stamp": stamp})
+        session.execute(text("CREATE TEMP TABLE bench_words (i INTEGER, word TEXT)"))
+        session.execute(text("INSERT INTO bench_words VALUES (:i, :w)"),
+                        [{"i": i, "w": w} for i, _f, folded, _s in names for w in sorted(set(folded.split()))])
+        session.execute(text("INSERT INTO donor_name_words (word, donor_id) SELECT w.word, d.id FROM donors d "
+                             "JOIN bench_words w ON w.i = (d.id * 2654435761) % :names"), {"names": len(names)})
         national = create_chapter(session=session, now=NOW, kind="national")
         hanoi = create_chapter(session=session, now=NOW, kind="province", parent_id=national.id, province_code="01")
         hcm = create_chapter(session=session, now=NOW, kind="province", parent_id=national.id, province_code="79")
@@ -88,13 +117,16 @@ def build(url: str, donors: int) -> None:
         session.flush()
         session.execute(text("UPDATE donors SET chapter_id = CASE WHEN id % 2 = 0 THEN :a ELSE :b END"),
                         {"a": hanoi.id, "b": hcm.id})
-        session.execute(text(DONATIONS_SQL[engine.dialect.name]))
+        session.execute(text(DONATIONS_SQL[dialect]))
         session.execute(text("UPDATE donors SET donation_count = (SELECT count(*) FROM donations x "
                              "WHERE x.donor_id = donors.id)"))
+        if dialect == "postgresql":
+            session.execute(text("SELECT setval(pg_get_serial_sequence('donors', 'id'), :n)"), {"n": donors})
     with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            "ANALYZE" if dialect == "sqlite" else "VACUUM ANALYZE")
     engine.dispose()
-    print(f"built {url}: {report.created:,} donors", file=sys.stderr)
+    print(f"built {url}: {donors:,} donors", file=sys.stderr)
 
 
 def database(engine_name: str, donors: int) -> str:
@@ -182,6 +214,9 @@ def in_reach_ids(url: str, rng: random.Random, count: int) -> list[int]:
 
 def measure(engine_name: str, donors: int) -> dict:
     url = database(engine_name, donors)
+    migrated = make_engine(url)
+    upgrade(migrated)  # cached data from an earlier schema
+    migrated.dispose()
     rng = random.Random(42)
     prefixes = typed_prefixes(url, rng, 300)
     ids = in_reach_ids(url, rng, 200)
