@@ -62,7 +62,7 @@ DONATIONS_SQL = {
     "postgresql": """
         INSERT INTO donations (donor_id, donated_on, type, outcome, source, created_at)
         SELECT d.id, DATE '2000-01-01' + (d.id % 97 + 1200 * k), 'whole_blood', 'donated', 'bench', now()
-        FROM donors d JOIN generate_series(0, 6) AS k ON k < (d.id * 7919) % 8""",
+        FROM donors d JOIN generate_series(0, 6) AS k ON k < (CAST(d.id AS BIGINT) * 7919) % 8""",
 }
 SEQUENCE = {"sqlite": "WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < :n) ",
             "postgresql": "WITH seq(x) AS (SELECT generate_series(1, :n)) "}
