@@ -35,6 +35,8 @@ from donor_registry.emergency.models import EmergencyRequest
 from donor_registry.emergency.service import RequestCreate, cancel_request, create_request
 from donor_registry.places import rings, units
 from scripts.benchmarks._common import bulk_loading_connection
+from scripts.benchmarks._common import free_port as _free_port
+from scripts.benchmarks._common import wait_for_health as _wait
 
 DONORS = 1_000_000
 PROVINCES, DISTRICTS, COMMUNES = 63, 10, 10  # districts per province, communes per district
@@ -209,26 +211,6 @@ def bench_api(tokens: list[str]) -> dict:
         log.close()
     return {"requests": len(latencies), "errors": len(errors), "p50": pctl(latencies, 50),
             "p95": pctl(latencies, 95), "rps": len(latencies) / API_SECONDS}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("serve did not start")
 
 
 def main() -> None:

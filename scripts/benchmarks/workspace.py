@@ -41,6 +41,8 @@ from donor_registry.db import make_engine, session_scope, upgrade
 from donor_registry.donors.models import Donor
 from donor_registry.donors.service import find_donors
 from donor_registry.text import fold, strip_diacritics
+from scripts.benchmarks._common import free_port as _free_port
+from scripts.benchmarks._common import wait_for_health as _wait
 
 NOW = dt.datetime(2026, 6, 1, 3, tzinfo=dt.UTC)
 SQLITE_PATH = Path("bench-data/http-v1.db")
@@ -301,26 +303,6 @@ def report(engine_name: str, figures: dict) -> None:
     u = figures["users"]
     print(f"\n{USERS} signed-in users × {USERS_SECONDS:.0f} s: {u['requests']:,} requests, {u['errors']} errors, "
           f"p50 {u['p50']:.0f} ms, p95 {u['p95']:.0f} ms {u['first errors'] or ''}")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("serve did not start")
 
 
 def main() -> None:
