@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 
 from typer import core, rich_utils
 
 from donor_registry.i18n import N_, _
+from donor_registry.i18n.labels import known_enums, label
+from donor_registry.i18n.words import shown_words
 
 _FIXED = {  # typer.rich_utils constants -> our msgids
     "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
@@ -30,6 +33,10 @@ HELP_OPTION_TEXT = N_("Show this message and exit.")
 TYPER_OPTION_TEXTS = (N_("Install completion for the current shell."),
                       N_("Show completion for the current shell, to copy it or customize the installation."))
 USAGE_PREFIX = N_("Usage: ")
+# The type column of help, in words a coordinator reads ('<int>' means nothing to most of them).
+TYPE_WORDS = {"<str>": N_("<text>"), "<int>": N_("<number>"), "<float>": N_("<number>"),
+              "<list[int]>": N_("<numbers>"), "<file>": N_("<file>"), "<directory>": N_("<folder>"),
+              "<path>": N_("<path>")}
 
 
 def _translated(text: str | None) -> str | None:
@@ -85,6 +92,35 @@ def _get_help_option(original):
     return get_help_option
 
 
+def _labelled_enum(param) -> type[Enum] | None:
+    annotation = param.type_descriptor.annotation
+    if isinstance(annotation, type) and issubclass(annotation, Enum) and annotation.__name__ in known_enums():
+        return annotation
+    return None
+
+
+def _display_type_rich(original):
+    """An enum's type reads as its words (`<nam|nữ|không rõ>`), a flag shows none."""
+    def display_type_rich(self, ctx):
+        if self.metavar is None:
+            if getattr(self, "is_flag", False):
+                return None
+            enum_cls = _labelled_enum(self)
+            if enum_cls is not None:
+                return "<" + "|".join(shown_words(enum_cls)) + ">"
+        shown = original(self, ctx)
+        return _(TYPE_WORDS[shown]) if shown in TYPE_WORDS else shown
+    return display_type_rich
+
+
+def _get_default_string(original):
+    def get_default_string(self, *, ctx, show_default_is_str, default_value):
+        if isinstance(default_value, Enum) and _labelled_enum(self) is not None:
+            return label(default_value)
+        return original(self, ctx=ctx, show_default_is_str=show_default_is_str, default_value=default_value)
+    return get_default_string
+
+
 _installed = False
 
 
@@ -97,4 +133,7 @@ def install() -> None:
         cls.format_help = _format_help(cls.format_help)
         cls.format_usage = _format_usage
         cls.get_help_option = _get_help_option(cls.get_help_option)
+    for cls in (core.TyperOption, core.TyperArgument):
+        cls.display_type_rich = _display_type_rich(cls.display_type_rich)
+        cls._get_default_string = _get_default_string(cls._get_default_string)
     _installed = True

@@ -7,12 +7,16 @@ WORDS = {  # language -> what a person reads there (hand-written)
            "registered": "đã đăng ký người hiến #1: Trần Thị Thúy", "sex": ("giới tính", "nữ"),
            "type": "gạn tách tiểu cầu", "date": "01/05/2026", "error": "lỗi: ",
            "weight": "lỗi: Cân nặng (kg): phải nhỏ hơn 300", "bad sex": "'đàn ông' không phải một trong: nam, nữ, không rõ",
-           "sex help": "nam, nữ hoặc", "history": "Lịch sử hiến"},
+           "sex help": "nam, nữ hoặc", "history": "Lịch sử hiến",
+           "sex default": "[mặc định: không rõ]", "year type": "--birth-year <số>",
+           "sex type": "--sex <nam|nữ|không"},
     "en": {"usage": "Usage:", "about": "Blood donor registry", "options": "Options",
            "registered": "registered donor #1: Trần Thị Thúy", "sex": ("sex", "female"),
            "type": "platelet apheresis", "date": "01/05/2026", "error": "error: ",
            "weight": "error: Weight (kg): must be less than 300", "bad sex": "'đàn ông' is not one of: male, female, unknown",
-           "sex help": "male, female or", "history": "History"},
+           "sex help": "male, female or", "history": "History",
+           "sex default": "[default: unknown]", "year type": "--birth-year <number>",
+           "sex type": "--sex <male|female|unkn"},
 }
 
 
@@ -27,6 +31,10 @@ def test_help_in_each_language(cli, lang):
     assert expected["usage"] in top and expected["about"] in top and expected["options"] in top
     add = _flat(cli("--lang", lang, "donors", "add", "--help").stdout)
     assert expected["sex help"] in add
+    # types and defaults read as words, never as Python's names or the values scripts send
+    assert expected["sex default"] in add and expected["year type"] in add
+    assert expected["sex type"] in add
+    assert "<str>" not in add and "<int>" not in add and "<bool>" not in add
 
 
 def test_the_environment_and_the_default_choose_the_language(cli, monkeypatch):
