@@ -12,7 +12,7 @@ from donor_registry.cli.params import JsonOption, enum_words
 from donor_registry.db import session_scope
 from donor_registry.errors import UserError
 from donor_registry.i18n import N_, _, formatting
-from donor_registry.i18n.labels import label
+from donor_registry.i18n.labels import label, message_kind
 from donor_registry.phones import mask_phone, mask_phones_in
 from donor_registry.sms import channels, costs, registrations, service
 from donor_registry.sms.dispatcher import Dispatcher, DispatchReport
@@ -105,7 +105,7 @@ def outbox_list(
         print_json(rows)
         return
     print_table(N_("SMS outbox"), [N_("#"), N_("donor"), N_("to"), N_("kind"), N_("status"), N_("tries"), N_("send after"), N_("error")],
-                [[r["id"], r["donor_id"], r["to"], r["kind"], OutboxStatus(r["status"]), r["attempts"],
+                [[r["id"], r["donor_id"], r["to"], message_kind(r["kind"]), OutboxStatus(r["status"]), r["attempts"],
                   r["send_after"], r["error"]] for r in rows],  # send after: Vietnam's time
                 empty=N_("no messages"))
 
@@ -171,7 +171,7 @@ def stats(
         return
     statuses = [s.value for s in OutboxStatus]
     print_table(N_("SMS by kind and state"), [N_("kind"), *(label(s) for s in OutboxStatus), N_("total")],
-                [[kind, *(counts.get(s, 0) for s in statuses), sum(counts.values())]
+                [[message_kind(kind), *(counts.get(s, 0) for s in statuses), sum(counts.values())]
                  for kind, counts in sorted(table.items())], empty=N_("the outbox is empty"))
 
 

@@ -58,6 +58,16 @@ _LABELS: dict[str, tuple[str, dict[str, str]]] = {
 
 _YES_NO = {True: NP_("yes/no", "yes"), False: NP_("yes/no", "no")}
 
+# SMS kinds are plain strings (config.toml's [sms.templates] keys), not an enum.
+_MESSAGE_KINDS = {
+    "invitation": NP_("sms kind", "invitation"), "reminder": NP_("sms kind", "reminder"),
+    "thank_you": NP_("sms kind", "thank-you"), "may_give_again": NP_("sms kind", "may give again"),
+    "congratulation": NP_("sms kind", "congratulation"), "emergency_call": NP_("sms kind", "emergency call"),
+    "emergency_filled": NP_("sms kind", "emergency covered"),
+    "emergency_cancelled": NP_("sms kind", "emergency cancelled"),
+    "portal_link": NP_("sms kind", "record link"), "portal_code": NP_("sms kind", "sign-in code"),
+}
+
 
 def label(value: Enum | None) -> str:
     """The label of one enum value ('' for None); a value without a label is shown as it is."""
@@ -72,6 +82,13 @@ def label(value: Enum | None) -> str:
 
 def yes_no(flag: bool | None) -> str:
     return "" if flag is None else pgettext("yes/no", _YES_NO[bool(flag)])
+
+
+def message_kind(kind: str | None) -> str:
+    """The words for an SMS kind; a kind without a label (a chapter's own) is shown as it is."""
+    if not kind:
+        return ""
+    return pgettext("sms kind", _MESSAGE_KINDS[kind]) if kind in _MESSAGE_KINDS else kind
 
 
 def known_enums() -> dict[str, dict[str, str]]:

@@ -16,7 +16,7 @@ from donor_registry.donors.models import Donor
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import _
 from donor_registry.i18n import formatting as fmt
-from donor_registry.i18n.labels import label
+from donor_registry.i18n.labels import label, message_kind
 from donor_registry.phones import mask_phone, mask_phones_in
 from donor_registry.sms import costs, service
 from donor_registry.sms.encoding import analyse
@@ -52,7 +52,7 @@ def _chapter_of(session: Session, message: OutboxMessage) -> int | None:
 
 
 def _message_view(message: OutboxMessage, may_act: bool) -> dict:
-    return {"id": message.id, "to": _masked(message.to_phone), "kind": message.kind,
+    return {"id": message.id, "to": _masked(message.to_phone), "kind": message_kind(message.kind),
             "status": message.status.value, "state": label(message.status), "attempts": message.attempts,
             "send_after": fmt.datetime(message.send_after), "sent_at": fmt.datetime(message.sent_at),
             "error": mask_phones_in(message.error_message) if message.error_message else "",
@@ -84,7 +84,7 @@ def _outbox(request: Request, session: Session, current: Current, *, state: str 
     return render(request, "sms/outbox.html", status_code=status_code,
                   messages=[_message_view(m, may_act) for m in messages], state=state,
                   states=[(s.value, label(s)) for s in OutboxStatus],
-                  stats=[(kind, [counts.get(s.value, 0) for s in OutboxStatus], sum(counts.values()))
+                  stats=[(message_kind(kind), [counts.get(s.value, 0) for s in OutboxStatus], sum(counts.values()))
                          for kind, counts in sorted(table.items())],
                   month=fmt.local(current.now).strftime("%m/%Y"),
                   sent_this_month=sum(r["messages"] for r in month),
@@ -147,9 +147,10 @@ def _template_views(request: Request) -> list[dict]:
         try:
             text = render_text(kind, settings, **sample)
         except UserError as problem:
-            views.append({"kind": kind, "template": template, "text": "", "problem": str(problem)})
+            views.append({"kind": kind, "label": message_kind(kind), "template": template, "text": "",
+                          "problem": str(problem)})
             continue
-        views.append({"kind": kind, "template": template, "text": text, "problem": None,
+        views.append({"kind": kind, "label": message_kind(kind), "template": template, "text": text, "problem": None,
                       **_measure(request, text)})
     return views
 

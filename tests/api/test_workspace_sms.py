@@ -50,7 +50,7 @@ def test_the_outbox_lists_the_chapters_queued_message_with_its_phone_masked(worl
     assert page.status_code == 200
     row = re.search(rf'<tr id="message-{world["home"]}".*?</tr>', page.text, re.DOTALL).group(0)
     assert "+84912000000" not in page.text and "0912000000" not in page.text
-    assert "000" in row and "invitation" in row and "đang chờ" in row  # the state's label, in Vietnamese
+    assert "000" in row and "lời mời" in row and "đang chờ" in row  # kind and state as words, in Vietnamese
     assert f'id="message-{world["other"]}"' not in page.text  # a donor of another chapter
     assert client.get("/sms?state=failed").text.count('id="message-') == 0
     assert client.get("/sms?state=queued").text.count('id="message-') == 1

@@ -9,7 +9,7 @@ from donor_registry.donations.models import DonationCreate
 from donor_registry.donors.models import DonorCreate
 from donor_registry.emergency.compatibility import Product
 from donor_registry.i18n import formatting, use_language, validation, words
-from donor_registry.i18n.labels import label, yes_no
+from donor_registry.i18n.labels import label, message_kind, yes_no
 from donor_registry.types import DonationType, Sex
 
 MOMENT = dt.datetime(2026, 12, 2, 22, 5, tzinfo=dt.UTC)  # 05:05 on 3 December in Vietnam
@@ -54,6 +54,26 @@ def test_labels(value, vi, en):
 def test_yes_no():
     with use_language("vi"):
         assert (yes_no(True), yes_no(False), yes_no(None)) == ("có", "không", "")
+
+
+@pytest.mark.parametrize("kind, vi, en", [
+    ("invitation", "lời mời", "invitation"), ("portal_link", "đường dẫn hồ sơ", "record link"),
+    ("emergency_call", "gọi khẩn cấp", "emergency call"), ("chapter_own_kind", "chapter_own_kind", "chapter_own_kind"),
+])
+def test_message_kinds_read_as_words(kind, vi, en):
+    with use_language("vi"):
+        assert message_kind(kind) == vi
+    with use_language("en"):
+        assert message_kind(kind) == en
+
+
+def test_every_message_kind_the_registry_sends_has_words():
+    from donor_registry.emergency import notify
+    from donor_registry.sms.settings import DEFAULT_TEMPLATES
+
+    kinds = [*DEFAULT_TEMPLATES, notify.CALL, notify.FILLED, notify.CANCELLED, "portal_link", "portal_code"]
+    with use_language("vi"):
+        assert [k for k in kinds if message_kind(k) == k] == []
 
 
 @pytest.mark.parametrize("typed, expected", [
