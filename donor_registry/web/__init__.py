@@ -13,6 +13,7 @@ from donor_registry.web import (
     admin,
     call_lists,
     campaigns,
+    consents,
     donations,
     donor_forms,
     donors,
@@ -30,7 +31,8 @@ from donor_registry.web.templating import render_error
 
 
 def routers():
-    return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, donors.router,
+    return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, consents.router,
+            donors.router,
             drives.router, campaigns.router, call_lists.router, honours.router, imports.router,
             sms_pages.router, emergency.router]
 

@@ -16,7 +16,7 @@ from donor_registry.i18n.labels import label
 from donor_registry.phones import mask_phone
 from donor_registry.privacy.models import Purpose
 from donor_registry.text import mask_national_id
-from donor_registry.types import ABO, DonationType, Rh, Sex, blood_group_label
+from donor_registry.types import ABO, ConsentChannel, DonationType, Rh, Sex, blood_group_label
 
 #: A reason's code -> what it means (msgid; {day}: the day it clears, when there is one).
 REASONS = {
@@ -91,13 +91,22 @@ def consent_rows(states: dict) -> list[dict]:
     rows = []
     for purpose, state in states.items():
         when = state["withdrawn_at"] or state["given_at"]
-        rows.append({"purpose": label(Purpose(purpose)), "state": _(CONSENT_STATES.get(state["state"], state["state"])),
+        rows.append({"value": purpose, "purpose": label(Purpose(purpose)), "given": state["state"] == "given",
+                     "state": _(CONSENT_STATES.get(state["state"], state["state"])),
                      "when": formatting.date(when) if when else ""})
     return rows
 
 
 def audit_rows(entries) -> list[dict]:
     return [{"at": formatting.datetime(e.at), "actor": e.actor, "action": e.action} for e in entries]
+
+
+#: How a coordinator can have heard the donor's choice (an import's channel is the import's own).
+CONSENT_CHANNELS = (ConsentChannel.paper, ConsentChannel.verbal, ConsentChannel.sms, ConsentChannel.web)
+
+
+def consent_channel_choices(channels=CONSENT_CHANNELS) -> list[tuple[str, str]]:
+    return [(channel.value, label(channel)) for channel in channels]
 
 
 def sex_choices() -> list[tuple[str, str]]:

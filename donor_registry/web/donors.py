@@ -99,6 +99,7 @@ def profile(request: Request, session: Session, current: Current, donor: Donor) 
         "audit": views.audit_rows(audit.about(session=session, subject_type="donor", subject_id=donor.id))
         if works else None,
         "works": works, "types": views.type_choices(),
+        "consent_channels": views.consent_channel_choices(),
         "may_send_link": bool(donor.phone_e164) and allows(current.actor, Action.work_sms, donor.chapter_id),
         "record": {"donated_on": today(current).isoformat()}, "errors": {}, "warnings": [],
     }

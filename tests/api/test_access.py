@@ -94,6 +94,7 @@ ACCESS = {
     ("GET", "/donors"): SIGNED_IN,  # the search finds only donors of the user's chapter and below
     ("POST", "/donors/{donor_id}/donations"): DONOR_WORK,
     ("POST", "/donors/{donor_id}/record-link"): SMS_SENDER,
+    ("POST", "/donors/{donor_id}/consents"): DONOR_WORK,
     ("GET", "/donors/new"): DONOR_WORK,
     ("POST", "/donors/new"): DONOR_WORK,
     ("GET", "/donors/{donor_id}/edit"): DONOR_WORK,
