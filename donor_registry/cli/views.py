@@ -13,6 +13,7 @@ from donor_registry.i18n import N_, _, formatting
 from donor_registry.i18n.labels import label, yes_no
 from donor_registry.phones import mask_phone
 from donor_registry.places import units
+from donor_registry.places.status import STATUS_LABELS
 from donor_registry.text import mask_national_id
 from donor_registry.types import ConsentChannel, DonationType, Sex, blood_group_label
 
@@ -180,15 +181,6 @@ def official_address_text(record: dict) -> str:
     return f"{status}: {candidates}" if candidates else status
 
 
-STATUS_LABELS = {
-    "new": N_("already in the units since 2025-07-01"),
-    "converted": N_("converted from the old address"),
-    "picked": N_("chosen by a coordinator"),
-    "split": N_("to review: the old commune was split"),
-    "ambiguous": N_("to review: the name fits several units"),
-    "unknown": N_("to review: no commune found for this address"),
-    "empty": N_("no address"),
-}
 
 
 def _counts_text(counts: dict[str, int]) -> str:

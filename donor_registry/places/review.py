@@ -41,8 +41,9 @@ def counts(*, session: Session) -> dict[str, int]:
 
 
 def page(*, session: Session, status: AddressStatus | None = None, province_code: str | None = None,
-         after_id: int = 0, limit: int = 50) -> list[FlaggedAddress]:
-    """The flagged addresses after donor #after_id, by donor id (one range of the flagged index)."""
+         after_id: int = 0, limit: int = 50, where=None) -> list[FlaggedAddress]:
+    """The flagged addresses after donor #after_id, by donor id (one range of the flagged index);
+    `where`: a further condition, such as the workspace user's chapters."""
     if status is not None and status not in FLAGGED:
         raise UserError(_("only split, ambiguous and unknown addresses wait for a choice"))
     query = (select(Donor.id, Donor.full_name, Donor.province, Donor.district, Donor.commune,
@@ -52,6 +53,8 @@ def page(*, session: Session, status: AddressStatus | None = None, province_code
         query = query.where(Donor.address_status == status)
     if province_code is not None:
         query = query.where(Donor.province_code == province_code)
+    if where is not None:
+        query = query.where(where)
     return [FlaggedAddress(*row[:7], tuple((row[7] or "").split()))
             for row in session.exec(query.order_by(Donor.id).limit(limit))]
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from donor_registry.config import Settings
 from donor_registry.web import (
+    addresses,
     admin,
     call_lists,
     campaigns,
@@ -34,7 +35,7 @@ def routers():
     return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, consents.router,
             donors.router,
             drives.router, campaigns.router, call_lists.router, honours.router, imports.router,
-            sms_pages.router, emergency.router]
+            sms_pages.router, emergency.router, addresses.router]
 
 
 def install(app: FastAPI, settings: Settings) -> None:

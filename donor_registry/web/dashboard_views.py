@@ -38,7 +38,7 @@ def dashboard_view(board: Dashboard, current) -> dict:
         "honours": None if board.honours_by_tier is None else {
             "counted": board.honours_counted, "total": n(sum(board.honours_by_tier.values())),
             "tiers": [(n(tier), n(count)) for tier, count in board.honours_by_tier.items()]},
-        "addresses": _flagged(board.flagged_addresses), "addresses_command": "donor-registry addresses review",
+        "addresses": _flagged(board.flagged_addresses),
         "imports": None if board.imports is None else [
             {"token": run.token, "file": run.file_name, "when": fmt.datetime(run.created_at), "by": run.login,
              "state": outcome(run), "imported": "" if run.imported is None else n(run.imported),

@@ -95,6 +95,8 @@ ACCESS = {
     ("POST", "/donors/{donor_id}/donations"): DONOR_WORK,
     ("POST", "/donors/{donor_id}/record-link"): SMS_SENDER,
     ("POST", "/donors/{donor_id}/consents"): DONOR_WORK,
+    ("GET", "/addresses"): SIGNED_IN,  # the flagged addresses of donors of the user's chapter and below
+    ("POST", "/addresses/{donor_id}/pick"): DONOR_WORK,
     ("GET", "/donors/new"): DONOR_WORK,
     ("POST", "/donors/new"): DONOR_WORK,
     ("GET", "/donors/{donor_id}/edit"): DONOR_WORK,

@@ -2,6 +2,7 @@
 consent for one purpose and how; the change is audited with user:<login>, shown on the page,
 read by the SMS audience (donors.consent_*), and refused outside the user's chapter."""
 
+import pytest
 from sqlmodel import select
 
 from donor_registry.audit.models import AuditEntry
@@ -9,7 +10,12 @@ from donor_registry.db import session_scope
 from donor_registry.donors.models import Donor
 from donor_registry.privacy.models import DonorConsent
 from tests.api.test_workspace_access import _client
-from tests.api.test_workspace_donors import THUY, world  # noqa: F401  (the fixture)
+from tests.api.test_workspace_donors import THUY, build_world
+
+
+@pytest.fixture
+def world(engine, settings, now):
+    return build_world(engine, settings, now)
 
 
 def _consents(world, donor_id) -> list[tuple[str, str, bool]]:

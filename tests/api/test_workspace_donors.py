@@ -24,6 +24,11 @@ THUY = "Trần Thị Thúy"
 
 @pytest.fixture
 def world(engine, settings, now):
+    return build_world(engine, settings, now)
+
+
+def build_world(engine, settings, now) -> dict:
+    """Two chapters' users; Thúy of the home ward (given 30 days ago) and a namesake elsewhere."""
     with session_scope(engine) as session:
         tree = _chapters(session, now)
         people = {role.value: _user(session, now, role.value, role, tree["home"]).id for role in Role}
