@@ -37,6 +37,7 @@ from donor_registry.config import Settings
 from donor_registry.donors.models import Donor
 from donor_registry.emergency import matching
 from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest
+from donor_registry.places.rings import RingArea
 from donor_registry.portal.models import DonorAvailability
 from tests.service import emergency_support as make
 
@@ -119,15 +120,22 @@ def _pick(session, now, settings, request, want, rings, **extra):
     return [c.donor_id for c in picked], widest
 
 
+@pytest.fixture(params=[0, 24, 10_000], ids=["one-query-per-ring", "merged-up-to-24-communes", "merged"])
+def merge_communes(request, monkeypatch):
+    """Every grouping of the rings into queries must give the same order."""
+    monkeypatch.setattr(matching, "MERGE_COMMUNES", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("want", range(1, 14))
-def test_default_rings_pick_in_ring_then_preference_then_id_order(session, now, settings, want):
+def test_default_rings_pick_in_ring_then_preference_then_id_order(session, now, settings, want, merge_communes):
     request, ids = _dataset(session, now)
     picked, widest = _pick(session, now, settings, request, want, settings.emergency.rings)
     assert picked == [ids[key] for key, _ in DEFAULT_ORDER[:want]]
     assert widest == DEFAULT_WIDEST[min(want, len(DEFAULT_ORDER)) - 1]
 
 
-def test_a_ring_of_several_communes_orders_by_preference_and_id_not_by_commune(session, now, settings):
+def test_a_ring_of_several_communes_orders_by_preference_and_id_not_by_commune(session, now, settings, merge_communes):
     request, ids = _dataset(session, now)
     for want in (1, 4, 5, 6, 11, 20):
         picked, widest = _pick(session, now, settings, request, want, ["10km", "everywhere"])
@@ -135,7 +143,7 @@ def test_a_ring_of_several_communes_orders_by_preference_and_id_not_by_commune(s
         assert widest == WIDE_ORDER[min(want, len(WIDE_ORDER)) - 1][1]
 
 
-def test_excluded_donors_and_skipped_phones_are_passed_over(session, now, settings):
+def test_excluded_donors_and_skipped_phones_are_passed_over(session, now, settings, merge_communes):
     request, ids = _dataset(session, now)
     t_apos_phone = session.get(Donor, ids["t_apos"]).phone_e164
     picked, widest = _pick(session, now, settings, request, 4, settings.emergency.rings,
@@ -145,7 +153,7 @@ def test_excluded_donors_and_skipped_phones_are_passed_over(session, now, settin
     assert widest == "10km"
 
 
-def test_without_rotation_a_recently_asked_donor_keeps_its_ring_place(session, now, db_url):
+def test_without_rotation_a_recently_asked_donor_keeps_its_ring_place(session, now, db_url, merge_communes):
     settings = Settings(database={"url": db_url})
     request, ids = _dataset(session, now)
     picked, _ = matching.pick(session=session, request=request, want=8, now=now, on=now.date(),
@@ -155,3 +163,15 @@ def test_without_rotation_a_recently_asked_donor_keeps_its_ring_place(session, n
     picked, _ = matching.pick(session=session, request=request, want=9, now=now, on=now.date(),
                               rules=settings.eligibility, rotation_days=0, rings=settings.emergency.rings)
     assert picked[-1].donor_id == ids["p_recent"]
+
+
+def test_rings_of_communes_share_a_query_within_the_budget_and_wider_rings_do_not():
+    areas = [RingArea("commune", communes=("1",)), RingArea("10km", communes=("2", "3")),
+             RingArea("25km", communes=("4", "5", "6")), RingArea("province", provinces=("92",)),
+             RingArea("neighbours", provinces=("86", "91")), RingArea("everywhere", everywhere=True)]
+    def rings(budget):
+        return [[a.ring for _, a in group] for group in matching.ring_groups(areas, merge_communes=budget)]
+    assert rings(6) == [["commune", "10km", "25km"], ["province"], ["neighbours"], ["everywhere"]]
+    assert rings(5) == [["commune", "10km"], ["25km"], ["province"], ["neighbours"], ["everywhere"]]
+    assert rings(0) == [["commune"], ["10km"], ["25km"], ["province"], ["neighbours"], ["everywhere"]]
+    assert [i for group in matching.ring_groups(areas, merge_communes=6) for i, _ in group] == [0, 1, 2, 3, 4, 5]
