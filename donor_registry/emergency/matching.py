@@ -1,9 +1,10 @@
 """Whom to call for a request: compatible, eligible, standby, contactable donors, nearest first.
 
 The order is decided by pure rules (distance rings, preference rank, wave size) and carried
-out by one SQL query per ring, so the database does the filtering over a million donors: a
-ring is a list of commune codes (places/rings.py finds them in memory) or of province codes,
-read through the partial standby indexes on (group, commune_code) and (province_code, group).
+out in SQL, so the database does the filtering over a million donors: a ring is a list of
+commune codes (places/rings.py finds them in memory) or of province codes, read through the
+partial standby indexes on (group, commune_code) and (province_code, group). Nearby rings of
+communes share one query ordered by ring (ring_groups); wider rings get one query each.
 Within a ring, universal donors (O−) come last.
 """
 
@@ -12,7 +13,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, false, select, true
+from sqlalchemy import Select, and_, case, exists, false, literal, or_, select, true
 from sqlmodel import Session
 
 from donor_registry.donors.eligibility_sql import eligible_on_clause
@@ -66,13 +67,22 @@ def ranked_groups(abo: ABO, rh: Rh, product: str) -> list[tuple[tuple[ABO, Rh], 
                   key=lambda item: (item[1], item[0][0].value, item[0][1].value))
 
 
+@dataclass(frozen=True)
+class CandidateQuery:
+    """Every donor who may be called (`select`, no area, no order, no limit) and their call
+    order within a ring (`order`: preference rank, then donor number)."""
+
+    select: Select
+    order: tuple
+
+
 def candidate_query(
     *, request: EmergencyRequest, now: dt.datetime, on: dt.date, rules: EligibilityRules,
     rotation_days: int, include_recent: bool,
-):
-    """Every donor who may be called for the request, best first (no area, no limit yet).
+) -> CandidateQuery:
+    """Every donor who may be called for the request, with their order within a ring.
 
-    Built once per wave and narrowed per area level: building the expression costs more
+    Built once per pass and narrowed per ring: building the expression costs more
     than running the indexed query.
     """
     ranked = ranked_groups(request.abo, request.rh, request.product)
@@ -92,24 +102,61 @@ def candidate_query(
             ~exists().where(DonorClaim.donor_id == Donor.id),
             ~exists().where(CallOut.request_id == request.id, CallOut.donor_id == Donor.id),
         )
-        .order_by(rank, Donor.id)
     )
     if not include_recent and rotation_days > 0:
         since = now - dt.timedelta(days=rotation_days)
         query = query.where(~exists().where(CallOut.donor_id == Donor.id, CallOut.asked_at >= since))
-    return query
+    return CandidateQuery(query, (rank, Donor.id))
+
+
+MERGE_COMMUNES = 24  # rings of communes share one query while they hold at most this many communes
+
+
+def ring_groups(areas: Sequence[RingArea], *, merge_communes: int | None = None) -> list[list[tuple[int, RingArea]]]:
+    """The rings searched by one query each, as (ring index, area) lists, nearest first.
+
+    Consecutive rings given by commune lists (the commune, the km rings) share one query ordered
+    by ring while together they hold at most `merge_communes` communes: it saves a query when the
+    nearest ring runs short, but reads every candidate of the merged rings even when it does not
+    (measured in the README's Benchmarks). A ring by province (the province, its neighbours,
+    everywhere) holds thousands of candidates, so it is read alone, only when the nearer run out.
+    The grouping changes the cost, never the order: a donor belongs to the nearest ring holding it.
+    """
+    budget = MERGE_COMMUNES if merge_communes is None else merge_communes
+    groups: list[list[tuple[int, RingArea]]] = []
+    size = 0
+    for index, area in enumerate(areas):
+        mergeable = area.communes is not None and groups and groups[-1][-1][1].communes is not None
+        if mergeable and size + len(area.communes) <= budget:
+            groups[-1].append((index, area))
+            size += len(area.communes)
+        else:
+            groups.append([(index, area)])
+            size = len(area.communes) if area.communes is not None else 0
+    return groups
 
 
 def find_candidates(
-    *, session: Session, query, area: RingArea, limit: int, exclude: Collection[int] = (),
-) -> list[Candidate]:
-    """Up to `limit` donors of candidate_query within one ring, best first."""
+    *, session: Session, query: CandidateQuery, areas: Sequence[tuple[int, RingArea]], limit: int,
+    exclude: Collection[int] = (),
+) -> list[tuple[Candidate, int]]:
+    """Up to `limit` donors of one ring_groups entry, nearest ring first, each with the index of
+    its ring (a donor living in two rings' areas belongs to the nearer one)."""
     if limit <= 0:
         return []
-    query = query.where(ring_clause(area)).limit(limit)
+    if len(areas) == 1:
+        ring, where, order = literal(areas[0][0]), ring_clause(areas[0][1]), query.order
+    else:
+        ring = case(*[(ring_clause(area), index) for index, area in areas[:-1]], else_=areas[-1][0])
+        if all(area.communes is not None for _, area in areas):  # one IN list: the index seeks each commune
+            where = Donor.commune_code.in_([code for _, area in areas for code in area.communes])
+        else:
+            where = or_(*[ring_clause(area) for _, area in areas])
+        order = (ring, *query.order)
+    statement = query.select.add_columns(ring).where(where).order_by(*order).limit(limit)
     if exclude:
-        query = query.where(Donor.id.not_in(list(exclude)))
-    return [Candidate(*row) for row in session.execute(query)]
+        statement = statement.where(Donor.id.not_in(list(exclude)))
+    return [(Candidate(*row[:-1]), row[-1]) for row in session.execute(statement)]
 
 
 def pick(
@@ -120,8 +167,8 @@ def pick(
     """Up to `want` donors, nearest ring first; recently called donors only when the rest run out.
 
     Returns the donors and the widest ring they came from. Donors sharing a phone with
-    someone already picked (one person registered twice) are skipped. A ring is searched
-    again only while it may hold more (a batch as long as asked for).
+    someone already picked (one person registered twice) are skipped. Rings are searched
+    again only while they may hold more (a batch as long as asked for).
     """
     picked: list[Candidate] = []
     seen_ids, seen_phones = set(exclude), set(skip_phones)
@@ -130,19 +177,19 @@ def pick(
     for include_recent in (False, True):
         query = candidate_query(request=request, now=now, on=on, rules=rules,
                                 rotation_days=rotation_days, include_recent=include_recent)
-        for area in areas:
+        for group in ring_groups(areas):
             exhausted = False
             while len(picked) < want and not exhausted:
                 limit = want - len(picked)
-                batch = find_candidates(session=session, query=query, area=area, limit=limit, exclude=seen_ids)
+                batch = find_candidates(session=session, query=query, areas=group, limit=limit, exclude=seen_ids)
                 exhausted = len(batch) < limit
-                for candidate in batch:
+                for candidate, index in batch:
                     seen_ids.add(candidate.donor_id)
                     if candidate.phone in seen_phones:
                         continue
                     seen_phones.add(candidate.phone)
                     picked.append(candidate)
-                    widest = wider_ring(widest, area.ring, rings)
+                    widest = wider_ring(widest, areas[index].ring, rings)
             if len(picked) >= want:
                 return picked, widest
     return picked, widest
