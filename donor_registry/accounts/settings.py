@@ -27,3 +27,6 @@ class WebSettings(BaseModel):
     upload_dir: str = ""
     #: The largest spreadsheet the import page accepts, in megabytes.
     max_upload_mb: int = Field(default=50, ge=1, le=2000)
+    #: The dashboard's cards that read every donor of a chapter (reserve, SMS, honours due) are
+    #: counted at most this often per chapter, in seconds (0: on every opening).
+    dashboard_cache_seconds: int = Field(default=300, ge=0, le=86400)

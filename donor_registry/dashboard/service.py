@@ -20,6 +20,7 @@ from donor_registry.campaigns.models import Drive, DriveStatus
 from donor_registry.campaigns.turnout import expected_turnout
 from donor_registry.chapters.service import get_chapter
 from donor_registry.config import Settings
+from donor_registry.dashboard.cache import CardCache, Counted
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor
 from donor_registry.emergency import hospitals
@@ -77,6 +78,7 @@ class Dashboard:
     honours_counted: bool = True  # False: the whole registry's candidates are not counted here
     flagged_addresses: int | None = None  # capped at ADDRESS_BOUND + 1
     imports: list[ImportRun] | None = None
+    counted_at: dt.datetime | None = None  # when the kept cards (reserve, SMS, honours) were counted
 
 
 def week_of(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -85,8 +87,12 @@ def week_of(today: dt.date) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=6)
 
 
-def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date, now: dt.datetime) -> Dashboard:
-    """The dashboard of `actor` on `today`; the SMS cost is of the month holding `now` (Vietnam's time)."""
+def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date, now: dt.datetime,
+           cache: CardCache | None = None) -> Dashboard:
+    """The dashboard of `actor` on `today`; the SMS cost is of the month holding `now` (Vietnam's time).
+
+    With a `cache`, the cards that read every donor of the chapter are the ones it keeps for
+    this reach and day (counted at `counted_at`); without one, every card is counted now."""
     month_start = formatting.local(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     start, end = week_of(today)
 
@@ -94,16 +100,26 @@ def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date
         return allows(actor, action)
 
     chapter = get_chapter(session=session, chapter_id=actor.chapter_id) if actor.chapter_id is not None else None
+    if not may(Action.read_lists):
+        return Dashboard(week_start=start, week_end=end, honours_by_tier={}, honours_counted=chapter is not None,
+                         imports=history(session=session, actor=actor, limit=IMPORTS_SHOWN)
+                         if may(Action.work_donors) else None)
+
+    def count_slow_cards() -> tuple:
+        return (_reserve(session, actor, settings, today), _sms(session, actor, settings, month_start),
+                _honours(session, settings, chapter, today) if chapter else {})
+
+    key = (actor.reach, actor.chapter_id, today, month_start)
+    kept = cache.get(key, now, count_slow_cards) if cache is not None else Counted(count_slow_cards(), now)
+    reserve, sms_health, honours_by_tier = kept.value
     return Dashboard(
         week_start=start, week_end=end,
-        drives=_drives(session, settings, chapter, start, end) if may(Action.read_lists) else None,
-        reserve=_reserve(session, actor, settings, today) if may(Action.read_lists) else [],
-        requests=_requests(session, actor) if may(Action.read_lists) else None,
-        sms=_sms(session, actor, settings, month_start) if may(Action.read_lists) else None,
-        honours_by_tier=_honours(session, settings, chapter, today) if may(Action.read_lists) and chapter else {},
-        honours_counted=chapter is not None,
-        flagged_addresses=_flagged(session, actor) if may(Action.read_lists) else None,
+        drives=_drives(session, settings, chapter, start, end),
+        reserve=reserve, requests=_requests(session, actor), sms=sms_health,
+        honours_by_tier=honours_by_tier, honours_counted=chapter is not None,
+        flagged_addresses=_flagged(session, actor),
         imports=history(session=session, actor=actor, limit=IMPORTS_SHOWN) if may(Action.work_donors) else None,
+        counted_at=kept.at,
     )
 
 

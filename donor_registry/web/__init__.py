@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from donor_registry.config import Settings
+from donor_registry.dashboard.cache import CardCache
 from donor_registry.web import (
     addresses,
     admin,
@@ -41,6 +42,7 @@ def routers():
 def install(app: FastAPI, settings: Settings) -> None:
     """CSRF on every workspace form, and the answers for a visitor who may not see a page."""
     app.add_middleware(Csrf)
+    app.state.dashboard_cache = CardCache(settings.web.dashboard_cache_seconds)
     app.add_exception_handler(NotSignedIn, lambda request, exc: RedirectResponse("/", status_code=303))
     app.add_exception_handler(Refused, lambda request, exc: render_error(request, 403))
     app.add_exception_handler(NotFoundHere, lambda request, exc: render_error(request, 404))

@@ -43,6 +43,7 @@ def dashboard_view(board: Dashboard, current) -> dict:
             {"token": run.token, "file": run.file_name, "when": fmt.datetime(run.created_at), "by": run.login,
              "state": outcome(run), "imported": "" if run.imported is None else n(run.imported),
              "rejected": "" if run.rejected_rows is None else n(run.rejected_rows)} for run in board.imports],
+        "counted_at": fmt.time(board.counted_at) if board.counted_at else "",
         "may_emergency": current.may(Action.work_emergency),
         "may_drives": current.may(Action.work_drives),
     }

@@ -53,7 +53,7 @@ def home(request: Request, session: SessionDep, current: MaybeSignedIn) -> Respo
         return render(request, "signin.html")
     chapter = names(session=session, chapter_ids=[current.actor.chapter_id]).get(current.actor.chapter_id)
     board = gather(session=session, actor=current.actor, settings=request.app.state.settings,
-                   today=fmt.local(current.now).date(), now=current.now)
+                   today=fmt.local(current.now).date(), now=current.now, cache=request.app.state.dashboard_cache)
     return render(request, "dashboard.html", cards=dashboard_cards(current), role=role_label(current.actor.role),
                   chapter=chapter, board=dashboard_view(board, current))
 

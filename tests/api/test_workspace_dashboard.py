@@ -7,7 +7,7 @@ import itertools
 import re
 
 import pytest
-from sqlmodel import delete
+from sqlmodel import delete, select
 
 from donor_registry.accounts.models import Role, User
 from donor_registry.api import create_app
@@ -181,3 +181,22 @@ def test_the_whole_registry_counts_everything_but_the_honours(world):
     assert _cell(_card(page, "addresses"), r'id="addresses-flagged">(.*?)<') == "2"
     honours = _card(page, "honours")  # one pass over every donor: left to the honours page
     assert 'id="honours-total"' not in honours and 'href="/honours"' in honours
+
+
+def test_the_slow_cards_are_kept_a_few_minutes_and_say_when_they_were_counted(world):
+    """[web] dashboard_cache_seconds (300 by default): reserve, SMS and honours are counted once
+    per chapter and kept; drives, requests and addresses stay live."""
+    client, _ = signed_in(world, "coordinator")
+    first = client.get("/").text
+    assert "counted-at" in first and "10:00" in _cell(first, r'id="counted-at">(.*?)<')  # 03:00 UTC
+    with session_scope(world["engine"]) as session:
+        for donor in session.exec(select(Donor).where(Donor.standby.is_(True))):
+            donor.standby = False
+            session.add(donor)
+    kept = client.get("/").text
+    assert re.search(r'id="reserve-total">.*?standby">3<', _card(kept, "reserve"), re.DOTALL)
+    later = world["now"] + dt.timedelta(seconds=world["settings"].web.dashboard_cache_seconds)
+    world["app"].state.clock = lambda: later
+    recounted = client.get("/").text
+    assert "reserve-total" not in _card(recounted, "reserve")  # nobody is standby any more
+    assert "10:05" in _cell(recounted, r'id="counted-at">(.*?)<')
