@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from donor_registry.chapters.placing import Placement, place_new_donors
 from donor_registry.donors.name_words import WORDS, word_rows
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.i18n import _
@@ -55,8 +56,10 @@ class ImportJob:
 
     def __init__(self, session: Session, report: ImportReport, header_map: HeaderMap, *,
                  rules: EligibilityRules | None, now: dt.datetime, today: dt.date, expected_rows: int,
-                 on_refused: Callable[[list[RowError]], None] | None = None, accept_violations: bool = False):
+                 on_refused: Callable[[list[RowError]], None] | None = None, accept_violations: bool = False,
+                 placement: Placement = Placement()):
         self.report, self.rules, self.now, self.today = report, rules, now, today
+        self.placement = placement
         self.on_refused = on_refused  # given the problems of each chunk's refused rows, in line order
         self.refused: list[RowError] = []
         self.accept_violations = accept_violations
@@ -265,8 +268,8 @@ class ImportJob:
         self.refused.append(RowError(line, column, reason))
 
     def finish(self) -> None:
-        """Drop repeated donations (same donor, same day), bring donors' stats up to date, and
-        build again the indexes a bulk load put off."""
+        """Drop repeated donations (same donor, same day), bring donors' stats up to date, put
+        the new donors in their chapters, and build again the indexes a bulk load put off."""
         self.indexes.build(bulk.DONATIONS)
         if self.taken_certificates:  # a donor created only by rows not written is not kept
             self.report.created -= bulk.delete_new_donors_without_donations(
@@ -280,6 +283,8 @@ class ImportJob:
             bulk.load_touched(self.conn, self.touched | self.recount)
             bulk.refresh_stats(self.conn, self.rules)
             bulk.drop_touched(self.conn)
+        if self.report.created:  # before the donors' indexes come back: fewer index updates
+            self.report.chapters = place_new_donors(self.conn, self.placement, new_from=self.registered_max + 1)
         if self.consenting:
             self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
         bulk.record_new_donor_consents(self.conn, new_from=self.registered_max + 1, now=self.now)
