@@ -1,6 +1,7 @@
 """The place rule in SQL, shared by `chapters place`, migration 0018 and imports: a row joins
 its commune's chapter, else its province's, else the national one. One UPDATE per table over
-the rows without a chapter; works on a Connection (no models), so the migration can use it.
+the rows without a chapter (an import on PostgreSQL computes it as the rows move from staging
+instead, importing/job.py); works on a Connection (no models), so the migration can use it.
 """
 
 from dataclasses import dataclass
@@ -46,22 +47,35 @@ class Placement:
     within: int | None = None
 
 
-def place_new_donors(conn: sa.Connection, placement: Placement, *, new_from: int) -> list[tuple[str, str, int]]:
-    """Put the donors without a chapter with ids from `new_from` on (an import's new donors) in
-    their chapter, in one UPDATE; returns (code, name, how many) for each chapter they joined."""
-    params: dict = {"new_from": new_from}
+BY_PLACE = Placement()  # the rule alone (`import` without --chapter)
+
+
+def chapter_of_new_donor(conn: sa.Connection, placement: Placement, table: str) -> tuple[str, dict] | None:
+    """The SQL expression (and its parameters) of the chapter a new donor row of `table` joins;
+    None when there is no chapter at all yet (a registry started by an import)."""
+    if not conn.scalar(sa.text("SELECT count(*) FROM chapters")):
+        return None
     if placement.chapter_id is not None:
-        chosen, params["chosen"] = ":chosen", placement.chapter_id
-    elif placement.within is not None:
-        low, high = path_range(conn.execute(sa.text("SELECT path FROM chapters WHERE id = :id"),
-                                            {"id": placement.within}).scalar_one())
-        chosen = (f"coalesce((SELECT r.id FROM chapters r WHERE r.id = {nearest_sql('donors')}"
-                  " AND r.path >= :low AND r.path < :high), :within)")
-        params |= {"national": national_id(conn), "low": low, "high": high, "within": placement.within}
-    else:
-        chosen, params["national"] = nearest_sql("donors"), national_id(conn)
-    conn.execute(sa.text(f"UPDATE donors SET chapter_id = {chosen} WHERE chapter_id IS NULL AND id >= :new_from"),
-                 params)
+        return ":chosen", {"chosen": placement.chapter_id}
+    if placement.within is None:
+        return nearest_sql(table), {"national": national_id(conn)}
+    low, high = path_range(conn.execute(sa.text("SELECT path FROM chapters WHERE id = :id"),
+                                        {"id": placement.within}).scalar_one())
+    within = (f"coalesce((SELECT r.id FROM chapters r WHERE r.id = {nearest_sql(table)}"
+              " AND r.path >= :low AND r.path < :high), :within)")
+    return (within,
+            {"national": national_id(conn), "low": low, "high": high, "within": placement.within})
+
+
+def place_new_donors(conn: sa.Connection, chapter: tuple[str, dict] | None, *,
+                     new_from: int) -> list[tuple[str, str, int]]:
+    """Put the donors without a chapter with ids from `new_from` on (an import's new donors) in
+    the chapter `chapter` (chapter_of_new_donor over "donors") gives them, in one UPDATE; None:
+    placed already. Returns (code, name, how many) for each chapter the new donors joined."""
+    if chapter is not None:
+        expression, params = chapter
+        conn.execute(sa.text(f"UPDATE donors SET chapter_id = {expression}"
+                             " WHERE chapter_id IS NULL AND id >= :new_from"), {**params, "new_from": new_from})
     return [tuple(row) for row in conn.execute(sa.text(
         "SELECT c.code, c.name, count(*) FROM donors d JOIN chapters c ON c.id = d.chapter_id"
         " WHERE d.id >= :new_from GROUP BY c.code, c.name, c.path ORDER BY c.path"), {"new_from": new_from})]

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from donor_registry.audit import service as audit
-from donor_registry.chapters.placing import Placement
+from donor_registry.chapters.placing import BY_PLACE, Placement
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
@@ -35,7 +35,7 @@ def import_donations(
     *, session: Session, path: Path | str, rules: EligibilityRules, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
     on_refused: OnRefused | None = None, accept_violations: bool = False, actor: str = "import",
-    placement: Placement = Placement(),
+    placement: Placement = BY_PLACE,
 ) -> ImportReport:
     """Import a donation list, matching each row to a donor or creating one; see ImportReport.
     on_refused, when given, receives the problems of every refused row (the report keeps the
@@ -51,7 +51,7 @@ def import_donations(
 def import_donors(
     *, session: Session, path: Path | str, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
-    on_refused: OnRefused | None = None, actor: str = "import", placement: Placement = Placement(),
+    on_refused: OnRefused | None = None, actor: str = "import", placement: Placement = BY_PLACE,
 ) -> ImportReport:
     """Import a donor list; donors already registered (or repeated in the file) are not added."""
     return _import("donors", session=session, path=Path(path), rules=None, now=now, today=today,
@@ -62,7 +62,7 @@ def import_donors(
 def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules | None,
             now: dt.datetime, today: dt.date, skip_invalid: bool, dry_run: bool,
             progress: Progress | None, on_refused: OnRefused | None, accept_violations: bool = False,
-            actor: str = "import", placement: Placement = Placement()) -> ImportReport:
+            actor: str = "import", placement: Placement = BY_PLACE) -> ImportReport:
     with open_table(path, kind=kind) as table:
         header_map = map_headers(table.headers, kind=kind)
         report = ImportReport(kind=kind, path=str(path), encoding=table.encoding, dry_run=dry_run,
@@ -94,7 +94,7 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
 def _load(session: Session, table: Table, report: ImportReport, header_map: HeaderMap, *, kind: str,
           rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None,
           on_refused: OnRefused | None, accept_violations: bool = False,
-          placement: Placement = Placement()) -> None:
+          placement: Placement = BY_PLACE) -> None:
     """Read, match and write every row; the report says what happened to each."""
     donations = kind == "donations"
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
