@@ -11,6 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from donor_registry.chapters import placing
 from donor_registry.chapters.places import chapter_name
 from donor_registry.chapters.service import NATIONAL_CODE, NATIONAL_NAME
 from donor_registry.places import legacy, units
@@ -104,20 +105,13 @@ class _Tree:
 def _attach(conn: sa.Connection, table: str, national_id: int | None) -> int:
     """Rows of `table` without a chapter join their commune's, else their province's, else the
     national chapter (when given); returns how many rows have a chapter now that had none."""
-    before = conn.scalar(sa.text(f"SELECT count(*) FROM {table} WHERE chapter_id IS NULL"))
-    for kind, column in (("commune", "commune_code"), ("province", "province_code")):
-        conn.execute(sa.text(
-            f"UPDATE {table} SET chapter_id = (SELECT c.id FROM chapters c WHERE c.kind = '{kind}'"
-            f" AND c.{column} = {table}.{column}) WHERE chapter_id IS NULL AND {column} IS NOT NULL"))
-    if national_id is not None:
-        conn.execute(sa.text(f"UPDATE {table} SET chapter_id = :n WHERE chapter_id IS NULL"), {"n": national_id})
-    return before - conn.scalar(sa.text(f"SELECT count(*) FROM {table} WHERE chapter_id IS NULL"))
+    return placing.place_rows(conn, table, national_id)
 
 
 def place_unplaced(conn: sa.Connection) -> dict[str, int]:
-    """Donors, drives and hospitals without a chapter (an import, say) join the nearest chapter
-    of their address (commune, else province, else national); counts placed per table."""
-    national = conn.scalar(sa.text("SELECT id FROM chapters WHERE kind = 'national'"))
+    """Donors, drives and hospitals without a chapter join the nearest chapter of their address
+    (commune, else province, else national); counts placed per table."""
+    national = placing.national_id(conn)
     return {table: _attach(conn, table, national) for table in PLACED}
 
 

@@ -9,12 +9,14 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from donor_registry.chapters.service import find_chapter
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, err_console, print_json, print_table
 from donor_registry.db import session_scope
 from donor_registry.i18n import N_, _
 from donor_registry.importing import service
 from donor_registry.importing.readers import open_table
+from donor_registry.importing.report import chapter_rows
 from donor_registry.privacy.files import private_file
 from donor_registry.spreadsheets import SafeCsvWriter
 
@@ -34,6 +36,9 @@ SkipInvalid = Annotated[bool, typer.Option(
 AsJson = Annotated[bool, typer.Option("--json", help=N_("Print the report as JSON for scripts."))]
 ErrorsCsv = Annotated[Path | None, typer.Option(
     "--errors-csv", help=N_("Write every refused row (line, column, reason) to this CSV file."))]
+ChapterOption = Annotated[str | None, typer.Option(
+    "--chapter", help=N_("Put every donor the file adds into this chapter (code, #id or name); "
+                         "default: the commune's chapter, else the province's, else the national one."))]
 SHOWN_ERRORS = 50
 
 
@@ -45,7 +50,7 @@ AcceptViolations = Annotated[bool, typer.Option(
 @app.command("donations")
 def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
               as_json: AsJson = False, errors_csv: ErrorsCsv = None,
-              accept_violations: AcceptViolations = False) -> None:
+              accept_violations: AcceptViolations = False, chapter: ChapterOption = None) -> None:
     """Import a donation list: each row is matched to a registered donor (CCCD, then phone +
     name, then name + birth, each only when no field known on both sides conflicts; a CCCD
     with another person's name, birth, sex or blood group is refused) or creates one.
@@ -63,25 +68,29 @@ def donations(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_i
     breaks a check is refused, unless --accept-violations.
     """
     _run(ctx, "donations", path, dry_run=dry_run, skip_invalid=skip_invalid, as_json=as_json,
-         errors_csv=errors_csv, accept_violations=accept_violations)
+         errors_csv=errors_csv, accept_violations=accept_violations, chapter=chapter)
 
 
 @app.command("donors")
 def donors(ctx: typer.Context, path: FileArg, dry_run: DryRun = False, skip_invalid: SkipInvalid = False,
-           as_json: AsJson = False, errors_csv: ErrorsCsv = None) -> None:
+           as_json: AsJson = False, errors_csv: ErrorsCsv = None, chapter: ChapterOption = None) -> None:
     """Import a donor list; donors already registered (same CCCD, phone + name, or name + birth)
     are reported as matched and left unchanged.
 
     Có or x in "Đồng ý nhận tin" records consent to be contacted, also for a registered donor who never gave it.
     """
     _run(ctx, "donors", path, dry_run=dry_run, skip_invalid=skip_invalid, as_json=as_json,
-         errors_csv=errors_csv)
+         errors_csv=errors_csv, chapter=chapter)
 
 
 def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_invalid: bool,
-         as_json: bool, errors_csv: Path | None, accept_violations: bool = False) -> None:
+         as_json: bool, errors_csv: Path | None, accept_violations: bool = False, chapter: str | None = None) -> None:
     app_ctx = app_context(ctx)
     engine = app_ctx.engine()
+    placement = service.Placement()
+    if chapter is not None:  # an unknown chapter stops the import before anything is read or written
+        with session_scope(engine) as session:
+            placement = service.Placement(chapter_id=find_chapter(session=session, text=chapter).id)
     with open_table(path, kind=kind) as table:  # fail early, before the progress bar, on a bad file
         total = table.total
         by_bytes = table.encoding != "xlsx"
@@ -93,7 +102,8 @@ def _run(ctx: typer.Context, kind: str, path: Path, *, dry_run: bool, skip_inval
             progress.update(task, completed=position)
 
         common = {"session": session, "path": path, "now": app_ctx.now(), "today": app_ctx.today(),
-                  "skip_invalid": skip_invalid, "dry_run": dry_run, "progress": advance, "on_refused": on_refused}
+                  "skip_invalid": skip_invalid, "dry_run": dry_run, "progress": advance, "on_refused": on_refused,
+                  "placement": placement}
         if kind == "donations":
             report = service.import_donations(rules=app_ctx.settings.eligibility,
                                               accept_violations=accept_violations, **common)
@@ -136,6 +146,7 @@ def _print_report(report: service.ImportReport, errors_csv: Path | None) -> None
     if report.accepted_violations:
         rows.append((_("donations kept despite a recording check"), report.accepted_violations))
     rows += address_rows(report.addresses)
+    rows += chapter_rows(report.chapters)
     print_table(_("Import of {name} ({encoding})").format(name=Path(report.path).name, encoding=report.encoding), ["", N_("count")], rows)
     if report.rejected:
         shown = report.rejected[:SHOWN_ERRORS]

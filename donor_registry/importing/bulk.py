@@ -25,11 +25,15 @@ class BulkWriter:
     """Inserts of ready tuples into one table, converting typed values once each: executemany
     on SQLite, COPY through a staging table on PostgreSQL (staging.py)."""
 
-    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]):
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str],
+                 computed: tuple[str, str, dict] | None = None):
+        """`computed`: a column worked out from the others as rows move from PostgreSQL's
+        staging table (staging.StagedInsert); ignored on SQLite."""
         dialect = conn.dialect
         self.conn = conn
         self.cursor = conn.connection.driver_connection.cursor()
-        self.staged = staging.StagedInsert(conn, table, columns) if staging.is_postgres(conn) else None
+        self.staged = (staging.StagedInsert(conn, table, columns, computed) if staging.is_postgres(conn)
+                       else None)
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                     f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")

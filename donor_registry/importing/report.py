@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from donor_registry.i18n import _
 from donor_registry.importing.rows import RowError
 
 # The report keeps this many problems and repeated rows (the first by line) in memory; a
@@ -45,6 +46,8 @@ class ImportReport:
     # How the addresses of the file's donors resolved to the units since 2025-07-01, by
     # places.status.AddressStatus value (each distinct donor of the file counted once).
     addresses: dict[str, int] = field(default_factory=dict)
+    # The chapters the donors created joined: (code, name, how many donors), in tree order.
+    chapters: list[tuple[str, str, int]] = field(default_factory=list)
 
     def count_addresses(self, counts: dict[str, int]) -> None:
         for status, count in counts.items():
@@ -72,3 +75,9 @@ class ImportReport:
     def _keep_first_duplicates(self) -> None:
         self.duplicates.sort(key=lambda duplicate: duplicate.line)
         del self.duplicates[KEPT:]
+
+
+def chapter_rows(chapters) -> list[tuple[str, int]]:
+    """The report's lines of the chapters new donors joined, from [(code, name, count), …]."""
+    return [(_("new donors in chapter {chapter}").format(chapter=f"{code} {name}"), count)
+            for code, name, count in chapters]

@@ -26,7 +26,7 @@ from donor_registry.importing import uploads
 from donor_registry.importing.models import ImportRun, ImportStatus
 from donor_registry.importing.readers import open_table
 from donor_registry.importing.report import ImportReport
-from donor_registry.importing.service import import_donations, import_donors
+from donor_registry.importing.service import Placement, import_donations, import_donors
 
 KINDS = ("donations", "donors")
 SHOWN_REPEATS = 50
@@ -152,13 +152,15 @@ def _run(*, engine: Engine, settings: Settings, place: Place, token: str, clock:
         run = _by_token(session, token)
         dry_run = run.status == ImportStatus.checking
         kind, skip_invalid, actor = run.kind, run.skip_invalid, f"user:{run.login}"
+        # New donors stay within the uploader's chapter (README, "Importing from the workspace").
+        placement = Placement(within=run.chapter_id)
     now = clock()
     try:
         path = uploads.spreadsheet(place.root, token)
         with session_scope(engine) as session, uploads.RefusedRows(place.root, token).writer() as out:
             common = {"session": session, "path": path, "now": now,
                       "today": now.astimezone(ZoneInfo(settings.general.timezone)).date(),
-                      "skip_invalid": skip_invalid, "dry_run": dry_run, "actor": actor,
+                      "skip_invalid": skip_invalid, "dry_run": dry_run, "actor": actor, "placement": placement,
                       "progress": lambda position: uploads.write_progress(place.root, token, position),
                       "on_refused": lambda errors: uploads.write_refused(out, errors)}
             if kind == "donations":
@@ -187,7 +189,7 @@ def _record(run: ImportRun, report: ImportReport, finished_at: dt.datetime | Non
         setattr(run, name, getattr(report, name))
     run.report = {"encoding": report.encoding, "unknown_columns": list(report.unknown_columns),
                   "consents": report.consents, "accepted_violations": report.accepted_violations,
-                  "addresses": dict(report.addresses),
+                  "addresses": dict(report.addresses), "chapters": [list(row) for row in report.chapters],
                   "repeats": [[d.line, d.reason] for d in report.duplicates[:SHOWN_REPEATS]]}
     run.status = ImportStatus.checked if finished_at is None else ImportStatus.done
     run.finished_at = finished_at

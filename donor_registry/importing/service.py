@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from donor_registry.audit import service as audit
+from donor_registry.chapters.placing import BY_PLACE, Placement
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
@@ -19,7 +20,7 @@ from donor_registry.importing.readers import Table, open_table
 from donor_registry.importing.report import Duplicate, ImportReport
 from donor_registry.importing.rows import RowError, RowParser
 
-__all__ = ["Duplicate", "ImportReport", "import_donations", "import_donors"]
+__all__ = ["Duplicate", "ImportReport", "Placement", "import_donations", "import_donors"]
 
 CHUNK_ROWS = 10_000
 # SQLite's default 2 MB page cache thrashes once the donations indexes outgrow it.
@@ -34,33 +35,34 @@ def import_donations(
     *, session: Session, path: Path | str, rules: EligibilityRules, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
     on_refused: OnRefused | None = None, accept_violations: bool = False, actor: str = "import",
+    placement: Placement = BY_PLACE,
 ) -> ImportReport:
     """Import a donation list, matching each row to a donor or creating one; see ImportReport.
     on_refused, when given, receives the problems of every refused row (the report keeps the
     first ones), chunk by chunk in line order. A donation that breaks a recording check
     (recording.py) is a refused row, unless accept_violations: then it is imported with the
     reasons recorded on it. `actor` names who imported in the audit log (user:<login> from the
-    workspace)."""
+    workspace). `placement` says which chapters the donors it creates join (chapters.placing)."""
     return _import("donations", session=session, path=Path(path), rules=rules, now=now, today=today,
                    skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused,
-                   accept_violations=accept_violations, actor=actor)
+                   accept_violations=accept_violations, actor=actor, placement=placement)
 
 
 def import_donors(
     *, session: Session, path: Path | str, now: dt.datetime, today: dt.date,
     skip_invalid: bool = False, dry_run: bool = False, progress: Progress | None = None,
-    on_refused: OnRefused | None = None, actor: str = "import",
+    on_refused: OnRefused | None = None, actor: str = "import", placement: Placement = BY_PLACE,
 ) -> ImportReport:
     """Import a donor list; donors already registered (or repeated in the file) are not added."""
     return _import("donors", session=session, path=Path(path), rules=None, now=now, today=today,
                    skip_invalid=skip_invalid, dry_run=dry_run, progress=progress, on_refused=on_refused,
-                   actor=actor)
+                   actor=actor, placement=placement)
 
 
 def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules | None,
             now: dt.datetime, today: dt.date, skip_invalid: bool, dry_run: bool,
             progress: Progress | None, on_refused: OnRefused | None, accept_violations: bool = False,
-            actor: str = "import") -> ImportReport:
+            actor: str = "import", placement: Placement = BY_PLACE) -> ImportReport:
     with open_table(path, kind=kind) as table:
         header_map = map_headers(table.headers, kind=kind)
         report = ImportReport(kind=kind, path=str(path), encoding=table.encoding, dry_run=dry_run,
@@ -70,7 +72,8 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         savepoint = session.begin_nested()
         try:
             _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
-                  progress=progress, on_refused=on_refused, accept_violations=accept_violations)
+                  progress=progress, on_refused=on_refused, accept_violations=accept_violations,
+                  placement=placement)
             if report.rows_read == 0:
                 raise UserError(_("{name} has a header row (line {header_line}) but no rows "
                                   "under it").format(name=path.name, header_line=table.header_line))
@@ -90,7 +93,8 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
 
 def _load(session: Session, table: Table, report: ImportReport, header_map: HeaderMap, *, kind: str,
           rules: EligibilityRules | None, now: dt.datetime, today: dt.date, progress: Progress | None,
-          on_refused: OnRefused | None, accept_violations: bool = False) -> None:
+          on_refused: OnRefused | None, accept_violations: bool = False,
+          placement: Placement = BY_PLACE) -> None:
     """Read, match and write every row; the report says what happened to each."""
     donations = kind == "donations"
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
@@ -104,7 +108,7 @@ def _load(session: Session, table: Table, report: ImportReport, header_map: Head
                                  in_worker=pipeline.use_worker(table.expected_rows())) as chunks):
         job = ImportJob(session, report, header_map, rules=rules, now=now, today=today,
                         expected_rows=table.expected_rows(), on_refused=on_refused,
-                        accept_violations=accept_violations)
+                        accept_violations=accept_violations, placement=placement)
         with bulk.sqlite_page_cache(job.conn, BULK_PAGE_CACHE_KIB):
             for chunk in chunks:
                 job.process(chunk)
@@ -133,5 +137,6 @@ def _audit(session: Session, report: ImportReport, now: dt.datetime, actor: str)
         "matched": report.matched, "created": report.created, "rejected_rows": report.rejected_rows,
         "duplicates": report.repeated_rows,
         "accepted_violations": report.accepted_violations, "addresses": report.addresses,
+        "chapters": {code: count for code, _name, count in report.chapters},
     })
     session.flush()

@@ -12,7 +12,7 @@ SQLite keeps executemany (bulk.py): there it is already the fastest path.
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, text
 
 
 def is_postgres(conn: Connection) -> bool:
@@ -38,18 +38,29 @@ def copy_rows(cursor, name: str, columns: Sequence[str], rows: Iterable[Sequence
             write(row)
 
 
+def stage_name(table: str) -> str:
+    return f"import_stage_{table}"
+
+
 class StagedInsert:
     """Inserts of ready tuples into one table through a staging table (see the module)."""
 
-    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]):
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str],
+                 computed: tuple[str, str, dict] | None = None):
+        """`computed`: (column, SQL expression over the staging table, its :named parameters),
+        one more column worked out as the rows move (a new donor's chapter, chapters.placing)."""
         self.conn, self.columns = conn, tuple(columns)
-        self.stage = f"import_stage_{table.name}"
+        self.stage = stage_name(table.name)
         self.cursor = cursor_of(conn)
         create_stage(conn, self.stage, table.name, self.columns)
-        listed = ", ".join(self.columns)
+        listed = target = ", ".join(self.columns)
+        self.params = None
+        if computed is not None:
+            column, expression, self.params = computed
+            target, listed = f"{listed}, {column}", f"{listed}, {expression}"
         # Ordered by id, a row breaking a unique rule loses to the earlier one, as with executemany.
         order = " ORDER BY id" if "id" in self.columns else ""
-        self.move = (f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {self.stage}{order}"
+        self.move = (f"INSERT INTO {table.name} ({target}) SELECT {listed} FROM {self.stage}{order}"
                      " ON CONFLICT DO NOTHING")
 
     def insert(self, rows: list[tuple]) -> int:
@@ -57,8 +68,11 @@ class StagedInsert:
         if not rows:
             return 0
         copy_rows(self.cursor, self.stage, self.columns, rows)
-        self.cursor.execute(self.move)
-        written = self.cursor.rowcount
+        if self.params is not None:
+            written = self.conn.execute(text(self.move), self.params).rowcount
+        else:
+            self.cursor.execute(self.move)
+            written = self.cursor.rowcount
         self.cursor.execute(f"TRUNCATE {self.stage}")
         return written
 

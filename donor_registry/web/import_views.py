@@ -4,6 +4,7 @@ lines are the CLI's, `donor-registry import`)."""
 from donor_registry.i18n import N_, _
 from donor_registry.i18n import formatting as fmt
 from donor_registry.importing.models import ImportRun, ImportStatus
+from donor_registry.importing.report import chapter_rows
 
 KIND_LABELS = {"donations": N_("a donation list"), "donors": N_("a donor list")}
 STATUS_LABELS = {
@@ -66,6 +67,7 @@ def report_rows(run: ImportRun) -> list[tuple[str, str]]:
                  (_("addresses flagged for review (split or ambiguous)"),
                   addresses.get("split", 0) + addresses.get("ambiguous", 0)),
                  (_("addresses naming no unit (flagged)"), addresses.get("unknown", 0))]
+    rows += chapter_rows(report.get("chapters") or [])
     return [(label, _count(value)) for label, value in rows]
 
 
