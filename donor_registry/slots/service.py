@@ -82,10 +82,11 @@ def book(*, session: Session, donor_id: int, slot_id: int, now: dt.datetime, tim
     try:
         session.add(booking)
         session.flush()  # the booking row first: see the lock order above
-        _take_place(session, slot, drive)
     except IntegrityError:  # the same donor booked this drive in a parallel request
         savepoint.rollback()
         raise Conflict(_already_booked(donor, drive)) from None
+    try:
+        _take_place(session, slot, drive)
     except UserError:
         savepoint.rollback()
         raise
