@@ -101,7 +101,7 @@ def test_a_full_slot_is_refused_in_plain_vietnamese_and_nothing_changes(session,
     late = slots.book(session=session, donor_id=third, slot_id=eight.id, now=now)
     session.commit()
     before = counts(session, drive.id)
-    full = f"Khung giờ 07:00–08:00 của đợt hiến máu #{drive.id} đã đủ người (2 chỗ); hãy chọn khung giờ khác"
+    full = f"khung giờ 07:00–08:00 của buổi hiến máu #{drive.id} đã đủ người (2 chỗ); hãy chọn khung giờ khác"
     with use_language("vi"), pytest.raises(Conflict) as refused:
         slots.book(session=session, donor_id=fourth, slot_id=seven.id, now=now)
     assert str(refused.value) == full
