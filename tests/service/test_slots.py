@@ -12,6 +12,7 @@ from donor_registry.audit.models import AuditEntry
 from donor_registry.campaigns import drives
 from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.donors.duplicates import merge_donors
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.i18n import use_language
 from donor_registry.slots import service as slots
@@ -43,7 +44,7 @@ def counts(session, drive_id):
 
 
 def test_a_drive_gets_its_slots_from_its_hours_and_capacity(session, now):
-    drive, created = drive_with_slots(session, now, capacity=9, end=dt.time(11, 30))
+    drive, _ = drive_with_slots(session, now, capacity=9, end=dt.time(11, 30))
     assert counts(session, drive.id) == [("07:00", 2, 0, 0), ("08:00", 2, 0, 0), ("09:00", 2, 0, 0),
                                          ("10:00", 2, 0, 0), ("11:00", 1, 0, 0)]
     with pytest.raises(Conflict, match=f"drive #{drive.id} already has slots"):
@@ -114,7 +115,7 @@ def test_a_full_slot_is_refused_in_plain_vietnamese_and_nothing_changes(session,
 
 
 def test_begun_slots_other_drives_and_cancelled_drives_take_no_booking(session, now):
-    drive, (seven, eight, nine, _) = drive_with_slots(session, now)
+    _, (_, eight, nine, _) = drive_with_slots(session, now)
     other, (other_seven, *_) = drive_with_slots(session, now, day=DAY + dt.timedelta(days=1))
     donor = make.donor(session, now)
     at_0830 = dt.datetime(2026, 6, 20, 1, 30, tzinfo=dt.UTC)  # 08:30 in Vietnam, the drive's day
@@ -145,3 +146,22 @@ def test_the_database_itself_refuses_overfilling_and_a_second_active_booking(eng
             " VALUES (:drive, :slot, :donor, 'active', :t, :t)"),
             {"drive": drive.id, "slot": seven.id, "donor": donor, "t": now})
     assert booking.id is not None
+
+
+def test_merging_two_records_who_booked_one_drive_keeps_one_booking_and_frees_the_other_place(session, now, rules):
+    drive, (seven, eight, *_) = drive_with_slots(session, now)
+    other, (other_seven, *_) = drive_with_slots(session, now, day=DAY + dt.timedelta(days=1))
+    keep, duplicate = make.donor(session, now), make.donor(session, now)
+    kept = slots.book(session=session, donor_id=keep, slot_id=seven.id, now=now)
+    doubled = slots.book(session=session, donor_id=duplicate, slot_id=eight.id, now=now)
+    elsewhere = slots.book(session=session, donor_id=duplicate, slot_id=other_seven.id, now=now)
+    session.commit()
+    merge_donors(session=session, keep_id=keep, duplicate_id=duplicate, rules=rules, now=now, command="test")
+    session.commit()
+    session.expire_all()
+    assert [(b.id, b.donor_id, b.status) for b in session.exec(select(SlotBooking).order_by(SlotBooking.id))] == [
+        (kept.id, keep, BookingStatus.active), (doubled.id, keep, BookingStatus.cancelled),
+        (elsewhere.id, keep, BookingStatus.active)]
+    assert counts(session, drive.id) == [("07:00", 2, 1, 1), ("08:00", 2, 0, 0), ("09:00", 2, 0, 0),
+                                         ("10:00", 2, 0, 0)]
+    assert counts(session, other.id)[0] == ("07:00", 2, 1, 1)
