@@ -150,9 +150,10 @@ def main() -> None:
         drive_slots = {slot: slot_ids[i // 30 * 30:i // 30 * 30 + 30] for i, slot in enumerate(slot_ids)}
         ids = [(booked[d], drive_slots[s]) for d, s in choices if d in booked]
         rng.shuffle(ids)
+        moves = [(b, rng.choice(same)) for b, same in ids[:MOVES]]
         results["moves (to a random slot of the same drive)"] = run_parallel(
-            parallel, [lambda session, b=b, to=rng.choice(same): slots.move(session=session, booking_id=b, slot_id=to,
-                                                                           now=NOW) for b, same in ids[:MOVES]])
+            parallel, [lambda session, b=b, to=to: slots.move(session=session, booking_id=b, slot_id=to, now=NOW)
+                       for b, to in moves])
         results["cancels"] = run_parallel(
             parallel, [lambda session, b=b: slots.cancel(session=session, booking_id=b, now=NOW)
                        for b, _ in ids[MOVES:MOVES + CANCELS]])
