@@ -165,3 +165,13 @@ def test_merging_two_records_who_booked_one_drive_keeps_one_booking_and_frees_th
     assert counts(session, drive.id) == [("07:00", 2, 1, 1), ("08:00", 2, 0, 0), ("09:00", 2, 0, 0),
                                          ("10:00", 2, 0, 0)]
     assert counts(session, other.id)[0] == ("07:00", 2, 1, 1)
+
+
+def test_a_drive_with_slots_keeps_its_hours_but_may_move_to_another_day(session, now):
+    drive, _ = drive_with_slots(session, now)
+    with pytest.raises(UserError, match=f"drive #{drive.id} has time slots; its hours cannot change"):
+        drives.reschedule_drive(session=session, settings=CampaignSettings(), drive_id=drive.id, now=now,
+                                end_time=dt.time(12))
+    moved, _ = drives.reschedule_drive(session=session, settings=CampaignSettings(), drive_id=drive.id, now=now,
+                                       date=DAY + dt.timedelta(days=7), start_time=dt.time(7))
+    assert (moved.date, moved.start_time, moved.end_time) == (DAY + dt.timedelta(days=7), dt.time(7), dt.time(11))
