@@ -167,6 +167,9 @@ def reschedule_drive(
               "end": f"{drive.end_time:%H:%M}", "venue": drive.venue}
     new_start, new_end = start_time or drive.start_time, end_time or drive.end_time
     _check_times(new_start, new_end)
+    if (new_start, new_end) != (drive.start_time, drive.end_time) and _has_slots(session, drive.id):
+        raise UserError(_("drive #{drive_id} has time slots; its hours cannot change (its day and venue can)").format(
+            drive_id=drive.id))
     drive.date, drive.start_time, drive.end_time = date or drive.date, new_start, new_end
     if venue is not None:
         if not place(venue):
@@ -177,6 +180,12 @@ def reschedule_drive(
     audit(session=session, now=now, actor=actor, action="drives.reschedule", subject_type="drive",
           subject_id=drive.id, detail={"before": before})
     return drive, conflicts(session=session, settings=settings, drive=drive)
+
+
+def _has_slots(session: Session, drive_id: int) -> bool:
+    from donor_registry.slots.models import DriveSlot  # slots/ builds on this module
+
+    return session.exec(select(DriveSlot.id).where(DriveSlot.drive_id == drive_id)).first() is not None
 
 
 def cancel_drive(*, session: Session, drive_id: int, now: dt.datetime, actor: str = "cli") -> Drive:

@@ -14,12 +14,14 @@ from donor_registry.campaigns.models import Campaign, DriveCreate, DriveStatus
 from donor_registry.campaigns.turnout import expected_turnout
 from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import campaign_views as views
+from donor_registry.cli import slot_views
 from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
 from donor_registry.i18n import N_, _
 from donor_registry.privacy.files import private_file
+from donor_registry.slots import service as slots
 
 app = typer.Typer(help=N_("Plan blood drives, see expected turnout, record results, export a calendar."),
                   no_args_is_help=True)
@@ -55,6 +57,8 @@ def add(
     district: Annotated[str | None, typer.Option(help=N_("District of the venue."))] = None,
     province: Annotated[str | None, typer.Option(help=N_("Province of the venue."))] = None,
     capacity: Annotated[int | None, typer.Option(min=0, help=N_("How many donors the team can take."))] = None,
+    slot_minutes: Annotated[int | None, typer.Option("--slot-minutes", help=N_(
+        "Split the hours into time slots of this many minutes, sharing --capacity among them."))] = None,
     target_units: Annotated[int | None, typer.Option("--target-units", min=0, help=N_("Units aimed for."))] = None,
     notes: Annotated[str | None, typer.Option(help=N_("Anything worth keeping with the drive."))] = None,
     latitude: Annotated[float | None, typer.Option(help=N_("The venue's own latitude (else its commune's point)."))] = None,
@@ -73,12 +77,39 @@ def add(
             chapter_id=find_chapter(session=session, text=chapter).id if chapter else None)
         drive, warnings = service.add_drive(session=session, settings=app_ctx.settings.campaigns, data=data,
                                             now=app_ctx.now(), latitude=latitude, longitude=longitude)
-        result = {**views.drive_summary(drive), "warnings": _warnings(warnings)}
+        made = [] if slot_minutes is None else slots.create_slots(
+            session=session, drive=drive, slot_minutes=slot_minutes, now=app_ctx.now(), actor=app_ctx.actor())
+        result = {**views.drive_summary(drive), "warnings": _warnings(warnings),
+                  "slots": [slot_views.slot_row(slot) for slot in made]}
     if as_json:
         print_json(result)
         return
     views.print_warnings(result["warnings"])
     console.print(_("added drive #{id} at {venue} on {date} {start}–{end}").format(id=result['id'], venue=result['venue'], date=result['date'], start=result['start'], end=result['end']), highlight=False)
+    if made:
+        slot_views.print_slots(result["slots"])
+
+
+@app.command("slots")
+def slots_(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = False) -> None:
+    """List the drive's time slots with their places booked and free."""
+    with session_scope(app_context(ctx).engine()) as session:
+        rows = [slot_views.slot_row(slot) for slot in slots.list_slots(session=session, drive_id=drive_id)]
+    if as_json:
+        print_json(rows)
+        return
+    slot_views.print_slots(rows)
+
+
+@app.command("bookings")
+def bookings(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = False) -> None:
+    """List the drive's active bookings by slot (phones masked)."""
+    with session_scope(app_context(ctx).engine()) as session:
+        rows = [slot_views.booking_row(*found) for found in slots.drive_bookings(session=session, drive_id=drive_id)]
+    if as_json:
+        print_json(rows)
+        return
+    slot_views.print_bookings(rows)
 
 
 @app.command("list")

@@ -28,7 +28,7 @@ FILLABLE = (
 
 
 # A domain whose rows could collide on a unique key when moved to the donor kept registers a
-# hook here: hook(*, session, keep_id, duplicate_id), run first, in the merge's transaction.
+# hook here: hook(*, session, keep_id, duplicate_id, now), run first, in the merge's transaction.
 BEFORE_MERGE: list[Callable[..., None]] = []
 
 
@@ -133,7 +133,7 @@ def merge_donors(
     before = _donation_count(session, keep_id) + _donation_count(session, duplicate_id)
     snapshot = duplicate.model_dump(mode="json")
     for hook in BEFORE_MERGE:
-        hook(session=session, keep_id=keep_id, duplicate_id=duplicate_id)
+        hook(session=session, keep_id=keep_id, duplicate_id=duplicate_id, now=now)
     # The duplicate's name words go, not move: the kept donor is found by its own name.
     name_words.forget(session=session, donor_ids=[duplicate_id])
     moved = _move_references(session, duplicate_id, keep_id)

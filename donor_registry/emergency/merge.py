@@ -8,7 +8,7 @@ from donor_registry.emergency.models import Answer, CallOut
 ANSWER_FIELDS = ("answer", "answered_at", "answer_channel", "expected_arrival_at", "arrived_at", "donated")
 
 
-def fold_duplicate_callouts(*, session: Session, keep_id: int, duplicate_id: int) -> None:
+def fold_duplicate_callouts(*, session: Session, keep_id: int, duplicate_id: int, **_context) -> None:
     """Keep one call-out per request: the kept donor's, taking the duplicate's answer if it has none."""
     for duplicate in session.exec(select(CallOut).where(CallOut.donor_id == duplicate_id)).all():
         kept = session.exec(

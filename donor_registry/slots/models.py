@@ -1,0 +1,59 @@
+"""A drive's time slots and the donors' bookings of them."""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from donor_registry.db import enum_type
+
+
+class BookingStatus(StrEnum):
+    active = "active"
+    cancelled = "cancelled"
+
+
+class DriveSlot(SQLModel, table=True):
+    """A part of a drive's hours taking `capacity` donors.
+
+    `booked` counts the slot's active bookings. It only changes by a conditional UPDATE in the
+    transaction that books, moves or cancels (slots/service.py), and the CHECK makes the
+    database itself refuse a count above capacity, whatever the code does."""
+
+    __tablename__ = "drive_slots"
+    __table_args__ = (
+        UniqueConstraint("drive_id", "start_time", name="uq_drive_slots_drive_start"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_drive_slots_booked_within_capacity"),
+        CheckConstraint("capacity >= 0", name="ck_drive_slots_capacity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    drive_id: int = Field(foreign_key="drives.id", index=True)
+    start_time: dt.time
+    end_time: dt.time
+    capacity: int
+    booked: int = 0
+
+
+_ACTIVE = text("status = 'active'")
+
+
+class SlotBooking(SQLModel, table=True):
+    """A donor's booking of a slot; moving it changes its slot, cancelling keeps the row."""
+
+    __tablename__ = "slot_bookings"
+    __table_args__ = (
+        # One active booking per donor and drive, even when two requests race.
+        Index("uq_slot_bookings_active_donor_drive", "donor_id", "drive_id", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    drive_id: int = Field(foreign_key="drives.id")
+    slot_id: int = Field(foreign_key="drive_slots.id", index=True)
+    donor_id: int = Field(foreign_key="donors.id", index=True)
+    status: BookingStatus = Field(default=BookingStatus.active, sa_type=enum_type(BookingStatus))
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    cancelled_at: dt.datetime | None = None
