@@ -52,6 +52,10 @@ class Donor(DonorBase, table=True):
         Index("ix_donors_address_flagged", "id", "address_status",
               sqlite_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}"),
               postgresql_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}")),
+        # The dashboard counts a chapter's flagged addresses (0034).
+        Index("ix_donors_flagged_chapter", "chapter_id",
+              sqlite_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}"),
+              postgresql_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
