@@ -38,7 +38,6 @@ from donor_registry.accounts.models import Role
 from donor_registry.accounts.users import add_user
 from donor_registry.chapters.service import create_chapter
 from donor_registry.db import make_engine, session_scope, upgrade
-from donor_registry.donors.models import Donor
 from donor_registry.donors.service import find_donors
 from donor_registry.text import fold, strip_diacritics
 from scripts.benchmarks._common import free_port as _free_port
@@ -228,7 +227,7 @@ def measure(engine_name: str, donors: int) -> dict:
         hanoi = session.execute(text("SELECT chapter_id FROM users WHERE login = :l"), {"l": LOGIN}).scalar()
         for query in prefixes:
             start = time.perf_counter()
-            find_donors(session=session, query=query, limit=20, where=Donor.chapter_id.in_([hanoi]))
+            find_donors(session=session, query=query, limit=20, chapters=[hanoi])
             in_process.append((time.perf_counter() - start) * 1000)
     engine.dispose()
     server, base = serve(url, Path(f"bench-data/http-{engine_name}.serve.log"))

@@ -31,8 +31,9 @@ def test_the_index_migrations_go_down_and_up_again(engine):
         command.downgrade(config, f"{revision}@-1")
     # 0017 (chapters) sits on 0003 and depends on 0002 and 0005: it stands for all three.
     # 0024 (users' chapters) joins 0023 (accounts) and 0017: it stands for both; 0025 (import runs) sits on
-    # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027.
-    assert current_revisions(engine) == {"0028_audit_subject", "0014_sms_channels", "0006_name_words"}
+    # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027,
+    # 0031 (the search index) on 0028.
+    assert current_revisions(engine) == {"0031_search_index", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
     assert {"ix_donations_donor_id", "ix_donations_drive_id"} <= index_names
