@@ -48,6 +48,8 @@ class Donor(DonorBase, table=True):
         index_where_set("ix_donors_merged_into_id", "merged_into_id"),
         # "Donors of this chapter and below": chapter_id IN (the subtree), merged ones left out.
         Index("ix_donors_chapter_id_merged_into_id", "chapter_id", "merged_into_id"),
+        # A search within a chapter reads its names in order and stops at a page (donors.search).
+        Index("ix_donors_chapter_id_name_folded", "chapter_id", "name_folded", "id"),
         # `addresses review` pages the flagged addresses by id: only they are indexed.
         Index("ix_donors_address_flagged", "id", "address_status",
               sqlite_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}"),

@@ -1,10 +1,9 @@
 """Registering, finding, listing and updating donors."""
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from donor_registry.chapters.models import Chapter
@@ -12,6 +11,7 @@ from donor_registry.chapters.service import chapter_for_place, in_subtree
 from donor_registry.donors import name_words, normalize
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor, DonorCreate, DonorUpdate
+from donor_registry.donors.search import find_donors  # noqa: F401 (callers import it from here)
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.i18n import _, formatting
@@ -147,124 +147,6 @@ def withdraw_consent(
     donor = get_donor(session=session, donor_id=donor_id)
     consents.withdraw(session=session, donor=donor, purpose=purpose, now=now, actor=actor)
     return donor
-
-
-_DIGITS_ONLY = re.compile(r"[\d\s.+()\-]+")
-
-
-# Index entries counted per query word: beyond this a word is common, never searched from the index.
-COMMON_WORD_ENTRIES = 20_000
-RARE_WORD_DONORS = COMMON_WORD_ENTRIES  # kept as the name tests patch
-# Reading a candidate from the word index costs about this many donors read in name order.
-CANDIDATE_COST = 2
-
-
-def find_donors(*, session: Session, query: str, limit: int = 50, where=None) -> list[Donor]:
-    """Donors matching a national ID, a phone in any format, or a name with or without diacritics.
-
-    `where`: a clause every donor found must also meet (the workspace's chapter reach,
-    accounts.policy.within_reach), applied in each query so no other donor is even read."""
-    query = query.strip()
-    if not query:
-        raise UserError(_("give a name, a phone number or a national ID to search for"))
-    scope = [] if where is None else [where]
-    if _DIGITS_ONLY.fullmatch(query):
-        active = select(Donor).where(Donor.merged_into_id.is_(None), *scope)
-        return list(session.exec(active.where(_identifier_clause(query)).limit(limit)))
-    tokens = fold(query).split()
-    in_order = _typed_in_order(session, tokens, limit, scope)
-    if len(in_order) == limit:
-        return in_order
-    seen = {donor.id for donor in in_order}
-    rest = [donor for donor in _any_order(session, tokens, limit, scope) if donor.id not in seen]
-    return in_order + rest[: limit - len(in_order)]
-
-
-def _typed_in_order(session: Session, tokens: list[str], limit: int, scope: list = ()) -> list[Donor]:
-    """Names that start with the query as typed ('nguyen thi hoa…'): one range of the name index."""
-    start = " ".join(tokens)
-    # The range lets the name index seek; LIKE keeps the result exact under any collation.
-    query = select(Donor).where(
-        Donor.name_folded >= start, Donor.name_folded < start + "\uffff",
-        Donor.name_folded.like(f"{_escape_like(start)}%", escape="\\"),
-        func.coalesce(Donor.merged_into_id, 0) == 0, *scope,
-    )
-    found = session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit))
-    return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
-
-
-def _any_order(session: Session, tokens: list[str], limit: int, scope: list = ()) -> list[Donor]:
-    """Every word as a word prefix, in any order, through the rarest words' index or a walk."""
-    counts = name_words.entry_counts(session, tokens, RARE_WORD_DONORS)
-    indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
-    if indexed and _index_is_cheaper(session, counts, indexed, limit):
-        return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit, scope)
-    return _walk_in_name_order(session, tokens, limit, scope)
-
-
-def _index_is_cheaper(session: Session, counts: dict[str, int], indexed: list, limit: int) -> bool:
-    """Whether reading the rarest words' donors beats reading donors in name order until a page of
-    matches, estimating the matches as if words occurred independently."""
-    total = max(session.scalar(select(func.max(Donor.id))) or 1, 1)
-    share = 1.0
-    for count in counts.values():
-        share *= min(count / total, 1.0)
-    walk = limit / share if share else float("inf")
-    return indexed[0][0] * CANDIDATE_COST <= walk
-
-
-def _name_clauses(tokens: list[str]) -> list:
-    # Every word must appear as a whole word or a word prefix, in any order: 'an nguyen'
-    # finds 'Nguyễn Văn An'. name_folded is stored with single spaces, so ' ' + word works.
-    # coalesce() keeps SQLite off ix_donors_merged_into_id, which every active donor matches.
-    padded = " " + Donor.name_folded
-    return [func.coalesce(Donor.merged_into_id, 0) == 0,
-            *(padded.like(f"% {_escape_like(token)}%", escape="\\") for token in tokens)]
-
-
-def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], limit: int,
-                     scope: list = ()) -> list[Donor]:
-    """The matches among the donors of the rarest words: whole-word matches first, then by name."""
-    candidates = name_words.donors_with_prefix(rarest[0])
-    if len(rarest) > 1:
-        candidates = candidates.intersect(name_words.donors_with_prefix(rarest[1]))
-    spaced = " " + Donor.name_folded + " "
-    whole_words = sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0)
-                      for token in tokens)
-    return list(session.exec(select(Donor).where(Donor.id.in_(candidates), *_name_clauses(tokens), *scope)
-                             .order_by(whole_words.desc(), Donor.name_folded, Donor.id).limit(limit)))
-
-
-def _walk_in_name_order(session: Session, tokens: list[str], limit: int, scope: list = ()) -> list[Donor]:
-    """Common words only: matches are frequent, so reading donors in name order finds them fast."""
-    found = session.exec(select(Donor).where(*_name_clauses(tokens), *scope).order_by(Donor.name_folded, Donor.id)
-                         .limit(limit))
-    return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
-
-
-def _whole_word_hits(name_folded: str, tokens: list[str]) -> int:
-    words = set(name_folded.split())
-    return sum(token in words for token in tokens)
-
-
-def _identifier_clause(query: str):
-    digits = re.sub(r"\D", "", query)
-    clauses = []
-    if len(digits) in (9, 12):
-        clauses.append(Donor.national_id == digits)
-    try:
-        e164, _kind = normalize.phone(query)
-        clauses.append(Donor.phone_e164 == e164)
-    except UserError:
-        pass
-    if not clauses:
-        raise UserError(_("'{query}' is neither a valid phone number nor a 9- or 12-digit "
-                          "national ID").format(query=query))
-    return or_(*clauses)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from donor_registry.accounts.chapters import names
-from donor_registry.accounts.policy import Action, allows, within_reach
+from donor_registry.accounts.policy import Action, allows
 from donor_registry.api.deps import SessionDep
 from donor_registry.audit import service as audit
 from donor_registry.donations.service import donor_donations
@@ -24,7 +24,7 @@ from donor_registry.web.templating import render
 
 router = APIRouter(prefix="/donors", tags=["workspace"], include_in_schema=False, dependencies=[Depends(speak)])
 Reader = Annotated[Current, Depends(require(Action.read_lists))]
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 20  # a page as one types; more than that asks for more of the name
 
 
 def donor_here(session: Session, current: Current, donor_id: int, action: Action = Action.read_lists) -> Donor:
@@ -48,20 +48,20 @@ def today(current: Current):
 def search_page(request: Request, session: SessionDep, current: Reader,
                 q: Annotated[str, Query(max_length=200)] = "") -> Response:
     """Search by part of a name (diacritics or not), a phone or a national ID; a plain GET form."""
-    rows, error = [], None
+    rows, error, more = [], None, False
     if q.strip():
-        try:
-            found = find_donors(session=session, query=q, limit=SEARCH_LIMIT,
-                                where=within_reach(current.actor, Donor.chapter_id))
+        try:  # one more than a page tells "more than N" without counting every match
+            found = find_donors(session=session, query=q, limit=SEARCH_LIMIT + 1, chapters=current.actor.reach)
         except UserError:
             found, error = [], _("Type part of a name, a phone number or a 9- or 12-digit national ID.")
+        more, found = len(found) > SEARCH_LIMIT, found[:SEARCH_LIMIT]
         chapter_names = names(session=session, chapter_ids=[d.chapter_id for d in found])
         in_full = current.may(Action.see_personal_data)
         rows = [views.search_row(d, chapter_names, in_full) for d in found]
     # Search as you type: htmx asks for the results alone (HX-Request), a plain GET gets the page.
     partial = request.headers.get("hx-request") == "true" and "hx-history-restore-request" not in request.headers
     template = "donors/results.html" if partial else "donors/search.html"
-    return render(request, template, q=q, rows=rows, error=error, limit=SEARCH_LIMIT,
+    return render(request, template, q=q, rows=rows, error=error, limit=SEARCH_LIMIT, more=more,
                   may_add=current.may(Action.work_donors), headers={"Vary": "HX-Request"})
 
 

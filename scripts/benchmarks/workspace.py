@@ -12,8 +12,8 @@ signed-in client:
 2. GET /donors?q=… as htmx asks while a person types (HX-Request): prefixes of 2, 3, 4 … letters
    of real names without diacritics, 300 requests.                          Target p95 < 100 ms.
 3. GET /donors/ID of random donors of the coordinator's chapter, 200 times.  Target p95 < 150 ms.
-Baselines in the same run, on the same server: GET /healthz (HTTP and the framework alone) and
-the search's service function called in-process (no HTTP).
+Baselines in the same run, on the same server: GET /healthz (HTTP and the framework alone),
+the search's service function called in-process (no HTTP) and the raw SQL of its first step.
 4. 50 signed-in users for $BENCH_USERS_SECONDS (default 60) s mixing those pages. Target: no errors.
 
     PYTHONPATH=. .venv/bin/python scripts/benchmarks/workspace.py [--engine sqlite|postgres|both] [--donors N]
@@ -38,7 +38,6 @@ from donor_registry.accounts.models import Role
 from donor_registry.accounts.users import add_user
 from donor_registry.chapters.service import create_chapter
 from donor_registry.db import make_engine, session_scope, upgrade
-from donor_registry.donors.models import Donor
 from donor_registry.donors.service import find_donors
 from donor_registry.text import fold, strip_diacritics
 from scripts.benchmarks._common import free_port as _free_port
@@ -78,6 +77,10 @@ DONORS_SQL = """
            '+849' || CAST(10000000 + x AS TEXT), x % 20 != 3, x % 10 = 0, :stamp, 'paper',
            '0790' || CAST(10000000 + x AS TEXT), 0, :stamp, :stamp
     FROM seq JOIN bench_names n ON n.i = (x * 2654435761) % :names"""
+
+# The search's floor: the first page of the chapter's names starting with the typed text.
+RAW_SEARCH = ("SELECT id, full_name FROM donors WHERE chapter_id = :c AND name_folded >= :lo AND name_folded < :hi "
+              "ORDER BY name_folded, id LIMIT 21")
 
 
 def _names() -> list[tuple[int, str, str, str]]:
@@ -223,13 +226,17 @@ def measure(engine_name: str, donors: int) -> dict:
     prefixes = typed_prefixes(url, rng, 300)
     ids = in_reach_ids(url, rng, 200)
     engine = make_engine(url)
-    in_process = []
+    in_process, raw = [], []
     with session_scope(engine) as session:
         hanoi = session.execute(text("SELECT chapter_id FROM users WHERE login = :l"), {"l": LOGIN}).scalar()
         for query in prefixes:
             start = time.perf_counter()
-            find_donors(session=session, query=query, limit=20, where=Donor.chapter_id.in_([hanoi]))
+            find_donors(session=session, query=query, limit=21, chapters=[hanoi])
             in_process.append((time.perf_counter() - start) * 1000)
+        for query in prefixes:  # the floor: one range of the chapter's names, a page of ids and names
+            start = time.perf_counter()
+            session.execute(text(RAW_SEARCH), {"c": hanoi, "lo": query, "hi": query + "\uffff"}).all()
+            raw.append((time.perf_counter() - start) * 1000)
     engine.dispose()
     server, base = serve(url, Path(f"bench-data/http-{engine_name}.serve.log"))
     try:
@@ -243,6 +250,7 @@ def measure(engine_name: str, donors: int) -> dict:
                 "search": [timed(client, f"/donors?q={q}", {"HX-Request": "true"}) for q in prefixes],
                 "donor": [timed(client, f"/donors/{i}") for i in ids],
                 "search in-process": in_process,
+                "search raw SQL": raw,
             }
         finally:
             client.close()

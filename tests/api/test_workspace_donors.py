@@ -267,3 +267,24 @@ def test_a_coordinator_texts_a_donor_the_link_to_their_record_once_a_day(world):
     assert _audit(world, "portal.link_sent") == [("user:coordinator", thuy)]
     other = client.post(f"/donors/{world['donors']['far']}/record-link", data={"csrftoken": csrf})
     assert other.status_code == 404
+
+
+def test_search_shows_a_page_and_says_more_than_a_page_without_counting(world):
+    with session_scope(world["engine"]) as session:
+        for n in range(21):  # 21 namesakes in the ward, 3 in the other province
+            chapter = world["tree"]["ward"]
+            session.get(Donor, make.donor(session, world["now"], name=f"Phạm Văn Lộc{n:02d}")).chapter_id = chapter
+        for n in range(3):
+            session.get(Donor, make.donor(session, world["now"], name=f"Phạm Văn Lộc9{n}")).chapter_id = \
+                world["tree"]["other"]
+    client, _ = _client(world, "coordinator")
+    page = client.get("/donors", params={"q": "pham van loc"}, headers={"HX-Request": "true"}).text
+    shown = re.findall(r'class="donor-link">([^<]+)<', page)
+    assert shown == [f"Phạm Văn Lộc{n:02d}" for n in range(20)]
+    assert "Tìm thấy hơn 20 người hiến trong Hội của bạn và các Hội cấp dưới" in page
+    page = client.get("/donors", params={"q": "pham van loc0"}, headers={"HX-Request": "true"}).text
+    assert len(re.findall(r'class="donor-link"', page)) == 10
+    assert "Tìm thấy 10 người hiến trong Hội của bạn và các Hội cấp dưới." in page
+    other, _ = _client(world, "other_coordinator")
+    page = other.get("/donors", params={"q": "pham van loc"}, headers={"HX-Request": "true"}).text
+    assert re.findall(r'class="donor-link">([^<]+)<', page) == ["Phạm Văn Lộc90", "Phạm Văn Lộc91", "Phạm Văn Lộc92"]

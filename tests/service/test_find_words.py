@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from donor_registry.db import make_engine, upgrade
-from donor_registry.donors import service
+from donor_registry.donors import search
 from donor_registry.donors.duplicates import merge_donors
 from donor_registry.donors.models import DonorCreate, DonorNameWord, DonorUpdate
 from donor_registry.donors.name_words import words_of
@@ -38,7 +38,7 @@ def crowd(session, now):
 
 @pytest.fixture
 def rare_limit(monkeypatch):
-    monkeypatch.setattr(service, "RARE_WORD_DONORS", 3)
+    monkeypatch.setattr(search, "RARE_WORD_DONORS", 3)
 
 
 def test_rare_word_narrows_and_whole_words_come_first(session, crowd, rare_limit):
@@ -60,7 +60,7 @@ def test_no_match_on_either_path(session, crowd, rare_limit, query):
 
 @pytest.mark.parametrize("limit", [3, 2_000])
 def test_merged_duplicate_is_not_found_and_leaves_no_words(session, now, rules, monkeypatch, limit):
-    monkeypatch.setattr(service, "RARE_WORD_DONORS", limit)
+    monkeypatch.setattr(search, "RARE_WORD_DONORS", limit)
     keep = add(session, now, "Phạm Minh Tuấn")
     duplicate = add(session, now, "Phạm Minh Tuấn")
     for _ in range(4):

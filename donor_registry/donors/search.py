@@ -1,0 +1,154 @@
+"""Finding donors by a national ID, a phone in any format, or part of a name (diacritics or not),
+within a chapter's reach, with bounded work: every query stops at a page of results.
+
+Names typed in order ('nguyen thi h…') are one range of a names index read in order, so even a
+two-letter prefix shared by 40 % of donors reads about a page of rows, never every match. Within
+a reach of a few chapters each chapter's names are read in order (ix_donors_chapter_id_name_folded)
+and the pages merged; a large reach (a province and its many chapters) holds a large share of the
+donors, so the registry's names are read in order and the reach checked on each row."""
+
+import re
+from collections.abc import Collection
+
+from sqlalchemy import case, func, or_, true, union_all
+from sqlmodel import Session, select
+
+from donor_registry.donors import name_words, normalize
+from donor_registry.donors.models import Donor
+from donor_registry.errors import UserError
+from donor_registry.i18n import _
+from donor_registry.text import fold
+
+_DIGITS_ONLY = re.compile(r"[\d\s.+()\-]+")
+
+# Index entries counted per query word: beyond this a word is common, never searched from the index.
+COMMON_WORD_ENTRIES = 20_000
+RARE_WORD_DONORS = COMMON_WORD_ENTRIES  # kept as the name tests patch
+# Reading a candidate from the word index costs about this many donors read in name order.
+CANDIDATE_COST = 2
+# Up to this many chapters in reach, each chapter's names are read in order, a page from each.
+CHAPTER_SEEKS = 32
+
+
+def find_donors(*, session: Session, query: str, limit: int = 50,
+                chapters: Collection[int] | None = None) -> list[Donor]:
+    """Donors matching a national ID, a phone in any format, or a name with or without diacritics.
+
+    `chapters`: the ids of the chapters whose donors may be found (the workspace user's reach);
+    None for the whole registry. The reach is part of every query: no other donor is even read."""
+    query = query.strip()
+    if not query:
+        raise UserError(_("give a name, a phone number or a national ID to search for"))
+    if _DIGITS_ONLY.fullmatch(query):
+        identifier = _identifier_clause(query)
+        if chapters is not None and not chapters:
+            return []
+        active = select(Donor).where(Donor.merged_into_id.is_(None), _reach_filter(chapters), identifier)
+        return list(session.exec(active.limit(limit)))
+    if chapters is not None and not chapters:
+        return []
+    tokens = fold(query).split()
+    in_order = _typed_in_order(session, tokens, limit, chapters)
+    if len(in_order) == limit:
+        return in_order
+    seen = {donor.id for donor in in_order}
+    rest = [donor for donor in _any_order(session, tokens, limit, chapters) if donor.id not in seen]
+    return in_order + rest[: limit - len(in_order)]
+
+
+def _reach_filter(chapters: Collection[int] | None):
+    # coalesce() keeps the planner off the chapter indexes: this filter is checked on rows another
+    # index found (a phone, the word index, the names in order), never a scan of a chapter's donors.
+    return true() if chapters is None else func.coalesce(Donor.chapter_id, 0).in_(sorted(chapters))
+
+
+def _in_name_order(session: Session, clauses: list, limit: int, chapters: Collection[int] | None) -> list[Donor]:
+    """The first `limit` donors in name order meeting `clauses` within the reach."""
+    if chapters is not None and len(chapters) <= CHAPTER_SEEKS:
+        pages = [select(Donor.id).where(Donor.chapter_id == chapter_id, *clauses)
+                 .order_by(Donor.name_folded, Donor.id).limit(limit).subquery() for chapter_id in sorted(chapters)]
+        ids = [select(page.c.id) for page in pages]
+        query = select(Donor).where(Donor.id.in_(ids[0] if len(ids) == 1 else union_all(*ids)))
+    else:
+        query = select(Donor).where(_reach_filter(chapters), *clauses)
+    return list(session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit)))
+
+
+def _typed_in_order(session: Session, tokens: list[str], limit: int, chapters) -> list[Donor]:
+    """Names that start with the query as typed ('nguyen thi hoa…'): one range of a names index."""
+    start = " ".join(tokens)
+    # The range lets the index seek; LIKE keeps the result exact under any collation.
+    clauses = [Donor.name_folded >= start, Donor.name_folded < start + "\uffff",
+               Donor.name_folded.like(f"{_escape_like(start)}%", escape="\\"),
+               func.coalesce(Donor.merged_into_id, 0) == 0]
+    found = _in_name_order(session, clauses, limit, chapters)
+    return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
+
+
+def _any_order(session: Session, tokens: list[str], limit: int, chapters) -> list[Donor]:
+    """Every word as a word prefix, in any order, through the rarest words' index or a walk."""
+    counts = name_words.entry_counts(session, tokens, RARE_WORD_DONORS)
+    indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
+    if indexed and _index_is_cheaper(session, counts, indexed, limit):
+        return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit, chapters)
+    found = _in_name_order(session, _name_clauses(tokens), limit, chapters)
+    return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
+
+
+def _index_is_cheaper(session: Session, counts: dict[str, int], indexed: list, limit: int) -> bool:
+    """Whether reading the rarest words' donors beats reading donors in name order until a page of
+    matches, estimating the matches as if words occurred independently."""
+    total = max(session.scalar(select(func.max(Donor.id))) or 1, 1)
+    share = 1.0
+    for count in counts.values():
+        share *= min(count / total, 1.0)
+    walk = limit / share if share else float("inf")
+    return indexed[0][0] * CANDIDATE_COST <= walk
+
+
+def _name_clauses(tokens: list[str]) -> list:
+    # Every word must appear as a whole word or a word prefix, in any order: 'an nguyen'
+    # finds 'Nguyễn Văn An'. name_folded is stored with single spaces, so ' ' + word works.
+    # coalesce() keeps SQLite off ix_donors_merged_into_id, which every active donor matches.
+    padded = " " + Donor.name_folded
+    return [func.coalesce(Donor.merged_into_id, 0) == 0,
+            *(padded.like(f"% {_escape_like(token)}%", escape="\\") for token in tokens)]
+
+
+def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], limit: int,
+                     chapters) -> list[Donor]:
+    """The matches among the donors of the rarest words (at most RARE_WORD_DONORS of them): whole-
+    word matches first, then by name."""
+    candidates = name_words.donors_with_prefix(rarest[0])
+    if len(rarest) > 1:
+        candidates = candidates.intersect(name_words.donors_with_prefix(rarest[1]))
+    spaced = " " + Donor.name_folded + " "
+    whole_words = sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0)
+                      for token in tokens)
+    query = select(Donor).where(Donor.id.in_(candidates), *_name_clauses(tokens), _reach_filter(chapters))
+    return list(session.exec(query.order_by(whole_words.desc(), Donor.name_folded, Donor.id).limit(limit)))
+
+
+def _whole_word_hits(name_folded: str, tokens: list[str]) -> int:
+    words = set(name_folded.split())
+    return sum(token in words for token in tokens)
+
+
+def _identifier_clause(query: str):
+    digits = re.sub(r"\D", "", query)
+    clauses = []
+    if len(digits) in (9, 12):
+        clauses.append(Donor.national_id == digits)
+    try:
+        e164, _kind = normalize.phone(query)
+        clauses.append(Donor.phone_e164 == e164)
+    except UserError:
+        pass
+    if not clauses:
+        raise UserError(_("'{query}' is neither a valid phone number nor a 9- or 12-digit "
+                          "national ID").format(query=query))
+    return or_(*clauses)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
