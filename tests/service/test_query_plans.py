@@ -27,6 +27,7 @@ from donor_registry.honours import service as honours
 from donor_registry.honours.settings import HonoursSettings
 from donor_registry.places import units
 from donor_registry.types import ABO, Rh
+from tests.conftest import sqlite_copy
 
 DONORS = 40_000
 TODAY = dt.date(2026, 6, 1)
@@ -225,3 +226,97 @@ def test_emergency_matching_reads_the_rings_only_on_postgresql(pg_engine, rules)
                                       rotation_days=7)
         assert len(picked) == 6
         assert _full_scans(session, sent) == []
+
+
+# SQLite: the same donors, written row by row from the same formulas.
+def _sqlite_rows():
+    places = _communes()
+    for x in range(1, DONORS + 1):
+        name = (f"nguyen van {RARE}" if x % 4000 == 1 else
+                f"{FAMILY[(x * 7) % len(FAMILY)]} {MIDDLE[(x * 13) % len(MIDDLE)]} {GIVEN[(x * 31) % len(GIVEN)]}")
+        province_code, commune_code = places[x % len(places)]
+        yield (x, name, name, "male" if x % 2 == 0 else "female", ["O", "O", "O", "A", "A", "B", "B", "AB"][x % 8],
+               "-" if x % 97 == 0 else "+", f"+8490{x:07d}", 1, 1970 + x % 35, 60, "2026-01-01 00:00:00.000000",
+               "paper", int(x % 3 == 0), province_code, commune_code, 2 + x % PROVINCES,
+               5 + x % 30 if x % 47 == 0 else x % 4, x - 1 if x % 500 == 7 else None)
+
+
+@pytest.fixture(scope="module")
+def sqlite_engine(sqlite_template, tmp_path_factory):
+    url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("plans"))
+    engine = make_engine(url)
+    stamp = "2026-01-01 00:00:00.000000"
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO chapters (id, code, name, name_folded, kind, parent_id, path, created_at,"
+                             " updated_at) VALUES (1, 'VN', 'Trung uong', 'trung uong', 'national', NULL, '/1/', ?, ?)",
+                             (stamp, stamp))
+        conn.exec_driver_sql("INSERT INTO chapters (id, code, name, name_folded, kind, parent_id, path, created_at,"
+                             " updated_at) VALUES (?, ?, ?, ?, 'province', 1, ?, ?, ?)",
+                             [(k, f"P{k}", f"Tinh {k}", f"tinh {k}", f"/1/{k}/", stamp, stamp)
+                              for k in range(2, PROVINCES + 2)])
+        conn.exec_driver_sql(
+            "INSERT INTO donors (id, full_name, name_folded, sex, abo, rh, phone_e164, phone_sms_capable, birth_year,"
+            " weight_kg, consent_at, consent_channel, standby, province_code, commune_code, chapter_id,"
+            " donation_count, merged_into_id, created_at, updated_at)"
+            f" VALUES ({', '.join('?' * 18)}, '{stamp}', '{stamp}')", list(_sqlite_rows()))
+        conn.exec_driver_sql("INSERT INTO donor_name_words (word, donor_id) SELECT DISTINCT w.value, d.id FROM donors d,"
+                             " json_each('[\"' || replace(d.name_folded, ' ', '\",\"') || '\"]') w"
+                             " WHERE d.merged_into_id IS NULL")
+        conn.exec_driver_sql(f"""
+            WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 40)
+            INSERT INTO donations (donor_id, donated_on, type, outcome, source, created_at)
+            SELECT d.id, date('2010-01-01', '+' || (d.id % 97 + 100 * k.n) || ' days'), 'whole_blood', 'donated',
+                   'test', '{stamp}' FROM donors d JOIN k ON k.n < d.donation_count""")
+        conn.exec_driver_sql("ANALYZE")
+    yield engine
+    engine.dispose()
+
+
+def _sqlite_plan(session: Session, sent) -> list[str]:
+    """The EXPLAIN QUERY PLAN lines of the statements sent."""
+    return [row[-1] for statement, params in sent
+            for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+
+
+def _bad_sqlite_reads(lines: list[str]) -> list[str]:
+    """Every donor read but a SEARCH on an index and the walk of the active donors in name order
+    (find's common words: it stops at a page of matches); no skip-scan ("ANY(") either."""
+    return [line for line in lines if "donors" in line and not line.startswith("SEARCH donor_name_words")
+            and ("ANY(" in line or (line.startswith("SCAN donors")
+                                    and line != "SCAN donors USING INDEX ix_donors_active_name"))]
+
+
+@pytest.mark.parametrize(("query", "why"), FIND_QUERIES)
+def test_find_reads_donors_by_index_on_sqlite(sqlite_engine, query, why):
+    with Session(sqlite_engine) as session, _statements(sqlite_engine) as sent:
+        find_donors(session=session, query=query)
+        lines = _sqlite_plan(session, sent)
+    assert lines
+    assert _bad_sqlite_reads(lines) == [], why
+
+
+def test_honour_candidates_on_sqlite(sqlite_engine):
+    """One pass over the table in id order, not a skip-scan of an area index for `merged_into_id
+    IS NULL` (which read every donor through the index, 1.5x slower). A province's candidates
+    are read the same way: SQLite cannot size `chapter_id IN (subtree)` (as before 0030)."""
+    settings = HonoursSettings()
+    with Session(sqlite_engine) as session:
+        for chapter in (None, _province_chapter(session)):
+            with _statements(sqlite_engine) as sent:
+                assert honours.candidates(session=session, settings=settings, today=TODAY, chapter=chapter)
+                lines = _sqlite_plan(session, sent)
+            assert "SCAN donors" in lines
+            assert not [line for line in lines if "donors USING" in line or "ANY(" in line]
+
+
+def test_turnout_and_matching_read_the_ring_on_sqlite(sqlite_engine, rules):
+    province_code, commune_code = _communes()[0]
+    request = EmergencyRequest(id=1, abo=ABO.O, rh=Rh.positive, units=2, needed_by=NOW + dt.timedelta(hours=6),
+                               hospital_id=1, created_at=NOW, created_by="test", province_code=province_code,
+                               commune_code=commune_code)
+    with Session(sqlite_engine) as session, _statements(sqlite_engine) as sent:
+        assert expected_turnout(session=session, drive=_drive(commune_code, province_code), rules=rules).total > 0
+        assert len(matching.pick(session=session, request=request, want=6, now=NOW, on=TODAY, rules=rules,
+                                 rotation_days=7)[0]) == 6
+        lines = _sqlite_plan(session, sent)
+    assert _bad_sqlite_reads(lines) == []
