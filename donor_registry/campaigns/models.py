@@ -96,9 +96,8 @@ class DriveCreate(DriveBase):
 
 
 # Area lookups over the donors table (expected turnout; also reminders and emergency matching).
-# Every eligibility filter says `merged_into_id IS NULL`, and without these SQLite's planner
-# takes ix_donors_merged_into_id for it and scans nearly every donor (1.2 s instead of 40 ms
-# for a district of 5,000 donors among 1,000,000: scripts/benchmarks/turnout.py).
-Index("ix_donors_commune_key_merged_into_id", Donor.commune_key, Donor.merged_into_id)
-Index("ix_donors_district_key_merged_into_id", Donor.district_key, Donor.merged_into_id)
-Index("ix_donors_commune_code_merged_into_id", Donor.commune_code, Donor.merged_into_id)
+# Single columns: with merged_into_id second, SQLite's statistics counted `merged_into_id IS
+# NULL` as matching a few rows and it skip-scanned these indexes for it (migration 0030).
+Index("ix_donors_commune_key", Donor.commune_key)
+Index("ix_donors_district_key", Donor.district_key)
+Index("ix_donors_commune_code", Donor.commune_code)

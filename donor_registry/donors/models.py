@@ -3,7 +3,7 @@
 import datetime as dt
 
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, Index, String, Text, text
+from sqlalchemy import JSON, Column, Index, String, Text, column, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type, index_where_set
@@ -43,11 +43,19 @@ class DonorBase(SQLModel):
 
 class Donor(DonorBase, table=True):
     __tablename__ = "donors"
-    # commune_key and district_key are indexed with merged_into_id (campaigns/models.py).
+    # commune_key, district_key and commune_code are indexed in campaigns/models.py.
     __table_args__ = (
         index_where_set("ix_donors_merged_into_id", "merged_into_id"),
-        # "Donors of this chapter and below": chapter_id IN (the subtree), merged ones left out.
-        Index("ix_donors_chapter_id_merged_into_id", "chapter_id", "merged_into_id"),
+        # "Donors of this chapter and below": chapter_id IN (the subtree). No merged_into_id
+        # after it: SQLite would skip-scan it for `merged_into_id IS NULL` (migration 0030).
+        Index("ix_donors_chapter_id", "chapter_id"),
+        # The active donors by name (`donors find`, lists): `merged_into_id IS NULL` selects it.
+        Index("ix_donors_active_name", "name_folded", "id",
+              sqlite_where=text("merged_into_id IS NULL"), postgresql_where=text("merged_into_id IS NULL")),
+        # PostgreSQL only (pg_trgm): find's `' ' || name_folded LIKE '% word%'` by trigrams; the
+        # expression must stay the query's own (donors.search._name_clauses).
+        Index("ix_donors_name_trigrams", (literal_column("' '") + column("name_folded", String)).label("padded"),
+              postgresql_using="gin", postgresql_ops={"padded": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         # A search within a chapter reads its names in order and stops at a page (donors.search).
         Index("ix_donors_chapter_id_name_folded", "chapter_id", "name_folded", "id"),
         # `addresses review` pages the flagged addresses by id: only they are indexed.

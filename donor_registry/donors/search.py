@@ -80,7 +80,7 @@ def _typed_in_order(session: Session, tokens: list[str], limit: int, chapters) -
     # The range lets the index seek; LIKE keeps the result exact under any collation.
     clauses = [Donor.name_folded >= start, Donor.name_folded < start + "\uffff",
                Donor.name_folded.like(f"{_escape_like(start)}%", escape="\\"),
-               func.coalesce(Donor.merged_into_id, 0) == 0]
+               Donor.merged_into_id.is_(None)]
     found = _in_name_order(session, clauses, limit, chapters)
     return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
 
@@ -109,9 +109,10 @@ def _index_is_cheaper(session: Session, counts: dict[str, int], indexed: list, l
 def _name_clauses(tokens: list[str]) -> list:
     # Every word must appear as a whole word or a word prefix, in any order: 'an nguyen'
     # finds 'Nguyễn Văn An'. name_folded is stored with single spaces, so ' ' + word works.
-    # coalesce() keeps SQLite off ix_donors_merged_into_id, which every active donor matches.
+    # `merged_into_id IS NULL` as written: it selects the active donors' name index
+    # (ix_donors_active_name, migration 0030) on both engines.
     padded = " " + Donor.name_folded
-    return [func.coalesce(Donor.merged_into_id, 0) == 0,
+    return [Donor.merged_into_id.is_(None),
             *(padded.like(f"% {_escape_like(token)}%", escape="\\") for token in tokens)]
 
 

@@ -105,9 +105,7 @@ def candidates(
                tier.label("tier"))
         .select_from(source)
         .where(
-            # Not `merged_into_id IS NULL`: SQLite would answer that through the merged_into_id
-            # index, a lookup per donor, where one scan of the table is twice as fast.
-            func.coalesce(Donor.merged_into_id, 0) == 0,
+            Donor.merged_into_id.is_(None),
             or_(Donor.deceased_on.is_(None), Donor.deceased_on > as_of),
             count >= settings.tiers[0],
             ~held,

@@ -32,7 +32,8 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     # 0017 (chapters) sits on 0003 and depends on 0002 and 0005: it stands for all three.
     # 0024 (users' chapters) joins 0023 (accounts) and 0017: it stands for both; 0025 (import runs) sits on
     # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028;
-    # 0034 (flagged by chapter) on 0029 depends on 0015 and goes with it, and 0031 (the search index) above.
+    # 0034 (flagged by chapter) on 0029 depends on 0015 and goes with it, 0031 (the search index) above
+    # it, and 0030 (the active donors' indexes), which merges 0031, 0009 and 0018.
     assert current_revisions(engine) == {"0029_drive_slots", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
