@@ -1,7 +1,8 @@
 """donors: the flagged addresses indexed by chapter, for the dashboard's count of a chapter's
 
 Without it, counting a chapter's flagged addresses walks every donor of the chapter through
-ix_donors_chapter_id_merged_into_id (half a second at 500,000 donors), even when none is flagged.
+its chapter index (half a second at 500,000 donors), even when none is flagged. address_status is in
+the index too: on one column only, SQLite takes ix_donors_chapter_id instead.
 
 Revision ID: 0034_flagged_by_chapter
 Revises: 0029_drive_slots
@@ -19,7 +20,7 @@ _FLAGGED = sa.text("address_status IN ('split', 'ambiguous', 'unknown')")
 
 
 def upgrade() -> None:
-    op.create_index("ix_donors_flagged_chapter", "donors", ["chapter_id"],
+    op.create_index("ix_donors_flagged_chapter", "donors", ["chapter_id", "address_status"],
                     sqlite_where=_FLAGGED, postgresql_where=_FLAGGED)
 
 
