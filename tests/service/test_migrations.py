@@ -31,8 +31,9 @@ def test_the_index_migrations_go_down_and_up_again(engine):
         command.downgrade(config, f"{revision}@-1")
     # 0017 (chapters) sits on 0003 and depends on 0002 and 0005: it stands for all three.
     # 0024 (users' chapters) joins 0023 (accounts) and 0017: it stands for both; 0025 (import runs) sits on
-    # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027.
-    assert current_revisions(engine) == {"0028_audit_subject", "0014_sms_channels", "0006_name_words"}
+    # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0032 (chapter settings)
+    # on 0028.
+    assert current_revisions(engine) == {"0032_chapter_settings", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
     assert {"ix_donations_donor_id", "ix_donations_drive_id"} <= index_names
@@ -71,8 +72,8 @@ def test_the_accounts_migrations_go_down_and_up_again(engine):
 
 
 def test_the_import_runs_migration_goes_down_and_up_again(engine):
-    """0025 (the workspace's import runs) down, then up (0027 and 0028 above it first)."""
-    command.downgrade(_alembic_config(engine), "0028_audit_subject@-2")
+    """0025 (the workspace's import runs) down, then up (0027, 0028 and 0032 above it first)."""
+    command.downgrade(_alembic_config(engine), "0032_chapter_settings@-3")
     command.downgrade(_alembic_config(engine), "0025_import_runs@-1")
     assert "import_runs" not in inspect(engine).get_table_names()
     assert "users" in inspect(engine).get_table_names()
@@ -82,7 +83,16 @@ def test_the_import_runs_migration_goes_down_and_up_again(engine):
 
 def test_the_donor_portal_migration_goes_down_and_up_again(engine):
     """0027 (record links, codes, availability) down, then up."""
-    command.downgrade(_alembic_config(engine), "0028_audit_subject@-2")
+    command.downgrade(_alembic_config(engine), "0032_chapter_settings@-3")
     assert not {"portal_links", "portal_codes", "donor_availability"} & set(inspect(engine).get_table_names())
+    upgrade(engine)
+    test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_chapter_settings_migration_goes_down_and_up_again(engine):
+    """0032 (a chapter's own settings) down, then up."""
+    command.downgrade(_alembic_config(engine), "0032_chapter_settings@-1")
+    assert "chapter_settings" not in inspect(engine).get_table_names()
+    assert current_revisions(engine) >= {"0028_audit_subject"}
     upgrade(engine)
     test_migrated_schema_matches_the_models(engine)
