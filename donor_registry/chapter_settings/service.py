@@ -120,3 +120,34 @@ def parse_key(text: str) -> str:
     if len(matches) == 1:
         return matches[0]
     raise UserError(_("'{key}' is not a chapter setting (known: {known})").format(key=text, known=", ".join(rules.KEYS)))
+
+
+def own_values(*, session: Session, chapter_id: int) -> dict[str, str]:
+    """The values the chapter set itself."""
+    return dict(session.exec(select(ChapterSetting.key, ChapterSetting.value)
+                             .where(ChapterSetting.chapter_id == chapter_id)).all())
+
+
+def change(*, session: Session, settings, now: dt.datetime, actor: str, chapter_id: int,
+           values: dict[str, str]) -> dict[str, str]:
+    """A form of the chapter's settings: a value sets the key, a blank lets it inherit again. If any
+    value is refused nothing changes and the answer is {key: what is wrong}; else {} (changes audited)."""
+    chapters.get_chapter(session=session, chapter_id=chapter_id)
+    errors: dict[str, str] = {}
+    for key, raw in values.items():
+        rules.chapter_key(key)
+        if raw.strip():
+            try:
+                rules.parse(settings, key, raw)
+            except ValueError as problem:
+                errors[key] = str(problem)
+    if errors:
+        return errors
+    own = own_values(session=session, chapter_id=chapter_id)
+    for key, raw in values.items():
+        if not raw.strip():
+            if key in own:
+                reset_value(session=session, settings=settings, now=now, actor=actor, chapter_id=chapter_id, key=key)
+        elif str(rules.parse(settings, key, raw)) != own.get(key):
+            set_value(session=session, settings=settings, now=now, actor=actor, chapter_id=chapter_id, key=key, raw=raw)
+    return {}
