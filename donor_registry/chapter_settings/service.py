@@ -151,3 +151,8 @@ def change(*, session: Session, settings, now: dt.datetime, actor: str, chapter_
         elif str(rules.parse(settings, key, raw)) != own.get(key):
             set_value(session=session, settings=settings, now=now, actor=actor, chapter_id=chapter_id, key=key, raw=raw)
     return {}
+
+
+def drive_ring(*, session: Session, settings, chapter_id: int | None) -> str:
+    """The ring a drive of the chapter invites and expects (its own, an ancestor's, else config's)."""
+    return value_for(session=session, settings=settings, key=rules.DRIVE_RING, chapter_id=chapter_id)

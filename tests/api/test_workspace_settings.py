@@ -24,7 +24,7 @@ def world(engine, db_url, now):
     settings = Settings(database={"url": db_url}, general={"chapter_name": "Hội CTĐ Việt Nam"},
                         campaigns={"drive_ring": "10km"})
     with session_scope(engine) as session:
-        add = lambda **kw: chapters.create_chapter(session=session, now=now, **kw).id  # noqa: E731
+        add = lambda **kw: chapters.create_chapter(session=session, now=now, **kw).id
         vn = add(kind="national")
         home = add(kind="province", parent_id=vn, province_code="92")
         tree = {"vn": vn, "home": home, "ward": add(kind="commune", parent_id=home, commune_code="31507"),

@@ -30,7 +30,7 @@ CONFIG = Settings(general={"chapter_name": "Hội CTĐ Việt Nam"})
 @pytest.fixture
 def tree(session, now):
     """VN ─ 92 (Cần Thơ) ─ 31507 (a ward of it);  VN ─ 15 (Lào Cai)."""
-    add = lambda **kw: chapters.create_chapter(session=session, now=now, **kw).id  # noqa: E731
+    add = lambda **kw: chapters.create_chapter(session=session, now=now, **kw).id
     vn = add(kind="national")
     province = add(kind="province", parent_id=vn, province_code="92")
     found = {"vn": vn, "province": province, "ward": add(kind="commune", parent_id=province, commune_code="31507"),
@@ -51,6 +51,9 @@ def test_a_value_set_on_a_province_holds_below_it_until_the_ward_sets_its_own(se
         ("Hội CTĐ thành phố Cần Thơ", Source.parent, tree["province"])
     assert service.effective_for(session=session, settings=CONFIG, chapter_id=tree["other"])[NAME].value \
         == "Hội CTĐ Việt Nam"
+    _set(session, now, tree["province"], RING, "25km")
+    assert [service.drive_ring(session=session, settings=CONFIG, chapter_id=c)
+            for c in (tree["ward"], tree["other"], None)] == ["25km", "10km", "10km"]
     _set(session, now, tree["ward"], NAME, "Hội CTĐ phường Ninh Kiều")
     assert service.value_for(session=session, settings=CONFIG, key=NAME, chapter_id=tree["ward"]) \
         == "Hội CTĐ phường Ninh Kiều"
@@ -63,7 +66,7 @@ def test_a_value_set_on_a_province_holds_below_it_until_the_ward_sets_its_own(se
     session.commit()
     entries = session.exec(select(AuditEntry).where(AuditEntry.action == "settings.change")
                            .order_by(AuditEntry.id)).all()
-    assert [(e.actor, e.subject_type, e.subject_id, e.detail) for e in entries] == [
+    assert [(e.actor, e.subject_type, e.subject_id, e.detail) for e in entries if e.detail["key"] == NAME] == [
         ("user:admin", "chapter", tree["province"],
          {"key": NAME, "own_before": None, "own_after": "Hội CTĐ thành phố Cần Thơ",
           "before": "Hội CTĐ Việt Nam", "after": "Hội CTĐ thành phố Cần Thơ"}),

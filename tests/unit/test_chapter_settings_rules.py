@@ -3,7 +3,14 @@ checked with the same limits config.toml has."""
 
 import pytest
 
-from donor_registry.chapter_settings.rules import KEYS, Effective, Source, config_value, effective, parse
+from donor_registry.chapter_settings.rules import (
+    KEYS,
+    Effective,
+    Source,
+    config_value,
+    effective,
+    parse,
+)
 from donor_registry.config import Settings
 from donor_registry.errors import UserError
 
