@@ -32,7 +32,8 @@ DEFAULT_CONFIG_FILE = Path("config.toml")
 
 
 class GeneralSettings(BaseModel):
-    chapter_name: str = "Hội Chữ thập đỏ"
+    # Also a chapter's own setting (chapter_settings): the same limits hold there.
+    chapter_name: str = Field(default="Hội Chữ thập đỏ", min_length=1, max_length=100)
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
 

@@ -3,6 +3,7 @@
 from donor_registry.accounts.models import LoginAttempt, User, UserSession  # noqa: F401
 from donor_registry.audit.models import AuditEntry  # noqa: F401
 from donor_registry.campaigns.models import Campaign, Drive  # noqa: F401
+from donor_registry.chapter_settings.models import ChapterSetting  # noqa: F401
 from donor_registry.chapters.models import Chapter  # noqa: F401
 from donor_registry.donations.models import Donation, DonationRevision  # noqa: F401
 from donor_registry.donors.models import Donor, DonorMerge, DonorNameWord  # noqa: F401

@@ -23,6 +23,7 @@ from donor_registry.cli import (
     reminders,
     report,
     serve,
+    settings,
     sms,
     users,
 )
@@ -57,6 +58,7 @@ app.add_typer(emergency.app, name="emergency")
 app.add_typer(audit.app, name="audit")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(users.app, name="users")
+app.add_typer(settings.app, name="settings")
 app.add_typer(addresses.app, name="addresses")
 
 

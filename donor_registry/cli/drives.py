@@ -12,6 +12,7 @@ from donor_registry.campaigns.drive_edits import edit_drive
 from donor_registry.campaigns.ics import export_drives
 from donor_registry.campaigns.models import Campaign, DriveCreate, DriveStatus
 from donor_registry.campaigns.turnout import expected_turnout
+from donor_registry.chapter_settings.service import drive_ring
 from donor_registry.chapters.service import find_chapter
 from donor_registry.cli import campaign_views as views
 from donor_registry.cli import slot_views
@@ -143,7 +144,8 @@ def show(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = Fals
         drive = service.get_drive(session=session, drive_id=drive_id)
         campaign = session.get(Campaign, drive.campaign_id) if drive.campaign_id else None
         turnout = expected_turnout(session=session, drive=drive, rules=app_ctx.settings.eligibility,
-                                   ring=app_ctx.settings.campaigns.drive_ring)
+                                   ring=drive_ring(session=session, settings=app_ctx.settings,
+                                                   chapter_id=drive.chapter_id))
         conflicts = service.conflicts(session=session, settings=app_ctx.settings.campaigns, drive=drive)
         record = {
             **views.drive_summary(drive), "campaign_name": campaign.name if campaign else None,
@@ -269,7 +271,8 @@ def call_list(
     with session_scope(app_ctx.engine()) as session:
         drive = service.get_drive(session=session, drive_id=drive_id)
         listed = calls.call_list(session=session, drive=drive, rules=app_ctx.settings.eligibility,
-                                 ring=app_ctx.settings.campaigns.drive_ring)
+                                 ring=drive_ring(session=session, settings=app_ctx.settings,
+                                                 chapter_id=drive.chapter_id))
         private_file(out).write_bytes(calls.xlsx_bytes(listed))
         calls.audit_shown(session=session, now=app_ctx.now(), actor=app_ctx.actor(), listed=listed, via="cli")
     console.print(_("wrote {count} donor(s) to {out}").format(count=len(listed.entries), out=out), highlight=False)

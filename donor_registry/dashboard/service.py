@@ -18,6 +18,8 @@ from donor_registry.accounts.policy import Action, Actor, allows, within_reach
 from donor_registry.campaigns import drives as drive_service
 from donor_registry.campaigns.models import Drive, DriveStatus
 from donor_registry.campaigns.turnout import expected_turnout
+from donor_registry.chapter_settings import service as chapter_settings
+from donor_registry.chapter_settings.rules import DRIVE_RING
 from donor_registry.chapters.service import get_chapter
 from donor_registry.config import Settings
 from donor_registry.dashboard.cache import CardCache, Counted
@@ -126,10 +128,11 @@ def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date
 def _drives(session, settings, chapter, start, end) -> list[WeekDrive]:
     listed = drive_service.list_drives(session=session, since=start, until=end, chapter=chapter)
     shown = []
+    ring = chapter_settings.lookup(session=session, settings=settings, key=DRIVE_RING)
     for number, drive in enumerate(listed):
         counted = number < MAX_TURNOUTS and drive.status != DriveStatus.cancelled
         total = expected_turnout(session=session, drive=drive, rules=settings.eligibility,
-                                 ring=settings.campaigns.drive_ring).total if counted else None
+                                 ring=ring(drive.chapter_id)).total if counted else None
         shown.append(WeekDrive(drive, total))
     return shown
 

@@ -10,7 +10,10 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from donor_registry.chapter_settings.rules import ORGANISATION_NAME
+from donor_registry.chapter_settings.service import value_for
 from donor_registry.config import Settings
+from donor_registry.donors.models import Donor
 from donor_registry.emergency.limits import DAY
 from donor_registry.emergency.models import EmergencyRequest, Hospital
 from donor_registry.emergency.tokens import REPLY_TOKEN_PLACEHOLDER
@@ -51,7 +54,7 @@ def send_call(
     token there when it sends, and moves the call-out's `token_hash` to it.
     """
     link = reply_link(settings, REPLY_TOKEN_PLACEHOLDER)
-    body = render(CALL, settings, **_fields(request, hospital, full_name), link=link)
+    body = render(CALL, settings, **_fields(session, settings, request, hospital, donor_id, full_name), link=link)
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=CALL, body=body,
             idempotency_key=call_key(request.id, donor_id), urgent=True,
             link_token_hash=token_hash)
@@ -96,13 +99,17 @@ def send_not_needed(
 ) -> None:
     """Tell a donor who was asked that they need not come (covered, cancelled or expired)."""
     kind = CANCELLED if cancelled and CANCELLED in settings.sms.templates else FILLED
-    body = render(kind, settings, **_fields(request, hospital, full_name))
+    body = render(kind, settings, **_fields(session, settings, request, hospital, donor_id, full_name))
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=kind, body=body,
             idempotency_key=f"emergency:{request.id}:{donor_id}:{key_suffix}", urgent=True)
 
 
-def _fields(request: EmergencyRequest, hospital: Hospital, full_name: str) -> dict[str, str]:
+def _fields(session: Session, settings: Settings, request: EmergencyRequest, hospital: Hospital, donor_id: int,
+            full_name: str) -> dict[str, str]:
+    chapter_id = session.execute(select(Donor.chapter_id).where(Donor.id == donor_id)).scalar()
     return {
+        # The donor's chapter signs the call (its own organisation name, else config.toml's).
+        "to_chuc": value_for(session=session, settings=settings, key=ORGANISATION_NAME, chapter_id=chapter_id),
         "ten": given_name(full_name),
         "nhom_mau": blood_group_label(request.abo, request.rh),
         "benh_vien": hospital.name,

@@ -17,6 +17,8 @@ from sqlmodel import Session, select
 
 from donor_registry.campaigns.models import Drive, DriveStatus
 from donor_registry.campaigns.turnout import drive_area
+from donor_registry.chapter_settings import rules as chapter_rules
+from donor_registry.chapter_settings import service as chapter_settings
 from donor_registry.config import Settings
 from donor_registry.donations.models import Donation, Outcome
 from donor_registry.donors.eligibility_sql import eligible_on_clause
@@ -41,6 +43,7 @@ class Candidate:
     phone: str
     key: str
     fields: dict
+    chapter_id: int | None = None  # the donor's: its organisation name signs the text
 
 
 @dataclass
@@ -80,6 +83,16 @@ class _Planner:
         self.report = PlanReport()
         self.cap = settings.sms.weekly_cap_per_donor
         self._week_counts: Counter | None = None
+        # A chapter's own settings (chapter_settings) over config.toml's.
+        def own(key):
+            return chapter_settings.lookup(session=session, settings=settings, key=key)
+
+        self.organisation = own(chapter_rules.ORGANISATION_NAME)
+        self.ring = own(chapter_rules.DRIVE_RING)
+        self.invitation_days = own(chapter_rules.INVITATION_DAYS)
+        self.widest_invitation_days = max([settings.sms.reminders.invitation_days_before] + [
+            int(v) for v in chapter_settings.stored_values(session=session, key=chapter_rules.INVITATION_DAYS)
+            if v.isdigit()])
 
     def week_counts(self) -> Counter:
         """Reminders each donor already has within a week of today's sending time."""
@@ -108,7 +121,7 @@ class _Planner:
         """
         reminders = self.settings.sms.reminders
         horizon = self.now - dt.timedelta(
-            days=reminders.look_back_days + reminders.invitation_days_before + 2
+            days=reminders.look_back_days + self.widest_invitation_days + 2
         )
         query = select(OutboxMessage.idempotency_key).where(
             OutboxMessage.kind == kind, OutboxMessage.created_at >= horizon
@@ -133,7 +146,7 @@ class _Planner:
                 continue
             counts[c.donor_id] += 1
             body = fill(ten=name_parts(c.full_name)[2] or c.full_name, ho_ten=c.full_name,
-                        **c.fields)
+                        to_chuc=self.organisation(c.chapter_id), **c.fields)
             rows.append((c.donor_id, c.phone, body, c.key))
         self.report.planned[kind] += enqueue_many(
             session=self.session, now=self.now, kind=kind, rows=rows,
@@ -162,11 +175,11 @@ def audience(
         if kind not in sources:
             return []
         found = sources[kind](planner)
-    return [(c.full_name, c.fields) for c in found]
+    return [(c.full_name, {**c.fields, "to_chuc": planner.organisation(c.chapter_id)}) for c in found]
 
 
 def _donor_columns():
-    return Donor.id, Donor.full_name, Donor.phone_e164
+    return Donor.id, Donor.full_name, Donor.phone_e164, Donor.chapter_id
 
 
 def _drive_fields(drive: Drive) -> dict:
@@ -197,27 +210,28 @@ def area_clause(drive: Drive, ring: str = "10km"):
 
 
 def _invitations(p: _Planner) -> Iterator[Candidate]:
-    last_day = p.today + dt.timedelta(days=p.settings.sms.reminders.invitation_days_before)
+    last_day = p.today + dt.timedelta(days=p.widest_invitation_days)
     drives = p.session.exec(
         select(Drive).where(
             Drive.status == DriveStatus.planned, Drive.date > p.today, Drive.date <= last_day
         ).order_by(Drive.date, Drive.id)
     ).all()
     for drive in drives:
-        yield from _invite_for(p, drive)
+        if drive.date <= p.today + dt.timedelta(days=p.invitation_days(drive.chapter_id)):
+            yield from _invite_for(p, drive)
 
 
 def _invite_for(p: _Planner, drive: Drive) -> Iterator[Candidate]:
-    area = area_clause(drive, p.settings.campaigns.drive_ring)
+    area = area_clause(drive, p.ring(drive.chapter_id))
     if area is None:
         return
     query = select(*_donor_columns()).where(
         area, contactable_clause(), eligible_on_clause(drive.date, p.settings.eligibility)
     ).order_by(Donor.id)
     fields = _drive_fields(drive)
-    for donor_id, name, phone in p.session.connection().execute(query):
+    for donor_id, name, phone, chapter_id in p.session.connection().execute(query):
         yield Candidate(donor_id, name, phone, f"invitation:drive:{drive.id}:donor:{donor_id}",
-                        fields)
+                        fields, chapter_id)
 
 
 def _day_before(p: _Planner) -> Iterator[Candidate]:
@@ -241,9 +255,9 @@ def _remind_for(p: _Planner, drive: Drive) -> Iterator[Candidate]:
         eligible_on_clause(drive.date, p.settings.eligibility),
     ).order_by(Donor.id)
     fields = _drive_fields(drive)
-    for donor_id, name, phone in p.session.connection().execute(query):
+    for donor_id, name, phone, chapter_id in p.session.connection().execute(query):
         yield Candidate(donor_id, name, phone, f"reminder:drive:{drive.id}:donor:{donor_id}",
-                        fields)
+                        fields, chapter_id)
 
 
 def _since(p: _Planner) -> dt.date:
@@ -261,9 +275,9 @@ def _thank_you(p: _Planner) -> Iterator[Candidate]:
         )
         .order_by(Donation.id)
     )
-    for donation_id, donated_on, donor_id, name, phone in p.session.exec(query):
+    for donation_id, donated_on, donor_id, name, phone, chapter_id in p.session.exec(query):
         yield Candidate(donor_id, name, phone, f"thank_you:donation:{donation_id}",
-                        {"ngay": donated_on.strftime("%d/%m/%Y")})
+                        {"ngay": donated_on.strftime("%d/%m/%Y")}, chapter_id)
 
 
 def _may_give_again(p: _Planner) -> Iterator[Candidate]:
@@ -272,9 +286,9 @@ def _may_give_again(p: _Planner) -> Iterator[Candidate]:
         Donor.eligible_again_on >= _since(p), Donor.eligible_again_on <= p.today,
         contactable_clause(), eligible_on_clause(p.today, p.settings.eligibility),
     ).order_by(Donor.id)
-    for again_on, donor_id, name, phone in p.session.exec(query):
+    for again_on, donor_id, name, phone, chapter_id in p.session.exec(query):
         yield Candidate(donor_id, name, phone, f"may_give_again:donor:{donor_id}:{again_on.isoformat()}",
-                        {"ngay": again_on.strftime("%d/%m/%Y")})
+                        {"ngay": again_on.strftime("%d/%m/%Y")}, chapter_id)
 
 
 def _congratulation(p: _Planner) -> Iterator[Candidate]:
@@ -292,9 +306,9 @@ def _congratulation(p: _Planner) -> Iterator[Candidate]:
         )
         .order_by(HonourAward.id)
     )
-    for award_id, count, donor_id, name, phone in p.session.exec(query):
+    for award_id, count, donor_id, name, phone, chapter_id in p.session.exec(query):
         yield Candidate(donor_id, name, phone, f"congratulation:award:{award_id}",
-                        {"so_lan": count})
+                        {"so_lan": count}, chapter_id)
 
 
 def withdraw_stale_reminders(

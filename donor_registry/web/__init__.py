@@ -26,6 +26,7 @@ from donor_registry.web import (
     imports,
     pages,
 )
+from donor_registry.web import settings as settings_pages
 from donor_registry.web import sms as sms_pages
 from donor_registry.web.csrf import Csrf
 from donor_registry.web.deps import NotFoundHere, NotSignedIn, Refused
@@ -33,7 +34,7 @@ from donor_registry.web.templating import render_error
 
 
 def routers():
-    return [pages.router, admin.router, duplicates.router, donor_forms.router, donations.router, consents.router,
+    return [pages.router, admin.router, settings_pages.router, duplicates.router, donor_forms.router, donations.router, consents.router,
             donors.router,
             drives.router, campaigns.router, call_lists.router, honours.router, imports.router,
             sms_pages.router, emergency.router, addresses.router]

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from donor_registry.accounts.policy import Action, within_reach
 from donor_registry.api.deps import SessionDep
 from donor_registry.campaigns import call_list as calls
+from donor_registry.chapter_settings.service import drive_ring
 from donor_registry.donors.models import Donor
 from donor_registry.web.deps import Current, require, speak
 from donor_registry.web.drive_forms import drive_view
@@ -27,7 +28,7 @@ def _listed(request: Request, session, current: Current, drive_id: int, via: str
     drive = drive_within_reach(session, current, drive_id, Action.read_lists)
     settings = request.app.state.settings
     listed = calls.call_list(session=session, drive=drive, rules=settings.eligibility,
-                             ring=settings.campaigns.drive_ring,
+                             ring=drive_ring(session=session, settings=settings, chapter_id=drive.chapter_id),
                              masked=not current.may(Action.see_personal_data, drive.chapter_id),
                              donors_within=within_reach(current.actor, Donor.chapter_id))
     calls.audit_shown(session=session, now=current.now, actor=current.actor.audit_name, listed=listed, via=via)

@@ -16,6 +16,7 @@ from donor_registry.campaigns.drive_edits import edit_drive
 from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, DriveStatus
 from donor_registry.campaigns.service import list_campaigns
 from donor_registry.campaigns.turnout import expected_turnout
+from donor_registry.chapter_settings.service import drive_ring
 from donor_registry.chapters.service import get_chapter
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import _
@@ -44,7 +45,7 @@ def _settings(request: Request):
 def _turnout(request: Request, session: Session, drive: Drive):
     settings = _settings(request)
     return expected_turnout(session=session, drive=drive, rules=settings.eligibility,
-                            ring=settings.campaigns.drive_ring)
+                            ring=drive_ring(session=session, settings=settings, chapter_id=drive.chapter_id))
 
 
 def _campaigns(session: Session, current: Current, **filters) -> list[Campaign]:

@@ -28,6 +28,7 @@ ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gate
 # The coordinators' workspace (donor_registry/web): a session cookie and the policy's roles.
 SIGNED_IN = "a signed-in user of any role"
 ADMIN = "an admin, for accounts of its chapter and below"
+SETTINGS_ADMIN = "an admin, for the settings of its chapter and below"
 DRIVE_PLANNER = "a coordinator or admin, for drives of its chapter and below"
 DONOR_WORK = "a coordinator or an admin, for donors of its chapter and below"
 HONOURER = "a coordinator or admin, for ceremonies of its chapter and below"
@@ -76,6 +77,8 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/enable"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/settings"): SETTINGS_ADMIN,
+    ("POST", "/admin/settings"): SETTINGS_ADMIN,
     ("GET", "/donors/{donor_id}"): SIGNED_IN,  # of a donor within the user's chapter and below
     ("GET", "/drives"): SIGNED_IN,  # the month calendar of the user's chapter and below
     ("GET", "/drives/new"): DRIVE_PLANNER,
@@ -131,7 +134,7 @@ ACCESS = {
     ("POST", "/emergency/{request_id}/arrived"): RESPONDER,
 }
 #: Which roles each kind of workspace access lets in (hand-written, not read from the policy).
-ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"},
+ROLES_OF = {SIGNED_IN: {"admin", "coordinator", "viewer"}, ADMIN: {"admin"}, SETTINGS_ADMIN: {"admin"},
             DRIVE_PLANNER: {"admin", "coordinator"}, DONOR_WORK: {"admin", "coordinator"},
             HONOURER: {"admin", "coordinator"}, IMPORTER: {"admin", "coordinator"},
             SMS_SENDER: {"admin", "coordinator"}, RESPONDER: {"admin", "coordinator"}}

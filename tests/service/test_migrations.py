@@ -33,7 +33,8 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     # 0024 (users' chapters) joins 0023 (accounts) and 0017: it stands for both; 0025 (import runs) sits on
     # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028;
     # 0034 (flagged by chapter) on 0029 depends on 0015 and goes with it, 0031 (the search index) above
-    # it, and 0030 (the active donors' indexes), which merges 0031, 0009 and 0018.
+    # it, and 0030 (the active donors' indexes), which merges 0031, 0009 and 0018, with 0032 (chapter
+    # settings) on it.
     assert current_revisions(engine) == {"0029_drive_slots", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
@@ -94,5 +95,14 @@ def test_the_drive_slots_migration_goes_down_and_up_again(engine):
     command.downgrade(_alembic_config(engine), "0028_audit_subject")
     assert not {"drive_slots", "slot_bookings"} & set(inspect(engine).get_table_names())
     assert "drives" in inspect(engine).get_table_names()
+    upgrade(engine)
+    test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_chapter_settings_migration_goes_down_and_up_again(engine):
+    """0032 (a chapter's own settings) down, then up."""
+    command.downgrade(_alembic_config(engine), "0030_active_donors_index")
+    assert "chapter_settings" not in inspect(engine).get_table_names()
+    assert "0030_active_donors_index" in current_revisions(engine)
     upgrade(engine)
     test_migrated_schema_matches_the_models(engine)
