@@ -31,8 +31,9 @@ def test_the_index_migrations_go_down_and_up_again(engine):
         command.downgrade(config, f"{revision}@-1")
     # 0017 (chapters) sits on 0003 and depends on 0002 and 0005: it stands for all three.
     # 0024 (users' chapters) joins 0023 (accounts) and 0017: it stands for both; 0025 (import runs) sits on
-    # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028.
-    assert current_revisions(engine) == {"0029_drive_slots", "0014_sms_channels", "0006_name_words"}
+    # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028,
+    # 0033 (drive links) on 0029.
+    assert current_revisions(engine) == {"0033_drive_links", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
     assert {"ix_donations_donor_id", "ix_donations_drive_id"} <= index_names
@@ -84,6 +85,15 @@ def test_the_donor_portal_migration_goes_down_and_up_again(engine):
     """0027 (record links, codes, availability) down, then up."""
     command.downgrade(_alembic_config(engine), "0029_drive_slots@-3")
     assert not {"portal_links", "portal_codes", "donor_availability"} & set(inspect(engine).get_table_names())
+    upgrade(engine)
+    test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_drive_links_migration_goes_down_and_up_again(engine):
+    """0033 (donors' personal drive links) down, then up."""
+    command.downgrade(_alembic_config(engine), "0033_drive_links@-1")
+    assert "drive_links" not in set(inspect(engine).get_table_names())
+    assert "slot_bookings" in inspect(engine).get_table_names()
     upgrade(engine)
     test_migrated_schema_matches_the_models(engine)
 
