@@ -23,12 +23,12 @@ from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import _
+from donor_registry.slots.links import has_slots, new_links, url_of
+from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue_many
 from donor_registry.sms.settings import parse_hh_mm
-from donor_registry.slots.links import has_slots, new_links, url_of
-from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
 from donor_registry.sms.templates import placeholders, renderer
 from donor_registry.text import name_parts
 

@@ -98,7 +98,7 @@ def test_a_full_slot_is_refused_in_plain_words_and_nothing_changes(site, now):
     client, ids = site["client"], site["slots"]
     assert client.post(f"/b/{site['tokens']['binh']}/book", data={"slot_id": ids["07:00"]}).status_code == 303
     lan = site["tokens"]["lan"]
-    assert 'value="%d"' % ids["07:00"] not in client.get(f"/b/{lan}").text  # not offered
+    assert f'value="{ids["07:00"]}"' not in client.get(f"/b/{lan}").text  # not offered
     refused = client.post(f"/b/{lan}/book?lang=en", data={"slot_id": ids["07:00"]})
     assert refused.status_code == 409
     assert "This time is full" in refused.text and "Nothing was changed" in refused.text
