@@ -73,7 +73,7 @@ def test_the_accounts_migrations_go_down_and_up_again(engine):
 
 def test_the_import_runs_migration_goes_down_and_up_again(engine):
     """0025 (the workspace's import runs) down, then up (0027, 0028 and 0029 above it first)."""
-    command.downgrade(_alembic_config(engine), "0029_drive_slots@-3")
+    command.downgrade(_alembic_config(engine), "0033_drive_links@-4")
     command.downgrade(_alembic_config(engine), "0025_import_runs@-1")
     assert "import_runs" not in inspect(engine).get_table_names()
     assert "users" in inspect(engine).get_table_names()
@@ -83,7 +83,7 @@ def test_the_import_runs_migration_goes_down_and_up_again(engine):
 
 def test_the_donor_portal_migration_goes_down_and_up_again(engine):
     """0027 (record links, codes, availability) down, then up."""
-    command.downgrade(_alembic_config(engine), "0029_drive_slots@-3")
+    command.downgrade(_alembic_config(engine), "0033_drive_links@-4")
     assert not {"portal_links", "portal_codes", "donor_availability"} & set(inspect(engine).get_table_names())
     upgrade(engine)
     test_migrated_schema_matches_the_models(engine)
@@ -100,7 +100,7 @@ def test_the_drive_links_migration_goes_down_and_up_again(engine):
 
 def test_the_drive_slots_migration_goes_down_and_up_again(engine):
     """0029 (drive slots and bookings) down, then up."""
-    command.downgrade(_alembic_config(engine), "0029_drive_slots@-1")
+    command.downgrade(_alembic_config(engine), "0033_drive_links@-2")
     assert not {"drive_slots", "slot_bookings"} & set(inspect(engine).get_table_names())
     assert "drives" in inspect(engine).get_table_names()
     upgrade(engine)
