@@ -17,6 +17,7 @@ from donor_registry.slots.models import DriveLink
 from donor_registry.slots.rules import link_expires_at
 from donor_registry.sms.models import OutboxMessage
 from donor_registry.sms.outbox import enqueue
+from donor_registry.sms.preview import preview
 from donor_registry.sms.reminders import plan_reminders
 from donor_registry.sms.settings import DEFAULT_TEMPLATES
 from tests.support.sms import make_donor
@@ -126,3 +127,15 @@ def test_the_day_before_reminder_names_the_booked_time(session, now):
     }
     assert [(d.id, f"{s.start_time:%H:%M}") for d, s in upcoming_bookings(
         session=session, donor_id=booked.id, now=now)] == [(drive.id, "09:30")]
+
+
+def test_a_preview_measures_the_link_at_its_real_length(session, now):
+    make_donor(session, now, 1)
+    drive = make_drive(session, now, capacity=4, slot_minutes=60)
+    template = "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} tại {dia_diem}. Chọn giờ: {link}"
+    settings = Settings(sms={"public_base_url": BASE, "templates": {**DEFAULT_TEMPLATES, "invitation": template}})
+    shown = preview(session=session, settings=settings, now=now, kind="invitation", drive_id=drive.id)
+    assert shown.text == ("Hoi Chu thap do moi ban So1 hien mau ngay 04/06/2026 tai Nha van hoa phuong. "
+                          f"Chon gio: {BASE}/b/{'x' * 22}")
+    assert (shown.characters, shown.segments) == (138, 1)
+    assert session.exec(select(DriveLink)).all() == []  # a preview mints nothing
