@@ -42,6 +42,7 @@ def _routers(settings: Settings):
     # One line per domain router; each module defines `router = APIRouter(...)` (the hospital
     # API is built from the settings, so its schema states the configured limits).
     from donor_registry.api import (
+        booking_pages,
         docs,
         emergency,
         health,
@@ -52,4 +53,5 @@ def _routers(settings: Settings):
     )
 
     return [health.router, sms_webhooks.router,
-            emergency.build_router(settings), pages.router, portal_pages.router, hospital_pages.router, docs.router]
+            emergency.build_router(settings), pages.router, portal_pages.router, booking_pages.router,
+            hospital_pages.router, docs.router]

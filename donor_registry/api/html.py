@@ -29,9 +29,10 @@ def link(request: Request, path: str) -> str:
 def render(http: Request, template: str, /, *, status_code: int = 200, refresh_seconds: int | None = None,
            **context) -> HTMLResponse:
     """A complete page in the current language."""
+    context.setdefault("here", http.url.path)  # the page the language links reopen
     html = _env.get_template(template).render(
         lang=i18n.current_language(), refresh_seconds=refresh_seconds, link=lambda path: link(http, path),
-        here=http.url.path, **context)
+        **context)
     return HTMLResponse(html, status_code=status_code, headers=HEADERS)
 
 

@@ -12,8 +12,9 @@ HOSPITAL_TOKEN_PREFIX = "hsp_"
 #: What the outbox keeps in place of a reply token: as long as one (22 characters, GSM-7),
 #: so lengths and SMS parts are the same, and plainly not a working link.
 REPLY_TOKEN_PLACEHOLDER = "(reply-token-not-kept)"
-#: A reply token in a path or a text (never shorter than 16 characters).
-_REPLY_PATH = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
+#: A reply token (/r/) or a personal drive link's token (/b/) in a path or a text (never
+#: shorter than 16 characters).
+_REPLY_PATH = re.compile(r"/([rb])/[A-Za-z0-9_-]{16,}")
 
 
 def new_hospital_token() -> str:
@@ -37,5 +38,5 @@ def display_prefix(token: str) -> str:
 
 
 def mask_reply_links(text: str) -> str:
-    """`text` with every reply token in a `/r/…` link hidden (for logs and printed SMS)."""
-    return _REPLY_PATH.sub("/r/…", text)
+    """`text` with every reply token in a `/r/…` (or drive `/b/…`) link hidden (for logs and printed SMS)."""
+    return _REPLY_PATH.sub(r"/\1/…", text)

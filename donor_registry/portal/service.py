@@ -26,6 +26,7 @@ from donor_registry.portal import rules
 from donor_registry.portal.models import DonorAvailability, RecordCode, RecordLink
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import Purpose
+from donor_registry.slots import journey
 from donor_registry.sms import outbox
 from donor_registry.sms.inbound import set_opted_out
 from donor_registry.sms.models import OutboxMessage
@@ -56,7 +57,7 @@ class Record:
     honours_awarded: list[HonourAward]
     availability: DonorAvailability | None
     consents: dict[str, dict]
-    bookings: list = field(default_factory=list)  # hook: upcoming bookings (issue 15 part 1)
+    bookings: list = field(default_factory=list)  # [(drive, slot)] booked from today on
 
 
 def actor_of(link: RecordLink) -> str:
@@ -111,8 +112,8 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def upcoming_bookings(*, session: Session, donor_id: int, now: dt.datetime) -> list:
-    """Hook for the bookings of issue 15 part 1 (slots): none until they exist."""
-    return []
+    """The donor's active bookings at drives from today on: [(drive, slot)], soonest first."""
+    return journey.upcoming_bookings(session=session, donor_id=donor_id, today=rules.local_moment(now)[0])
 
 
 def open_record(*, session: Session, token: str, now: dt.datetime, eligibility: EligibilityRules,

@@ -3,7 +3,7 @@
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type
@@ -57,3 +57,17 @@ class SlotBooking(SQLModel, table=True):
     created_at: dt.datetime
     updated_at: dt.datetime
     cancelled_at: dt.datetime | None = None
+
+
+class DriveLink(SQLModel, table=True):
+    """A donor's personal link to one drive (book, move, cancel): only the sha256 of its token
+    is kept (emergency/tokens.py). It expires with the drive (slots/rules.link_expires_at), read
+    from the drive's date at each use, so a rescheduled drive keeps its links working."""
+
+    __tablename__ = "drive_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    donor_id: int = Field(foreign_key="donors.id", index=True)
+    drive_id: int = Field(foreign_key="drives.id", index=True)
+    created_at: dt.datetime

@@ -17,6 +17,7 @@ The rule:
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
@@ -63,3 +64,9 @@ def split_hours(start: dt.time, end: dt.time, slot_minutes: int, capacity: int) 
                           "use longer slots or a larger capacity").format(
             capacity=capacity, start=f"{empty.start:%H:%M}", end=f"{empty.end:%H:%M}"))
     return plans
+
+
+def link_expires_at(drive_date: dt.date, timezone: str) -> dt.datetime:
+    """When a donor's link to a drive stops working: the end of the day after the drive, local
+    time (the donor may still look the morning after; nothing can be booked by then)."""
+    return dt.datetime.combine(drive_date + dt.timedelta(days=2), dt.time(0), tzinfo=ZoneInfo(timezone))

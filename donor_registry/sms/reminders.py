@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, inspect, update
+from sqlalchemy import and_, func, inspect, or_, update
 from sqlmodel import Session, select
 
 from donor_registry.campaigns.models import Drive, DriveStatus
@@ -25,11 +25,13 @@ from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import _
+from donor_registry.slots.links import has_slots, new_links, url_of
+from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
 from donor_registry.sms.audience import contactable_clause
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue_many
 from donor_registry.sms.settings import parse_hh_mm
-from donor_registry.sms.templates import renderer
+from donor_registry.sms.templates import placeholders, renderer
 from donor_registry.text import name_parts
 
 WEEK = dt.timedelta(days=7)
@@ -44,6 +46,7 @@ class Candidate:
     key: str
     fields: dict
     chapter_id: int | None = None  # the donor's: its organisation name signs the text
+    link_drive_id: int | None = None  # the drive of the donor's personal link ({link}), if it has slots
 
 
 @dataclass
@@ -136,7 +139,7 @@ class _Planner:
         existing = self.existing_keys(kind)
         counts = self.week_counts()
         fill = renderer(kind, self.settings)
-        rows = []
+        due = []
         for c in candidates:
             if c.key in existing:
                 self.report.existing[kind] += 1
@@ -145,13 +148,33 @@ class _Planner:
                 self.report.over_cap[kind] += 1
                 continue
             counts[c.donor_id] += 1
+            due.append(c)
+        urls = self.links(kind, due)
+        rows = []
+        for c in due:
             body = fill(ten=name_parts(c.full_name)[2] or c.full_name, ho_ten=c.full_name,
-                        to_chuc=self.organisation(c.chapter_id), **c.fields)
+                        to_chuc=self.organisation(c.chapter_id),
+                        **{"link": urls.get((c.link_drive_id, c.donor_id)), **c.fields})
             rows.append((c.donor_id, c.phone, body, c.key))
         self.report.planned[kind] += enqueue_many(
             session=self.session, now=self.now, kind=kind, rows=rows,
             send_after=send_after or self.send_at,
         )
+
+
+    def links(self, kind: str, due: list[Candidate]) -> dict[tuple[int, int], str]:
+        """Personal drive links for the texts about to be queued, only when `kind`'s template
+        has {link} (a token is minted per text: slots/links.py keeps only its hash)."""
+        template = self.settings.sms.templates.get(kind, "")
+        if "link" not in placeholders(template):
+            return {}
+        by_drive: dict[int, list[int]] = {}
+        for c in due:
+            if c.link_drive_id is not None:
+                by_drive.setdefault(c.link_drive_id, []).append(c.donor_id)
+        return {(drive_id, donor_id): url for drive_id, donor_ids in by_drive.items()
+                for donor_id, url in new_links(session=self.session, drive_id=drive_id, donor_ids=donor_ids,
+                                               now=self.now, base_url=self.settings.sms.public_base_url).items()}
 
 
 def audience(
@@ -175,7 +198,9 @@ def audience(
         if kind not in sources:
             return []
         found = sources[kind](planner)
-    return [(c.full_name, {**c.fields, "to_chuc": planner.organisation(c.chapter_id)}) for c in found]
+    sample_link = url_of(settings.sms.public_base_url, "x" * 22)  # as long as a real one
+    return [(c.full_name, {"link": sample_link if c.link_drive_id else None, **c.fields,
+                           "to_chuc": planner.organisation(c.chapter_id)}) for c in found]
 
 
 def _donor_columns():
@@ -229,9 +254,10 @@ def _invite_for(p: _Planner, drive: Drive) -> Iterator[Candidate]:
         area, contactable_clause(), eligible_on_clause(drive.date, p.settings.eligibility)
     ).order_by(Donor.id)
     fields = _drive_fields(drive)
+    link_drive_id = drive.id if has_slots(p.session, drive.id) else None
     for donor_id, name, phone, chapter_id in p.session.connection().execute(query):
         yield Candidate(donor_id, name, phone, f"invitation:drive:{drive.id}:donor:{donor_id}",
-                        fields, chapter_id)
+                        fields, chapter_id=chapter_id, link_drive_id=link_drive_id)
 
 
 def _day_before(p: _Planner) -> Iterator[Candidate]:
@@ -250,14 +276,23 @@ def _remind_for(p: _Planner, drive: Drive) -> Iterator[Candidate]:
         OutboxMessage.status.not_in([OutboxStatus.cancelled, OutboxStatus.failed]),
         OutboxMessage.created_at < local_midnight,
     )
+    # A donor with a booking is reminded of the booked time ({gio}), invited or not.
+    active = and_(SlotBooking.drive_id == drive.id, SlotBooking.status == BookingStatus.active)
+    booked = dict(p.session.connection().execute(
+        select(SlotBooking.donor_id, DriveSlot.start_time).join(DriveSlot, DriveSlot.id == SlotBooking.slot_id)
+        .where(active)).all())
     query = select(*_donor_columns()).where(
-        Donor.id.in_(invited), contactable_clause(),
-        eligible_on_clause(drive.date, p.settings.eligibility),
+        or_(Donor.id.in_(invited), Donor.id.in_(select(SlotBooking.donor_id).where(active)))
+        if booked else Donor.id.in_(invited),
+        contactable_clause(), eligible_on_clause(drive.date, p.settings.eligibility),
     ).order_by(Donor.id)
     fields = _drive_fields(drive)
+    link_drive_id = drive.id if booked or has_slots(p.session, drive.id) else None
     for donor_id, name, phone, chapter_id in p.session.connection().execute(query):
+        start = booked.get(donor_id)
         yield Candidate(donor_id, name, phone, f"reminder:drive:{drive.id}:donor:{donor_id}",
-                        fields, chapter_id)
+                        {**fields, "gio": start.strftime("%H:%M")} if start else fields,
+                        chapter_id=chapter_id, link_drive_id=link_drive_id)
 
 
 def _since(p: _Planner) -> dt.date:

@@ -16,6 +16,8 @@ MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
 # Vietnam: carriers only pass brand-name (alphanumeric sender) traffic whose text matches a
 # template registered in advance, so change these only together with the registration.
+# invitation and reminder may also use {link}, the donor's personal drive link (slots/links.py;
+# empty for a drive without slots); it is left out here because it makes each text two parts.
 DEFAULT_TEMPLATES: dict[str, str] = {
     "invitation": (
         "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} lúc {gio} tại {dia_diem}. "

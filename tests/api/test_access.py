@@ -24,6 +24,7 @@ OWN_REQUEST_PAGE = "signed in to /h as the hospital that filed the request"
 TWILIO = "X-Twilio-Signature over the request"
 REPLY_TOKEN = "a donor's reply-link token"
 RECORD_LINK = "a donor's record-link token (from a message or a code sent to the donor's phone)"
+DRIVE_LINK = "a donor's personal drive-link token (from an invitation), for that donor and drive only"
 ESMS_CALLBACK = "the secret $ESMS_CALLBACK_TOKEN in the path, with the esms gateway"
 # The coordinators' workspace (donor_registry/web): a session cookie and the policy's roles.
 SIGNED_IN = "a signed-in user of any role"
@@ -63,6 +64,10 @@ ACCESS = {
     ("POST", "/me/{token}/availability"): RECORD_LINK,
     ("POST", "/me/{token}/language"): RECORD_LINK,
     ("POST", "/me/{token}/withdraw"): RECORD_LINK,
+    ("GET", "/b/{token}"): DRIVE_LINK,
+    ("POST", "/b/{token}/book"): DRIVE_LINK,
+    ("POST", "/b/{token}/move"): DRIVE_LINK,
+    ("POST", "/b/{token}/cancel"): DRIVE_LINK,
     ("GET", "/"): PUBLIC,  # the sign-in form; the dashboard with a session
     ("POST", "/login"): PUBLIC,
     ("GET", "/static/workspace.css"): PUBLIC,
@@ -238,6 +243,12 @@ def test_record_pages_refuse_an_unknown_token(world, route):
     method, path = route
     data = {"lang": "vi", "what": "messages"}
     assert _call(world["client"], method, path, world["request_id"], data=data).status_code == 410
+
+
+@pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == DRIVE_LINK])
+def test_drive_pages_refuse_an_unknown_token(world, route):
+    method, path = route
+    assert _call(world["client"], method, path, world["request_id"], data={"slot_id": "1"}).status_code == 404
 
 
 @pytest.mark.parametrize("route", [r for r, who in ACCESS.items() if who == ESMS_CALLBACK])

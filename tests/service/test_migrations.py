@@ -34,7 +34,7 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028;
     # 0034 (flagged by chapter) on 0029 depends on 0015 and goes with it, 0031 (the search index) above
     # it, and 0030 (the active donors' indexes), which merges 0031, 0009 and 0018, with 0032 (chapter
-    # settings) on it.
+    # settings) and 0033 (drive links) on it.
     assert current_revisions(engine) == {"0029_drive_slots", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
@@ -86,6 +86,15 @@ def test_the_donor_portal_migration_goes_down_and_up_again(engine):
     """0027 (record links, codes, availability) down, then up."""
     command.downgrade(_alembic_config(engine), "0025_import_runs")
     assert not {"portal_links", "portal_codes", "donor_availability"} & set(inspect(engine).get_table_names())
+    upgrade(engine)
+    test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_drive_links_migration_goes_down_and_up_again(engine):
+    """0033 (donors' personal drive links) down, then up."""
+    command.downgrade(_alembic_config(engine), "0032_chapter_settings")
+    assert "drive_links" not in set(inspect(engine).get_table_names())
+    assert "slot_bookings" in inspect(engine).get_table_names()
     upgrade(engine)
     test_migrated_schema_matches_the_models(engine)
 
