@@ -8,7 +8,7 @@ so planning twice adds nothing. A per-donor weekly cap is applied across all kin
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -56,16 +56,19 @@ class PlanReport:
     existing: Counter = field(default_factory=Counter)  # already planned earlier
 
 
-def _planner(session: Session, settings: Settings, now: dt.datetime) -> "_Planner":
+def _planner(session: Session, settings: Settings, now: dt.datetime,
+             chapters: Collection[int] | None = None) -> "_Planner":
     tz = ZoneInfo(settings.general.timezone)
     today = now.astimezone(tz).date()
     send_at = max(now, dt.datetime.combine(today, parse_hh_mm(settings.sms.reminders.send_at), tz))
-    return _Planner(session=session, settings=settings, now=now, today=today, send_at=send_at)
+    return _Planner(session=session, settings=settings, now=now, today=today, send_at=send_at, chapters=chapters)
 
 
-def plan_reminders(*, session: Session, settings: Settings, now: dt.datetime) -> PlanReport:
-    """Plan every enabled kind of reminder due today into the outbox."""
-    planner = _planner(session, settings, now)
+def plan_reminders(*, session: Session, settings: Settings, now: dt.datetime,
+                   chapters: Collection[int] | None = None) -> PlanReport:
+    """Plan every enabled kind of reminder due today into the outbox; with `chapters` (a
+    workspace user's reach), only for donors of those chapters."""
+    planner = _planner(session, settings, now, chapters)
     options = settings.sms.reminders
     if options.day_before_reminder:
         planner.add("reminder", _day_before(planner))
@@ -80,9 +83,10 @@ def plan_reminders(*, session: Session, settings: Settings, now: dt.datetime) ->
 
 
 class _Planner:
-    def __init__(self, *, session, settings, now, today, send_at) -> None:
+    def __init__(self, *, session, settings, now, today, send_at, chapters=None) -> None:
         self.session, self.settings, self.now = session, settings, now
         self.today, self.send_at = today, send_at
+        self.chapters = None if chapters is None else frozenset(chapters)
         self.report = PlanReport()
         self.cap = settings.sms.weekly_cap_per_donor
         self._week_counts: Counter | None = None
@@ -133,7 +137,7 @@ class _Planner:
 
     def add(self, kind: str, candidates: Iterable[Candidate], *, send_after=None) -> None:
         """Queue `kind` for the candidates not planned before and under the weekly cap."""
-        candidates = list(candidates)
+        candidates = [c for c in candidates if self.chapters is None or c.chapter_id in self.chapters]
         if not candidates:
             return
         existing = self.existing_keys(kind)

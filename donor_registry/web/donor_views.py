@@ -12,7 +12,7 @@ from donor_registry.donations.service import donor_facts
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules, check
 from donor_registry.i18n import N_, _, formatting
-from donor_registry.i18n.labels import label
+from donor_registry.i18n.labels import label, message_kind
 from donor_registry.phones import mask_phone
 from donor_registry.privacy.models import Purpose
 from donor_registry.text import mask_national_id
@@ -95,6 +95,13 @@ def consent_rows(states: dict) -> list[dict]:
                      "state": _(CONSENT_STATES.get(state["state"], state["state"])),
                      "when": formatting.date(when) if when else ""})
     return rows
+
+
+def message_rows(messages) -> list[dict]:
+    """The donor's messages, newest first: when, what kind, how it stands (never the text, which
+    may hold a personal link)."""
+    return [{"id": m.id, "when": formatting.datetime(m.sent_at or m.send_after), "kind": message_kind(m.kind),
+             "state": label(m.status)} for m in messages]
 
 
 def audit_rows(entries) -> list[dict]:

@@ -17,6 +17,7 @@ from donor_registry.donors.service import find_donors, get_donor
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import _, formatting
 from donor_registry.privacy import consents
+from donor_registry.sms import service as sms
 from donor_registry.types import blood_group_label
 from donor_registry.web import donor_views as views
 from donor_registry.web.deps import Current, NotFoundHere, Refused, require, speak
@@ -38,6 +39,10 @@ def donor_here(session: Session, current: Current, donor_id: int, action: Action
     if not allows(current.actor, action, donor.chapter_id):
         raise Refused()
     return donor
+
+
+#: The donor's newest messages shown on the profile (all are in the SMS outbox).
+MESSAGES_SHOWN = 20
 
 
 def today(current: Current):
@@ -96,6 +101,7 @@ def profile(request: Request, session: Session, current: Current, donor: Donor) 
         "eligibility": views.eligibility_rows(donor, donations, rules, today(current)),
         "counts": views.counts_by_type(donations), "history": views.history_rows(donations),
         "consents": views.consent_rows(consents.current(session=session, donor_id=donor.id)),
+        "messages": views.message_rows(sms.list_messages(session=session, donor_id=donor.id, limit=MESSAGES_SHOWN)),
         "audit": views.audit_rows(audit.about(session=session, subject_type="donor", subject_id=donor.id))
         if works else None,
         "works": works, "types": views.type_choices(),

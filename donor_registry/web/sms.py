@@ -23,6 +23,7 @@ from donor_registry.sms.encoding import analyse
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.preview import SAMPLE_FIELDS
 from donor_registry.sms.registrations import cost_vnd
+from donor_registry.sms.reminders import plan_reminders
 from donor_registry.sms.templates import placeholders
 from donor_registry.sms.templates import render as render_text
 from donor_registry.text import strip_diacritics
@@ -67,13 +68,29 @@ def _month_start(current: Current) -> dt.datetime:
 
 @router.get("")
 def outbox_page(request: Request, session: SessionDep, current: Reader,
-                state: Annotated[str, Query(max_length=20)] = "") -> Response:
+                state: Annotated[str, Query(max_length=20)] = "",
+                planned: Annotated[int | None, Query(ge=0, le=10**9)] = None) -> Response:
     """The newest messages to donors of the user's chapter and below, counts and this month's cost."""
-    return _outbox(request, session, current, state=state)
+    done = None if planned is None else _("Queued today's due reminders and invitations: {n} new messages.").format(
+        n=fmt.number(planned))
+    return _outbox(request, session, current, state=state, done=done)
+
+
+@router.post("/reminders")
+def queue_reminders(request: Request, session: SessionDep, current: Sender) -> Response:
+    """Queue the reminders and invitations due today for donors of the user's chapter and below
+    (`reminders plan`, which `serve` also runs each day): nothing is queued twice."""
+    report = attempt(session, lambda: plan_reminders(
+        session=session, settings=request.app.state.settings, now=current.now, chapters=current.actor.reach))
+    planned = sum(report.planned.values())
+    record(session=session, now=current.now, actor=current.actor.audit_name, action="sms.plan",
+           detail={"planned": dict(report.planned), "already": sum(report.existing.values()),
+                   "over_cap": sum(report.over_cap.values())})
+    return RedirectResponse(f"/sms?planned={planned}", status_code=303)
 
 
 def _outbox(request: Request, session: Session, current: Current, *, state: str = "", problem: str | None = None,
-            status_code: int = 200) -> Response:
+            status_code: int = 200, done: str | None = None) -> Response:
     chosen = OutboxStatus(state) if state in set(OutboxStatus) else None
     within = within_reach(current.actor, Donor.chapter_id)
     messages = service.list_messages(session=session, status=chosen, limit=LISTED, donors_within=within)
@@ -88,7 +105,8 @@ def _outbox(request: Request, session: Session, current: Current, *, state: str 
                          for kind, counts in sorted(table.items())],
                   month=fmt.local(current.now).strftime("%m/%Y"),
                   sent_this_month=sum(r["messages"] for r in month),
-                  cost_this_month=fmt.money(sum(r["cost_vnd"] for r in month)), problem=problem)
+                  cost_this_month=fmt.money(sum(r["cost_vnd"] for r in month)), problem=problem, done=done,
+                  may_plan=current.may(Action.work_sms))
 
 
 def _message_within_reach(session: Session, current: Current, message_id: int) -> OutboxMessage:

@@ -131,6 +131,7 @@ ACCESS = {
     ("POST", "/sms/templates/preview"): SIGNED_IN,  # writes and sends nothing
     ("POST", "/sms/{message_id}/retry"): SMS_SENDER,
     ("POST", "/sms/{message_id}/cancel"): SMS_SENDER,
+    ("POST", "/sms/reminders"): SMS_SENDER,  # reminders and invitations of donors of its chapter and below
     ("GET", "/emergency"): SIGNED_IN,  # open requests of hospitals of the user's chapter and below
     ("GET", "/emergency/new"): RESPONDER,
     ("POST", "/emergency"): RESPONDER,  # a request taken by phone

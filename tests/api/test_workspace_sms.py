@@ -100,3 +100,45 @@ def test_the_templates_page_lists_each_configured_template(world):
     assert page.status_code == 200
     for kind in world["settings"].sms.templates:
         assert f'id="template-{kind}"' in page.text
+
+
+def test_queue_reminders_plans_only_the_chapters_donors_once_and_is_audited(world):
+    """The thank-you of a donation made yesterday is due: the home coordinator's button queues
+    the home donor's and not the other chapter's; pressing again queues nothing new."""
+    import datetime as dt
+
+    from donor_registry.donations.models import DonationCreate
+    from donor_registry.donations.service import record_donation
+    from donor_registry.eligibility import EligibilityRules
+    from tests.service import emergency_support as make
+
+    with session_scope(world["engine"]) as session:
+        home_chapter = session.get(Donor, session.get(OutboxMessage, world["home"]).donor_id).chapter_id
+        other_chapter = session.get(Donor, session.get(OutboxMessage, world["other"]).donor_id).chapter_id
+        given = {}
+        for key, chapter in (("home", home_chapter), ("other", other_chapter)):
+            donor_id = make.donor(session, world["now"], name=f"Lê Thị {key.title()}")
+            session.get(Donor, donor_id).chapter_id = chapter
+            record_donation(session=session, donor_id=donor_id, rules=EligibilityRules(), now=world["now"],
+                            data=DonationCreate(donated_on=world["now"].date() - dt.timedelta(days=1)), actor="test")
+            given[key] = donor_id
+
+    def thanked() -> set[int]:
+        with session_scope(world["engine"]) as session:
+            return {m.donor_id for m in session.exec(select(OutboxMessage).where(OutboxMessage.kind == "thank_you"))}
+
+    client, csrf = signed_in(world, "coordinator")
+    assert 'id="plan-reminders"' in client.get("/sms").text
+    queued = client.post("/sms/reminders", data={"csrftoken": csrf})
+    assert queued.status_code == 303 and queued.headers["location"] == "/sms?planned=1"
+    assert thanked() == {given["home"]}
+    assert "1 tin mới" in client.get(queued.headers["location"]).text
+    again = client.post("/sms/reminders", data={"csrftoken": csrf})
+    assert again.headers["location"] == "/sms?planned=0" and thanked() == {given["home"]}
+    assert [actor for actor, _ in _audited(world, "sms.plan")] == ["user:coordinator"] * 2
+    viewer, viewer_csrf = signed_in(world, "viewer")
+    assert 'id="plan-reminders"' not in viewer.get("/sms").text
+    assert viewer.post("/sms/reminders", data={"csrftoken": viewer_csrf}).status_code == 403
+    profile = client.get(f"/donors/{given['home']}").text
+    messages = profile[profile.index('id="messages"'):]
+    assert "cảm ơn" in messages[:messages.index("</section>")]  # the thank-you, by its kind's words
