@@ -62,7 +62,7 @@ def correct_donation(
                             donation_id=donation_id))
     data = DonationCreate.model_validate({**donation.model_dump(include=set(DonationCreate.model_fields)), **changed})
     donor = get_donor(session=session, donor_id=changed.get("donor_id", donation.donor_id))
-    check_donation_fields(data, today=now.date())
+    check_donation_fields(data, today=formatting.local(now).date())
     if "certificate_no" in changed:
         refuse_taken_certificate(session, data.certificate_no, except_id=donation.id)
     old = {key: getattr(donation, key) for key in (*changed, "violations", "override_reason")}

@@ -31,7 +31,7 @@ def record_donation(
     then the violations and the reason are kept on the row and in the audit log.
     """
     donor = get_donor(session=session, donor_id=donor_id)
-    check_donation_fields(data, today=now.date())
+    check_donation_fields(data, today=formatting.local(now).date())
     refuse_taken_certificate(session, data.certificate_no)
     verdict = check_recording(session=session, donor=donor, data=data, rules=rules)
     donation = Donation.model_validate(data, update={"donor_id": donor.id, "source": source, "created_at": now})

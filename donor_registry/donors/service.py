@@ -26,7 +26,7 @@ def create_donor(*, session: Session, data: DonorCreate, now: dt.datetime, actor
                  check_address: bool = False) -> Donor:
     """Register a donor after normalising every field; a known national ID is refused, and with
     check_address an address naming no unit (with "did you mean" suggestions)."""
-    values = _canonical_fields(data.model_dump(), today=now.date())
+    values = _canonical_fields(data.model_dump(), today=formatting.local(now).date())
     if check_address:
         _refuse_unknown_address(values)
     _refuse_taken_national_id(session, values.get("national_id"))
@@ -56,11 +56,11 @@ def update_donor(*, session: Session, donor_id: int, changes: DonorUpdate, now: 
     merged = {**donor.model_dump(include=set(DonorCreate.model_fields)), **given}
     # The same field rules as registration (a weight of 5000 kg is refused, naming the field).
     merged = DonorCreate.model_validate(merged).model_dump(include=set(merged))
-    values = _canonical_fields(merged, today=now.date())
+    values = _canonical_fields(merged, today=formatting.local(now).date())
     if values.get("national_id") != donor.national_id:
         _refuse_taken_national_id(session, values.get("national_id"), except_id=donor.id)
     if "weight_kg" in given and given["weight_kg"] is not None:
-        values["weight_measured_on"] = now.date()
+        values["weight_measured_on"] = formatting.local(now).date()
     if not {"province", "district", "commune"} & set(given):
         for column in addresses.ADDRESS_COLUMNS:  # a coordinator's pick stays until the address changes
             values.pop(column)
