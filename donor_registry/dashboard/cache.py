@@ -24,6 +24,10 @@ class Counted:
 
 
 class CardCache:
+    @property
+    def keeps(self) -> bool:
+        return self.max_age > dt.timedelta(0)
+
     def __init__(self, max_age_seconds: int, max_keys: int = 1000):
         self.max_age = dt.timedelta(seconds=max_age_seconds)
         self.max_keys = max_keys
@@ -44,6 +48,9 @@ class CardCache:
             counted = Counted(count(), now)
             with self._guard:
                 if len(self._entries) >= self.max_keys:
-                    self._entries.clear()  # a burst of distinct reaches: start again, never grow
+                    # a burst of distinct reaches: start again, never grow (the locks in use are
+                    # held by their callers, so dropping them from the table is safe)
+                    self._entries.clear()
+                    self._locks = {key: lock}
                 self._entries[key] = counted
             return counted

@@ -102,10 +102,6 @@ def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date
         return allows(actor, action)
 
     chapter = get_chapter(session=session, chapter_id=actor.chapter_id) if actor.chapter_id is not None else None
-    if not may(Action.read_lists):
-        return Dashboard(week_start=start, week_end=end, honours_by_tier={}, honours_counted=chapter is not None,
-                         imports=history(session=session, actor=actor, limit=IMPORTS_SHOWN)
-                         if may(Action.work_donors) else None)
 
     def count_slow_cards() -> tuple:
         return (_reserve(session, actor, settings, today), _sms(session, actor, settings, month_start),
@@ -121,7 +117,7 @@ def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date
         honours_by_tier=honours_by_tier, honours_counted=chapter is not None,
         flagged_addresses=_flagged(session, actor),
         imports=history(session=session, actor=actor, limit=IMPORTS_SHOWN) if may(Action.work_donors) else None,
-        counted_at=kept.at,
+        counted_at=kept.at if cache is not None and cache.keeps else None,
     )
 
 

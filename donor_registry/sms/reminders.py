@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, inspect, or_, update
+from sqlalchemy import and_, func, inspect, or_, true, update
 from sqlmodel import Session, select
 
 from donor_registry.campaigns.models import Drive, DriveStatus
@@ -101,6 +101,10 @@ class _Planner:
             int(v) for v in chapter_settings.stored_values(session=session, key=chapter_rules.INVITATION_DAYS)
             if v.isdigit()])
 
+    def within(self):
+        """The donors of the chapters planned for (a workspace user's reach), or every donor."""
+        return true() if self.chapters is None else Donor.chapter_id.in_(sorted(self.chapters))
+
     def week_counts(self) -> Counter:
         """Reminders each donor already has within a week of today's sending time."""
         if self._week_counts is None:
@@ -137,7 +141,7 @@ class _Planner:
 
     def add(self, kind: str, candidates: Iterable[Candidate], *, send_after=None) -> None:
         """Queue `kind` for the candidates not planned before and under the weekly cap."""
-        candidates = [c for c in candidates if self.chapters is None or c.chapter_id in self.chapters]
+        candidates = list(candidates)
         if not candidates:
             return
         existing = self.existing_keys(kind)
@@ -255,7 +259,7 @@ def _invite_for(p: _Planner, drive: Drive) -> Iterator[Candidate]:
     if area is None:
         return
     query = select(*_donor_columns()).where(
-        area, contactable_clause(), eligible_on_clause(drive.date, p.settings.eligibility)
+        area, contactable_clause(), p.within(), eligible_on_clause(drive.date, p.settings.eligibility)
     ).order_by(Donor.id)
     fields = _drive_fields(drive)
     link_drive_id = drive.id if has_slots(p.session, drive.id) else None
@@ -288,7 +292,7 @@ def _remind_for(p: _Planner, drive: Drive) -> Iterator[Candidate]:
     query = select(*_donor_columns()).where(
         or_(Donor.id.in_(invited), Donor.id.in_(select(SlotBooking.donor_id).where(active)))
         if booked else Donor.id.in_(invited),
-        contactable_clause(), eligible_on_clause(drive.date, p.settings.eligibility),
+        contactable_clause(), p.within(), eligible_on_clause(drive.date, p.settings.eligibility),
     ).order_by(Donor.id)
     fields = _drive_fields(drive)
     link_drive_id = drive.id if booked or has_slots(p.session, drive.id) else None
@@ -310,7 +314,7 @@ def _thank_you(p: _Planner) -> Iterator[Candidate]:
         .where(
             Donation.outcome == Outcome.donated, Donation.voided_at.is_(None),
             Donation.donated_on >= _since(p), Donation.donated_on <= p.today,
-            contactable_clause(),
+            contactable_clause(), p.within(),
         )
         .order_by(Donation.id)
     )
@@ -323,7 +327,7 @@ def _may_give_again(p: _Planner) -> Iterator[Candidate]:
     query = select(Donor.eligible_again_on, *_donor_columns()).where(
         Donor.last_donation_on.is_not(None),
         Donor.eligible_again_on >= _since(p), Donor.eligible_again_on <= p.today,
-        contactable_clause(), eligible_on_clause(p.today, p.settings.eligibility),
+        contactable_clause(), p.within(), eligible_on_clause(p.today, p.settings.eligibility),
     ).order_by(Donor.id)
     for again_on, donor_id, name, phone, chapter_id in p.session.exec(query):
         yield Candidate(donor_id, name, phone, f"may_give_again:donor:{donor_id}:{again_on.isoformat()}",
@@ -341,7 +345,7 @@ def _congratulation(p: _Planner) -> Iterator[Candidate]:
         .where(
             HonourAward.revoked_at.is_(None),
             HonourAward.awarded_on >= _since(p), HonourAward.awarded_on <= p.today,
-            contactable_clause(),
+            contactable_clause(), p.within(),
         )
         .order_by(HonourAward.id)
     )

@@ -41,7 +41,7 @@ def change(request: Request, session: SessionDep, current: Worker, donor_id: int
     except UserError as problem:
         return render(request, "donor.html", status_code=422, problem=str(problem),
                       **profile(request, session, current, donor))
-    return RedirectResponse(f"/donors/{donor.id}?consent={change}#consents", status_code=303)
+    return RedirectResponse(f"/donors/{donor.id}?consent={change}", status_code=303)
 
 
 def _choices(purpose: str, change: str, channel: str) -> tuple[Purpose, ConsentChannel]:

@@ -2,7 +2,7 @@
 
 The hospital pages (/h: a SameSite=Strict token cookie), reply links (/r: the token in the
 path), the donor's record (/me: the token in the path; the code form
-is rate-limited per phone and address), the donor's drive page (/b: the token in the path), webhooks (/sms: signatures) and the API (/api: bearer tokens) keep their own guards;
+is rate-limited per phone and address), the donor's drive page (/b: the token in the path), webhooks (/sms/status, /sms/inbound, /sms/esms/: signatures and tokens) and the API (/api: bearer tokens) keep their own guards;
 every other POST, the workspace's present and future pages, must carry the form's token, with
 or without cookies. The signing secret comes from $DONOR_REGISTRY_WEB_SECRET (the same for every
 `serve` process behind one address); without it each process draws its own.
@@ -20,7 +20,8 @@ from donor_registry.i18n import _
 
 SECRET_ENV_VAR = "DONOR_REGISTRY_WEB_SECRET"
 FORM_FIELD = "csrftoken"  # asgi-csrf's form field and cookie name
-_OWN_GUARDS = ("/h/", "/r/", "/me/", "/b/", "/sms/", "/api/")
+# The provider webhooks by their own paths: the workspace's SMS pages share the /sms prefix.
+_OWN_GUARDS = ("/h/", "/r/", "/me/", "/b/", "/sms/status", "/sms/inbound", "/sms/esms/", "/api/")
 
 
 def has_own_guard(path: str) -> bool:

@@ -15,7 +15,7 @@ from donor_registry.donations.service import donor_donations
 from donor_registry.donors.models import Donor
 from donor_registry.donors.service import find_donors, get_donor
 from donor_registry.errors import NotFound, UserError
-from donor_registry.i18n import _, formatting
+from donor_registry.i18n import N_, _, formatting
 from donor_registry.privacy import consents
 from donor_registry.sms import service as sms
 from donor_registry.types import blood_group_label
@@ -41,6 +41,8 @@ def donor_here(session: Session, current: Current, donor_id: int, action: Action
     return donor
 
 
+#: What the profile says after a consent change (web/consents.py redirects with ?consent=…).
+CONSENT_DONE = {"give": N_("The donor's consent is recorded."), "withdraw": N_("The withdrawal of consent is recorded.")}
 #: The donor's newest messages shown on the profile (all are in the SMS outbox).
 MESSAGES_SHOWN = 20
 
@@ -73,12 +75,14 @@ def search_page(request: Request, session: SessionDep, current: Reader,
 @router.get("/{donor_id}")
 def donor_page(request: Request, session: SessionDep, current: Reader, donor_id: int,
                recorded: int | None = None, saved: bool = False, merged: int | None = None,
-               linked: bool = False) -> Response:
+               linked: bool = False, consent: Annotated[str, Query(max_length=10)] = "") -> Response:
     """A donor's profile: in full (and audited) for a role that may see phones, masked otherwise."""
     donor = donor_here(session, current, donor_id)
     done = _("Recorded.") if recorded else _("Saved.") if saved else None
     if linked:
         done = _("An SMS with the link to the donor's own record is queued (it expires in 7 days).")
+    if consent in CONSENT_DONE:
+        done = _(CONSENT_DONE[consent])
     if merged:
         done = _("Donor #{merged} was merged into this donor.").format(merged=merged)
     return render(request, "donor.html", done=done, **profile(request, session, current, donor))

@@ -24,6 +24,7 @@ from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.preview import SAMPLE_FIELDS
 from donor_registry.sms.registrations import cost_vnd
 from donor_registry.sms.reminders import plan_reminders
+from donor_registry.sms.settings import require_live_links
 from donor_registry.sms.templates import placeholders
 from donor_registry.sms.templates import render as render_text
 from donor_registry.text import strip_diacritics
@@ -80,8 +81,13 @@ def outbox_page(request: Request, session: SessionDep, current: Reader,
 def queue_reminders(request: Request, session: SessionDep, current: Sender) -> Response:
     """Queue the reminders and invitations due today for donors of the user's chapter and below
     (`reminders plan`, which `serve` also runs each day): nothing is queued twice."""
-    report = attempt(session, lambda: plan_reminders(
-        session=session, settings=request.app.state.settings, now=current.now, chapters=current.actor.reach))
+    settings = request.app.state.settings
+    try:
+        require_live_links(settings.sms, refusing=_("nothing was queued"))
+        report = attempt(session, lambda: plan_reminders(
+            session=session, settings=settings, now=current.now, chapters=current.actor.reach))
+    except UserError as problem:
+        return _outbox(request, session, current, problem=str(problem), status_code=422)
     planned = sum(report.planned.values())
     record(session=session, now=current.now, actor=current.actor.audit_name, action="sms.plan",
            detail={"planned": dict(report.planned), "already": sum(report.existing.values()),

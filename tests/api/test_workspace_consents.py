@@ -41,7 +41,8 @@ def test_a_coordinator_records_consent_and_a_withdrawal(world):
                                                           "change": "give", "channel": "paper"})
     assert given.status_code == 303 and given.headers["location"].startswith(f"/donors/{thuy}")
     assert _consents(world, thuy) == [*before, ("health_data", "paper", False)]
-    shown = client.get(f"/donors/{thuy}").text
+    shown = client.get(given.headers["location"]).text
+    assert "Đã ghi nhận sự đồng ý của người hiến." in shown
     row = shown[shown.index('id="consent-health_data"'):]
     row = row[:row.index("</tr>")]
     assert "đã đồng ý" in row and 'id="withdraw-health_data"' in row

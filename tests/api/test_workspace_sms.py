@@ -142,3 +142,24 @@ def test_queue_reminders_plans_only_the_chapters_donors_once_and_is_audited(worl
     profile = client.get(f"/donors/{given['home']}").text
     messages = profile[profile.index('id="messages"'):]
     assert "cảm ơn" in messages[:messages.index("</section>")]  # the thank-you, by its kind's words
+
+
+def test_the_workspace_sms_forms_need_their_csrf_token_and_the_webhooks_keep_their_own_guard(world):
+    from donor_registry.web.csrf import has_own_guard
+
+    client, _ = signed_in(world, "coordinator")
+    for path in ("/sms/reminders", f"/sms/{world['home']}/cancel", "/sms/templates/preview"):
+        assert client.post(path, data={"text": "x"}).status_code == 403, path
+    assert _status(world, world["home"]) == OutboxStatus.queued and _audited(world, "sms.plan") == []
+    assert [p for p in ("/sms/status", "/sms/inbound", "/sms/esms/status/t/1") if not has_own_guard(p)] == []
+    assert [p for p in ("/sms", "/sms/reminders", "/sms/1/retry") if has_own_guard(p)] == []
+
+
+def test_queue_reminders_refuses_plainly_when_the_links_would_be_dead(world):
+    settings = world["settings"]
+    world["app"].state.settings = settings.model_copy(
+        update={"sms": settings.sms.model_copy(update={"gateway": "twilio", "public_base_url": ""})})
+    client, csrf = signed_in(world, "coordinator")
+    refused = client.post("/sms/reminders", data={"csrftoken": csrf})
+    assert refused.status_code == 422 and "sms.public_base_url" in refused.text and 'id="problem"' in refused.text
+    assert _audited(world, "sms.plan") == []
