@@ -79,7 +79,7 @@ def test_the_donors_drive_page_shows_the_code_large_and_its_qr_code_inline(world
     assert "Mã của bạn khi đến buổi hiến máu" in page.text
     assert re.search(rf'id="check-in-code"[^>]*>{code}</p>', page.text)
     qr = page.text[page.text.index('id="check-in-qr"'):]
-    drawn = re.search(r'<svg [^>]*class="segno".*?</svg>', qr, re.S).group(0)
+    drawn = re.search(r'<svg [^>]*class="segno".*?</svg>', qr, re.DOTALL).group(0)
     # segno, asked here on its own, draws exactly this code: the same modules, path for path
     expected_path = re.search(r' d="([^"]+)"', segno.make_qr(code, error="m").svg_inline(scale=8)).group(1)
     assert re.search(r' d="([^"]+)"', drawn).group(1) == expected_path
@@ -93,7 +93,7 @@ def test_a_coordinator_checks_a_donor_in_by_the_code_once(world):
     client, csrf = signed_in(world, "coordinator")
     drive = world["drive"]
     form = client.get(f"/drives/{drive}").text
-    assert 'action="/drives/{}/check-in"'.format(drive) in form
+    assert f'action="/drives/{drive}/check-in"' in form
     code = world["codes"]["Trần Thị Lan"]
     typed = f" {code[:3].lower()}-{code[3:]} "  # read out, typed in lower case with a dash
     done = client.post(f"/drives/{drive}/check-in", data={"code": typed, "csrftoken": csrf})

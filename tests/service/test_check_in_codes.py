@@ -39,7 +39,7 @@ def test_a_drawn_code_is_never_one_already_taken():
 
 
 def test_every_booking_gets_its_own_code_at_booking_time_kept_by_a_move(session, now):
-    drive, created = drive_with_slots(session, now, capacity=12)  # 4 slots of 3 places
+    _, created = drive_with_slots(session, now, capacity=12)  # 4 slots of 3 places
     booked = [slots.book(session=session, donor_id=make.donor(session, now, name=f"Nguyễn Văn {n}"),
                          slot_id=created[n % 4].id, now=now) for n in range(8)]
     given = [b.check_in_code for b in booked]
@@ -50,8 +50,8 @@ def test_every_booking_gets_its_own_code_at_booking_time_kept_by_a_move(session,
 
 
 def test_the_database_refuses_two_active_bookings_of_a_drive_with_one_code(session, now):
-    drive, created = drive_with_slots(session, now)
-    other, other_slots = drive_with_slots(session, now)
+    _, created = drive_with_slots(session, now)
+    _, other_slots = drive_with_slots(session, now)
     a = slots.book(session=session, donor_id=make.donor(session, now, name="Trần Thị Lan"), slot_id=created[0].id,
                    now=now)
     b = slots.book(session=session, donor_id=make.donor(session, now, name="Lê Văn Bình"), slot_id=created[1].id,

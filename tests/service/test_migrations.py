@@ -13,7 +13,13 @@ from sqlmodel import SQLModel
 from donor_registry.campaigns.drives import add_drive
 from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns.settings import CampaignSettings
-from donor_registry.db import _alembic_config, current_revisions, head_revisions, session_scope, upgrade
+from donor_registry.db import (
+    _alembic_config,
+    current_revisions,
+    head_revisions,
+    session_scope,
+    upgrade,
+)
 from donor_registry.slots import service as slot_service
 from tests.service import emergency_support as make
 
