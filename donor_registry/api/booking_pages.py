@@ -7,8 +7,10 @@ nothing and says why in plain words.
 
 from typing import Annotated
 
+import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from donor_registry import i18n
 from donor_registry.api.deps import SessionDep, SettingsDep, asked_language, speak
@@ -33,7 +35,16 @@ REFUSALS = {
     "already": (N_("You already have a booking"), N_("You already booked a time at this drive: move or cancel it.")),
     "no_booking": (N_("No booking"), N_("You have no booking at this drive.")),
     "unknown_slot": (N_("Please choose a time"), N_("Please choose one of the times shown on the page.")),
+    "checked_in": (N_("You are checked in"), N_("You are already checked in at this drive. Nothing was changed.")),
 }
+#: The QR code's module size in CSS pixels: a version-1 code (21 modules and its border) is 232 px wide.
+QR_SCALE = 8
+
+
+def qr_svg(code: str) -> Markup:
+    """The check-in code as a QR code, an inline SVG (no script, no image request): never a Micro QR,
+    which many phone cameras do not read."""
+    return Markup(segno.make_qr(code, error="m").svg_inline(scale=QR_SCALE, title=code))
 
 
 def _not_found(http: Request) -> HTMLResponse:
@@ -57,7 +68,8 @@ def drive_page(token: str, http: Request, session: SessionDep, settings: Setting
     except LinkProblem:
         return _not_found(http)
     _speak_chosen(page.donor.id, http, session)
-    return render(http, "booking.html", page=page, token=token,
+    code = page.booking.check_in_code if page.booking else None
+    return render(http, "booking.html", page=page, token=token, code=code, qr=qr_svg(code) if code else None,
                   reasons=[reason_text(r.code, r.until) for r in page.reasons])
 
 

@@ -91,6 +91,8 @@ def move(*, session: Session, token: str, slot_id: int, now: dt.datetime, eligib
     journey, slot = _checked(session, token, slot_id, now, eligibility, timezone)
     if journey.booking is None:
         raise Refused("no_booking")
+    if journey.booking.checked_in_at is not None:
+        raise Refused("checked_in")
     return _change(lambda: service.move(session=session, booking_id=journey.booking.id, slot_id=slot.id, now=now,
                                         timezone=timezone, actor=actor_of(journey.link)))
 
@@ -102,6 +104,8 @@ def cancel(*, session: Session, token: str, now: dt.datetime, eligibility: Eligi
                            audited=False)
     if journey.booking is None:
         raise Refused("no_booking")
+    if journey.booking.checked_in_at is not None:
+        raise Refused("checked_in")
     return _change(lambda: service.cancel(session=session, booking_id=journey.booking.id, now=now,
                                           actor=actor_of(journey.link)))
 

@@ -47,6 +47,10 @@ class SlotBooking(SQLModel, table=True):
         # One active booking per donor and drive, even when two requests race.
         Index("uq_slot_bookings_active_donor_drive", "donor_id", "drive_id", unique=True,
               sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        # A check-in code names one active booking of its drive (slots/codes.py draws it).
+        Index("uq_slot_bookings_active_drive_code", "drive_id", "check_in_code", unique=True,
+              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        Index("ix_slot_bookings_check_in_code", "check_in_code"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -57,6 +61,10 @@ class SlotBooking(SQLModel, table=True):
     created_at: dt.datetime
     updated_at: dt.datetime
     cancelled_at: dt.datetime | None = None
+    # Drawn at booking time and kept when the booking moves; NULL only for a row the migration
+    # could not have seen (every booking 0035 found got one).
+    check_in_code: str | None = Field(default=None, sa_type=String(6))
+    checked_in_at: dt.datetime | None = None
 
 
 class DriveLink(SQLModel, table=True):

@@ -27,6 +27,7 @@ from donor_registry.donors.models import Donor
 from donor_registry.donors.service import get_donor
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.i18n import _, formatting
+from donor_registry.slots import codes
 from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
 from donor_registry.slots.rules import split_hours
 
@@ -77,14 +78,19 @@ def book(*, session: Session, donor_id: int, slot_id: int, now: dt.datetime, tim
         SlotBooking.status == BookingStatus.active)).first()
     if held is not None:
         raise Conflict(_already_booked(donor, drive))
-    booking = SlotBooking(drive_id=drive.id, slot_id=slot.id, donor_id=donor.id, created_at=now, updated_at=now)
-    savepoint = session.begin_nested()
-    try:
-        session.add(booking)
-        session.flush()  # the booking row first: see the lock order above
-    except IntegrityError:  # the same donor booked this drive in a parallel request
-        savepoint.rollback()
-        raise Conflict(_already_booked(donor, drive)) from None
+    for _attempt in range(3):
+        booking = SlotBooking(drive_id=drive.id, slot_id=slot.id, donor_id=donor.id, created_at=now,
+                              updated_at=now, check_in_code=codes.draw(active_codes(session=session,
+                                                                                    drive_id=drive.id)))
+        savepoint = session.begin_nested()
+        try:
+            session.add(booking)
+            session.flush()  # the booking row first: see the lock order above
+            break
+        except IntegrityError:  # the same donor booked in a parallel request, or (rarely) its code did
+            savepoint.rollback()
+            if _active_booking_id(session, donor.id, drive.id) is not None or _attempt == 2:
+                raise Conflict(_already_booked(donor, drive)) from None
     try:
         _take_place(session, slot, drive)
     except UserError:
@@ -147,6 +153,19 @@ def drive_bookings(*, session: Session, drive_id: int) -> list[tuple[DriveSlot, 
         .join(SlotBooking, SlotBooking.slot_id == DriveSlot.id).join(Donor, Donor.id == SlotBooking.donor_id)
         .where(DriveSlot.drive_id == drive_id, SlotBooking.status == BookingStatus.active)
         .order_by(DriveSlot.start_time, SlotBooking.id)).all())
+
+
+def active_codes(*, session: Session, drive_id: int) -> set[str]:
+    """The check-in codes of the drive's active bookings."""
+    return set(session.exec(select(SlotBooking.check_in_code).where(
+        SlotBooking.drive_id == drive_id, SlotBooking.status == BookingStatus.active,
+        SlotBooking.check_in_code.is_not(None))))
+
+
+def _active_booking_id(session: Session, donor_id: int, drive_id: int) -> int | None:
+    return session.exec(select(SlotBooking.id).where(
+        SlotBooking.donor_id == donor_id, SlotBooking.drive_id == drive_id,
+        SlotBooking.status == BookingStatus.active)).first()
 
 
 def _bookable(session: Session, slot: DriveSlot, now: dt.datetime, timezone: str) -> Drive:

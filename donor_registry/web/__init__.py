@@ -15,6 +15,7 @@ from donor_registry.web import (
     admin,
     call_lists,
     campaigns,
+    check_in,
     consents,
     donations,
     donor_forms,
@@ -36,7 +37,7 @@ from donor_registry.web.templating import render_error
 def routers():
     return [pages.router, admin.router, settings_pages.router, duplicates.router, donor_forms.router, donations.router, consents.router,
             donors.router,
-            drives.router, campaigns.router, call_lists.router, honours.router, imports.router,
+            drives.router, check_in.router, campaigns.router, call_lists.router, honours.router, imports.router,
             sms_pages.router, emergency.router, addresses.router]
 
 

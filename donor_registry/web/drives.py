@@ -157,8 +157,8 @@ def _shown(number: int | None) -> str:
     return "" if number is None else str(number)
 
 
-def _drive_page(request, session, current, drive: Drive, *, status_code=200, errors=None, form=None,
-                problem=None, details_form=None) -> Response:
+def drive_page_response(request, session, current, drive: Drive, *, status_code=200, errors=None, form=None,
+                problem=None, details_form=None, check_in=None) -> Response:
     turnout = _turnout(request, session, drive)
     warnings = [w.message for w in service.conflicts(session=session, settings=_settings(request).campaigns,
                                                      drive=drive)]
@@ -180,7 +180,9 @@ def _drive_page(request, session, current, drive: Drive, *, status_code=200, err
                   may_close=drive.status != DriveStatus.cancelled and drive.date <= today(current)
                   and current.may(Action.work_drives, drive.chapter_id),
                   in_full=current.may(Action.see_personal_data, drive.chapter_id),
-                  errors=errors or {}, problem=problem, form=form or {
+                  may_check_in=drive.status != DriveStatus.cancelled and current.may(Action.work_drives,
+                                                                                      drive.chapter_id),
+                  check_in=check_in or {}, errors=errors or {}, problem=problem, form=form or {
                       "date": fmt.date(drive.date), "start_time": f"{drive.start_time:%H:%M}",
                       "end_time": f"{drive.end_time:%H:%M}", "venue": drive.venue})
 
@@ -189,7 +191,7 @@ def _drive_page(request, session, current, drive: Drive, *, status_code=200, err
 def drive_page(request: Request, session: SessionDep, current: Reader, drive_id: int) -> Response:
     """A drive: its facts, conflicts, expected turnout by group, and what may be done with it."""
     drive = drive_within_reach(session, current, drive_id, Action.read_lists)
-    return _drive_page(request, session, current, drive)
+    return drive_page_response(request, session, current, drive)
 
 
 @router.post("/{drive_id}/reschedule")
@@ -199,13 +201,13 @@ def reschedule(request: Request, session: SessionDep, current: Planner, drive_id
     form = {"date": date, "start_time": start_time, "end_time": end_time, "venue": venue}
     values, errors = forms.reschedule_data(drive, form)
     if errors:
-        return _drive_page(request, session, current, drive, status_code=422, errors=errors, form=form)
+        return drive_page_response(request, session, current, drive, status_code=422, errors=errors, form=form)
     try:
         attempt(session, lambda: service.reschedule_drive(
             session=session, settings=_settings(request).campaigns, drive_id=drive.id, now=current.now,
             actor=current.actor.audit_name, **values))
     except UserError as problem:
-        return _drive_page(request, session, current, drive, status_code=422, form=form, problem=str(problem))
+        return drive_page_response(request, session, current, drive, status_code=422, form=form, problem=str(problem))
     return RedirectResponse(f"/drives/{drive.id}", status_code=303)
 
 
@@ -220,12 +222,12 @@ def edit(request: Request, session: SessionDep, current: Planner, drive_id: int,
     if values is not None and values["campaign_id"] not in allowed:
         errors["campaign_id"] = _("Choose a campaign of your chapter.")
     if errors:
-        return _drive_page(request, session, current, drive, status_code=422, errors=errors, details_form=form)
+        return drive_page_response(request, session, current, drive, status_code=422, errors=errors, details_form=form)
     try:
         attempt(session, lambda: edit_drive(session=session, drive_id=drive.id, now=current.now,
                                             actor=current.actor.audit_name, **values))
     except UserError as problem:
-        return _drive_page(request, session, current, drive, status_code=422, problem=str(problem),
+        return drive_page_response(request, session, current, drive, status_code=422, problem=str(problem),
                            details_form=form)
     return RedirectResponse(f"/drives/{drive.id}", status_code=303)
 
@@ -237,7 +239,7 @@ def cancel(request: Request, session: SessionDep, current: Planner, drive_id: in
         attempt(session, lambda: service.cancel_drive(session=session, drive_id=drive.id, now=current.now,
                                                       actor=current.actor.audit_name))
     except UserError as problem:
-        return _drive_page(request, session, current, drive, status_code=422, problem=str(problem))
+        return drive_page_response(request, session, current, drive, status_code=422, problem=str(problem))
     return RedirectResponse(f"/drives/{drive.id}", status_code=303)
 
 
@@ -248,11 +250,11 @@ def close(request: Request, session: SessionDep, current: Planner, drive_id: int
     form = {"registered": registered, "donated": donated, "deferred": deferred, "units": units}
     results, errors = forms.results_data(form)
     if errors:
-        return _drive_page(request, session, current, drive, status_code=422, errors=errors)
+        return drive_page_response(request, session, current, drive, status_code=422, errors=errors)
     try:
         attempt(session, lambda: service.close_drive(session=session, drive_id=drive.id, today=today(current),
                                                      now=current.now, actor=current.actor.audit_name,
                                                      **results.model_dump()))
     except UserError as problem:
-        return _drive_page(request, session, current, drive, status_code=422, problem=str(problem))
+        return drive_page_response(request, session, current, drive, status_code=422, problem=str(problem))
     return RedirectResponse(f"/drives/{drive.id}", status_code=303)

@@ -97,6 +97,7 @@ ACCESS = {
     ("POST", "/drives/{drive_id}/reschedule"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/cancel"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/close"): DRIVE_PLANNER,
+    ("POST", "/drives/{drive_id}/check-in"): DRIVE_PLANNER,  # a booking of that drive, by its code
     ("GET", "/drives/{drive_id}/call-list.xlsx"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/drives/{drive_id}/sign-in-sheet"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/donors"): SIGNED_IN,  # the search finds only donors of the user's chapter and below

@@ -1,6 +1,8 @@
 """The migrations build exactly the schema the models describe, on both databases."""
 
+import datetime as dt
 import hashlib
+import re
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -8,7 +10,18 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from donor_registry.db import _alembic_config, current_revisions, head_revisions, upgrade
+from donor_registry.campaigns.drives import add_drive
+from donor_registry.campaigns.models import DriveCreate
+from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.db import (
+    _alembic_config,
+    current_revisions,
+    head_revisions,
+    session_scope,
+    upgrade,
+)
+from donor_registry.slots import service as slot_service
+from tests.service import emergency_support as make
 
 
 def test_migrated_schema_matches_the_models(engine):
@@ -34,7 +47,7 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028;
     # 0034 (flagged by chapter) on 0029 depends on 0015 and goes with it, 0031 (the search index) above
     # it, and 0030 (the active donors' indexes), which merges 0031, 0009 and 0018, with 0032 (chapter
-    # settings) and 0033 (drive links) on it.
+    # settings), 0033 (drive links) and 0035 (booking check-in) on it.
     assert current_revisions(engine) == {"0029_drive_slots", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
@@ -115,3 +128,27 @@ def test_the_chapter_settings_migration_goes_down_and_up_again(engine):
     assert "0030_active_donors_index" in current_revisions(engine)
     upgrade(engine)
     test_migrated_schema_matches_the_models(engine)
+
+
+
+def test_the_booking_check_in_migration_goes_down_and_up_again_and_gives_old_bookings_a_code(engine, now):
+    """0035 (check-in codes and times) down to 0033, then up: bookings made before it get a code each,
+    distinct within their drive."""
+    with session_scope(engine) as session:
+        data = DriveCreate(date=dt.date(2026, 6, 5), start_time=dt.time(7), end_time=dt.time(9), venue="Nhà văn hóa",
+                           capacity=4)
+        drive, _ = add_drive(session=session, settings=CampaignSettings(), data=data, now=now)
+        slot = slot_service.create_slots(session=session, drive=drive, slot_minutes=60, now=now)[0]
+        for name in ("Trần Thị Lan", "Lê Văn Bình"):
+            slot_service.book(session=session, donor_id=make.donor(session, now, name=name), slot_id=slot.id, now=now)
+    command.downgrade(_alembic_config(engine), "0033_drive_links")
+    with engine.connect() as conn:
+        columns = {column["name"] for column in inspect(conn).get_columns("slot_bookings")}
+    assert not {"check_in_code", "checked_in_at"} & columns
+    assert "drive_links" in inspect(engine).get_table_names()
+    upgrade(engine)
+    test_migrated_schema_matches_the_models(engine)
+    with engine.connect() as conn:
+        given = [row[0] for row in conn.execute(text("SELECT check_in_code FROM slot_bookings ORDER BY id"))]
+    assert len(given) == 2 and len(set(given)) == 2
+    assert all(re.fullmatch("[ACDEFGHJKMNPRTWXY34679]{6}", code) for code in given)
