@@ -19,7 +19,7 @@ from donor_registry.api.html import message, redirect, render
 from donor_registry.i18n import N_, _
 from donor_registry.portal.models import DonorAvailability
 from donor_registry.slots import journey
-from donor_registry.slots.links import LinkProblem
+from donor_registry.slots.links import LinkProblem, open_link
 from donor_registry.web.donor_views import reason_text
 
 router = APIRouter(tags=["donor pages"], include_in_schema=False, dependencies=[Depends(speak)])
@@ -77,27 +77,31 @@ def drive_page(token: str, http: Request, session: SessionDep, settings: Setting
 def book(token: str, http: Request, session: SessionDep, settings: SettingsDep,
          slot_id: Annotated[int, Form()] = 0) -> HTMLResponse:
     return _change(http, token, lambda **common: journey.book(session=session, token=token, slot_id=slot_id,
-                                                               **common), settings)
+                                                               **common), settings, session)
 
 
 @router.post("/b/{token}/move", response_class=HTMLResponse)
 def move(token: str, http: Request, session: SessionDep, settings: SettingsDep,
          slot_id: Annotated[int, Form()] = 0) -> HTMLResponse:
     return _change(http, token, lambda **common: journey.move(session=session, token=token, slot_id=slot_id,
-                                                               **common), settings)
+                                                               **common), settings, session)
 
 
 @router.post("/b/{token}/cancel", response_class=HTMLResponse)
 def cancel(token: str, http: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    return _change(http, token, lambda **common: journey.cancel(session=session, token=token, **common), settings)
+    return _change(http, token, lambda **common: journey.cancel(session=session, token=token, **common), settings,
+                   session)
 
 
-def _change(http: Request, token: str, change, settings) -> HTMLResponse:
+def _change(http: Request, token: str, change, settings, session) -> HTMLResponse:
     try:
         change(now=now_of(http), eligibility=settings.eligibility, timezone=settings.general.timezone)
     except LinkProblem:
         return _not_found(http)
     except journey.Refused as refused:
+        _link, donor, _drive = open_link(session=session, token=token, now=now_of(http),
+                                         timezone=settings.general.timezone)
+        _speak_chosen(donor.id, http, session)  # the refusal in the donor's language, as the page
         title, text = REFUSALS[refused.why]
         return render(http, "booking_refused.html", title=_(title), text=_(text), token=token, here=f"/b/{token}",
                       status_code=409)

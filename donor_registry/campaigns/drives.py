@@ -183,9 +183,9 @@ def reschedule_drive(
 
 
 def _has_slots(session: Session, drive_id: int) -> bool:
-    from donor_registry.slots.models import DriveSlot  # slots/ builds on this module
+    from donor_registry.slots.links import has_slots  # slots/ builds on this module
 
-    return session.exec(select(DriveSlot.id).where(DriveSlot.drive_id == drive_id)).first() is not None
+    return has_slots(session, drive_id)
 
 
 def cancel_drive(*, session: Session, drive_id: int, now: dt.datetime, actor: str = "cli") -> Drive:

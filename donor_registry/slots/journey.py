@@ -24,6 +24,7 @@ from donor_registry.portal.rules import mask_name
 from donor_registry.slots import service
 from donor_registry.slots.links import TIMEZONE, actor_of, open_link
 from donor_registry.slots.models import BookingStatus, DriveLink, DriveSlot, SlotBooking
+from donor_registry.slots.service import AlreadyBooked
 from donor_registry.types import DonationType
 
 #: The kind of donation a drive collects (drives record no type; whole blood is what they take).
@@ -140,6 +141,8 @@ def _checked(session, token, slot_id, now, eligibility, timezone) -> tuple[Journ
 def _change(change):
     try:
         return change()
+    except AlreadyBooked:  # a parallel request of the same donor booked first
+        raise Refused("already") from None
     except Conflict:  # the last place went to a parallel request (the database said so)
         raise Refused("full") from None
     except UserError:

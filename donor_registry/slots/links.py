@@ -18,9 +18,8 @@ from donor_registry.emergency.tokens import new_reply_token, token_hash
 from donor_registry.errors import NotFound
 from donor_registry.i18n import _
 from donor_registry.slots.models import DriveLink, DriveSlot
-from donor_registry.slots.rules import link_expires_at
+from donor_registry.slots.rules import TIMEZONE, link_expires_at
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
 PATH = "/b/"
 
 

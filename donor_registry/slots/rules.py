@@ -22,6 +22,9 @@ from zoneinfo import ZoneInfo
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
 
+#: Drive hours, slots and link expiry are Vietnam's times (config: general.timezone).
+TIMEZONE = "Asia/Ho_Chi_Minh"
+
 MIN_SLOT_MINUTES = 5
 
 

@@ -29,9 +29,11 @@ from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.i18n import _, formatting
 from donor_registry.slots import codes
 from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
-from donor_registry.slots.rules import split_hours
+from donor_registry.slots.rules import TIMEZONE, split_hours
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
+
+class AlreadyBooked(Conflict):
+    """The donor already holds an active booking at this drive (a parallel request may have made it)."""
 
 
 def create_slots(*, session: Session, drive: Drive, slot_minutes: int, now: dt.datetime,
@@ -77,7 +79,7 @@ def book(*, session: Session, donor_id: int, slot_id: int, now: dt.datetime, tim
         SlotBooking.donor_id == donor.id, SlotBooking.drive_id == drive.id,
         SlotBooking.status == BookingStatus.active)).first()
     if held is not None:
-        raise Conflict(_already_booked(donor, drive))
+        raise AlreadyBooked(_already_booked(donor, drive))
     for _attempt in range(3):
         booking = SlotBooking(drive_id=drive.id, slot_id=slot.id, donor_id=donor.id, created_at=now,
                               updated_at=now, check_in_code=codes.draw(active_codes(session=session,
@@ -90,7 +92,7 @@ def book(*, session: Session, donor_id: int, slot_id: int, now: dt.datetime, tim
         except IntegrityError:  # the same donor booked in a parallel request, or (rarely) its code did
             savepoint.rollback()
             if _active_booking_id(session, donor.id, drive.id) is not None or _attempt == 2:
-                raise Conflict(_already_booked(donor, drive)) from None
+                raise AlreadyBooked(_already_booked(donor, drive)) from None
     try:
         _take_place(session, slot, drive)
     except UserError:
