@@ -153,3 +153,17 @@ def test_one_donors_link_never_touches_another_donors_booking(site, now):
     assert refused.status_code == 409 and "Please choose one of the times" in refused.text
     assert _state(site["engine"], site["drive_id"]) == (
         [("07:00", 1), ("08:00", 0), ("09:00", 0), ("10:00", 0)], [(site["lan"], "07:00", "active")])
+
+
+def test_a_parallel_booking_of_the_same_donor_is_told_already_booked_not_full(site, monkeypatch):
+    """The page's check saw no booking, but a request of the same donor booked first (the
+    database's one-active-booking index says so): the donor reads 'already booked'."""
+    from donor_registry.slots import journey
+
+    client, token, ids = site["client"], site["tokens"]["lan"], site["slots"]
+    assert client.post(f"/b/{token}/book?lang=en", data={"slot_id": ids["07:00"]}).status_code == 303
+    monkeypatch.setattr(journey, "_active_booking", lambda *args, **kwargs: None)  # as if not seen yet
+    refused = client.post(f"/b/{token}/book?lang=en", data={"slot_id": ids["08:00"]})
+    assert refused.status_code == 409 and "You already have a booking" in refused.text
+    assert "full" not in refused.text.lower()
+    assert _state(site["engine"], site["drive_id"])[1] == [(site["lan"], "07:00", "active")]
