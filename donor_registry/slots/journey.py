@@ -90,7 +90,7 @@ def book(*, session: Session, token: str, slot_id: int, now: dt.datetime, eligib
     if journey.booking is not None:
         raise Refused("already")
     return _change(lambda: service.book(session=session, donor_id=journey.donor.id, slot_id=slot.id, now=now,
-                                        timezone=timezone, actor=actor_of(journey.link), settings=settings))
+                                        timezone=timezone, actor=actor_of(journey.link)))
 
 
 def move(*, session: Session, token: str, slot_id: int, now: dt.datetime, eligibility: EligibilityRules,
