@@ -23,7 +23,13 @@ from donor_registry.errors import Conflict, UserError
 from donor_registry.portal.rules import mask_name
 from donor_registry.slots import service, waitlist
 from donor_registry.slots.links import TIMEZONE, actor_of, open_link
-from donor_registry.slots.models import BookingStatus, DriveLink, DriveSlot, SlotBooking, SlotWaitlist
+from donor_registry.slots.models import (
+    BookingStatus,
+    DriveLink,
+    DriveSlot,
+    SlotBooking,
+    SlotWaitlist,
+)
 from donor_registry.slots.service import AlreadyBooked
 from donor_registry.types import DonationType
 

@@ -3,21 +3,26 @@ donor exactly once, booking takes a donor off the list; on SQLite and PostgreSQL
 
 import datetime as dt
 import re
+import threading
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from donor_registry.campaigns import drives
 from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns.settings import CampaignSettings
+from donor_registry.db import is_sqlite, session_scope
 from donor_registry.donors.duplicates import merge_donors
 from donor_registry.donors.models import Donor
+from donor_registry.i18n import use_language
 from donor_registry.slots import links, waitlist
 from donor_registry.slots import service as slots
 from donor_registry.slots.models import SlotWaitlist, WaitStatus
 from donor_registry.sms.models import OutboxMessage
 from tests.service import emergency_support as make
+from tests.service.test_slots import drive_with_slots
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -162,3 +167,36 @@ def test_merging_two_waiting_records_keeps_one_entry(session, now, rules, full):
     session.commit()
     assert _list(session, drive) == [(ids["Phạm Thị Hoa"], WaitStatus.waiting),
                                      (ids["Phạm Thị Hoa"], WaitStatus.left)]
+
+
+def test_parallel_cancels_offer_their_places_to_as_many_different_donors(engine, now, settings):
+    """On PostgreSQL, 10 cancels at once (each in its own session) text the 10 waiting donors once each."""
+    if is_sqlite(engine):
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE)")
+    with session_scope(engine) as session:
+        drive, created = drive_with_slots(session, now, capacity=10, end=dt.time(8))
+        bookings = [slots.book(session=session, donor_id=make.donor(session, now), slot_id=created[0].id,
+                               now=now).id for _ in range(10)]
+        waiting = list(_join(session, now, drive, [f"Vũ Thị Mai{i}" for i in range(10)]).values())
+    parallel = create_engine(engine.url, pool_size=10, max_overflow=0)
+    start, failed = threading.Barrier(10), []
+
+    def cancel(booking_id: int) -> None:
+        start.wait()
+        try:
+            with use_language("en"), session_scope(parallel) as session:
+                slots.cancel(session=session, booking_id=booking_id, now=now, settings=settings)
+        except Exception as exc:  # noqa: BLE001 - any failure fails the test below
+            failed.append(repr(exc))
+
+    threads = [threading.Thread(target=cancel, args=(b,)) for b in bookings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    parallel.dispose()
+    assert failed == []
+    with session_scope(engine) as session:
+        texted = [m.donor_id for m in session.exec(select(OutboxMessage))]
+        assert sorted(texted) == sorted(waiting)
+        assert _list(session, drive) == [(donor, WaitStatus.offered) for donor in waiting]
