@@ -1,5 +1,5 @@
 """The donor's personal drive page (/b/{token}): the drive, the free slots, whether the donor
-may give that day, and book / move / cancel. Thin over slots/journey.py; forms only, no scripts.
+may give that day, and book / move / cancel, or wait for a place when every time is full. Thin over slots/journey.py; forms only, no scripts.
 
 A bad or expired link is a 404 that says nothing about whose it was; a refused change changes
 nothing and says why in plain words.
@@ -36,6 +36,8 @@ REFUSALS = {
     "no_booking": (N_("No booking"), N_("You have no booking at this drive.")),
     "unknown_slot": (N_("Please choose a time"), N_("Please choose one of the times shown on the page.")),
     "checked_in": (N_("You are checked in"), N_("You are already checked in at this drive. Nothing was changed.")),
+    "free_slot": (N_("A time is free"), N_("A time is still free at this drive: please book it instead of waiting.")),
+    "not_waiting": (N_("Not on the waiting list"), N_("You are not on the waiting list of this drive.")),
 }
 #: The QR code's module size in CSS pixels: a version-1 code (21 modules and its border) is 232 px wide.
 QR_SCALE = 8
@@ -84,12 +86,24 @@ def book(token: str, http: Request, session: SessionDep, settings: SettingsDep,
 def move(token: str, http: Request, session: SessionDep, settings: SettingsDep,
          slot_id: Annotated[int, Form()] = 0) -> HTMLResponse:
     return _change(http, token, lambda **common: journey.move(session=session, token=token, slot_id=slot_id,
-                                                               **common), settings, session)
+                                                               settings=settings, **common), settings, session)
 
 
 @router.post("/b/{token}/cancel", response_class=HTMLResponse)
 def cancel(token: str, http: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    return _change(http, token, lambda **common: journey.cancel(session=session, token=token, **common), settings,
+    return _change(http, token, lambda **common: journey.cancel(session=session, token=token, settings=settings,
+                                                                 **common), settings, session)
+
+
+@router.post("/b/{token}/wait", response_class=HTMLResponse)
+def wait(token: str, http: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    return _change(http, token, lambda **common: journey.wait(session=session, token=token, **common), settings,
+                   session)
+
+
+@router.post("/b/{token}/unwait", response_class=HTMLResponse)
+def unwait(token: str, http: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    return _change(http, token, lambda **common: journey.unwait(session=session, token=token, **common), settings,
                    session)
 
 

@@ -21,9 +21,15 @@ from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules, Reason, check
 from donor_registry.errors import Conflict, UserError
 from donor_registry.portal.rules import mask_name
-from donor_registry.slots import service
+from donor_registry.slots import service, waitlist
 from donor_registry.slots.links import TIMEZONE, actor_of, open_link
-from donor_registry.slots.models import BookingStatus, DriveLink, DriveSlot, SlotBooking
+from donor_registry.slots.models import (
+    BookingStatus,
+    DriveLink,
+    DriveSlot,
+    SlotBooking,
+    SlotWaitlist,
+)
 from donor_registry.slots.service import AlreadyBooked
 from donor_registry.types import DonationType
 
@@ -51,6 +57,12 @@ class Journey:
     slots: list[tuple[DriveSlot, bool]]  # every slot, and whether it can be booked now
     booking: SlotBooking | None
     booked_slot: DriveSlot | None
+    waiting: SlotWaitlist | None  # the donor's entry on the drive's waiting list
+
+    @property
+    def full(self) -> bool:
+        """The donor could book here but no slot is free: the waiting list is offered."""
+        return self.open and self.booking is None and bool(self.slots) and not any(free for _s, free in self.slots)
 
     @property
     def open(self) -> bool:
@@ -73,7 +85,8 @@ def open_journey(*, session: Session, token: str, now: dt.datetime, eligibility:
     return Journey(link=link, donor=donor, drive=drive, name=mask_name(donor.full_name), eligible=verdict.eligible,
                    eligible_from=verdict.eligible_from, reasons=verdict.reasons,
                    slots=[(slot, _free(slot, drive, now, timezone)) for slot in slots], booking=booking,
-                   booked_slot=by_id.get(booking.slot_id) if booking else None)
+                   booked_slot=by_id.get(booking.slot_id) if booking else None,
+                   waiting=waitlist.entry_of(session=session, donor_id=donor.id, drive_id=drive.id))
 
 
 def book(*, session: Session, token: str, slot_id: int, now: dt.datetime, eligibility: EligibilityRules,
@@ -87,7 +100,7 @@ def book(*, session: Session, token: str, slot_id: int, now: dt.datetime, eligib
 
 
 def move(*, session: Session, token: str, slot_id: int, now: dt.datetime, eligibility: EligibilityRules,
-         timezone: str = TIMEZONE) -> SlotBooking:
+         timezone: str = TIMEZONE, settings=None) -> SlotBooking:
     """Move the link's donor's booking to another slot of the drive."""
     journey, slot = _checked(session, token, slot_id, now, eligibility, timezone)
     if journey.booking is None:
@@ -95,12 +108,13 @@ def move(*, session: Session, token: str, slot_id: int, now: dt.datetime, eligib
     if journey.booking.checked_in_at is not None:
         raise Refused("checked_in")
     return _change(lambda: service.move(session=session, booking_id=journey.booking.id, slot_id=slot.id, now=now,
-                                        timezone=timezone, actor=actor_of(journey.link)))
+                                        timezone=timezone, actor=actor_of(journey.link), settings=settings))
 
 
 def cancel(*, session: Session, token: str, now: dt.datetime, eligibility: EligibilityRules,
-           timezone: str = TIMEZONE) -> SlotBooking:
-    """Cancel the link's donor's booking at the drive (allowed even when no longer eligible)."""
+           timezone: str = TIMEZONE, settings=None) -> SlotBooking:
+    """Cancel the link's donor's booking at the drive (allowed even when no longer eligible); with
+    `settings`, the place is offered to the drive's waiting list."""
     journey = open_journey(session=session, token=token, now=now, eligibility=eligibility, timezone=timezone,
                            audited=False)
     if journey.booking is None:
@@ -108,7 +122,32 @@ def cancel(*, session: Session, token: str, now: dt.datetime, eligibility: Eligi
     if journey.booking.checked_in_at is not None:
         raise Refused("checked_in")
     return _change(lambda: service.cancel(session=session, booking_id=journey.booking.id, now=now,
-                                          actor=actor_of(journey.link)))
+                                          actor=actor_of(journey.link), settings=settings, timezone=timezone))
+
+
+def wait(*, session: Session, token: str, now: dt.datetime, eligibility: EligibilityRules,
+         timezone: str = TIMEZONE) -> SlotWaitlist:
+    """Put the link's donor on the drive's waiting list: only when every slot they could take is full."""
+    journey = open_journey(session=session, token=token, now=now, eligibility=eligibility, timezone=timezone,
+                           audited=False)
+    if journey.drive.status != DriveStatus.planned:
+        raise Refused("closed")
+    if not journey.eligible:
+        raise Refused("not_eligible")
+    if journey.booking is not None:
+        raise Refused("already")
+    if not journey.full:
+        raise Refused("free_slot")
+    return waitlist.join(session=session, donor_id=journey.donor.id, drive_id=journey.drive.id, now=now,
+                         actor=actor_of(journey.link))
+
+
+def unwait(*, session: Session, token: str, now: dt.datetime, eligibility: EligibilityRules,
+           timezone: str = TIMEZONE) -> None:
+    """Take the link's donor off the drive's waiting list."""
+    link, donor, drive = open_link(session=session, token=token, now=now, timezone=timezone)
+    if not waitlist.leave(session=session, donor_id=donor.id, drive_id=drive.id, now=now, actor=actor_of(link)):
+        raise Refused("not_waiting")
 
 
 def upcoming_bookings(*, session: Session, donor_id: int, today: dt.date) -> list[tuple[Drive, DriveSlot]]:

@@ -79,3 +79,34 @@ class DriveLink(SQLModel, table=True):
     donor_id: int = Field(foreign_key="donors.id", index=True)
     drive_id: int = Field(foreign_key="drives.id", index=True)
     created_at: dt.datetime
+
+
+class WaitStatus(StrEnum):
+    waiting = "waiting"  # on the list, not offered a place yet
+    offered = "offered"  # texted about a freed place (not held for them); still on the list
+    booked = "booked"  # booked a time at the drive: off the list
+    left = "left"  # left the list (or was merged into a donor already on it)
+
+
+_ON_LIST = text("status IN ('waiting', 'offered')")
+
+
+class SlotWaitlist(SQLModel, table=True):
+    """A donor waiting for a place at a drive whose every slot is full (slots/waitlist.py).
+
+    A freed place is offered to the first waiting donor by `joined_at`, once: `offered_at`
+    is set and the entry stays on the list until the donor books or leaves."""
+
+    __tablename__ = "slot_waitlist"
+    __table_args__ = (
+        Index("uq_slot_waitlist_active_donor_drive", "donor_id", "drive_id", unique=True,
+              sqlite_where=_ON_LIST, postgresql_where=_ON_LIST),
+        Index("ix_slot_waitlist_drive_status_joined", "drive_id", "status", "joined_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    drive_id: int = Field(foreign_key="drives.id")
+    donor_id: int = Field(foreign_key="donors.id", index=True)
+    joined_at: dt.datetime
+    offered_at: dt.datetime | None = None
+    status: WaitStatus = Field(default=WaitStatus.waiting, sa_type=enum_type(WaitStatus))

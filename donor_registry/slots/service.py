@@ -27,7 +27,7 @@ from donor_registry.donors.models import Donor
 from donor_registry.donors.service import get_donor
 from donor_registry.errors import Conflict, NotFound, UserError
 from donor_registry.i18n import _, formatting
-from donor_registry.slots import codes
+from donor_registry.slots import codes, waitlist
 from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
 from donor_registry.slots.rules import TIMEZONE, split_hours
 
@@ -101,13 +101,15 @@ def book(*, session: Session, donor_id: int, slot_id: int, now: dt.datetime, tim
     savepoint.commit()
     audit(session=session, now=now, actor=actor, action="bookings.book", subject_type="booking",
           subject_id=booking.id, detail={"donor_id": donor.id, "drive_id": drive.id, "slot_id": slot.id})
+    waitlist.booked(session=session, donor_id=donor.id, drive_id=drive.id, now=now, actor=actor)
     return booking
 
 
 def move(*, session: Session, booking_id: int, slot_id: int, now: dt.datetime, timezone: str = TIMEZONE,
-         actor: str = "cli") -> SlotBooking:
+         actor: str = "cli", settings=None) -> SlotBooking:
     """Move an active booking to another slot of the same drive; refused (and left where it
-    was) when that slot is full or has begun."""
+    was) when that slot is full or has begun. With `settings`, the place left is offered to the
+    drive's waiting list (slots/waitlist.py)."""
     booking = _locked_active(session, booking_id)
     new = get_slot(session=session, slot_id=slot_id)
     if new.drive_id != booking.drive_id:
@@ -133,17 +135,25 @@ def move(*, session: Session, booking_id: int, slot_id: int, now: dt.datetime, t
     savepoint.commit()
     audit(session=session, now=now, actor=actor, action="bookings.move", subject_type="booking",
           subject_id=booking.id, detail={"from_slot_id": old_slot_id, "slot_id": new.id})
+    if settings is not None:
+        waitlist.offer_freed_place(session=session, settings=settings, slot_id=old_slot_id, now=now, actor=actor,
+                                   timezone=timezone)
     return booking
 
 
-def cancel(*, session: Session, booking_id: int, now: dt.datetime, actor: str = "cli") -> SlotBooking:
-    """Cancel an active booking; its place is free again at once."""
+def cancel(*, session: Session, booking_id: int, now: dt.datetime, actor: str = "cli", settings=None,
+           timezone: str = TIMEZONE) -> SlotBooking:
+    """Cancel an active booking; its place is free again at once and, with `settings`, offered
+    to the drive's waiting list (slots/waitlist.py)."""
     booking = _locked_active(session, booking_id)
     _give_back(session, booking.slot_id)
     booking.status, booking.cancelled_at, booking.updated_at = BookingStatus.cancelled, now, now
     session.flush()
     audit(session=session, now=now, actor=actor, action="bookings.cancel", subject_type="booking",
           subject_id=booking.id, detail={"slot_id": booking.slot_id})
+    if settings is not None:
+        waitlist.offer_freed_place(session=session, settings=settings, slot_id=booking.slot_id, now=now, actor=actor,
+                                   timezone=timezone)
     return booking
 
 

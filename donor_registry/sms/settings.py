@@ -33,6 +33,10 @@ DEFAULT_TEMPLATES: dict[str, str] = {
         "{to_chuc} CẦN GẤP máu nhóm {nhom_mau} cho {benh_vien}. Bạn {ten} có thể hiến? Trả lời: {link}"
     ),
     "emergency_filled": "{to_chuc}: đã đủ máu nhóm {nhom_mau} cho {benh_vien}. Cảm ơn bạn {ten}!",
+    "waitlist_offer": (
+        "{to_chuc}: bạn {ten} ơi, đợt hiến máu ngày {ngay} tại {dia_diem} vừa có chỗ trống lúc {gio}. "
+        "Chỗ không được giữ, ai đặt trước được trước: {link}"
+    ),
 }
 
 
