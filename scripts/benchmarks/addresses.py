@@ -1,4 +1,4 @@
-"""Addresses by official units: conversion speed, the import with and without it, review paging.
+"""Addresses by official units: conversion speed, and the import with and without it.
 
 1. conversion: every old commune of the statistics office's list (10,040) written five ways
    (official names, short names, no diacritics, "P." / "TP" / "Q." abbreviations, upper case),
@@ -9,9 +9,9 @@
    same run into fresh SQLite files: with the conversion, and with it replaced by a stub that
    returns "empty" (the baseline: everything else the same). Target: within the records issue's
    import target, i.e. the conversion adds little to the import.
-3. review: 1,000,000 donors of which 250,000 flagged, `addresses review` pages (one page of 50
-   with its candidates) through places.review, from the start to the end; baseline the same page
-   by OFFSET. Target: < 200 ms per page.
+
+Review paging (`addresses review` over 250,000 flagged donors, both engines) is
+scripts/benchmarks/addresses_review.py.
 
     PYTHONPATH=. .venv/bin/python scripts/benchmarks/addresses.py [--rows N] [--skip-import]
 """
@@ -22,7 +22,6 @@ import hashlib
 import os
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -31,10 +30,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scripts.benchmarks._common import bulk_loading_connection
-
-REVIEW_TARGET_MS = 200
-FLAGGED, DONORS = 250_000, 1_000_000
 
 # The import, with the conversion replaced by an "empty" stub: the same run's baseline.
 WITHOUT_CONVERSION = """
@@ -178,82 +173,11 @@ def _statuses(url: str) -> dict[str, int]:
     return found
 
 
-def review_db() -> Path:
-    """1,000,000 donors, a quarter flagged (split / ambiguous / unknown with candidates)."""
-    path = ROOT / "bench-data" / f"addresses-review-{DONORS}.db"
-    if path.exists():
-        return path
-    building, conn = bulk_loading_connection(path)
-    statuses = ["split", "ambiguous", "unknown", "converted", "new", "converted", "new", "converted",
-                "new", "converted", "new", "converted"]  # 3 in 12 flagged
-    now = "2026-06-01 03:00:00.000000"
-
-    def rows():
-        for i in range(1, DONORS + 1):
-            status = statuses[i % 12]
-            flagged = status in ("split", "ambiguous", "unknown")
-            yield (i, f"Người {i}", f"nguoi {i}", "Cần Thơ", "Huyện Thới Lai", "Xã Tân Thạnh", "92",
-                   None if flagged else "31507", "2025-07-01", status,
-                   "31288 31666" if status in ("split", "ambiguous") else None, now, now)
-
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO donors (id, full_name, name_folded, province, district, commune, province_code, commune_code,"
-        " units_date, address_status, address_candidates, created_at, updated_at, sex, phone_sms_capable, standby,"
-        " donation_count, message_channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unknown', 0, 0, 0, 'zalo')",
-        rows())
-    conn.execute("COMMIT")
-    conn.execute("ANALYZE")
-    conn.close()
-    building.rename(path)
-    return path
-
-
-def bench_review() -> dict:
-    from sqlalchemy import text
-    from sqlmodel import Session
-
-    from donor_registry.cli.addresses import _row
-    from donor_registry.db import make_engine
-    from donor_registry.places import review
-
-    engine = make_engine(f"sqlite:///{review_db()}")
-    timings: dict[str, list[float]] = {"keyset (addresses review)": [], "OFFSET paging (baseline)": []}
-    with Session(engine) as session:
-        flagged = session.exec(text("SELECT count(*) FROM donors WHERE address_status IN"
-                                    " ('split', 'ambiguous', 'unknown')")).scalar()
-        plan = " ".join(str(r[-1]) for r in session.exec(text(
-            "EXPLAIN QUERY PLAN SELECT id FROM donors WHERE donors.address_status IN ('split', 'ambiguous', 'unknown')"
-            " AND id > 5 ORDER BY id LIMIT 50")))
-        for fraction in [i / 20 for i in range(20)] * 3:
-            after = int(DONORS * fraction)
-            start = time.perf_counter()
-            page = [_row(found) for found in review.page(session=session, after_id=after, limit=50)]
-            timings["keyset (addresses review)"].append(time.perf_counter() - start)
-            assert len(page) == 50 or fraction > 0.99
-            start = time.perf_counter()
-            session.exec(text(
-                "SELECT id, full_name, province, district, commune, address_status, province_code, address_candidates"
-                " FROM donors WHERE address_status IN ('split', 'ambiguous', 'unknown') AND merged_into_id IS NULL"
-                " ORDER BY id LIMIT 50 OFFSET :skip"), params={"skip": int(flagged * fraction)}).all()
-            timings["OFFSET paging (baseline)"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        review.counts(session=session)
-        counted = time.perf_counter() - start
-    engine.dispose()
-    return {"flagged": flagged, "plan": plan, "timings": timings, "counted": counted}
-
-
-def _ms(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[int(q * 100) - 1] * 1000 if q < 1 else max(values) * 1000
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-import", action="store_true")
     args = parser.parse_args()
-    ok = True
     conv = bench_conversion()
     print(f"Conversion ({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})\n")
     print("| step | addresses | seconds | per second |")
@@ -278,18 +202,7 @@ def main() -> int:
         print(f"\nthe conversion adds {ours['seconds'] - base:+.1f} s ({ours['seconds'] / base - 1:+.1%}) to the "
               f"faster baseline; donors by status: {ours['statuses']}; load average {os.getloadavg()[0]:.1f}\n")
 
-    found = bench_review()
-    print(f"`addresses review` over {found['flagged']:,} flagged of {DONORS:,} donors (a page of 50 with its "
-          f"candidates, 60 pages from start to end)\n")
-    print("| paging | p50 | p95 | max |")
-    print("|---|---:|---:|---:|")
-    for name, values in found["timings"].items():
-        print(f"| {name} | {_ms(values, 0.5):.1f} ms | {_ms(values, 0.95):.1f} ms | {_ms(values, 1):.1f} ms |")
-    p95 = _ms(found["timings"]["keyset (addresses review)"], 0.95)
-    ok &= p95 < REVIEW_TARGET_MS
-    print(f"\nquery plan: {found['plan']}; `addresses counts` (every status): {found['counted'] * 1000:.0f} ms")
-    print(f"- {'PASS' if p95 < REVIEW_TARGET_MS else 'FAIL'}: review page p95 < {REVIEW_TARGET_MS} ms")
-    return 0 if ok else 1
+    return 0
 
 
 if __name__ == "__main__":
