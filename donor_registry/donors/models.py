@@ -62,6 +62,10 @@ class Donor(DonorBase, table=True):
         Index("ix_donors_address_flagged", "id", "address_status",
               sqlite_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}"),
               postgresql_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}")),
+        # `addresses review --province` pages a province's flagged addresses by id (0037).
+        Index("ix_donors_flagged_province", "province_code", "id", "address_status",
+              sqlite_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}"),
+              postgresql_where=text(f"address_status IN {tuple(s.value for s in FLAGGED)}")),
         # The dashboard counts a chapter's flagged addresses (0034); address_status in it too, so
         # that SQLite prefers it to ix_donors_chapter_id, which reads every donor of the chapter.
         Index("ix_donors_flagged_chapter", "chapter_id", "address_status",

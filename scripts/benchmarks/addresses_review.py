@@ -19,7 +19,7 @@ page and 200 pages deep, against review.page alone.
 Target: p95 < 200 ms in every case (max reported beside).
 
     PYTHONPATH=. .venv/bin/python scripts/benchmarks/addresses_review.py [--engine sqlite|postgres|both]
-        [--keep] [--province-index]
+        [--keep]
 """
 
 import argparse
@@ -71,9 +71,6 @@ DONORS_SQL = """
                                         WHEN x % 4 = 0 AND (x / 4) % 2500 = 8 THEN 9 ELSE (x / 4) % 8 END
     JOIN bench_pairs p ON p.province_code = s.province_code AND p.k = x % 50"""
 FLAGGED_SQL = "address_status IN ('split', 'ambiguous', 'unknown')"
-# --province-index: the index a province filter lacks (a trial here; the schema would need a migration).
-PROVINCE_INDEX = ("CREATE INDEX ix_bench_flagged_province ON donors (province_code, id, address_status) "
-                  f"WHERE {FLAGGED_SQL}")
 RAW_PAGE = ("SELECT id, full_name, province, district, commune, address_status, province_code, address_candidates "
             f"FROM donors WHERE {FLAGGED_SQL} AND id > :after AND merged_into_id IS NULL AND erased_at IS NULL"
             " {extra} ORDER BY id LIMIT 50")
@@ -206,20 +203,13 @@ def explain(session: Session, dialect: str, call: dict) -> str:
     return " / ".join(str(r[0]).strip() for r in rows if "Planning" not in r[0])
 
 
-def measure(engine_name: str, province_index: bool) -> tuple[str, list]:
+def measure(engine_name: str) -> tuple[str, list]:
     url = database(engine_name)
     engine = make_engine(url)
     upgrade(engine)
-    if province_index:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(PROVINCE_INDEX)
-            conn.exec_driver_sql("ANALYZE donors")
     try:
         return _measure(engine, engine_name)
     finally:
-        if province_index:
-            with engine.begin() as conn:
-                conn.exec_driver_sql("DROP INDEX ix_bench_flagged_province")
         engine.dispose()
 
 
@@ -309,13 +299,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database for another run")
-    parser.add_argument("--province-index", action="store_true",
-                        help="measure with a partial index on (province_code, id, address_status) of the flagged")
     args = parser.parse_args()
     ok = True
     for engine_name in ["sqlite", "postgres"] if args.engine == "both" else [args.engine]:
         try:
-            ok &= report(*measure(engine_name, args.province_index))
+            ok &= report(*measure(engine_name))
         finally:
             if engine_name == "postgres" and not args.keep:
                 drop_pg()

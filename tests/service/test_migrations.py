@@ -47,7 +47,8 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028;
     # 0034 (flagged by chapter) on 0029 depends on 0015 and goes with it, 0031 (the search index) above
     # it, and 0030 (the active donors' indexes), which merges 0031, 0009 and 0018, with 0032 (chapter
-    # settings), 0033 (drive links), 0035 (booking check-in) and 0036 (the slot waiting list) on it.
+    # settings), 0033 (drive links), 0035 (booking check-in), 0036 (the slot waiting list) and 0037
+    # (flagged addresses by province) on it.
     assert current_revisions(engine) == {"0029_drive_slots", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
@@ -161,4 +162,15 @@ def test_the_slot_waitlist_migration_goes_down_and_up_again(engine):
     assert "0035_booking_check_in" in current_revisions(engine)
     upgrade(engine)
     assert "slot_waitlist" in inspect(engine).get_table_names()
+    test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_flagged_by_province_migration_goes_down_and_up_again(engine):
+    """0037 (the flagged addresses by province) down to 0036, then up."""
+    command.downgrade(_alembic_config(engine), "0036_slot_waitlist")
+    with engine.connect() as conn:
+        assert "ix_donors_flagged_province" not in {i["name"] for i in inspect(conn).get_indexes("donors")}
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert "ix_donors_flagged_province" in {i["name"] for i in inspect(conn).get_indexes("donors")}
     test_migrated_schema_matches_the_models(engine)
