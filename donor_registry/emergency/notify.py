@@ -6,12 +6,13 @@ templates have no separate cancellation text ("emergency_cancelled") sends the
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from donor_registry.chapter_settings.rules import ORGANISATION_NAME
-from donor_registry.chapter_settings.service import value_for
+from donor_registry.chapter_settings.service import lookup
 from donor_registry.config import Settings
 from donor_registry.donors.models import Donor
 from donor_registry.emergency.limits import DAY
@@ -30,6 +31,8 @@ FILLED = "emergency_filled"
 CANCELLED = "emergency_cancelled"
 # Where serve listens by default; set [sms] public_base_url to the address donors can reach.
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# chapter id -> the organisation name that signs the chapter's texts
+Signer = Callable[[int | None], str]
 
 
 def given_name(full_name: str) -> str:
@@ -47,6 +50,7 @@ def reply_link(settings: Settings, token: str) -> str:
 def send_call(
     *, session: Session, now: dt.datetime, settings: Settings, request: EmergencyRequest,
     hospital: Hospital, donor_id: int, full_name: str, phone: str, token_hash: str,
+    signer: Signer | None = None,
 ) -> None:
     """Queue the urgent call to one donor (it ignores quiet hours).
 
@@ -54,7 +58,8 @@ def send_call(
     token there when it sends, and moves the call-out's `token_hash` to it.
     """
     link = reply_link(settings, REPLY_TOKEN_PLACEHOLDER)
-    body = render(CALL, settings, **_fields(session, settings, request, hospital, donor_id, full_name), link=link)
+    fields = _fields(session, settings, request, hospital, donor_id, full_name, signer)
+    body = render(CALL, settings, **fields, link=link)
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=CALL, body=body,
             idempotency_key=call_key(request.id, donor_id), urgent=True,
             link_token_hash=token_hash)
@@ -95,21 +100,28 @@ def urgent_sms_last_day(*, session: Session, now: dt.datetime, donor_ids: list[i
 def send_not_needed(
     *, session: Session, now: dt.datetime, settings: Settings, request: EmergencyRequest,
     hospital: Hospital, donor_id: int, full_name: str, phone: str, cancelled: bool = False,
-    key_suffix: str = "not_needed",
+    key_suffix: str = "not_needed", signer: Signer | None = None,
 ) -> None:
     """Tell a donor who was asked that they need not come (covered, cancelled or expired)."""
     kind = CANCELLED if cancelled and CANCELLED in settings.sms.templates else FILLED
-    body = render(kind, settings, **_fields(session, settings, request, hospital, donor_id, full_name))
+    body = render(kind, settings, **_fields(session, settings, request, hospital, donor_id, full_name, signer))
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=kind, body=body,
             idempotency_key=f"emergency:{request.id}:{donor_id}:{key_suffix}", urgent=True)
 
 
+def signer_for(*, session: Session, settings: Settings) -> Signer:
+    """chapter id -> the organisation name that signs its texts, each chapter resolved once
+    (a wave or a closing note texts many donors of few chapters)."""
+    return lookup(session=session, settings=settings, key=ORGANISATION_NAME)
+
+
 def _fields(session: Session, settings: Settings, request: EmergencyRequest, hospital: Hospital, donor_id: int,
-            full_name: str) -> dict[str, str]:
+            full_name: str, signer: Signer | None) -> dict[str, str]:
     chapter_id = session.execute(select(Donor.chapter_id).where(Donor.id == donor_id)).scalar()
+    sign = signer or signer_for(session=session, settings=settings)
     return {
         # The donor's chapter signs the call (its own organisation name, else config.toml's).
-        "to_chuc": value_for(session=session, settings=settings, key=ORGANISATION_NAME, chapter_id=chapter_id),
+        "to_chuc": sign(chapter_id),
         "ten": given_name(full_name),
         "nhom_mau": blood_group_label(request.abo, request.rh),
         "benh_vien": hospital.name,

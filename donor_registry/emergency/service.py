@@ -219,6 +219,7 @@ def close(
         .where(CallOut.request_id == request.id, CallOut.answer.in_(list(tell)))
     )
     told = withdrawn = 0
+    signer = notify.signer_for(session=session, settings=settings)
     for callout, donor in rows:
         if status == RequestStatus.cancelled and notify.withdraw_call(
                 session=session, now=now, request_id=request.id, donor_id=donor.id):
@@ -226,7 +227,8 @@ def close(
         elif donor.phone_e164 and donor.sms_opted_out_at is None:
             notify.send_not_needed(session=session, now=now, settings=settings, request=request,
                                    hospital=hospital, donor_id=donor.id, full_name=donor.full_name,
-                                   phone=donor.phone_e164, cancelled=status != RequestStatus.covered)
+                                   phone=donor.phone_e164, cancelled=status != RequestStatus.covered,
+                                   signer=signer)
             told += 1
     record(session=session, now=now, actor=actor, action=f"emergency.{status.value}",
            subject_type="emergency_request", subject_id=request.id,

@@ -107,6 +107,7 @@ def _call(
         .where(CallOut.request_id == request.id)
     ))
     callouts: list[CallOut] = []
+    signer = notify.signer_for(session=session, settings=settings)
     while len(callouts) < want:
         picked, level = matching.pick(
             session=session, request=request, want=want - len(callouts), now=now,
@@ -124,7 +125,8 @@ def _call(
             if candidate.donor_id in claimed:
                 asked_phones.add(candidate.phone)
                 callouts.append(_ask(session=session, request=request, hospital=hospital,
-                                     candidate=candidate, settings=settings, now=now, actor=actor))
+                                     candidate=candidate, settings=settings, now=now, actor=actor,
+                                     signer=signer))
         request.area_level = matching.wider_ring(request.area_level, level, settings.emergency.rings)
     return callouts
 
@@ -161,6 +163,7 @@ def _claim(*, session: Session, request_id: int, donor_ids: list[int], now: dt.d
 def _ask(
     *, session: Session, request: EmergencyRequest, hospital: Hospital,
     candidate: matching.Candidate, settings: Settings, now: dt.datetime, actor: str,
+    signer: notify.Signer,
 ) -> CallOut:
     # A placeholder hash: the token that works is drawn when the SMS is sent (reply_links.py).
     token_hash = tokens.token_hash(tokens.new_reply_token())
@@ -172,7 +175,7 @@ def _ask(
     session.add(callout)
     notify.send_call(session=session, now=now, settings=settings, request=request, hospital=hospital,
                      donor_id=candidate.donor_id, full_name=candidate.full_name, phone=candidate.phone,
-                     token_hash=token_hash)
+                     token_hash=token_hash, signer=signer)
     record(session=session, now=now, actor=actor, action="emergency.callout",
            subject_type="donor", subject_id=candidate.donor_id,
            detail={"request": request.id, "wave": request.wave + 1})

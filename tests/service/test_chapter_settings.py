@@ -14,6 +14,7 @@ from donor_registry.chapter_settings.rules import Source
 from donor_registry.chapters import service as chapters
 from donor_registry.config import Settings
 from donor_registry.donors.models import Donor
+from donor_registry.emergency.service import cancel_request
 from donor_registry.errors import NotFound
 from donor_registry.sms.models import OutboxMessage
 from donor_registry.sms.reminders import plan_reminders
@@ -152,3 +153,22 @@ def test_an_emergency_call_is_signed_by_the_donors_chapter(session, now, tree, s
     bodies = {m.donor_id: m.body for m in emergency.messages(session, "emergency_call")}
     assert bodies[ours].startswith("Hoi CTD phuong An Hoa CAN GAP mau nhom O+")
     assert bodies[theirs].startswith("Hoi CTD Viet Nam CAN GAP mau nhom O+")
+
+
+def test_the_notes_of_a_cancelled_request_are_signed_by_each_donors_chapter(session, now, tree, settings):
+    own = Settings(database=settings.database.model_dump(), general={"chapter_name": "Hội CTĐ Việt Nam"})
+    service.set_value(session=session, settings=own, now=now, actor="user:admin", chapter_id=tree["ward"],
+                      key=NAME, raw="Hội CTĐ phường An Hòa")
+    ours = emergency.donor(session, now, name="Lê Thị Hoa")
+    theirs = emergency.donor(session, now, name="Trần Văn Bình")
+    session.get(Donor, ours).chapter_id, session.get(Donor, theirs).chapter_id = tree["ward"], tree["other"]
+    hospital, _token = emergency.hospital(session, now)
+    request = emergency.request(session, now, own, hospital.id, units=2)
+    emergency.mark_sent(session, now)  # sent, so cancelling tells them rather than withdrawing
+    cancel_request(session=session, now=now + dt.timedelta(minutes=5), settings=own, request_id=request.id,
+                   actor="test")
+    notes = [m for m in emergency.messages(session) if m.kind in ("emergency_cancelled", "emergency_filled")]
+    bodies = {m.donor_id: m.body for m in notes}
+    assert set(bodies) == {ours, theirs}
+    assert bodies[ours].startswith("Hoi CTD phuong An Hoa")
+    assert bodies[theirs].startswith("Hoi CTD Viet Nam")
