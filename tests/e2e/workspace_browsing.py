@@ -64,13 +64,21 @@ def _playwright():
 @contextmanager
 def browsing(db_url: str, folder: Path, **context) -> Iterator[tuple[object, str]]:
     """(a new page of a phone-sized chromium, the served registry's base URL)."""
+    with browsing_served(db_url, folder, **context) as (page, base_url, _served):
+        yield page, base_url
+
+
+@contextmanager
+def browsing_served(db_url: str, folder: Path, serve_env: dict[str, str] | None = None,
+                    **context) -> Iterator[tuple[object, str, Served]]:
+    """As `browsing`, with the serve process too (its console SMS), started with `serve_env`."""
     playwright_api = _playwright()
-    served = Served(db_url, free_port(), folder / "serve.log")
+    served = Served(db_url, free_port(), folder / "serve.log", **(serve_env or {}))
     try:
         with playwright_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
-                yield browser.new_context(viewport=PHONE, **context).new_page(), served.base_url
+                yield browser.new_context(viewport=PHONE, **context).new_page(), served.base_url, served
             finally:
                 browser.close()
     finally:
