@@ -17,6 +17,7 @@ from donor_registry.api.deps import SessionDep, SettingsDep, asked_language, spe
 from donor_registry.api.emergency import now_of
 from donor_registry.api.html import message, redirect, render
 from donor_registry.i18n import N_, _
+from donor_registry.portal import service as portal
 from donor_registry.portal.models import DonorAvailability
 from donor_registry.slots import journey
 from donor_registry.slots.links import LinkProblem, open_link
@@ -105,6 +106,17 @@ def wait(token: str, http: Request, session: SessionDep, settings: SettingsDep) 
 def unwait(token: str, http: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     return _change(http, token, lambda **common: journey.unwait(session=session, token=token, **common), settings,
                    session)
+
+
+@router.post("/b/{token}/record", response_class=HTMLResponse)
+def my_record(token: str, http: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    """Open the donor's own record (/me) from their drive link: a new record link, at once."""
+    try:
+        record_token = portal.link_from_drive_page(session=session, drive_token=token, now=now_of(http),
+                                                   timezone=settings.general.timezone)
+    except LinkProblem:
+        return _not_found(http)
+    return redirect(http, f"/me/{record_token}")
 
 
 def _change(http: Request, token: str, change, settings, session) -> HTMLResponse:

@@ -27,6 +27,7 @@ from donor_registry.portal.models import DonorAvailability, RecordCode, RecordLi
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import Purpose
 from donor_registry.slots import journey
+from donor_registry.slots import links as drive_links
 from donor_registry.sms import outbox
 from donor_registry.sms.inbound import set_opted_out
 from donor_registry.sms.models import OutboxMessage
@@ -34,6 +35,8 @@ from donor_registry.types import DonationType
 
 LINK_DAYS = 30
 SENT_LINK_DAYS = 7  # a link sent by SMS sits in the outbox's text, so it lives shorter
+# A record link opened from a drive page: made on the click and opened at once.
+PAGE_LINK_DAYS = 1
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 PHONE_LIMIT = 3
@@ -71,6 +74,17 @@ def issue_link(*, session: Session, donor_id: int, now: dt.datetime, via: str = 
     session.add(RecordLink(token_hash=token_hash(token), donor_id=donor_id, via=via, created_at=now,
                            expires_at=now + dt.timedelta(days=days)))
     session.flush()
+    return token
+
+
+def link_from_drive_page(*, session: Session, drive_token: str, now: dt.datetime, timezone: str) -> str:
+    """A fresh record link for the donor of a working drive link (the drive page's "my record"
+    button), so every invitation's link leads to the record without a second link in the SMS.
+    A bad or expired drive link raises slots.links.LinkProblem."""
+    link, donor, _drive = drive_links.open_link(session=session, token=drive_token, now=now, timezone=timezone)
+    token = issue_link(session=session, donor_id=donor.id, now=now, via="drive-page", days=PAGE_LINK_DAYS)
+    audit.record(session=session, now=now, actor=drive_links.actor_of(link), action="portal.link_opened",
+                 subject_type="donor", subject_id=donor.id, detail={"expires_days": PAGE_LINK_DAYS})
     return token
 
 

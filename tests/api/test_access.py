@@ -70,6 +70,7 @@ ACCESS = {
     ("POST", "/b/{token}/cancel"): DRIVE_LINK,
     ("POST", "/b/{token}/wait"): DRIVE_LINK,
     ("POST", "/b/{token}/unwait"): DRIVE_LINK,
+    ("POST", "/b/{token}/record"): DRIVE_LINK,
     ("GET", "/"): PUBLIC,  # the sign-in form; the dashboard with a session
     ("POST", "/login"): PUBLIC,
     ("GET", "/static/workspace.css"): PUBLIC,

@@ -15,6 +15,7 @@ from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.db import session_scope
 from donor_registry.donations.models import Donation
+from donor_registry.portal.models import RecordLink
 from donor_registry.slots import links
 from donor_registry.slots import service as slots
 from donor_registry.slots.models import DriveSlot, SlotBooking
@@ -167,3 +168,29 @@ def test_a_parallel_booking_of_the_same_donor_is_told_already_booked_not_full(si
     assert refused.status_code == 409 and "You already have a booking" in refused.text
     assert "full" not in refused.text.lower()
     assert _state(site["engine"], site["drive_id"])[1] == [(site["lan"], "07:00", "active")]
+
+
+def test_the_drive_page_opens_the_donors_own_record_with_a_fresh_short_link(site, now):
+    client, engine, token = site["client"], site["engine"], site["tokens"]["lan"]
+    opened = client.post(f"/b/{token}/record?lang=en")
+    assert opened.status_code == 303
+    record_path = opened.headers["location"].split("?")[0]
+    assert record_path.startswith("/me/") and record_path != f"/me/{token}"
+    record = client.get(record_path + "?lang=en")
+    assert record.status_code == 200 and "T. T. Lan" in record.text
+    with session_scope(engine) as session:
+        link = session.execute(select(RecordLink)).scalar_one()
+        assert (link.donor_id, link.via) == (site["lan"], "drive-page")
+        assert link.expires_at - link.created_at == dt.timedelta(days=1)
+        opened_by = session.execute(select(AuditEntry.actor, AuditEntry.subject_id)
+                                    .where(AuditEntry.action == "portal.link_opened")).all()
+        assert [(actor.split(":")[0], subject) for actor, subject in opened_by] == [("drive-link", site["lan"])]
+
+
+def test_an_expired_drive_link_opens_no_record(site, now):
+    app, token = site["app"], site["tokens"]["lan"]
+    app.state.clock = lambda: now + dt.timedelta(days=30)
+    refused = site["client"].post(f"/b/{token}/record")
+    assert refused.status_code == 404
+    with session_scope(site["engine"]) as session:
+        assert session.execute(select(RecordLink)).first() is None
