@@ -19,6 +19,7 @@ from donor_registry.emergency.limits import DAY
 from donor_registry.emergency.models import EmergencyRequest, Hospital
 from donor_registry.emergency.tokens import REPLY_TOKEN_PLACEHOLDER
 from donor_registry.i18n import _
+from donor_registry.sms.languages import language_of
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue
 from donor_registry.sms.settings import require_live_links
@@ -59,7 +60,7 @@ def send_call(
     """
     link = reply_link(settings, REPLY_TOKEN_PLACEHOLDER)
     fields = _fields(session, settings, request, hospital, donor_id, full_name, signer)
-    body = render(CALL, settings, **fields, link=link)
+    body = render(CALL, settings, language_of(session, donor_id), **fields, link=link)
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=CALL, body=body,
             idempotency_key=call_key(request.id, donor_id), urgent=True,
             link_token_hash=token_hash)
@@ -104,7 +105,8 @@ def send_not_needed(
 ) -> None:
     """Tell a donor who was asked that they need not come (covered, cancelled or expired)."""
     kind = CANCELLED if cancelled and CANCELLED in settings.sms.templates else FILLED
-    body = render(kind, settings, **_fields(session, settings, request, hospital, donor_id, full_name, signer))
+    fields = _fields(session, settings, request, hospital, donor_id, full_name, signer)
+    body = render(kind, settings, language_of(session, donor_id), **fields)
     enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=kind, body=body,
             idempotency_key=f"emergency:{request.id}:{donor_id}:{key_suffix}", urgent=True)
 

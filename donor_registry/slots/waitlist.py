@@ -24,6 +24,7 @@ from donor_registry.slots.links import drive_link
 from donor_registry.slots.models import DriveSlot, SlotWaitlist, WaitStatus
 from donor_registry.slots.rules import TIMEZONE
 from donor_registry.sms.audience import contactable_clause
+from donor_registry.sms.languages import language_of
 from donor_registry.sms.outbox import enqueue
 from donor_registry.sms.templates import render
 from donor_registry.text import name_parts
@@ -105,7 +106,8 @@ def _text(session: Session, settings, drive: Drive, slot: DriveSlot, donor: Dono
     organisation = chapter_settings.lookup(session=session, settings=settings, key=chapter_rules.ORGANISATION_NAME)
     url = drive_link(session=session, donor_id=donor.id, drive_id=drive.id, now=now,
                      base_url=settings.sms.public_base_url)
-    body = render(KIND, settings, ten=name_parts(donor.full_name)[2] or donor.full_name, ho_ten=donor.full_name,
+    body = render(KIND, settings, language_of(session, donor.id),
+                  ten=name_parts(donor.full_name)[2] or donor.full_name, ho_ten=donor.full_name,
                   to_chuc=organisation(donor.chapter_id), ngay=drive.date.strftime("%d/%m/%Y"),
                   gio=slot.start_time.strftime("%H:%M"), dia_diem=drive.venue, link=url)
     enqueue(session=session, now=now, donor_id=donor.id, to=donor.phone_e164, kind=KIND, body=body,

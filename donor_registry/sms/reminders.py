@@ -28,10 +28,11 @@ from donor_registry.i18n import _
 from donor_registry.slots.links import has_slots, new_links, url_of
 from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
 from donor_registry.sms.audience import contactable_clause
+from donor_registry.sms.languages import ENGLISH, VIETNAMESE, english_speakers
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue_many
 from donor_registry.sms.settings import parse_hh_mm
-from donor_registry.sms.templates import placeholders, renderer
+from donor_registry.sms.templates import placeholders, renderer, template_of
 from donor_registry.text import name_parts
 
 WEEK = dt.timedelta(days=7)
@@ -90,6 +91,7 @@ class _Planner:
         self.report = PlanReport()
         self.cap = settings.sms.weekly_cap_per_donor
         self._week_counts: Counter | None = None
+        self._english: frozenset[int] | None = None
         # A chapter's own settings (chapter_settings) over config.toml's.
         def own(key):
             return chapter_settings.lookup(session=session, settings=settings, key=key)
@@ -146,7 +148,7 @@ class _Planner:
             return
         existing = self.existing_keys(kind)
         counts = self.week_counts()
-        fill = renderer(kind, self.settings)
+        fills = {VIETNAMESE: renderer(kind, self.settings), ENGLISH: renderer(kind, self.settings, language=ENGLISH)}
         due = []
         for c in candidates:
             if c.key in existing:
@@ -159,7 +161,9 @@ class _Planner:
             due.append(c)
         urls = self.links(kind, due)
         rows = []
+        english = self.english_speakers()
         for c in due:
+            fill = fills[ENGLISH if c.donor_id in english else VIETNAMESE]
             body = fill(ten=name_parts(c.full_name)[2] or c.full_name, ho_ten=c.full_name,
                         to_chuc=self.organisation(c.chapter_id),
                         **{"link": urls.get((c.link_drive_id, c.donor_id)), **c.fields})
@@ -170,11 +174,16 @@ class _Planner:
         )
 
 
+    def english_speakers(self) -> frozenset[int]:
+        if self._english is None:
+            self._english = english_speakers(self.session)
+        return self._english
+
     def links(self, kind: str, due: list[Candidate]) -> dict[tuple[int, int], str]:
         """Personal drive links for the texts about to be queued, only when `kind`'s template
-        has {link} (a token is minted per text: slots/links.py keeps only its hash)."""
-        template = self.settings.sms.templates.get(kind, "")
-        if "link" not in placeholders(template):
+        (in either language) has {link} (a token is minted per text: slots/links.py keeps only its hash)."""
+        if not any("link" in placeholders(template_of(kind, self.settings, language) or "")
+                   for language in (VIETNAMESE, ENGLISH)):
             return {}
         by_drive: dict[int, list[int]] = {}
         for c in due:

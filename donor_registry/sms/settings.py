@@ -39,6 +39,25 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     ),
 }
 
+# The texts for donors who chose English on their record page (/me); a kind missing here goes
+# in Vietnamese. Brand-name senders must register these too before donors get them.
+DEFAULT_TEMPLATES_EN: dict[str, str] = {
+    "invitation": (
+        "{to_chuc} invites you, {ten}, to give blood on {ngay} at {gio}, {dia_diem}. "
+        "Thank you! To stop these texts reply TU CHOI"
+    ),
+    "reminder": "{to_chuc}: {ten}, tomorrow {ngay} at {gio} you give blood at {dia_diem}. See you!",
+    "thank_you": "{to_chuc} thanks you, {ten}, for giving blood on {ngay}. Your blood saves lives!",
+    "may_give_again": "{to_chuc}: from {ngay} you may give blood again, {ten}. Hope to see you at the next drive!",
+    "congratulation": "{to_chuc} congratulates you, {ten}, on giving blood {so_lan} times: you are honoured. Thank you!",
+    "emergency_call": "{to_chuc} URGENTLY needs blood group {nhom_mau} for {benh_vien}. {ten}, can you give? Answer: {link}",
+    "emergency_filled": "{to_chuc}: there is enough blood group {nhom_mau} for {benh_vien} now. Thank you, {ten}!",
+    "waitlist_offer": (
+        "{to_chuc}: {ten}, a place is free at {gio} at the drive on {ngay} at {dia_diem}. "
+        "It is not held, first to book gets it: {link}"
+    ),
+}
+
 
 class ReminderSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -115,6 +134,7 @@ class SmsSettings(BaseModel):
     weekly_cap_per_donor: int = Field(default=3, ge=0)
     reminders: ReminderSettings = ReminderSettings()
     templates: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+    templates_en: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TEMPLATES_EN))
     esms: EsmsSettings = EsmsSettings()
     prices: PriceTable = PriceTable()
 

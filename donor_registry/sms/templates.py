@@ -28,13 +28,21 @@ def placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
-def renderer(kind: str, settings, needs: frozenset[str] = frozenset()) -> Callable[..., str]:
+def template_of(kind: str, settings, language: str = "vi") -> str | None:
+    """The registered text of `kind` in the donor's language ([sms.templates_en] for "en"),
+    else the Vietnamese one."""
+    sms = sms_settings(settings)
+    english = sms.templates_en.get(kind) if language == "en" else None
+    return english or sms.templates.get(kind)
+
+
+def renderer(kind: str, settings, needs: frozenset[str] = frozenset(), language: str = "vi") -> Callable[..., str]:
     """A fast `fields -> text` function for many messages of one kind (checks done once).
 
     `needs` are the fields every call will give; a template asking for others is refused now.
     """
     sms = sms_settings(settings)
-    template = sms.templates.get(kind)
+    template = template_of(kind, sms, language)
     if template is None:
         known = ", ".join(sorted(sms.templates))
         raise UserError(_("no SMS template '{kind}' in [sms.templates] (known: {known})").format(kind=kind, known=known))
@@ -60,6 +68,7 @@ def renderer(kind: str, settings, needs: frozenset[str] = frozenset()) -> Callab
     return fill
 
 
-def render(kind: str, settings, **fields) -> str:
-    """The text of a `kind` message with `fields` filled in ({to_chuc} defaults to the chapter)."""
-    return renderer(kind, settings)(**fields)
+def render(kind: str, settings, language: str = "vi", **fields) -> str:
+    """The text of a `kind` message with `fields` filled in ({to_chuc} defaults to the chapter),
+    in `language` where a template of that language is registered."""
+    return renderer(kind, settings, language=language)(**fields)
