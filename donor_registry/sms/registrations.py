@@ -3,7 +3,8 @@ and its ZNS template (approved by Zalo) with its parameters in order, and what a
 
 The outbox keeps the rendered SMS text only; a ZNS message needs the values, so they are read
 back out of the text with the kind's own template (`template_values`). A text that does not
-read back (edited by hand, or a template changed since it was queued) goes as SMS.
+read back (edited by hand, a template changed since it was queued, or an English text from
+[sms.templates_en]: ZNS templates are Vietnamese) goes as SMS.
 """
 
 import functools
@@ -77,8 +78,10 @@ def check(settings: SmsSettings, kinds: list[str] | None = None) -> list[Registr
             problems.append(_("no SMS template in [sms.templates]"))
         if settings.gateway == "esms" and settings.esms.oa_id and zns is None:
             problems.append(_("no ZNS template in [sms.esms.zns] (goes as SMS only)"))
+        english = settings.templates_en.get(kind)
         for field, allowed in HEALTH_FIELDS.items():
-            if template is not None and field in placeholders(template) and kind not in allowed:
+            used = {f for text in (template, english) if text is not None for f in placeholders(text)}
+            if field in used and kind not in allowed:
                 problems.append(_("{placeholder} is health detail only {kinds} may carry").format(
                     placeholder=f"{{{field}}}", kinds=", ".join(sorted(allowed))))
         if zns is not None and template is not None:

@@ -64,3 +64,24 @@ def test_templates_check_refuses_health_detail_outside_emergency_kinds():
         "emergency_call": "Can mau {nhom_mau}: {link}", "thank_you": "Cam on {ten}, nhom {nhom_mau}"}))}
     assert rows["emergency_call"].problems == ()
     assert rows["thank_you"].problems == ("{nhom_mau} is health detail only emergency_call, emergency_filled may carry",)
+
+
+def test_templates_check_refuses_health_detail_in_an_english_text_too():
+    from donor_registry.sms.registrations import check
+    from donor_registry.sms.settings import SmsSettings
+
+    rows = {r.kind: r for r in check(SmsSettings(
+        templates={"thank_you": "Cam on {ten}"}, templates_en={"thank_you": "Thank you {ten}, group {nhom_mau}"}))}
+    assert rows["thank_you"].problems == ("{nhom_mau} is health detail only emergency_call, emergency_filled may carry",)
+
+
+def test_an_english_text_does_not_read_back_as_zns_parameters_so_it_goes_as_sms():
+    from donor_registry.sms.registrations import zns_params_reader
+    from donor_registry.sms.settings import SmsSettings
+
+    sms = SmsSettings(templates={"thank_you": "{to_chuc} cam on ban {ten} ngay {ngay}"},
+                      esms={"zns": {"thank_you": {"template_id": "200607", "params": ["ten", "ngay"]}}})
+    read = zns_params_reader(sms)
+    assert read("thank_you", "Hoi CTD cam on ban Lan ngay 01/06/2026") == ("200607", ["Lan", "01/06/2026"],
+                                                                         ["ten", "ngay"])
+    assert read("thank_you", "Hoi CTD thanks you, Lan, for giving blood on 01/06/2026") is None
