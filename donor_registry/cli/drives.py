@@ -22,6 +22,7 @@ from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
 from donor_registry.i18n import N_, _
 from donor_registry.privacy.files import private_file
+from donor_registry.slots import edits
 from donor_registry.slots import service as slots
 
 app = typer.Typer(help=N_("Plan blood drives, see expected turnout, record results, export a calendar."),
@@ -111,6 +112,46 @@ def bookings(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = 
         print_json(rows)
         return
     slot_views.print_bookings(rows)
+
+
+@app.command("slot-capacity")
+def slot_capacity(
+    ctx: typer.Context,
+    slot_id: Annotated[int, typer.Argument(help=N_("The slot's number (see `drives slots`)."))],
+    capacity: Annotated[int, typer.Argument(min=0, help=N_("Its places from now on (0 closes it to new bookings)."))],
+    as_json: JsonOption = False,
+) -> None:
+    """Change a slot's places: never below those booked; new places go to the waiting list first."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        slot = edits.set_capacity(session=session, slot_id=slot_id, capacity=capacity, now=app_ctx.now(),
+                                  actor=app_ctx.actor(), settings=app_ctx.settings)
+        rows = [slot_views.slot_row(s) for s in slots.list_slots(session=session, drive_id=slot.drive_id)]
+    if as_json:
+        print_json(rows)
+        return
+    slot_views.print_slots(rows)
+
+
+@app.command("add-slot")
+def add_slot(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    start: Annotated[str, typer.Option(help=N_("When the slot begins, e.g. 11:00."))],
+    end: Annotated[str, typer.Option(help=N_("When it ends, e.g. 11:30."))],
+    capacity: Annotated[int, typer.Option(min=1, help=N_("How many donors it takes."))],
+    as_json: JsonOption = False,
+) -> None:
+    """Add a time slot before or after the drive's slots; the drive's hours widen to hold it."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        edits.add_slot(session=session, drive_id=drive_id, start=parse_time(start), end=parse_time(end),
+                       capacity=capacity, now=app_ctx.now(), actor=app_ctx.actor(), settings=app_ctx.settings)
+        rows = [slot_views.slot_row(s) for s in slots.list_slots(session=session, drive_id=drive_id)]
+    if as_json:
+        print_json(rows)
+        return
+    slot_views.print_slots(rows)
 
 
 @app.command("list")

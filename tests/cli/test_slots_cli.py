@@ -55,3 +55,24 @@ def test_slots_need_a_capacity_and_a_refusal_saves_no_drive(cli):
     assert "no bookings" in cli("drives", "bookings", plain["id"]).stdout
     missing = cli("drives", "slots", "999")
     assert missing.exit_code == 1 and "no drive #999" in missing.stderr
+
+
+def test_a_slot_gets_more_places_or_none_and_a_slot_is_added_after_the_others(cli, sqlite_url):
+    added = cli("drives", "add", "--date", "20/06/2026", "--venue", "Nhà văn hóa xã Tân Lập", "--start", "07:00",
+                "--end", "09:00", "--capacity", "4", "--slot-minutes", "60", "--json").json()
+    seven, eight = (s["id"] for s in added["slots"])
+    lan = cli("donors", "add", "Trần Thị Hoà", "--born", "1990-03-04", "--sex", "female", "--json").json()
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        slots.book(session=session, donor_id=lan["id"], slot_id=eight, now=NOW)
+    engine.dispose()
+    more = cli("drives", "slot-capacity", str(seven), "5", "--json").json()
+    assert [(s["start"], s["capacity"], s["booked"]) for s in more] == [("07:00", 5, 0), ("08:00", 2, 1)]
+    refused = cli("drives", "slot-capacity", str(eight), "0")
+    assert refused.exit_code == 1 and refused.stderr.count("\n") == 1 and "has 1 places booked" in refused.stderr
+    later = cli("drives", "add-slot", str(added["id"]), "--start", "09:00", "--end", "9h30", "--capacity", "3",
+                "--json").json()
+    assert [(s["start"], s["end"], s["capacity"]) for s in later] == [
+        ("07:00", "08:00", 5), ("08:00", "09:00", 2), ("09:00", "09:30", 3)]
+    shown = cli("drives", "show", str(added["id"]), "--json").json()
+    assert (shown["end"], shown["capacity"]) == ("09:30", 10)
