@@ -61,6 +61,10 @@ def _answer(http: Request, token: str, session, settings, answers: dict[str, boo
         return _not_found(http)
     except MissingAnswers as missing:
         return _form_page(http, token, opened, answers, missing=missing.question_ids, status_code=422)
+    except service.Crossed:
+        return message(http, _("Your answers were sent twice"), _(
+            "Your answers were sent twice at the same moment and this copy was not kept: please open the "
+            "questions again to see the answers kept."), status_code=409)
     except service.Closed:
         return message(http, _("This drive was cancelled"), _(
             "This drive was cancelled: there are no questions to answer for it."), status_code=409)

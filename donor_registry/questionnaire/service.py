@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from donor_registry.audit import service as audit
@@ -29,6 +30,10 @@ ERASED = "[erased]"
 
 class Closed(Exception):
     """The drive was cancelled: there is nothing to answer for."""
+
+
+class Crossed(Exception):
+    """Another submission for the same donor and drive was kept at the same moment: this one was not."""
 
 
 @dataclass
@@ -84,7 +89,23 @@ def submit(*, session: Session, token: str, answers: dict[str, bool], consent: b
     if not (opened.consented or consent):
         return Submitted(verdict=verdict, stored=None)
     actor = actor_of(opened.link)
-    if not opened.consented:
+    savepoint = session.begin_nested()
+    try:
+        row = _keep(session, opened, answers, verdict, consent_now=not opened.consented, actor=actor, now=now)
+    except IntegrityError:  # a parallel submission made its row current first (the unique partial index)
+        savepoint.rollback()
+        raise Crossed(token) from None
+    savepoint.commit()
+    audit.record(session=session, now=now, actor=actor, action="questionnaire.submit", subject_type="donor",
+                 subject_id=opened.donor.id, detail={"drive_id": opened.drive.id, "answer_id": row.id,
+                                                     "form_version": row.form_version,
+                                                     "superseded_id": opened.current.id if opened.current else None})
+    return Submitted(verdict=verdict, stored=row)
+
+
+def _keep(session: Session, opened: Opened, answers: dict[str, bool], verdict: Verdict, *, consent_now: bool,
+          actor: str, now: dt.datetime) -> QuestionnaireAnswer:
+    if consent_now:
         consents.give(session=session, donor=opened.donor, purpose=Purpose.health_data, channel=ConsentChannel.web,
                       now=now, actor=actor)
     if opened.current is not None:
@@ -97,11 +118,7 @@ def submit(*, session: Session, token: str, answers: dict[str, bool], consent: b
                               may_give_from=verdict.until, submitted_at=now)
     session.add(row)
     session.flush()
-    audit.record(session=session, now=now, actor=actor, action="questionnaire.submit", subject_type="donor",
-                 subject_id=opened.donor.id, detail={"drive_id": opened.drive.id, "answer_id": row.id,
-                                                     "form_version": row.form_version,
-                                                     "superseded_id": opened.current.id if opened.current else None})
-    return Submitted(verdict=verdict, stored=row)
+    return row
 
 
 def current_answer(*, session: Session, drive_id: int, donor_id: int) -> QuestionnaireAnswer | None:
@@ -139,5 +156,5 @@ def _booking_id(session: Session, donor_id: int, drive_id: int) -> int | None:
         SlotBooking.status == BookingStatus.active)).scalar()
 
 
-__all__ = ["Closed", "Opened", "Result", "Submitted", "Summary", "current_answer", "erase", "open_questionnaire",
+__all__ = ["Closed", "Crossed", "Opened", "Result", "Submitted", "Summary", "current_answer", "erase", "open_questionnaire",
            "submit", "summary_for"]

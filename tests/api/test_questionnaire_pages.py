@@ -206,3 +206,15 @@ def test_erasure_scrubs_the_answers_and_the_export_holds_them(world):
     with session_scope(world["engine"]) as session:
         [row] = session.execute(select(QuestionnaireAnswer)).scalars()
         assert (row.answers, row.result, row.may_give_from, row.erased_at is not None) == ({}, "[erased]", None, True)
+
+
+def test_a_submission_crossing_another_keeps_the_first_and_says_so(world, monkeypatch):
+    """Two submissions at once: both read no current row; the database's unique partial index
+    refuses the second (simulated here by hiding the current row from the second)."""
+    client, token, lan = _client(world), world["tokens"]["lan"], world["lan"]
+    client.post(f"/b/{token}/questionnaire?lang=en", data={**FINE, "health_consent": "yes"})
+    monkeypatch.setattr("donor_registry.questionnaire.service.current_answer", lambda **_kw: None)
+    crossed = client.post(f"/b/{token}/questionnaire?lang=en", data={**FINE, "q_flu_14d": "yes"})
+    assert crossed.status_code == 409 and "Your answers were sent twice" in crossed.text
+    assert _rows(world) == [(lan, world["drive"], world["booking"], "2026-1", "may_give", None, False)]
+    assert len(_audit(world, "questionnaire.submit")) == 1
