@@ -28,11 +28,12 @@ from tests.api.workspace_support import add_people, signed_in
 from tests.service import emergency_support as make
 
 DAY = dt.date(2026, 6, 5)  # `now` is 10:00 on 1 June 2026 in Vietnam
-QUESTIONS = 20  # form 2026-1, for a donor whose sex is not recorded
+QUESTIONS = 22  # form 2026-1, for a donor whose sex is not recorded
 # Nothing to report: feels well, weighs enough, no to the rest.
 FINE = {f"q_{q}": "no" for q in (
     "donated_before", "chronic_illness", "blood_borne", "cured_12m", "surgery_12m", "transfusion_12m",
-    "rabies_vaccine_12m", "weight_loss_6m", "dental_acupuncture_6m", "tattoo_piercing_6m", "risk_6m",
+    "rabies_vaccine_12m", "weight_loss_6m", "dental_acupuncture_6m", "tattoo_piercing_6m", "blood_exposure_6m",
+    "recovered_6m", "risk_6m",
     "infection_1m", "vaccine_1m", "epidemic_area_1m", "flu_14d", "medication_7d", "pregnant_nursing",
     "pregnancy_ended_12m")} | {"q_feel_well": "yes", "q_weight": "yes"}
 

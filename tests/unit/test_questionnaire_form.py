@@ -14,6 +14,7 @@ EXPECTED = {
     "surgery_12m": (True, "months", 12), "transfusion_12m": (True, "months", 12),
     "rabies_vaccine_12m": (True, "months", 12), "weight_loss_6m": (True, "doctor", None),
     "dental_acupuncture_6m": (True, "months", 6), "tattoo_piercing_6m": (True, "months", 6),
+    "blood_exposure_6m": (True, "months", 6), "recovered_6m": (True, "months", 6),
     "risk_6m": (True, "doctor", None), "infection_1m": (True, "months", 1), "vaccine_1m": (True, "months", 1),
     "epidemic_area_1m": (True, "months", 1), "flu_14d": (True, "days", 14), "medication_7d": (True, "days", 7),
     "pregnant_nursing": (True, "while", None), "pregnancy_ended_12m": (True, "months", 12),

@@ -30,6 +30,7 @@ def _verdict(changes: dict, *, answered_on=ANSWERED, drive_date=DRIVE, sex=None)
     ({"epidemic_area_1m": True}, dt.date(2026, 6, 5), Result.deferred, dt.date(2026, 7, 5)),
     ({"tattoo_piercing_6m": True}, ANSWERED, Result.deferred, dt.date(2026, 12, 1)),
     ({"dental_acupuncture_6m": True}, ANSWERED, Result.deferred, dt.date(2026, 12, 1)),
+    ({"blood_exposure_6m": True}, dt.date(2026, 5, 31), Result.deferred, dt.date(2026, 11, 30)),
     ({"surgery_12m": True}, ANSWERED, Result.deferred, dt.date(2027, 6, 1)),
     ({"pregnancy_ended_12m": True}, ANSWERED, Result.deferred, dt.date(2027, 6, 1)),
     ({"tattoo_piercing_6m": True, "surgery_12m": True, "flu_14d": True}, ANSWERED, Result.deferred,
