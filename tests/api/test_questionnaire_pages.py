@@ -125,7 +125,10 @@ def test_a_deferring_answer_says_kindly_from_when_and_with_consent_is_kept(world
 
     vietnamese = client.post(f"/b/{token}/questionnaire", data={**FINE, "q_medication_7d": "yes"})
     assert "Bạn có thể hiến máu từ 08/06/2026." in vietnamese.text  # consent already given: kept without asking
-    assert 'id="health-consent"' not in client.get(f"/b/{token}/questionnaire").text
+    again = client.get(f"/b/{token}/questionnaire").text
+    assert 'id="health-consent"' not in again and 'id="questionnaire-answered"' in again
+    assert re.search(r'id="q-medication_7d-yes"[^>]*checked', again)  # the kept answers, to change
+    assert not re.search(r'id="q-tattoo_piercing_6m-yes"[^>]*checked', again)
     assert _rows(world) == [
         (lan, world["drive"], world["booking"], "2026-1", "deferred", dt.date(2026, 12, 1), True),
         (lan, world["drive"], world["booking"], "2026-1", "deferred", dt.date(2026, 6, 8), False),
