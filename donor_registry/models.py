@@ -12,5 +12,6 @@ from donor_registry.honours.models import Ceremony, HonourAward  # noqa: F401
 from donor_registry.importing.models import ImportRun  # noqa: F401
 from donor_registry.portal.models import DonorAvailability, RecordCode, RecordLink  # noqa: F401
 from donor_registry.privacy.models import DonorConsent  # noqa: F401
+from donor_registry.questionnaire.models import QuestionnaireAnswer  # noqa: F401
 from donor_registry.slots.models import DriveLink, DriveSlot, SlotBooking  # noqa: F401
 from donor_registry.sms.models import InboundMessage, OutboxMessage  # noqa: F401

@@ -49,9 +49,10 @@ def _routers(settings: Settings):
         hospital_pages,
         pages,
         portal_pages,
+        questionnaire_pages,
         sms_webhooks,
     )
 
     return [health.router, sms_webhooks.router,
             emergency.build_router(settings), pages.router, portal_pages.router, booking_pages.router,
-            hospital_pages.router, docs.router]
+            questionnaire_pages.router, hospital_pages.router, docs.router]

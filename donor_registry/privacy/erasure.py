@@ -15,6 +15,7 @@ from donor_registry.errors import UserError
 from donor_registry.i18n import _, formatting
 from donor_registry.privacy import consents
 from donor_registry.privacy.models import Purpose
+from donor_registry.questionnaire import service as questionnaire
 from donor_registry.sms.models import InboundMessage, OutboxMessage, OutboxStatus
 
 ERASED = "[erased]"
@@ -56,6 +57,7 @@ def erase_donor(*, session: Session, donor_id: int, now: dt.datetime, actor: str
         "merge_snapshots": session.execute(update(DonorMerge).where(DonorMerge.kept_id == donor_id)
                                            .values(snapshot={"erased": True})).rowcount,
         "merged_duplicates": len(duplicates),
+        "questionnaire_answers": questionnaire.erase(session=session, donor_ids=ids, now=now),
     }
     audit.record(session=session, now=now, actor=actor, action="donor.erase", subject_type="donor",
                  subject_id=donor_id, detail=scrubbed)

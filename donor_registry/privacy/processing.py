@@ -33,6 +33,9 @@ ACTIVITIES = (
      "purpose": N_("invitations, reminders, thanks and emergency call-outs by SMS"), "consent": Purpose.contact_sms},
     {"data": N_("blood group, weight, donation outcomes and deferral reasons (health data)"),
      "purpose": N_("eligibility to donate, emergency matching by blood group"), "consent": Purpose.health_data},
+    {"data": N_("answers to the pre-donation health questions (health data)"),
+     "purpose": N_("shown to the staff at a drive's check-in, before the doctor's check"),
+     "consent": Purpose.health_data},
 )
 # Audit actions counted as a release of personal data in full, and how the text names them.
 ACTION_NAMES = {

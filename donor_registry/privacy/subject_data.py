@@ -15,6 +15,7 @@ from donor_registry.honours.models import HonourAward
 from donor_registry.privacy import consents
 from donor_registry.privacy.files import private_file
 from donor_registry.privacy.models import DonorConsent
+from donor_registry.questionnaire.models import QuestionnaireAnswer
 from donor_registry.sms.models import InboundMessage, OutboxMessage
 
 # Internal bookkeeping that says nothing about the person (and must not leave: a token hash).
@@ -27,6 +28,7 @@ _SECTIONS = (
     ("sms_sent", OutboxMessage, OutboxMessage.donor_id, OutboxMessage.id),
     ("sms_received", InboundMessage, InboundMessage.donor_id, InboundMessage.id),
     ("emergency_calls", CallOut, CallOut.donor_id, CallOut.id),
+    ("questionnaires", QuestionnaireAnswer, QuestionnaireAnswer.donor_id, QuestionnaireAnswer.id),
 )
 
 
@@ -36,7 +38,7 @@ def _plain(row: SQLModel) -> dict:
 
 def collect(*, session: Session, donor_id: int) -> dict:
     """The donor's record, consents (current and history), donations, honours, messages,
-    emergency calls, merged duplicates and the audit trail of their data."""
+    emergency calls, pre-donation questionnaire answers, merged duplicates and the audit trail of their data."""
     donor = get_donor(session=session, donor_id=donor_id)
     ids = [donor_id, *session.exec(select(Donor.id).where(Donor.merged_into_id == donor_id))]
     data: dict = {"donor": _plain(donor), "consent_now": consents.current(session=session, donor_id=donor_id)}

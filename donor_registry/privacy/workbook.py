@@ -31,6 +31,7 @@ SHEETS = {
     "consents": NP_("data sheet", "Consents"), "donations": NP_("data sheet", "Donations"),
     "honours": NP_("data sheet", "Honours"), "sms_sent": NP_("data sheet", "SMS sent"),
     "sms_received": NP_("data sheet", "SMS received"), "emergency_calls": NP_("data sheet", "Emergency calls"),
+    "questionnaires": NP_("data sheet", "Health questions"),
     "merged_records": NP_("data sheet", "Merged records"), "audit_trail": NP_("data sheet", "Audit trail"),
 }
 
@@ -93,11 +94,15 @@ FIELDS = {
     "snapshot": NP_("data field", "Record before the merge"), "at": NP_("data field", "At"),
     "actor": NP_("data field", "By"), "subject_type": NP_("data field", "Subject"),
     "subject_id": NP_("data field", "Subject number"), "detail": NP_("data field", "Detail"),
+    "booking_id": NP_("data field", "Booking number"), "form_version": NP_("data field", "Form version"),
+    "answers": NP_("data field", "Answers"), "result": NP_("data field", "Result"),
+    "may_give_from": NP_("data field", "May give from"), "submitted_at": NP_("data field", "Answered at"),
+    "superseded_at": NP_("data field", "Replaced at"),
 }
 _STATES = {"given": NP_("consent state", "given"), "withdrawn": NP_("consent state", "withdrawn"),
            "not asked": NP_("consent state", "not asked")}
 _DAYS = {"donated_on", "deferral_until", "deferred_until", "awarded_on", "date_of_birth", "weight_measured_on",
-         "deceased_on", "units_date", "last_donation_on", "eligible_again_on"}
+         "deceased_on", "units_date", "last_donation_on", "eligible_again_on", "may_give_from"}
 _ENUMS: dict[str, type[Enum]] = {
     "sex": Sex, "rh": Rh, "type": DonationType, "last_donation_type": DonationType, "outcome": Outcome,
     "consent_channel": ConsentChannel, "withdrawn_channel": ConsentChannel, "purpose": Purpose, "answer": Answer,

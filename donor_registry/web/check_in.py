@@ -9,8 +9,10 @@ from fastapi.responses import Response
 
 from donor_registry.accounts.policy import Action
 from donor_registry.api.deps import SessionDep
+from donor_registry.audit import service as audit
 from donor_registry.i18n import N_, _
 from donor_registry.i18n import formatting as fmt
+from donor_registry.questionnaire import service as questionnaire
 from donor_registry.slots import check_in as service
 from donor_registry.web.deps import Current, require, speak
 from donor_registry.web.drives import drive_page_response, drive_within_reach
@@ -48,4 +50,16 @@ def check_in(request: Request, session: SessionDep, current: Planner, drive_id: 
     return drive_page_response(request, session, current, drive, check_in={
         "done": True, "name": done.donor.full_name, "donor_id": done.donor.id,
         "profile": current.may(Action.read_lists, done.donor.chapter_id),
-        "slot": f"{done.slot.start_time:%H:%M}–{done.slot.end_time:%H:%M}", "code": done.booking.check_in_code})
+        "slot": f"{done.slot.start_time:%H:%M}–{done.slot.end_time:%H:%M}", "code": done.booking.check_in_code,
+        "questionnaire": _questionnaire(session, current, drive.id, done.donor.id)})
+
+
+def _questionnaire(session, current: Current, drive_id: int, donor_id: int):
+    """The donor's answers for the drive (questionnaire.service.summary_for), the view audited as
+    a view of health data by the user; None when the donor kept none."""
+    summary = questionnaire.summary_for(session, drive_id, donor_id)
+    if summary is not None:
+        audit.record(session=session, now=current.now, actor=current.actor.audit_name, action="questionnaire.view",
+                     subject_type="donor", subject_id=donor_id,
+                     detail={"drive_id": drive_id, "answer_id": summary.answer_id, "health_data": True})
+    return summary

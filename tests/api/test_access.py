@@ -71,6 +71,8 @@ ACCESS = {
     ("POST", "/b/{token}/wait"): DRIVE_LINK,
     ("POST", "/b/{token}/unwait"): DRIVE_LINK,
     ("POST", "/b/{token}/record"): DRIVE_LINK,
+    ("GET", "/b/{token}/questionnaire"): DRIVE_LINK,
+    ("POST", "/b/{token}/questionnaire"): DRIVE_LINK,
     ("GET", "/"): PUBLIC,  # the sign-in form; the dashboard with a session
     ("POST", "/login"): PUBLIC,
     ("GET", "/static/workspace.css"): PUBLIC,

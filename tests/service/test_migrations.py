@@ -174,3 +174,15 @@ def test_the_flagged_by_province_migration_goes_down_and_up_again(engine):
     with engine.connect() as conn:
         assert "ix_donors_flagged_province" in {i["name"] for i in inspect(conn).get_indexes("donors")}
     test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_questionnaire_migration_goes_down_and_up_again(engine):
+    """0038 (the questionnaire answers) down to 0037, then up."""
+    command.downgrade(_alembic_config(engine), "0037_flagged_by_province")
+    assert "questionnaire_answers" not in inspect(engine).get_table_names()
+    assert "0037_flagged_by_province" in current_revisions(engine)
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert "uq_questionnaire_answers_current" in {
+            i["name"] for i in inspect(conn).get_indexes("questionnaire_answers")}
+    test_migrated_schema_matches_the_models(engine)
