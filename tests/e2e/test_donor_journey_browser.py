@@ -40,6 +40,14 @@ SERVE_ENV = {
 }
 
 
+def six_months_after(day: dt.date) -> dt.date:
+    """The same day six months later, or that month's last day (31 August -> 28/29 February)."""
+    month, year = (day.month + 6 - 1) % 12 + 1, day.year + (day.month + 6 - 1) // 12
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return min(day.replace(year=year, month=month, day=1) + dt.timedelta(days=day.day - 1),
+               following - dt.timedelta(days=1))
+
+
 def drive_day() -> dt.date:
     return dt.datetime.now(VIETNAM).date() + dt.timedelta(days=DAYS_BEFORE)
 
@@ -95,6 +103,21 @@ def test_invitation_link_book_move_cancel_check_in_and_the_record(tmp_path):
         assert not donor.is_visible("#booking")
         _choose(donor, 2, "Đặt giờ này")
         assert "09:00–10:00" in donor.text_content("#booking")
+        donor.click("#questionnaire-link")  # the health questions, one answer deferring (a tattoo)
+        for no in donor.locator("#questionnaire input[type=radio][value=no]").all():
+            no.check()
+        for fine in ("feel_well", "weight"):  # the two questions a "yes" answers well
+            donor.check(f"#q-{fine}-yes")
+        donor.check("#q-tattoo_piercing_6m-yes")
+        donor.check("#health-consent")
+        donor.click("#submit-questionnaire")
+        assert donor.get_attribute("#questionnaire-result", "data-result") == "deferred"
+        deferred_until = six_months_after(dt.datetime.now(VIETNAM).date()).strftime("%d/%m/%Y")
+        assert deferred_until in donor.text_content("#may-give-from")
+        assert donor.is_visible("#questionnaire-stored") and donor.is_visible("#finding-tattoo_piercing_6m")
+        donor.go_back()
+        donor.go_back()
+        donor.reload()
         code = donor.text_content("#check-in-code").strip()
         assert re.fullmatch(r"[ACDEFGHJKMNPRTWXY34679]{6}", code)
         assert donor.locator("#check-in-qr svg").count() == 1
@@ -103,6 +126,7 @@ def test_invitation_link_book_move_cancel_check_in_and_the_record(tmp_path):
         page.fill("#check-in-form #code", f"{code[:3].lower()} {code[3:]}")  # as read out
         page.click("#check-in-button")
         assert "Hằng" in page.text_content("#checked-in") and "09:00" in page.text_content("#checked-in")
+        assert "xăm" in page.text_content("#questionnaire-attention")  # staff see the deferring answer
 
         donor.reload()
         assert donor.is_visible("#checked-in")
