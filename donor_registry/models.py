@@ -14,3 +14,4 @@ from donor_registry.portal.models import DonorAvailability, RecordCode, RecordLi
 from donor_registry.privacy.models import DonorConsent  # noqa: F401
 from donor_registry.slots.models import DriveLink, DriveSlot, SlotBooking  # noqa: F401
 from donor_registry.sms.models import InboundMessage, OutboxMessage  # noqa: F401
+from donor_registry.thanks.models import DonationUse  # noqa: F401
