@@ -14,6 +14,7 @@ from sqlmodel import Session
 from donor_registry.audit import service as audit
 from donor_registry.donations.models import Donation
 from donor_registry.donations.service import donor_facts
+from donor_registry.thanks.service import destinations
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules, check
 from donor_registry.emergency.tokens import new_reply_token, token_hash
@@ -58,6 +59,7 @@ class Record:
     availability: DonorAvailability | None
     consents: dict[str, dict]
     bookings: list = field(default_factory=list)  # [(drive, slot)] booked from today on
+    reached: dict[int, str] = field(default_factory=dict)  # {donation id: the hospital its unit went to}
 
 
 def actor_of(link: RecordLink) -> str:
@@ -139,7 +141,8 @@ def open_record(*, session: Session, token: str, now: dt.datetime, eligibility: 
                   honours_reached=tiers_reached(donor.donation_count, tiers), honours_awarded=awards,
                   availability=session.get(DonorAvailability, donor.id),
                   consents=consents.current(session=session, donor_id=donor.id),
-                  bookings=upcoming_bookings(session=session, donor_id=donor.id, now=now))
+                  bookings=upcoming_bookings(session=session, donor_id=donor.id, now=now),
+                  reached=destinations(session=session, donation_ids=[d.id for d in donations if d.voided_at is None]))
 
 
 def request_code(*, session: Session, phone: str, client_ip: str, now: dt.datetime) -> bool:
