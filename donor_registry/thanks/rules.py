@@ -9,6 +9,11 @@ KIND = "blood_reached"
 MAX_MARKS = 200
 
 
+def as_number(ref: str) -> int | None:
+    """A donation number typed in ASCII digits (at most 18, so any database can compare it), else None."""
+    return int(ref) if re.fullmatch(r"[0-9]{1,18}", ref) else None
+
+
 def thank_you_key(donation_id: int) -> str:
     """The outbox key of a donation's thank-you: one per donation, whoever marks it, however often."""
     return f"{KIND}:donation:{donation_id}"
@@ -53,7 +58,8 @@ def resolve(refs: list[str], by_id: dict[int, DonationFacts], by_certificate: di
     ids: dict[int, None] = {}
     wrong: list[str] = []
     for ref in refs:
-        facts = by_id.get(int(ref)) if ref.isdigit() and len(ref) <= 18 else None
+        number = as_number(ref)
+        facts = by_id.get(number) if number is not None else None
         if not usable_for(facts, request_id):
             facts = by_certificate.get(ref)
         if usable_for(facts, request_id):

@@ -65,7 +65,7 @@ def mark_used(*, session: Session, settings, now: dt.datetime, request_id: int, 
         raise UserError(_("Give at least one donation number or certificate number."))
     if len(refs) > rules.MAX_MARKS:
         raise UserError(_("At most {n} donations at a time.").format(n=rules.MAX_MARKS))
-    numbers = [int(r) for r in refs if r.isdigit() and len(r) <= 18]
+    numbers = [n for n in map(rules.as_number, refs) if n is not None]
     found = session.execute(select(Donation).where(
         Donation.emergency_request_id == request.id,
         or_(Donation.id.in_(numbers), Donation.certificate_no.in_(refs)))).scalars().all()

@@ -15,6 +15,7 @@ from donor_registry.emergency.hospitals import list_hospitals
 from donor_registry.errors import NotFound
 from donor_registry.i18n import _
 from donor_registry.thanks import service
+from donor_registry.thanks.rules import as_number
 from donor_registry.web.deps import Current, require, speak
 from donor_registry.web.drives import drive_page_response, drive_within_reach
 
@@ -27,10 +28,9 @@ def release_view(request: Request, session: Session, current: Current, drive: Dr
     may = drive.status != DriveStatus.cancelled and current.may(Action.work_drives, drive.chapter_id)
     if not may:
         return {"may": False}
-    released = request.query_params.get("released", "")
     return {"may": True, "waiting": len(service.releasable_ids(session=session, drive_id=drive.id)),
             "hospitals": [(h.id, h.name) for h in list_hospitals(session=session)],
-            "released": int(released) if released.isdigit() else None, "problem": problem}
+            "released": as_number(request.query_params.get("released", "")), "problem": problem}
 
 
 @router.post("/{drive_id}/release")
@@ -41,12 +41,12 @@ def release(request: Request, session: SessionDep, current: Planner, drive_id: i
     problem = None
     if drive.status == DriveStatus.cancelled:
         problem = _("This drive was cancelled: it has no units to release.")
-    elif not hospital_id.strip().isdigit() or len(hospital_id.strip()) > 18:
+    elif as_number(hospital_id.strip()) is None:
         problem = _("Choose the hospital the units went to.")
     if problem is None:
         try:
             outcome = service.release_drive(session=session, settings=request.app.state.settings, now=current.now,
-                                            drive_id=drive.id, hospital_id=int(hospital_id),
+                                            drive_id=drive.id, hospital_id=as_number(hospital_id.strip()),
                                             actor=current.actor.audit_name)
         except NotFound:
             problem = _("Choose the hospital the units went to.")

@@ -43,6 +43,7 @@ def test_only_the_drives_given_units_are_releasable(facts, allowed):
     (["500"], [13], []),  # no donation #500 of the request: the certificate number
     (["13", "14", "15", "16", "99", "HM-9"], [13], ["14", "15", "16", "99", "HM-9"]),
     (["1" * 30], [], ["1" * 30]),  # too long for a number, and no such certificate
+    (["١٢", "²"], [], ["١٢", "²"]),  # digits, but not ASCII ones: not donation #12
 ])
 def test_refs_resolve_to_the_requests_donations_or_are_named_wrong(refs, ids, wrong):
     assert resolve(refs, BY_ID, BY_CERTIFICATE, REQUEST) == (ids, wrong)
