@@ -26,10 +26,14 @@ from donor_registry.emergency.service import get_request
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
 from donor_registry.sms.audience import contactable_clause
-from donor_registry.sms.outbox import enqueue
+from donor_registry.sms.outbox import enqueue_many
 from donor_registry.sms.templates import renderer, sms_settings
 from donor_registry.thanks import rules
 from donor_registry.thanks.models import DonationUse, UseKind
+
+
+#: Rows one INSERT writes (5 values each).
+CHUNK = 1000
 
 
 class NotUsable(UserError):
@@ -124,12 +128,16 @@ def _record(session: Session, settings, now: dt.datetime, ids: list[int], hospit
             actor: str) -> Outcomes:
     hospital = get_hospital(session=session, hospital_id=hospital_id)
     outcome = Outcomes(hospital_name=hospital.name)
-    insert = _insert(session)
-    for donation_id in ids:
-        new_id = session.execute(insert.values(
-            donation_id=donation_id, hospital_id=hospital_id, how=how.value, used_at=now, recorded_by=actor[:100])
-            .returning(DonationUse.id)).scalar()
-        (outcome.new if new_id is not None else outcome.already).append(donation_id)
+    if ids:
+        session.flush()
+        rows = [{"donation_id": i, "hospital_id": hospital_id, "how": how.value, "used_at": now,
+                 "recorded_by": actor[:100]} for i in ids]
+        written = set()
+        for start in range(0, len(rows), CHUNK):  # one statement a chunk, within SQLite's bound parameters
+            written |= set(session.execute(_insert(session).values(rows[start:start + CHUNK])
+                                           .returning(DonationUse.donation_id)).scalars())
+        outcome.new = [i for i in ids if i in written]
+        outcome.already = [i for i in ids if i not in written]
     outcome.texted = _thank(session, settings, now, outcome.new, hospital.name)
     return outcome
 
@@ -156,11 +164,8 @@ def _thank(session: Session, settings, now: dt.datetime, donation_ids: list[int]
         return 0
     organisation = chapter_settings.lookup(session=session, settings=settings, key=chapter_rules.ORGANISATION_NAME)
     fill = renderer(rules.KIND, settings)
-    queued = 0
-    for donation_id, donated_on, donor_id, full_name, phone, chapter_id in rows:
-        body = fill(ten=given_name(full_name) or full_name, ho_ten=full_name, to_chuc=organisation(chapter_id),
-                    ngay=donated_on.strftime("%d/%m/%Y"), benh_vien=hospital_name)
-        message = enqueue(session=session, now=now, donor_id=donor_id, to=phone, kind=rules.KIND, body=body,
-                          idempotency_key=rules.thank_you_key(donation_id))
-        queued += message is not None
-    return queued
+    messages = [(donor_id, phone, fill(ten=given_name(full_name) or full_name, ho_ten=full_name,
+                                       to_chuc=organisation(chapter_id), ngay=donated_on.strftime("%d/%m/%Y"),
+                                       benh_vien=hospital_name), rules.thank_you_key(donation_id))
+                for donation_id, donated_on, donor_id, full_name, phone, chapter_id in rows]
+    return enqueue_many(session=session, now=now, kind=rules.KIND, rows=messages)

@@ -3,20 +3,23 @@ releases a drive's units, and each donor gets one thank-you naming the hospital 
 patient), within quiet hours; on SQLite and PostgreSQL."""
 
 import datetime as dt
+import threading
 
 import pytest
+from sqlalchemy import create_engine
 from sqlmodel import select
 
 from donor_registry.campaigns import drives
 from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns.settings import CampaignSettings
-from donor_registry.db import session_scope
+from donor_registry.db import is_sqlite, session_scope
 from donor_registry.donations.corrections import void_donation
 from donor_registry.donations.models import DonationCreate, Outcome
 from donor_registry.donations.service import record_donation
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import NotFound, UserError
+from donor_registry.i18n import use_language
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.reminders import withdraw_stale_reminders
 from donor_registry.thanks import service as thanks
@@ -193,3 +196,44 @@ def test_the_thank_you_waits_out_quiet_hours(engine, now, settings, fake):
     clock.now = dt.datetime(2026, 6, 2, 0, 0, tzinfo=dt.UTC)  # 07:00
     assert dispatcher(engine, fake, clock, quiet).run_once().sent == 1
     assert [m["Body"] for m in fake.messages] == [LAN_AT_BINH_DAN]
+
+
+def test_parallel_marks_and_releases_record_and_thank_a_unit_once(engine, now, settings):
+    """On PostgreSQL, 4 marks and 4 releases of the same unit at once (each in its own session):
+    one use, one thank-you, no error."""
+    if is_sqlite(engine):
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE)")
+    with session_scope(engine) as session:
+        hospital, _ = make.hospital(session, now)
+        request = make.request(session, now, settings, hospital.id)
+        drive, _ = drives.add_drive(session=session, settings=CampaignSettings(), now=now, data=DriveCreate(
+            date=TODAY, start_time=dt.time(7), end_time=dt.time(11), venue="Nhà văn hóa xã Tân Lập"))
+        donation = give(session, now, make.donor(session, now, name="Phạm Thị Lan", standby=False),
+                        request_id=request.id, drive_id=drive.id)
+        hospital_id, request_id, drive_id = hospital.id, request.id, drive.id
+    parallel = create_engine(engine.url, pool_size=8, max_overflow=0)
+    start, failed = threading.Barrier(8), []
+
+    def call(kind: str) -> None:
+        start.wait()
+        try:
+            with use_language("en"), session_scope(parallel) as session:
+                if kind == "mark":
+                    thanks.mark_used(session=session, settings=settings, now=now, request_id=request_id,
+                                     hospital_id=hospital_id, refs=[str(donation)], actor="hospital:1")
+                else:
+                    thanks.release_drive(session=session, settings=settings, now=now, drive_id=drive_id,
+                                         hospital_id=hospital_id, actor="user:coord")
+        except Exception as exc:  # noqa: BLE001 - any failure fails the test below
+            failed.append(repr(exc))
+
+    threads = [threading.Thread(target=call, args=(kind,)) for kind in ["mark", "release"] * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    parallel.dispose()
+    assert failed == []
+    with session_scope(engine) as session:
+        assert list(uses(session)) == [donation]
+        assert [m.idempotency_key for m in thank_yous(session)] == [f"blood_reached:donation:{donation}"]
