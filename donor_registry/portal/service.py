@@ -14,7 +14,6 @@ from sqlmodel import Session
 from donor_registry.audit import service as audit
 from donor_registry.donations.models import Donation
 from donor_registry.donations.service import donor_facts
-from donor_registry.thanks.service import destinations
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules, check
 from donor_registry.emergency.tokens import new_reply_token, token_hash
@@ -31,6 +30,7 @@ from donor_registry.slots import journey
 from donor_registry.sms import outbox
 from donor_registry.sms.inbound import set_opted_out
 from donor_registry.sms.models import OutboxMessage
+from donor_registry.thanks.service import destinations
 from donor_registry.types import DonationType
 
 LINK_DAYS = 30

@@ -31,7 +31,6 @@ from donor_registry.sms.templates import renderer, sms_settings
 from donor_registry.thanks import rules
 from donor_registry.thanks.models import DonationUse, UseKind
 
-
 #: Rows one INSERT writes (5 values each).
 CHUNK = 1000
 

@@ -15,7 +15,6 @@ from donor_registry.campaigns.models import DriveCreate
 from donor_registry.campaigns.settings import CampaignSettings
 from donor_registry.chapters import service as chapters
 from donor_registry.db import session_scope
-from donor_registry.donors.models import Donor
 from donor_registry.portal.service import issue_link
 from donor_registry.sms.models import OutboxMessage
 from donor_registry.thanks.models import DonationUse

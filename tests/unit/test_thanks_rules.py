@@ -3,7 +3,14 @@ donations a request's hospital may mark and which units of a drive may be releas
 
 import pytest
 
-from donor_registry.thanks.rules import DonationFacts, refs_of, releasable, resolve, thank_you_key, usable_for
+from donor_registry.thanks.rules import (
+    DonationFacts,
+    refs_of,
+    releasable,
+    resolve,
+    thank_you_key,
+    usable_for,
+)
 
 REQUEST, DRIVE = 7, 3
 LAN = DonationFacts(id=12, certificate_no="HM-0001", emergency_request_id=REQUEST, drive_id=None, donated=True, voided=False)
