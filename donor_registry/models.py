@@ -15,3 +15,4 @@ from donor_registry.privacy.models import DonorConsent  # noqa: F401
 from donor_registry.questionnaire.models import QuestionnaireAnswer  # noqa: F401
 from donor_registry.slots.models import DriveLink, DriveSlot, SlotBooking  # noqa: F401
 from donor_registry.sms.models import InboundMessage, OutboxMessage  # noqa: F401
+from donor_registry.thanks.models import DonationUse  # noqa: F401

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from donor_registry.api.deps import SessionDep, SettingsDep
 from donor_registry.config import Settings
@@ -21,6 +21,8 @@ from donor_registry.emergency.hospitals import authenticate
 from donor_registry.emergency.limits import MAX_ID
 from donor_registry.emergency.models import Hospital
 from donor_registry.errors import NotFound, UserError
+from donor_registry.thanks import rules as thanks_rules
+from donor_registry.thanks import service as thanks
 from donor_registry.types import blood_group_label
 
 _bearer = HTTPBearer(auto_error=False, description="The hospital's API token (hsp_…).")
@@ -64,6 +66,12 @@ class ComingDonor(BaseModel):
     donated: bool
 
 
+class DonationOut(BaseModel):
+    id: int = Field(description="The donation's number (to mark it used).")
+    donated_on: dt.date
+    used_at: dt.datetime | None = Field(description="When its unit was marked used or released (None: not yet).")
+
+
 class RequestOut(BaseModel):
     id: int
     hospital: str
@@ -79,6 +87,23 @@ class RequestOut(BaseModel):
     closed_at: dt.datetime | None
     counts: Counts
     coming: list[ComingDonor]
+    donations: list[DonationOut] = Field(default_factory=list, description=(
+        "The donations given for this request (not deferred, not voided); no donor named."))
+
+
+class UsedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    donations: list[Annotated[int, Field(ge=1, le=MAX_ID)] | service.plain_text(50)] = Field(
+        min_length=1, max_length=thanks_rules.MAX_MARKS, description=(
+            "Donation numbers (as in `donations` of the request) or certificate numbers of donations "
+            "given for this request."), examples=[[12, "HM-2026-0001"]])
+
+
+class UsedOut(BaseModel):
+    request: RequestOut
+    marked: list[int] = Field(description="Donations recorded as used now: each donor is thanked once by SMS.")
+    already: list[int] = Field(description="Donations recorded before: nothing more is sent.")
 
 
 class CancelIn(BaseModel):
@@ -104,15 +129,17 @@ FILE = {**BODY, 403: _problem("The chapter suspended this hospital."),
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID, description="The request's number.")]
 
 
-def request_out(view: service.RequestStatusView) -> RequestOut:
-    """The hospital's view of a request."""
+def request_out(view: service.RequestStatusView, session=None) -> RequestOut:
+    """The hospital's view of a request (with a session: the donations given for it)."""
     r = view.request
+    donations = [DonationOut(id=d.id, donated_on=d.donated_on, used_at=use.used_at if use else None)
+                 for d, use in thanks.uses_of_request(session=session, request_id=r.id)] if session else []
     return RequestOut(
         id=r.id, hospital=view.hospital.name, blood_group=blood_group_label(r.abo, r.rh),
         product=r.product.value, units=r.units, needed_by=r.needed_by, note=r.note,
         status=r.status.value, wave=r.wave, area_level=r.area_level, created_at=r.created_at,
         closed_at=r.closed_at, counts=Counts(**view.counts),
-        coming=[ComingDonor(**donor) for donor in view.coming],
+        coming=[ComingDonor(**donor) for donor in view.coming], donations=donations,
     )
 
 
@@ -143,6 +170,7 @@ def build_router(settings: Settings) -> APIRouter:
     router.get("/{request_id}", response_model=RequestOut, responses=ONE)(show_request)
     router.post("/{request_id}/cancel", response_model=RequestOut, responses={**ONE, **BODY, 409: _problem(
         "The request is already closed.")})(cancel_request)
+    router.post("/{request_id}/used", response_model=UsedOut, responses={**ONE, **BODY})(mark_used)
     return router
 
 
@@ -157,21 +185,21 @@ def _file(data, http, session, settings, hospital) -> RequestOut:
     except service.RateLimited as exc:
         raise HTTPException(status_code=429, detail=str(exc),
                             headers={"Retry-After": str(exc.retry_after)}) from exc
-    return request_out(service.status_view(session=session, request=request))
+    return request_out(service.status_view(session=session, request=request), session)
 
 
 def list_requests(http: Request, session: SessionDep, hospital: HospitalDep) -> list[RequestOut]:
     """This hospital's requests, newest first."""
     requests = service.list_requests(session=session, hospital_id=hospital.id, limit=50)
     service.record_view(session=session, now=now_of(http), actor=f"hospital:{hospital.id}", request_id=None)
-    return [request_out(service.status_view(session=session, request=r)) for r in requests]
+    return [request_out(service.status_view(session=session, request=r), session) for r in requests]
 
 
 def show_request(request_id: RequestId, http: Request, session: SessionDep, hospital: HospitalDep) -> RequestOut:
     """Status and counts of one of this hospital's requests."""
     request = _own(session, request_id, hospital)
     service.record_view(session=session, now=now_of(http), actor=f"hospital:{hospital.id}", request_id=request.id)
-    return request_out(service.status_view(session=session, request=request))
+    return request_out(service.status_view(session=session, request=request), session)
 
 
 def cancel_request(
@@ -186,7 +214,7 @@ def cancel_request(
             actor=f"hospital:{hospital.id}", hospital_id=hospital.id, reason=body.reason if body else None)
     except UserError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
-    return request_out(service.status_view(session=session, request=request))
+    return request_out(service.status_view(session=session, request=request), session)
 
 
 def _own(session, request_id: int, hospital: Hospital):
@@ -194,3 +222,27 @@ def _own(session, request_id: int, hospital: Hospital):
         return service.get_request(session=session, request_id=request_id, hospital_id=hospital.id)
     except NotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+
+def own_request(request_id: RequestId, session: SessionDep, hospital: HospitalDep):
+    """One of this hospital's requests (404 for another's), checked before the body is."""
+    return _own(session, request_id, hospital)
+
+
+def mark_used(
+    body: UsedIn, http: Request, session: SessionDep, settings: SettingsDep, hospital: HospitalDep,
+    request: Annotated[object, Depends(own_request)],
+) -> UsedOut:
+    """The units of these donations, given for this request, were used: each donor gets one
+    thank-you SMS naming the hospital (never the patient), within quiet hours. A number that is
+    not a donation given for this request refuses the whole call (422), nothing changed; a
+    donation marked before is listed in `already` and nothing more is sent."""
+    try:
+        outcome = thanks.mark_used(session=session, settings=settings, now=now_of(http), request_id=request.id,
+                                   hospital_id=hospital.id, refs=[str(ref) for ref in body.donations],
+                                   actor=f"hospital:{hospital.id}")
+    except UserError as exc:
+        raise invalid(service.InvalidField("donations", str(exc))) from exc
+    view = request_out(service.status_view(session=session, request=request), session)
+    return UsedOut(request=view, marked=outcome.new, already=outcome.already)
+

@@ -26,6 +26,8 @@ from donor_registry.emergency.models import Hospital, RequestStatus
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import NP_, _, pgettext
 from donor_registry.i18n.validation import field_label, sentence
+from donor_registry.thanks import rules as thanks_rules
+from donor_registry.thanks import service as thanks
 from donor_registry.types import blood_group_label
 
 router = APIRouter(prefix="/h", tags=["hospital pages"], include_in_schema=False, dependencies=[Depends(speak)])
@@ -166,14 +168,44 @@ def status_page(request_id: RequestId, http: Request, session: SessionDep, setti
         request = service.get_request(session=session, request_id=request_id, hospital_id=hospital.id)
     except NotFound:
         return _not_found(http)
+    return _status(http, session, settings, hospital, request)
+
+
+def _status(http: Request, session, settings, hospital: Hospital, request, *, used: dict | None = None,
+            status_code: int = 200) -> HTMLResponse:
     service.record_view(session=session, now=now_of(http), actor=f"hospital:{hospital.id}", request_id=request.id)
     view = service.status_view(session=session, request=request)
     is_open = request.status == RequestStatus.open
     refresh = settings.emergency.status_refresh_seconds
-    return render(http, "hospital_status.html", refresh_seconds=refresh if is_open else None, request=request,
+    return render(http, "hospital_status.html", status_code=status_code,
+                  refresh_seconds=refresh if is_open and not used else None, request=request,
                   blood_group=blood_group_label(request.abo, request.rh), status=status_words(request.status),
                   needed_by=at(request.needed_by), is_open=is_open, refresh_every=refresh, coming=view.coming,
-                  counts=[(pgettext("hospital counts", words), view.counts[key]) for key, words in COUNTS])
+                  counts=[(pgettext("hospital counts", words), view.counts[key]) for key, words in COUNTS],
+                  donations=thanks.uses_of_request(session=session, request_id=request.id), used=used or {})
+
+
+@router.post("/requests/{request_id}/used")
+def mark_used(request_id: RequestId, http: Request, session: SessionDep, settings: SettingsDep,
+              donation: Annotated[list[str] | None, Form()] = None, numbers: Annotated[str, Form()] = "",
+              token: TokenCookie = None):
+    """Mark the units of the ticked (or typed) donations used; each donor is thanked once."""
+    hospital = _signed_in(session, token)
+    if hospital is None:
+        return redirect(http, "/h")
+    try:
+        request = service.get_request(session=session, request_id=request_id, hospital_id=hospital.id)
+    except NotFound:
+        return _not_found(http)
+    refs = [*(donation or []), *thanks_rules.refs_of(numbers)]
+    try:
+        outcome = thanks.mark_used(session=session, settings=settings, now=now_of(http), request_id=request.id,
+                                   hospital_id=hospital.id, refs=refs, actor=f"hospital:{hospital.id}")
+    except UserError as exc:
+        return _status(http, session, settings, hospital, request, status_code=422,
+                       used={"problem": short_message(str(exc)), "numbers": numbers})
+    return _status(http, session, settings, hospital, request,
+                   used={"marked": len(outcome.new), "already": len(outcome.already)})
 
 
 @router.post("/requests/{request_id}/cancel")

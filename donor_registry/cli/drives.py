@@ -20,10 +20,12 @@ from donor_registry.cli.context import app_context
 from donor_registry.cli.output import console, print_json
 from donor_registry.cli.params import JsonOption, enum_words, parse_date
 from donor_registry.db import session_scope
+from donor_registry.emergency.hospitals import find_hospital
 from donor_registry.i18n import N_, _
 from donor_registry.privacy.files import private_file
 from donor_registry.slots import edits
 from donor_registry.slots import service as slots
+from donor_registry.thanks import service as thanks
 
 app = typer.Typer(help=N_("Plan blood drives, see expected turnout, record results, export a calendar."),
                   no_args_is_help=True)
@@ -317,3 +319,26 @@ def call_list(
         private_file(out).write_bytes(calls.xlsx_bytes(listed))
         calls.audit_shown(session=session, now=app_ctx.now(), actor=app_ctx.actor(), listed=listed, via="cli")
     console.print(_("wrote {count} donor(s) to {out}").format(count=len(listed.entries), out=out), highlight=False)
+
+
+@app.command("release")
+def release(
+    ctx: typer.Context,
+    drive_id: DriveArgument,
+    hospital: Annotated[str, typer.Option(help=N_("The hospital the units went to (#id or exact name)."))],
+    as_json: JsonOption = False,
+) -> None:
+    """Release the drive's given units not yet released to a hospital; each donor is thanked once by SMS."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
+        target = find_hospital(session=session, ref=hospital)
+        outcome = thanks.release_drive(session=session, settings=app_ctx.settings, now=app_ctx.now(),
+                                       drive_id=drive_id, hospital_id=target.id, actor=app_ctx.actor())
+    result = {"drive_id": drive_id, "hospital": outcome.hospital_name, "released": outcome.new,
+              "thanked": outcome.texted}
+    if as_json:
+        print_json(result)
+        return
+    console.print(_("released {count} unit(s) of drive #{drive_id} to {hospital}; {thanked} thank-you SMS queued").format(
+        count=len(outcome.new), drive_id=drive_id, hospital=outcome.hospital_name, thanked=outcome.texted),
+        highlight=False)

@@ -67,6 +67,7 @@ _MESSAGE_KINDS = {
     "emergency_cancelled": NP_("sms kind", "emergency cancelled"),
     "portal_link": NP_("sms kind", "record link"), "portal_code": NP_("sms kind", "sign-in code"),
     "waitlist_offer": NP_("sms kind", "waiting list offer"),
+    "blood_reached": NP_("sms kind", "blood reached a hospital"),
 }
 
 

@@ -31,6 +31,7 @@ from donor_registry.slots import links as drive_links
 from donor_registry.sms import outbox
 from donor_registry.sms.inbound import set_opted_out
 from donor_registry.sms.models import OutboxMessage
+from donor_registry.thanks.service import destinations
 from donor_registry.types import DonationType
 
 LINK_DAYS = 30
@@ -61,6 +62,7 @@ class Record:
     availability: DonorAvailability | None
     consents: dict[str, dict]
     bookings: list = field(default_factory=list)  # [(drive, slot)] booked from today on
+    reached: dict[int, str] = field(default_factory=dict)  # {donation id: the hospital its unit went to}
 
 
 def actor_of(link: RecordLink) -> str:
@@ -153,7 +155,8 @@ def open_record(*, session: Session, token: str, now: dt.datetime, eligibility: 
                   honours_reached=tiers_reached(donor.donation_count, tiers), honours_awarded=awards,
                   availability=session.get(DonorAvailability, donor.id),
                   consents=consents.current(session=session, donor_id=donor.id),
-                  bookings=upcoming_bookings(session=session, donor_id=donor.id, now=now))
+                  bookings=upcoming_bookings(session=session, donor_id=donor.id, now=now),
+                  reached=destinations(session=session, donation_ids=[d.id for d in donations if d.voided_at is None]))
 
 
 def request_code(*, session: Session, phone: str, client_ip: str, now: dt.datetime) -> bool:

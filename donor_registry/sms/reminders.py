@@ -369,7 +369,8 @@ def withdraw_stale_reminders(
     """Cancel queued messages a correction or void made wrong: the thank-you for a donation
     voided or moved to another donor, and a "may give again" for a date that is no longer the
     donor's. Returns how many."""
-    stale = [f"thank_you:donation:{donation_id}" for donation_id in withdrawn_donation_ids]
+    stale = [f"{kind}:donation:{donation_id}" for donation_id in withdrawn_donation_ids
+             for kind in ("thank_you", "blood_reached")]
     for donor_id, again_on in session.exec(select(Donor.id, Donor.eligible_again_on).where(
             Donor.id.in_(sorted(set(donor_ids))))):
         current = f"may_give_again:donor:{donor_id}:{again_on.isoformat()}" if again_on else None

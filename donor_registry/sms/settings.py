@@ -37,6 +37,8 @@ DEFAULT_TEMPLATES: dict[str, str] = {
         "{to_chuc}: bạn {ten} ơi, đợt hiến máu ngày {ngay} tại {dia_diem} vừa có chỗ trống lúc {gio}. "
         "Chỗ không được giữ, ai đặt trước được trước: {link}"
     ),
+    # When a hospital used the donation's unit, or a drive's units were released to it (thanks/).
+    "blood_reached": "{to_chuc} cảm ơn bạn {ten}: máu bạn hiến ngày {ngay} đã đến {benh_vien} để cứu người bệnh.",
 }
 
 # The texts for donors who chose English on their record page (/me); a kind missing here goes

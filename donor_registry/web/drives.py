@@ -158,7 +158,8 @@ def _shown(number: int | None) -> str:
 
 
 def drive_page_response(request, session, current, drive: Drive, *, status_code=200, errors=None, form=None,
-                problem=None, details_form=None, check_in=None) -> Response:
+                problem=None, details_form=None, check_in=None, release_problem=None) -> Response:
+    from donor_registry.web.drive_release import release_view  # it builds on this module
     turnout = _turnout(request, session, drive)
     warnings = [w.message for w in service.conflicts(session=session, settings=_settings(request).campaigns,
                                                      drive=drive)]
@@ -182,7 +183,8 @@ def drive_page_response(request, session, current, drive: Drive, *, status_code=
                   in_full=current.may(Action.see_personal_data, drive.chapter_id),
                   may_check_in=drive.status != DriveStatus.cancelled and current.may(Action.work_drives,
                                                                                       drive.chapter_id),
-                  check_in=check_in or {}, errors=errors or {}, problem=problem, form=form or {
+                  check_in=check_in or {}, release=release_view(request, session, current, drive, release_problem),
+                  errors=errors or {}, problem=problem, form=form or {
                       "date": fmt.date(drive.date), "start_time": f"{drive.start_time:%H:%M}",
                       "end_time": f"{drive.end_time:%H:%M}", "venue": drive.venue})
 

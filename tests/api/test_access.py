@@ -51,10 +51,12 @@ ACCESS = {
     ("GET", "/api/v1/emergency-requests"): HOSPITAL,
     ("GET", "/api/v1/emergency-requests/{request_id}"): OWN_REQUEST,
     ("POST", "/api/v1/emergency-requests/{request_id}/cancel"): OWN_REQUEST,
+    ("POST", "/api/v1/emergency-requests/{request_id}/used"): OWN_REQUEST,  # donations given for that request only
     ("GET", "/h/new"): HOSPITAL_PAGE,
     ("POST", "/h/requests"): HOSPITAL_PAGE,
     ("GET", "/h/requests/{request_id}"): OWN_REQUEST_PAGE,
     ("POST", "/h/requests/{request_id}/cancel"): OWN_REQUEST_PAGE,
+    ("POST", "/h/requests/{request_id}/used"): OWN_REQUEST_PAGE,  # donations given for that request only
     ("GET", "/r/{token}"): REPLY_TOKEN,
     ("POST", "/r/{token}"): REPLY_TOKEN,
     ("GET", "/me"): PUBLIC,  # the phone form; the same answer whether or not the phone is registered
@@ -103,6 +105,7 @@ ACCESS = {
     ("POST", "/drives/{drive_id}/cancel"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/close"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/check-in"): DRIVE_PLANNER,  # a booking of that drive, by its code
+    ("POST", "/drives/{drive_id}/release"): DRIVE_PLANNER,  # that drive's units, to a hospital
     ("GET", "/drives/{drive_id}/call-list.xlsx"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/drives/{drive_id}/sign-in-sheet"): SIGNED_IN,  # phones masked for a viewer
     ("GET", "/donors"): SIGNED_IN,  # the search finds only donors of the user's chapter and below

@@ -47,8 +47,8 @@ def test_the_index_migrations_go_down_and_up_again(engine):
     # it, 0027 (the donor portal) on 0025, 0028 (the audit subject index) on 0027, 0029 (drive slots) on 0028;
     # 0034 (flagged by chapter) on 0029 depends on 0015 and goes with it, 0031 (the search index) above
     # it, and 0030 (the active donors' indexes), which merges 0031, 0009 and 0018, with 0032 (chapter
-    # settings), 0033 (drive links), 0035 (booking check-in), 0036 (the slot waiting list) and 0037
-    # (flagged addresses by province) on it.
+    # settings), 0033 (drive links), 0035 (booking check-in), 0036 (the slot waiting list), 0037
+    # (flagged addresses by province) and 0040 (donation uses) on it.
     assert current_revisions(engine) == {"0029_drive_slots", "0014_sms_channels", "0006_name_words"}
     with engine.connect() as conn:
         index_names = {index["name"] for index in inspect(conn).get_indexes("donations")}
@@ -185,4 +185,17 @@ def test_the_questionnaire_migration_goes_down_and_up_again(engine):
     with engine.connect() as conn:
         assert "uq_questionnaire_answers_current" in {
             i["name"] for i in inspect(conn).get_indexes("questionnaire_answers")}
+    test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_donation_uses_migration_goes_down_and_up_again(engine):
+    """0040 (where a donation's unit went) down to 0038, then up."""
+    command.downgrade(_alembic_config(engine), "0038_questionnaire")
+    assert "donation_uses" not in inspect(engine).get_table_names()
+    assert "0038_questionnaire" in current_revisions(engine)
+    upgrade(engine)
+    assert "donation_uses" in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        unique = [c["column_names"] for c in inspect(conn).get_unique_constraints("donation_uses")]
+    assert unique == [["donation_id"]]
     test_migrated_schema_matches_the_models(engine)
