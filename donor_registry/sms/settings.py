@@ -54,6 +54,7 @@ DEFAULT_TEMPLATES_EN: dict[str, str] = {
     "congratulation": "{to_chuc} congratulates you, {ten}, on giving blood {so_lan} times: you are honoured. Thank you!",
     "emergency_call": "{to_chuc} URGENTLY needs blood group {nhom_mau} for {benh_vien}. {ten}, can you give? Answer: {link}",
     "emergency_filled": "{to_chuc}: there is enough blood group {nhom_mau} for {benh_vien} now. Thank you, {ten}!",
+    "blood_reached": "{to_chuc} thanks you, {ten}: the blood you gave on {ngay} reached {benh_vien} to help a patient.",
     "waitlist_offer": (
         "{to_chuc}: {ten}, a place is free at {gio} at the drive on {ngay} at {dia_diem}. "
         "It is not held, first to book gets it: {link}"

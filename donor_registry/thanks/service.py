@@ -26,6 +26,7 @@ from donor_registry.emergency.service import get_request
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
 from donor_registry.sms.audience import contactable_clause
+from donor_registry.sms.languages import ENGLISH, VIETNAMESE, english_speakers
 from donor_registry.sms.outbox import enqueue_many
 from donor_registry.sms.templates import renderer, sms_settings
 from donor_registry.thanks import rules
@@ -162,8 +163,9 @@ def _thank(session: Session, settings, now: dt.datetime, donation_ids: list[int]
     if not rows:
         return 0
     organisation = chapter_settings.lookup(session=session, settings=settings, key=chapter_rules.ORGANISATION_NAME)
-    fill = renderer(rules.KIND, settings)
-    messages = [(donor_id, phone, fill(ten=given_name(full_name) or full_name, ho_ten=full_name,
+    fills = {language: renderer(rules.KIND, settings, language=language) for language in (VIETNAMESE, ENGLISH)}
+    english = english_speakers(session)
+    messages = [(donor_id, phone, fills[ENGLISH if donor_id in english else VIETNAMESE](ten=given_name(full_name) or full_name, ho_ten=full_name,
                                        to_chuc=organisation(chapter_id), ngay=donated_on.strftime("%d/%m/%Y"),
                                        benh_vien=hospital_name), rules.thank_you_key(donation_id))
                 for donation_id, donated_on, donor_id, full_name, phone, chapter_id in rows]

@@ -237,3 +237,15 @@ def test_parallel_marks_and_releases_record_and_thank_a_unit_once(engine, now, s
     with session_scope(engine) as session:
         assert list(uses(session)) == [donation]
         assert [m.idempotency_key for m in thank_yous(session)] == [f"blood_reached:donation:{donation}"]
+
+
+def test_a_donor_who_chose_english_is_thanked_in_english(session, now, settings, world):
+    from donor_registry.portal.models import DonorAvailability
+
+    session.add(DonorAvailability(donor_id=world["donors"]["Minh"], language="en", updated_at=now))
+    session.flush()
+    mark(session, now, settings, world, [str(world["given"]["Lan"]), str(world["given"]["Minh"])])
+    bodies = {m.donor_id: m.body for m in thank_yous(session)}
+    assert bodies[world["donors"]["Lan"]] == LAN_AT_BINH_DAN
+    assert bodies[world["donors"]["Minh"]] == ("Hoi Chu thap do thanks you, Minh: the blood you gave on 01/06/2026 "
+                                               "reached Benh vien Binh Dan to help a patient.")
