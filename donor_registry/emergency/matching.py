@@ -3,8 +3,9 @@
 The order is decided by pure rules (distance rings, preference rank, wave size) and carried
 out in SQL, so the database does the filtering over a million donors: a ring is a list of
 commune codes (places/rings.py finds them in memory) or of province codes, read through the
-partial standby indexes on (group, commune_code) and (province_code, group). Nearby rings of
-communes share one query ordered by ring (ring_groups); wider rings get one query each.
+partial standby indexes on (group, commune_code) and (province_code, group, id). Nearby rings of
+communes share one query ordered by ring (ring_groups); wider rings get one query each, a ring
+of provinces reading at most `limit` donors of each (province, group) (province_ring.py).
 Within a ring, universal donors (O−) come last.
 """
 
