@@ -3,8 +3,9 @@
 The order is decided by pure rules (distance rings, preference rank, wave size) and carried
 out in SQL, so the database does the filtering over a million donors: a ring is a list of
 commune codes (places/rings.py finds them in memory) or of province codes, read through the
-partial standby indexes on (group, commune_code) and (province_code, group). Nearby rings of
-communes share one query ordered by ring (ring_groups); wider rings get one query each.
+partial standby indexes on (group, commune_code) and (province_code, group, id). Nearby rings of
+communes share one query ordered by ring (ring_groups); wider rings get one query each, a ring
+of provinces reading at most `limit` donors of each (province, group) (province_ring.py).
 Within a ring, universal donors (O−) come last.
 """
 
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from donor_registry.donors.eligibility_sql import eligible_on_clause
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.emergency import province_ring
 from donor_registry.emergency.compatibility import compatible_donors, donor_preference_rank
 from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest
 from donor_registry.places import rings as places_rings
@@ -69,11 +71,15 @@ def ranked_groups(abo: ABO, rh: Rh, product: str) -> list[tuple[tuple[ABO, Rh], 
 
 @dataclass(frozen=True)
 class CandidateQuery:
-    """Every donor who may be called (`select`, no area, no order, no limit) and their call
-    order within a ring (`order`: preference rank, then donor number)."""
+    """Every donor who may be called (`select`, no area, no order, no limit), their call order
+    within a ring (`order`: preference rank, then donor number), and the same without the
+    blood groups (`base`) with the compatible groups and their ranks (`groups`), for the
+    rings read one (province, group) at a time."""
 
     select: Select
     order: tuple
+    base: Select | None = None
+    groups: tuple[tuple[tuple[ABO, Rh], int], ...] = ()
 
 
 def candidate_query(
@@ -87,15 +93,11 @@ def candidate_query(
     """
     ranked = ranked_groups(request.abo, request.rh, request.product)
     rank = case(*[(and_(Donor.abo == g[0], Donor.rh == g[1]), r) for g, r in ranked], else_=99)
-    query = (
+    base = (
         select(Donor.id, Donor.full_name, Donor.phone_e164, Donor.abo, Donor.rh)
         .where(
             Donor.standby.is_(True),
             Donor.merged_into_id.is_(None),
-            # Compatible groups are always every compatible ABO × every compatible Rh, so two
-            # IN lists are exact, and they let the partial indexes seek (an OR of pairs does not).
-            Donor.abo.in_(sorted({g[0] for g, _ in ranked})),
-            Donor.rh.in_(sorted({g[1] for g, _ in ranked})),
             eligible_on_clause(on, rules),
             contactable_clause(),
             available_clause(now),  # the donor's own windows and "not until" (portal)
@@ -105,8 +107,12 @@ def candidate_query(
     )
     if not include_recent and rotation_days > 0:
         since = now - dt.timedelta(days=rotation_days)
-        query = query.where(~exists().where(CallOut.donor_id == Donor.id, CallOut.asked_at >= since))
-    return CandidateQuery(query, (rank, Donor.id))
+        base = base.where(~exists().where(CallOut.donor_id == Donor.id, CallOut.asked_at >= since))
+    # Compatible groups are always every compatible ABO × every compatible Rh, so two IN lists
+    # are exact, and they let the partial indexes seek (an OR of pairs does not).
+    query = base.where(Donor.abo.in_(sorted({g[0] for g, _ in ranked})),
+                       Donor.rh.in_(sorted({g[1] for g, _ in ranked})))
+    return CandidateQuery(query, (rank, Donor.id), base, tuple(ranked))
 
 
 MERGE_COMMUNES = 24  # rings of communes share one query while they hold at most this many communes
@@ -144,6 +150,11 @@ def find_candidates(
     its ring (a donor living in two rings' areas belongs to the nearer one)."""
     if limit <= 0:
         return []
+    if len(areas) == 1 and areas[0][1].provinces and query.base is not None:
+        statement = province_ring.statement(
+            query.base, query.groups, areas[0][1].provinces, ring=areas[0][0], limit=limit, exclude=exclude,
+            dialect=session.get_bind().dialect.name)
+        return [(Candidate(*row[:-1]), row[-1]) for row in session.execute(statement)]
     if len(areas) == 1:
         ring, where, order = literal(areas[0][0]), ring_clause(areas[0][1]), query.order
     else:

@@ -150,8 +150,10 @@ STANDBY_BY_COMMUNE_CODE = Index(
     "ix_donors_standby_group_commune_code", _donors.c.abo, _donors.c.rh, _donors.c.commune_code,
     sqlite_where=_STANDBY, postgresql_where=_STANDBY,
 )
+# The wide rings read each (province, group) in donor number order (emergency/province_ring.py):
+# PostgreSQL needs the id as a column for that (its equal keys are in heap order), 0042.
 STANDBY_BY_PROVINCE_CODE = Index(
-    "ix_donors_standby_province_code", _donors.c.province_code, _donors.c.abo, _donors.c.rh,
+    "ix_donors_standby_province_id", _donors.c.province_code, _donors.c.abo, _donors.c.rh, _donors.c.id,
     sqlite_where=_STANDBY, postgresql_where=_STANDBY,
 )
 STANDBY_BY_PROVINCE = Index(

@@ -1,7 +1,7 @@
 """Emergency matching with the donors' availability windows (issue 15 part 4), 1,000,000 donors on SQLite.
 
-Reuses the emergency benchmark's database (bench-data/emergency-v5.db, built by emergency.py if
-missing) and gives 20,000 of its standby donors an availability row (half "weekdays after 17:00",
+Reuses the emergency benchmark's database (bench-data/emergency-v6-1000000.db, built by
+emergency.py if missing) and gives 20,000 of its standby donors an availability row (half "weekdays after 17:00",
 half "not until" a later date, so at 10:00 on a Monday they are all excluded). Then matching.pick
 (6 donors, nearest ring first) for the same 200 requests twice, interleaved: with the availability
 filter, and the baseline with the filter replaced by TRUE (matching as before this change).

@@ -320,3 +320,67 @@ def test_turnout_and_matching_read_the_ring_on_sqlite(sqlite_engine, rules):
                                  rotation_days=7)[0]) == 6
         lines = _sqlite_plan(session, sent)
     assert _bad_sqlite_reads(lines) == []
+
+
+def test_emergency_matching_over_the_wide_rings_reads_no_full_donors_on_postgresql(pg_engine, rules):
+    """The province and neighbouring-province rings (one LATERAL arm per province and group,
+    emergency/province_ring.py) read each arm from ix_donors_standby_province_id in donor order,
+    and no statement of the pick scans donors: an AB+ request (8 groups) asking more donors
+    than the nearer rings and the province hold, so every ring is read. The statements are
+    captured here whatever they start with (the wide rings' start with WITH)."""
+    province_code, commune_code = _communes()[0]
+    request = EmergencyRequest(id=1, abo=ABO.AB, rh=Rh.positive, units=2, needed_by=NOW + dt.timedelta(hours=6),
+                               hospital_id=1, created_at=NOW, created_by="test", province_code=province_code,
+                               commune_code=commune_code)
+    sent = []
+
+    def grab(conn, cursor, statement, params, context, executemany):
+        if "FROM donors" in statement:
+            sent.append((statement, params))
+
+    event.listen(pg_engine, "before_cursor_execute", grab)
+    try:
+        with Session(pg_engine) as session:
+            picked, widest = matching.pick(session=session, request=request, want=1500, now=NOW, on=TODAY,
+                                           rules=rules, rotation_days=7, rings=["commune", "10km", "province",
+                                                                                 "neighbours"])
+    finally:
+        event.remove(pg_engine, "before_cursor_execute", grab)
+    assert widest == "neighbours" and len(picked) > 600
+    wide = [(statement, params) for statement, params in sent if "LATERAL" in statement]
+    assert len(wide) >= 2  # the province, then its neighbours
+    with Session(pg_engine) as session:
+        assert _full_scans(session, sent) == []
+        for statement, params in wide:
+            raw = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params).scalar()
+            plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+            assert "ix_donors_standby_province_id" in {node.get("Index Name") for node in _nodes(plan)}
+
+
+def test_emergency_matching_over_the_wide_rings_searches_the_province_index_on_sqlite(sqlite_engine, rules):
+    """The same pick on SQLite: each wide-ring statement (keys, then a correlated list subquery
+    per key) SEARCHes ix_donors_standby_province_id and reads donors by rowid, never a SCAN."""
+    province_code, commune_code = _communes()[0]
+    request = EmergencyRequest(id=1, abo=ABO.AB, rh=Rh.positive, units=2, needed_by=NOW + dt.timedelta(hours=6),
+                               hospital_id=1, created_at=NOW, created_by="test", province_code=province_code,
+                               commune_code=commune_code)
+    sent = []
+
+    def grab(conn, cursor, statement, params, context, executemany):
+        if "JOIN donors AS picked" in statement:
+            sent.append((statement, params))
+
+    event.listen(sqlite_engine, "before_cursor_execute", grab)
+    try:
+        with Session(sqlite_engine) as session:
+            _picked, widest = matching.pick(session=session, request=request, want=1500, now=NOW, on=TODAY,
+                                            rules=rules, rotation_days=7, rings=["commune", "10km", "province",
+                                                                                  "neighbours"])
+    finally:
+        event.remove(sqlite_engine, "before_cursor_execute", grab)
+    assert widest == "neighbours" and len(sent) >= 2
+    with Session(sqlite_engine) as session:
+        lines = _sqlite_plan(session, sent)
+    assert "SEARCH picked USING INTEGER PRIMARY KEY (rowid=?)" in lines
+    assert "SEARCH donors USING INDEX ix_donors_standby_province_id (province_code=? AND abo=? AND rh=?)" in lines
+    assert not [line for line in lines if line.startswith(("SCAN donors", "SCAN picked"))]
