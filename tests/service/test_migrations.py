@@ -199,3 +199,16 @@ def test_the_donation_uses_migration_goes_down_and_up_again(engine):
         unique = [c["column_names"] for c in inspect(conn).get_unique_constraints("donation_uses")]
     assert unique == [["donation_id"]]
     test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_standby_ranges_migration_goes_down_and_up_again(engine):
+    """0042 (the standby province index ending with id) down to 0040, then up."""
+    command.downgrade(_alembic_config(engine), "0040_donation_use")
+    names = {i["name"] for i in inspect(engine).get_indexes("donors")}
+    assert "ix_donors_standby_province_code" in names and "ix_donors_standby_province_id" not in names
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("donors")}
+    assert found["ix_donors_standby_province_id"] == ["province_code", "abo", "rh", "id"]
+    assert "ix_donors_standby_province_code" not in found
+    test_migrated_schema_matches_the_models(engine)

@@ -9,14 +9,14 @@ both engines (and the models) have one definition. The old index is its prefix: 
 used it loses it.
 
 Revision ID: 0042_standby_ranges
-Revises: 0037_flagged_by_province
+Revises: 0040_donation_use
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0042_standby_ranges"
-down_revision = "0037_flagged_by_province"
+down_revision = "0040_donation_use"
 branch_labels = None
 depends_on = None
 
