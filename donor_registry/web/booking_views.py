@@ -20,7 +20,13 @@ from donor_registry.web.deps import Current, NotFoundHere
 #: How many months of the chapter's show rate the drive page shows.
 SHOW_RATE_MONTHS = 12
 
-OUTCOME_LABELS = {"donated": N_("donated"), "deferred": N_("deferred"), "voided": N_("voided: record it again")}
+VOIDED = N_("voided: record it again")
+
+
+def outcome_label(outcome_value: str | None) -> str:
+    if outcome_value is None:
+        return ""
+    return _(VOIDED) if outcome_value == "voided" else label(Outcome(outcome_value))
 
 
 def percent(rate: float | None) -> str:
@@ -42,7 +48,7 @@ def counts_view(session: Session, drive: Drive, now: dt.datetime) -> dict:
 def checked_in_view(session: Session, current: Current, drive: Drive) -> list[dict]:
     return [{"booking_id": row.booking_id, "time": f"{row.start:%H:%M}–{row.end:%H:%M}", "name": row.full_name,
              "at": f"{fmt.local(row.checked_in_at):%H:%M}", "outcome": row.outcome,
-             "outcome_label": _(OUTCOME_LABELS[row.outcome]) if row.outcome else "",
+             "outcome_label": outcome_label(row.outcome),
              "may_record": row.outcome in (None, "voided") and current.may(Action.work_donors, row.chapter_id)}
             for row in outcome.checked_in(session=session, drive_id=drive.id)]
 
