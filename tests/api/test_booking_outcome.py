@@ -175,4 +175,22 @@ def test_the_drive_page_counts_its_bookings_by_slot(world):
     assert cells(f"slot-{fourth}") == ["0", "0", "0", "0", "0"]
     assert cells("total") == ["4", "3", "0", "1", "1"]
     # No finished drive of the chapter yet: 4 booked × 80 % = 3.2 → 3, no walk-ins
-    assert re.search(r'id="turnout-forecast">3 [^<]*4 [^<]*80 %[^<]*0 ', page)
+    assert ('id="turnout-forecast">Dự kiến 3 người hiến: 4 người đã đặt lịch × tỷ lệ có mặt 80 % + 0 người đến '
+            'không đặt lịch.</p>') in page
+
+
+def test_the_drive_page_shows_the_chapters_show_rate_by_month_and_forecasts_from_it(world):
+    with session_scope(world["engine"]) as session:
+        home = session.get(Donor, world["donors"]["Trần Thị Lan"]).chapter_id
+        data = DriveCreate(date=dt.date(2026, 5, 20), start_time=dt.time(7), end_time=dt.time(11),
+                           venue="Trường THPT", capacity=4, chapter_id=home)
+        past = add_drive(session=session, settings=world["settings"].campaigns, data=data, now=EARLIER)[0]
+        (slot,) = slots.create_slots(session=session, drive=past, slot_minutes=240, now=EARLIER)
+        booked = [slots.book(session=session, donor_id=make.donor(session, EARLIER), slot_id=slot.id, now=EARLIER)
+                  for _ in range(4)]
+        check_in.check_in(session=session, drive=past, typed=booked[0].check_in_code, now=world["now"], actor="t")
+    page = signed_in(world, "viewer")[0].get(f"/drives/{world['drive']}").text
+    # 20/05: 4 booked, 1 checked in = 25 %; today's drive: 4 booked × 25 % = 1, no walk-ins
+    assert re.search(r'id="show-rate-2026-05"><td>05/2026</td><td>1</td><td>4</td><td>1</td><td class="rate">25 %</td>',
+                     page)
+    assert 'id="turnout-forecast">Dự kiến 1 người hiến: 4 người đã đặt lịch × tỷ lệ có mặt 25 %' in page
