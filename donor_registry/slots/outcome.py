@@ -24,6 +24,8 @@ from donor_registry.donations.models import Donation, DonationCreate, Outcome
 from donor_registry.donations.service import check_recording, record_donation
 from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
+from donor_registry.i18n import _, formatting
+from donor_registry.i18n.labels import label
 from donor_registry.recording import RecordingCheck
 from donor_registry.slots.models import BookingStatus, DriveSlot, SlotBooking
 
@@ -103,6 +105,15 @@ def record_outcome(
                                          "donation_id": donation.id, "outcome": donation.outcome.value,
                                          "replaced": linked.id if linked else None, "via": source})
     return Recorded(booking=booking, donation=donation, replaced=linked.id if linked else None)
+
+
+def describe(donation: Donation) -> str:
+    """What was recorded, in a few words: 'donated: whole blood, 350 ml' or the deferral."""
+    if donation.outcome == Outcome.donated:
+        volume = _(", {volume} ml").format(volume=donation.volume_ml) if donation.volume_ml else ""
+        return _("donated: {kind}{volume}").format(kind=label(donation.type), volume=volume)
+    until = _(" until {day}").format(day=formatting.date(donation.deferral_until)) if donation.deferral_until else ""
+    return _("deferred{until}: {reason}").format(until=until, reason=donation.deferral_reason)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ from sqlmodel import Session
 
 from donor_registry.accounts.policy import Action
 from donor_registry.campaigns.models import Drive
-from donor_registry.donations.models import Donation, Outcome
+from donor_registry.donations.models import Outcome
+from donor_registry.donors.models import Donor
 from donor_registry.i18n import N_, _
 from donor_registry.i18n import formatting as fmt
 from donor_registry.i18n.labels import label
 from donor_registry.slots import counts, outcome
-from donor_registry.donors.models import Donor
 from donor_registry.slots.models import SlotBooking
 from donor_registry.web import donor_views
 from donor_registry.web.deps import Current, NotFoundHere
@@ -67,15 +67,6 @@ def forecast_view(forecast: counts.Forecast | None) -> dict | None:
         return None
     return {"total": forecast.total, "booked": forecast.booked, "rate": percent(forecast.show_rate),
             "walk_ins": forecast.expected_walk_ins, "drives": forecast.from_history}
-
-
-def recorded_text(donation: Donation) -> str:
-    """What was recorded, in a few words: 'donated: whole blood, 350 ml' or the deferral."""
-    if donation.outcome == Outcome.donated:
-        volume = _(", {volume} ml").format(volume=donation.volume_ml) if donation.volume_ml else ""
-        return _("donated: {kind}{volume}").format(kind=label(donation.type), volume=volume)
-    until = _(" until {day}").format(day=fmt.date(donation.deferral_until)) if donation.deferral_until else ""
-    return _("deferred{until}: {reason}").format(until=until, reason=donation.deferral_reason)
 
 
 def booking_here(session: Session, current: Current, drive: Drive, booking_id: int) -> tuple[SlotBooking, Donor]:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+
 from donor_registry.accounts.policy import Action
 from donor_registry.api.deps import SessionDep
 from donor_registry.errors import UserError
@@ -76,4 +77,4 @@ def record_outcome(request: Request, session: SessionDep, current: Planner, driv
     except UserError as problem:
         return again(422, errors={"": str(problem)}, warnings=warnings)
     return drive_page_response(request, session, current, drive, outcome_done={
-        "name": donor.full_name, "text": views.recorded_text(done.donation), "donation_id": done.donation.id})
+        "name": donor.full_name, "text": service.describe(done.donation), "donation_id": done.donation.id})

@@ -50,3 +50,30 @@ def test_the_counts_by_slot_and_the_forecast(cli, sqlite_url, monkeypatch):
     assert (shown["booked"], shown["show_rate"], shown["expected_walk_ins"], shown["total"],
             shown["show_rate_drives"]) == (4, 0.8, 0, 3, 0)
     assert "3 donors: 4 booked × 80% show rate + 0 walk-ins" in _flat(cli("drives", "show", added["id"]).stdout)
+
+
+def test_drives_outcome_records_a_bookings_outcome_by_its_code_once(cli, sqlite_url):
+    added = cli("drives", "add", "--date", "01/06/2026", "--venue", "Trường THPT", "--start", "07:00",
+                "--end", "11:00", "--capacity", "4", "--slot-minutes", "240", "--json").json()
+    donors = [cli("donors", "add", name, "--born", "1990-03-04", "--sex", "male", "--weight", "60", "--json").json()["id"]
+              for name in ("Lê Văn An", "Lê Văn Bình")]
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        codes = [slots.book(session=session, donor_id=donor, slot_id=added["slots"][0]["id"], now=EARLIER).check_in_code
+                 for donor in donors]
+    engine.dispose()
+    given = cli("drives", "outcome", added["id"], codes[0].lower(), "--volume", "350", "--json").json()
+    assert (given["donor_id"], given["outcome"], given["text"]) == (donors[0], "donated", "donated: whole blood, 350 ml")
+    again = cli("drives", "outcome", added["id"], codes[0], "--deferred", "--deferral-reason", "mệt")
+    assert again.exit_code == 1 and "An outcome is already recorded for this booking." in again.stderr
+    no_reason = cli("drives", "outcome", added["id"], codes[1], "--deferred")
+    assert no_reason.exit_code == 1 and "a deferral needs a reason" in no_reason.stderr
+    unknown = cli("drives", "outcome", added["id"], "ACDEFG" if codes[1] != "ACDEFG" else "HJKMNP")
+    assert unknown.exit_code == 1 and "has the code" in unknown.stderr
+    deferred = cli("drives", "outcome", added["id"], codes[1], "--deferred", "--deferral-reason", "huyết áp cao",
+                   "--deferral-until", "15/06/2026", "--json").json()
+    assert deferred["text"] == "deferred until 15/06/2026: huyết áp cao"
+    counted = cli("drives", "bookings", added["id"], "--counts", "--json").json()["total"]
+    assert counted == {"booked": 2, "checked_in": 2, "donated": 1, "deferred": 1, "no_show": 0}
+    donations = cli("donations", "list", "--drive", str(added["id"]), "--json").json()
+    assert len(donations) == 2

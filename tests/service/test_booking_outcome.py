@@ -132,7 +132,7 @@ def test_an_outcome_that_cannot_be_recorded_says_why_and_changes_nothing(session
 
 def test_another_drives_booking_is_unknown_here(session, now, rules, today_drive):
     drive, _made, booked = today_drive
-    other, made = _drive(session, now, TODAY, drive.chapter_id)
+    other, _slots = _drive(session, now, TODAY, drive.chapter_id)
     with pytest.raises(outcome.Refused) as refused:
         _record(session, other, booked["E"], now, rules)
     assert refused.value.why == "unknown"
@@ -183,7 +183,7 @@ def test_a_stale_read_cannot_record_a_second_outcome(session, now, rules, today_
 
 
 def test_the_database_links_a_donation_to_one_booking_only(session, now, today_drive):
-    _drive_, _made, booked = today_drive
+    _drive, _made, booked = today_drive
     taken = session.get(SlotBooking, booked["A"].id).donation_id
     with pytest.raises(IntegrityError):
         session.execute(update(SlotBooking).where(SlotBooking.id == booked["E"].id).values(donation_id=taken))
@@ -228,7 +228,7 @@ def history(session, now, rules):
 
 
 def test_the_show_rate_of_past_drives_by_drive_and_by_month(session, history):
-    chapter, made = history
+    chapter, _made = history
     past = counts.past_drives(session=session, chapter_id=chapter, before=TODAY)
     assert [(d.date, d.booked, d.checked_in, d.walk_ins) for d in past.drives] == [
         (dt.date(2026, 5, 10), 4, 3, 2), (dt.date(2026, 4, 20), 6, 3, 1)]

@@ -9,7 +9,9 @@ from sqlalchemy import inspect, text
 from donor_registry.db import _alembic_config, session_scope, upgrade
 from donor_registry.slots import service as slots
 from tests.service import emergency_support as make
-from tests.service.test_migrations import test_migrated_schema_matches_the_models as schema_matches_the_models
+from tests.service.test_migrations import (
+    test_migrated_schema_matches_the_models as schema_matches_the_models,
+)
 from tests.service.test_slots import drive_with_slots
 
 EARLIER = dt.datetime(2026, 5, 1, 3, 0, tzinfo=dt.UTC)

@@ -6,7 +6,14 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from donor_registry.slots.counts import DEFAULT_SHOW_RATE, PastDrive, ShowHistory, by_month, forecast, half_up
+from donor_registry.slots.counts import (
+    DEFAULT_SHOW_RATE,
+    PastDrive,
+    ShowHistory,
+    by_month,
+    forecast,
+    half_up,
+)
 
 
 def _history(*rows):
