@@ -121,17 +121,26 @@ class ShowHistory:
 
 def past_drives(*, session: Session, chapter_id: int | None, before: dt.date, since: dt.date | None = None,
                 limit: int | None = None) -> ShowHistory:
-    """The chapter's finished drives with bookings (newest first): booked, checked in, walk-ins."""
+    """The chapter's finished drives with bookings (newest first): booked, checked in, walk-ins.
+
+    The drives are picked first (newest first, each probed for an active booking, stopping at
+    `limit`), then only their bookings are counted."""
+    active = and_(SlotBooking.drive_id == Drive.id, SlotBooking.status == BookingStatus.active)
+    picked = (select(Drive.id)
+              .where(Drive.chapter_id == chapter_id if chapter_id is not None else Drive.chapter_id.is_(None),
+                     Drive.status != DriveStatus.cancelled, Drive.date < before, exists().where(active))
+              .order_by(Drive.date.desc(), Drive.id.desc()))
+    if since is not None:
+        picked = picked.where(Drive.date >= since)
+    if limit is not None:
+        picked = picked.limit(limit)
+    ids = list(session.exec(picked))
+    if not ids:
+        return ShowHistory(())
     query = (
         select(Drive.id, Drive.date, func.count(SlotBooking.id), func.count(SlotBooking.checked_in_at))
-        .join(SlotBooking, and_(SlotBooking.drive_id == Drive.id, SlotBooking.status == BookingStatus.active))
-        .where(Drive.chapter_id == chapter_id if chapter_id is not None else Drive.chapter_id.is_(None),
-               Drive.status != DriveStatus.cancelled, Drive.date < before)
+        .join(SlotBooking, active).where(Drive.id.in_(ids))
         .group_by(Drive.id, Drive.date).order_by(Drive.date.desc(), Drive.id.desc()))
-    if since is not None:
-        query = query.where(Drive.date >= since)
-    if limit is not None:
-        query = query.limit(limit)
     rows = list(session.exec(query))
     walk_ins = _walk_ins(session, [row[0] for row in rows])
     return ShowHistory(tuple(PastDrive(drive_id, date, booked, checked_in, walk_ins.get(drive_id, 0))
