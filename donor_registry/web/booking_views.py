@@ -20,6 +20,15 @@ from donor_registry.web.deps import Current, NotFoundHere
 #: How many months of the chapter's show rate the drive page shows.
 SHOW_RATE_MONTHS = 12
 
+#: Why no outcome was recorded, as the coordinator reads it (and the answer's status).
+REFUSALS = {
+    "unknown": (N_("This drive has no such booking."), 404),
+    "cancelled": (N_("This booking was cancelled: record the donation on the donor's record instead."), 409),
+    "not_checked_in": (N_("The donor is not checked in yet: check them in by their code first."), 409),
+    "already": (N_("An outcome is already recorded for this booking."), 409),
+    "drive_cancelled": (N_("This drive was cancelled: no outcome can be recorded."), 409),
+}
+
 VOIDED = N_("voided: record it again")
 
 
@@ -85,3 +94,14 @@ def outcome_form(booking: SlotBooking, donor: Donor, form: dict | None = None, e
     """The outcome form's state for the drive page."""
     return {"booking_id": booking.id, "name": donor.full_name, "form": form or {}, "errors": errors or {},
             "warnings": warnings or [], "types": donor_views.type_choices(), "closed": closed}
+
+
+def outcome_form_for(session: Session, current: Current, drive: Drive, booking_id: int) -> dict:
+    """The outcome form opened from the list of checked-in donors: closed, saying why, when the
+    booking cannot take an outcome (any more)."""
+    booking, donor = booking_here(session, current, drive, booking_id)
+    try:
+        outcome.open_booking(session=session, drive=drive, booking_id=booking.id)
+    except outcome.Refused as refused:
+        return outcome_form(booking, donor, errors={"": _(REFUSALS[refused.why][0])}, closed=True)
+    return outcome_form(booking, donor)

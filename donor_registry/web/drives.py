@@ -209,7 +209,7 @@ def drive_page(request: Request, session: SessionDep, current: Reader, drive_id:
     form = None
     if outcome is not None and drive.status != DriveStatus.cancelled and current.may(Action.work_drives,
                                                                                     drive.chapter_id):
-        form = booking_views.outcome_form(*booking_views.booking_here(session, current, drive, outcome))
+        form = booking_views.outcome_form_for(session, current, drive, outcome)
     return drive_page_response(request, session, current, drive, outcome=form)
 
 

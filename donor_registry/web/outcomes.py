@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from donor_registry.accounts.policy import Action
 from donor_registry.api.deps import SessionDep
 from donor_registry.errors import UserError
-from donor_registry.i18n import N_, _
+from donor_registry.i18n import _
 from donor_registry.slots import outcome as service
 from donor_registry.web import booking_views as views
 from donor_registry.web import donor_views
@@ -24,16 +24,6 @@ from donor_registry.web.drives import drive_page_response, drive_within_reach, t
 router = APIRouter(prefix="/drives", tags=["workspace"], include_in_schema=False, dependencies=[Depends(speak)])
 Planner = Annotated[Current, Depends(require(Action.work_drives))]
 Text = Annotated[str, Form(max_length=1000)]
-
-#: Why no outcome was recorded, as the coordinator reads it (and the answer's status).
-REFUSALS = {
-    "unknown": (N_("This drive has no such booking."), 404),
-    "cancelled": (N_("This booking was cancelled: record the donation on the donor's record instead."), 409),
-    "not_checked_in": (N_("The donor is not checked in yet: check them in by their code first."), 409),
-    "already": (N_("An outcome is already recorded for this booking."), 409),
-    "drive_cancelled": (N_("This drive was cancelled: no outcome can be recorded."), 409),
-}
-
 
 @router.post("/{drive_id}/bookings/{booking_id}/outcome")
 def record_outcome(request: Request, session: SessionDep, current: Planner, drive_id: int, booking_id: int,
@@ -72,7 +62,7 @@ def record_outcome(request: Request, session: SessionDep, current: Planner, driv
                                       now=current.now, actor=current.actor.audit_name,
                                       override=override.strip() if warnings else None)
     except service.Refused as refused:
-        text, status = REFUSALS[refused.why]
+        text, status = views.REFUSALS[refused.why]
         return again(status, errors={"": _(text)}, closed=True)
     except UserError as problem:
         return again(422, errors={"": str(problem)}, warnings=warnings)

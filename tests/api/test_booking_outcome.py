@@ -152,6 +152,8 @@ def test_a_booking_not_checked_in_or_of_another_chapters_donor_gets_no_outcome(w
     client, csrf = signed_in(world, "coordinator")
     early = _post(client, csrf, world, "Trần Thị Lan", outcome="donated")
     assert early.status_code == 409 and "Người hiến chưa được ghi nhận có mặt" in early.text
+    opened = client.get(f"/drives/{world['drive']}?outcome={world['bookings']['Trần Thị Lan']}").text
+    assert 'id="outcome-problem"' in opened and 'id="save-outcome"' not in opened
     assert _post(client, csrf, world, "Phạm Văn Xa", outcome="donated").status_code == 404
     page = client.get(f"/drives/{world['drive']}").text
     assert f'id="open-outcome-{world["bookings"]["Phạm Văn Xa"]}"' not in page
