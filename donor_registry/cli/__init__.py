@@ -14,6 +14,7 @@ from donor_registry.cli import (
     db,
     donations,
     donors,
+    drive_outcomes,  # noqa: F401  (adds `drives outcome`)
     drives,
     emergency,
     honours,

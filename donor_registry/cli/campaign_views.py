@@ -48,8 +48,12 @@ def drive_summary(drive: Drive) -> dict:
 
 
 def turnout_summary(turnout: Turnout) -> dict:
+    """`total` is the forecast for a drive with bookings (booked × show rate + walk-ins), else `eligible`."""
+    forecast = turnout.forecast
     return {"area": turnout.area, "area_name": turnout.area_name, "total": turnout.total,
-            "by_group": turnout.by_group}
+            "eligible": turnout.eligible, "by_group": turnout.by_group, "booked": turnout.booked,
+            "show_rate": turnout.show_rate, "expected_walk_ins": turnout.expected_walk_ins,
+            "show_rate_drives": forecast.from_history if forecast else None}
 
 
 def plan_row(item: PlanItem) -> dict:
@@ -148,10 +152,18 @@ def print_drive_record(record: dict) -> None:
         fields.append((N_("results"), results))
     print_fields(_("Drive #{id}").format(id=record['id']), fields)
     print_warnings(record["warnings"])
+    if turnout["booked"] is not None:
+        console.print(_("[bold]Expected turnout[/bold]: {total} donors: {booked} booked × {rate:.0%} show rate + "
+                        "{walk_ins} walk-ins ({basis})").format(
+            total=turnout["total"], booked=turnout["booked"], rate=turnout["show_rate"],
+            walk_ins=turnout["expected_walk_ins"],
+            basis=_("the chapter's last {n} finished drives with bookings").format(n=turnout["show_rate_drives"])
+            if turnout["show_rate_drives"] else _("no finished drive with bookings yet: an assumed show rate")),
+            highlight=False)
     if turnout["area"] is None:
         console.print(_("expected turnout: unknown (the drive has no commune or district)"))
         return
-    console.print(_("[bold]Expected turnout[/bold]: {total} donors living in {area_name} may give on {date}").format(total=turnout['total'], area_name=turnout['area_name'], date=record['date']), highlight=False)
+    console.print(_("[bold]Expected turnout[/bold]: {total} donors living in {area_name} may give on {date}").format(total=turnout['eligible'], area_name=turnout['area_name'], date=record['date']), highlight=False)
     print_table(None, list(turnout["by_group"]), [list(turnout["by_group"].values())])
 
 

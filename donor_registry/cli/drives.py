@@ -24,6 +24,7 @@ from donor_registry.emergency.hospitals import find_hospital
 from donor_registry.i18n import N_, _
 from donor_registry.privacy.files import private_file
 from donor_registry.slots import edits
+from donor_registry.slots import counts
 from donor_registry.slots import service as slots
 from donor_registry.thanks import service as thanks
 
@@ -106,14 +107,23 @@ def slots_(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = Fa
 
 
 @app.command("bookings")
-def bookings(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = False) -> None:
-    """List the drive's active bookings by slot (phones masked)."""
-    with session_scope(app_context(ctx).engine()) as session:
+def bookings(ctx: typer.Context, drive_id: DriveArgument, only_counts: Annotated[bool, typer.Option(
+        "--counts", help=N_("Only the counts by slot (with --json: them instead of the bookings)."))] = False,
+             as_json: JsonOption = False) -> None:
+    """The drive's counts by slot (booked, checked in, donated, deferred, no-show) and its active
+    bookings by slot (phones masked)."""
+    app_ctx = app_context(ctx)
+    with session_scope(app_ctx.engine()) as session:
         rows = [slot_views.booking_row(*found) for found in slots.drive_bookings(session=session, drive_id=drive_id)]
+        tally = slot_views.counts_record(counts.drive_counts(
+            session=session, drive=service.get_drive(session=session, drive_id=drive_id), now=app_ctx.now(),
+            timezone=app_ctx.settings.general.timezone))
     if as_json:
-        print_json(rows)
+        print_json(tally if only_counts else rows)
         return
-    slot_views.print_bookings(rows)
+    slot_views.print_counts(tally)
+    if not only_counts:
+        slot_views.print_bookings(rows)
 
 
 @app.command("slot-capacity")
@@ -187,7 +197,7 @@ def show(ctx: typer.Context, drive_id: DriveArgument, as_json: JsonOption = Fals
         drive = service.get_drive(session=session, drive_id=drive_id)
         campaign = session.get(Campaign, drive.campaign_id) if drive.campaign_id else None
         turnout = expected_turnout(session=session, drive=drive, rules=app_ctx.settings.eligibility,
-                                   ring=drive_ring(session=session, settings=app_ctx.settings,
+                                   today=app_ctx.today(), ring=drive_ring(session=session, settings=app_ctx.settings,
                                                    chapter_id=drive.chapter_id))
         conflicts = service.conflicts(session=session, settings=app_ctx.settings.campaigns, drive=drive)
         record = {

@@ -1,7 +1,7 @@
 """How a drive's slots and bookings look on screen and in --json."""
 
 from donor_registry.cli.output import print_table
-from donor_registry.i18n import N_
+from donor_registry.i18n import N_, _
 from donor_registry.phones import mask_phone
 
 
@@ -30,3 +30,23 @@ def print_bookings(rows: list[dict]) -> None:
         (f"{r['start']}–{r['end']}", r["id"], r["donor_id"], r["full_name"], r["phone"], r["booked_at"])
         for r in rows
     ], empty=N_("no bookings"))
+
+
+COUNT_FIELDS = ("booked", "checked_in", "donated", "deferred", "no_show")
+
+
+def counts_record(found) -> dict:
+    """A drive's counts by slot (slots/counts.drive_counts) and their totals, for --json."""
+    tally = lambda t: {name: getattr(t, name) for name in COUNT_FIELDS}
+    return {"slots": [{"slot_id": s.slot_id, "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}",
+                       "capacity": s.capacity, **tally(s.tally)} for s in found.slots],
+            "total": tally(found.total)}
+
+
+def print_counts(record: dict) -> None:
+    rows = [(f"{r['start']}–{r['end']}", r["capacity"], *(r[name] for name in COUNT_FIELDS)) for r in record["slots"]]
+    if rows:
+        rows.append((_("total"), sum(r["capacity"] for r in record["slots"]),
+                     *(record["total"][name] for name in COUNT_FIELDS)))
+    print_table(None, [N_("time"), N_("capacity"), N_("booked"), N_("checked in"), N_("donated"), N_("deferred"),
+                       N_("no-show")], rows, empty=N_("the drive has no slots"))

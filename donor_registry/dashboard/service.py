@@ -112,7 +112,7 @@ def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date
     reserve, sms_health, honours_by_tier = kept.value
     return Dashboard(
         week_start=start, week_end=end,
-        drives=_drives(session, settings, chapter, start, end),
+        drives=_drives(session, settings, chapter, start, end, today),
         reserve=reserve, requests=_requests(session, actor), sms=sms_health,
         honours_by_tier=honours_by_tier, honours_counted=chapter is not None,
         flagged_addresses=_flagged(session, actor),
@@ -121,13 +121,13 @@ def gather(*, session: Session, actor: Actor, settings: Settings, today: dt.date
     )
 
 
-def _drives(session, settings, chapter, start, end) -> list[WeekDrive]:
+def _drives(session, settings, chapter, start, end, today) -> list[WeekDrive]:
     listed = drive_service.list_drives(session=session, since=start, until=end, chapter=chapter)
     shown = []
     ring = chapter_settings.lookup(session=session, settings=settings, key=DRIVE_RING)
     for number, drive in enumerate(listed):
         counted = number < MAX_TURNOUTS and drive.status != DriveStatus.cancelled
-        total = expected_turnout(session=session, drive=drive, rules=settings.eligibility,
+        total = expected_turnout(session=session, drive=drive, rules=settings.eligibility, today=today,
                                  ring=ring(drive.chapter_id)).total if counted else None
         shown.append(WeekDrive(drive, total))
     return shown

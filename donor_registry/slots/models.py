@@ -37,6 +37,7 @@ class DriveSlot(SQLModel, table=True):
 
 
 _ACTIVE = text("status = 'active'")
+_LINKED = text("donation_id IS NOT NULL")
 
 
 class SlotBooking(SQLModel, table=True):
@@ -51,6 +52,11 @@ class SlotBooking(SQLModel, table=True):
         Index("uq_slot_bookings_active_drive_code", "drive_id", "check_in_code", unique=True,
               sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
         Index("ix_slot_bookings_check_in_code", "check_in_code"),
+        # A drive's bookings by status: its counts and the show rate of past drives (slots/counts.py).
+        Index("ix_slot_bookings_drive_status", "drive_id", "status"),
+        # A donation is the outcome of at most one booking (slots/outcome.py).
+        Index("uq_slot_bookings_donation", "donation_id", unique=True,
+              sqlite_where=_LINKED, postgresql_where=_LINKED),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -65,6 +71,10 @@ class SlotBooking(SQLModel, table=True):
     # could not have seen (every booking 0035 found got one).
     check_in_code: str | None = Field(default=None, sa_type=String(6))
     checked_in_at: dt.datetime | None = None
+    # The donation or deferral recorded for this booking at check-in (slots/outcome.py); it only
+    # changes by a conditional UPDATE, so one booking gets one outcome. A voided donation stays
+    # linked (shown as voided) until another outcome is recorded in its place.
+    donation_id: int | None = Field(default=None, foreign_key="donations.id")
 
 
 class DriveLink(SQLModel, table=True):

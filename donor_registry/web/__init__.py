@@ -26,6 +26,7 @@ from donor_registry.web import (
     emergency,
     honours,
     imports,
+    outcomes,
     pages,
 )
 from donor_registry.web import settings as settings_pages
@@ -38,7 +39,7 @@ from donor_registry.web.templating import render_error
 def routers():
     return [pages.router, admin.router, settings_pages.router, duplicates.router, donor_forms.router, donations.router, consents.router,
             donors.router,
-            drives.router, check_in.router, drive_release.router, campaigns.router, call_lists.router, honours.router, imports.router,
+            drives.router, check_in.router, drive_release.router, outcomes.router, campaigns.router, call_lists.router, honours.router, imports.router,
             sms_pages.router, emergency.router, addresses.router]
 
 

@@ -1,6 +1,6 @@
 """Checking donors in at a drive from the workspace (a coordinator's phone at the door): the code
 from the donor's drive page is typed in, the booking is checked in (slots/check_in.py), and the
-drive page shows who it is, with the way to the donor's record to write the outcome down."""
+drive page shows who it is, with the form to record the outcome (web/outcomes.py)."""
 
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from donor_registry.i18n import N_, _
 from donor_registry.i18n import formatting as fmt
 from donor_registry.questionnaire import service as questionnaire
 from donor_registry.slots import check_in as service
+from donor_registry.web import booking_views
 from donor_registry.web.deps import Current, require, speak
 from donor_registry.web.drives import drive_page_response, drive_within_reach
 
@@ -47,7 +48,9 @@ def check_in(request: Request, session: SessionDep, current: Planner, drive_id: 
         return drive_page_response(request, session, current, drive, status_code=status,
                                    check_in={"code": code, "problem": message})
     savepoint.commit()
-    return drive_page_response(request, session, current, drive, check_in={
+    may_record = current.may(Action.work_donors, done.donor.chapter_id)
+    return drive_page_response(request, session, current, drive, outcome=booking_views.outcome_form(
+        done.booking, done.donor) if may_record else None, check_in={
         "done": True, "name": done.donor.full_name, "donor_id": done.donor.id,
         "profile": current.may(Action.read_lists, done.donor.chapter_id),
         "slot": f"{done.slot.start_time:%H:%M}–{done.slot.end_time:%H:%M}", "code": done.booking.check_in_code,

@@ -15,13 +15,14 @@ from donor_registry.campaigns import drives as service
 from donor_registry.campaigns.drive_edits import edit_drive
 from donor_registry.campaigns.models import Campaign, CampaignStatus, Drive, DriveStatus
 from donor_registry.campaigns.service import list_campaigns
-from donor_registry.campaigns.turnout import expected_turnout
+from donor_registry.campaigns.turnout import chapter_history, expected_turnout
 from donor_registry.chapter_settings.service import drive_ring
 from donor_registry.chapters.service import get_chapter
 from donor_registry.errors import NotFound, UserError
 from donor_registry.i18n import _
 from donor_registry.i18n import formatting as fmt
 from donor_registry.places.locate import unresolved
+from donor_registry.web import booking_views
 from donor_registry.web import drive_forms as forms
 from donor_registry.web.deps import Current, NotFoundHere, require, speak
 from donor_registry.web.templating import render
@@ -42,9 +43,15 @@ def _settings(request: Request):
     return request.app.state.settings
 
 
-def _turnout(request: Request, session: Session, drive: Drive):
+def _turnout(request: Request, session: Session, drive: Drive, day: dt.date, histories: dict | None = None):
+    """The drive's expected turnout; `histories` keeps each chapter's show-rate history for a page of drives."""
     settings = _settings(request)
-    return expected_turnout(session=session, drive=drive, rules=settings.eligibility,
+    history = None
+    if histories is not None and drive.date >= day:  # drives to come share their chapter's history
+        if drive.chapter_id not in histories:
+            histories[drive.chapter_id] = chapter_history(session=session, chapter_id=drive.chapter_id, before=day)
+        history = histories[drive.chapter_id]
+    return expected_turnout(session=session, drive=drive, rules=settings.eligibility, today=day, history=history,
                             ring=drive_ring(session=session, settings=settings, chapter_id=drive.chapter_id))
 
 
@@ -64,7 +71,8 @@ def calendar_page(request: Request, session: SessionDep, current: Reader,
         if current.actor.chapter_id is not None else None
     listed = service.list_drives(session=session, since=start, until=end, chapter=chapter)
     counted = len(listed) <= MAX_TURNOUTS  # one query a drive: a month of the whole country shows none
-    drives = [forms.drive_view(d, _turnout(request, session, d).total
+    histories: dict = {}
+    drives = [forms.drive_view(d, _turnout(request, session, d, today(current), histories).total
                                if counted and d.status != DriveStatus.cancelled else None) for d in listed]
     campaigns = [forms.campaign_view(c) for year in (start.year - 1, start.year, start.year + 1)
                  for c in _campaigns(session, current, year=year) if c.start <= end and c.end >= start]
@@ -158,9 +166,10 @@ def _shown(number: int | None) -> str:
 
 
 def drive_page_response(request, session, current, drive: Drive, *, status_code=200, errors=None, form=None,
-                problem=None, details_form=None, check_in=None, release_problem=None) -> Response:
+                problem=None, details_form=None, check_in=None, outcome=None, outcome_done=None,
+                release_problem=None) -> Response:
     from donor_registry.web.drive_release import release_view  # it builds on this module
-    turnout = _turnout(request, session, drive)
+    turnout = _turnout(request, session, drive, today(current))
     warnings = [w.message for w in service.conflicts(session=session, settings=_settings(request).campaigns,
                                                      drive=drive)]
     if drive.commune and drive.commune_code is None and drive.status != DriveStatus.cancelled:
@@ -171,7 +180,13 @@ def drive_page_response(request, session, current, drive: Drive, *, status_code=
     view = forms.drive_view(drive, turnout.total)
     details = {"campaign_id": str(drive.campaign_id or ""), "capacity": _shown(drive.capacity),
                "target_units": _shown(drive.target_units), "notes": drive.notes or ""}
+    may_check_in = drive.status != DriveStatus.cancelled and current.may(Action.work_drives, drive.chapter_id)
     return render(request, "drives/drive.html", status_code=status_code, drive=view, turnout=turnout,
+                  forecast=booking_views.forecast_view(turnout.forecast),
+                  counts=booking_views.counts_view(session, drive, current.now),
+                  show_rates=booking_views.show_rate_view(session, drive, today(current)),
+                  checked_in=booking_views.checked_in_view(session, current, drive) if may_check_in else [],
+                  outcome=outcome, outcome_done=outcome_done or {},
                   campaigns=[forms.campaign_view(c) for c in _planned_campaigns(session, current)
                              if c.id != drive.campaign_id] + ([forms.campaign_view(campaign)] if campaign else []),
                   details={**details, **(details_form or {})},
@@ -181,8 +196,7 @@ def drive_page_response(request, session, current, drive: Drive, *, status_code=
                   may_close=drive.status != DriveStatus.cancelled and drive.date <= today(current)
                   and current.may(Action.work_drives, drive.chapter_id),
                   in_full=current.may(Action.see_personal_data, drive.chapter_id),
-                  may_check_in=drive.status != DriveStatus.cancelled and current.may(Action.work_drives,
-                                                                                      drive.chapter_id),
+                  may_check_in=may_check_in,
                   check_in=check_in or {}, release=release_view(request, session, current, drive, release_problem),
                   errors=errors or {}, problem=problem, form=form or {
                       "date": fmt.date(drive.date), "start_time": f"{drive.start_time:%H:%M}",
@@ -190,10 +204,16 @@ def drive_page_response(request, session, current, drive: Drive, *, status_code=
 
 
 @router.get("/{drive_id}")
-def drive_page(request: Request, session: SessionDep, current: Reader, drive_id: int) -> Response:
-    """A drive: its facts, conflicts, expected turnout by group, and what may be done with it."""
+def drive_page(request: Request, session: SessionDep, current: Reader, drive_id: int,
+               outcome: Annotated[int | None, Query()] = None) -> Response:
+    """A drive: its facts, conflicts, expected turnout by group, its bookings' counts, and what may be
+    done with it; `?outcome=BOOKING` opens the outcome form of a checked-in booking."""
     drive = drive_within_reach(session, current, drive_id, Action.read_lists)
-    return drive_page_response(request, session, current, drive)
+    form = None
+    if outcome is not None and drive.status != DriveStatus.cancelled and current.may(Action.work_drives,
+                                                                                    drive.chapter_id):
+        form = booking_views.outcome_form_for(session, current, drive, outcome)
+    return drive_page_response(request, session, current, drive, outcome=form)
 
 
 @router.post("/{drive_id}/reschedule")
