@@ -18,7 +18,13 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from donor_registry.chapters.service import create_chapter
-from donor_registry.db import current_revisions, head_revisions, make_engine, require_current_schema, session_scope
+from donor_registry.db import (
+    current_revisions,
+    head_revisions,
+    make_engine,
+    require_current_schema,
+    session_scope,
+)
 from donor_registry.donations.models import DonationCreate
 from donor_registry.donations.service import record_donation
 from donor_registry.donors.models import DonorCreate
@@ -68,7 +74,7 @@ def _contents(url: str) -> dict[str, tuple]:
 
 
 def _backup(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "scripts" / "backup"), *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([str(ROOT / "scripts" / "backup"), *args], check=False, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture
