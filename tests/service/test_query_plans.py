@@ -13,6 +13,9 @@ import json
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import event, text
 from sqlmodel import Session, SQLModel
 
@@ -207,6 +210,20 @@ def test_common_words_in_another_order_are_found_by_trigrams_on_postgresql(pg_en
     used = {node.get("Index Name") for node in _nodes(plan)}
     assert "ix_donors_name_trigrams" in used
     assert not used & {"ix_donors_name_folded", "ix_donors_active_name"}
+
+
+_WORDS = sorted({word[:k] for word in [*FAMILY, *MIDDLE, *GIVEN, RARE] for k in (2, len(word))})
+
+
+@hsettings(max_examples=30, deadline=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=2, max_size=3))
+def test_matches_first_gives_the_page_the_walk_gives_on_postgresql(pg_engine, words):
+    """Property: finding every match first (PostgreSQL, several words) and walking names in order
+    give the same first page, in the same order, for any words of the data (prefixes included)."""
+    clauses = _name_clauses(words)
+    with Session(pg_engine) as session:
+        walked = [donor.id for donor in _in_name_order(session, clauses, 50, None)]
+        assert [donor.id for donor in search._matches_first(session, clauses, 50, None)] == walked
 
 
 def test_honour_candidates_of_a_province_read_its_donors_only_on_postgresql(pg_engine):
