@@ -3,7 +3,7 @@
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from donor_registry.db import enum_type
@@ -101,3 +101,12 @@ class DriveCreate(DriveBase):
 Index("ix_donors_commune_key", Donor.commune_key)
 Index("ix_donors_district_key", Donor.district_key)
 Index("ix_donors_commune_code", Donor.commune_code)
+# PostgreSQL only (migration 0041): an area's active donors with every column expected_turnout
+# filters and groups on, so its count is an index-only scan instead of one heap page per donor.
+_TURNOUT_COLUMNS = ["abo", "rh", "sex", "date_of_birth", "birth_year", "weight_kg", "eligible_again_on",
+                    "deferred_until", "deceased_on"]
+for _name, _column, _extra in (("ix_donors_turnout_commune_code", Donor.commune_code, []),
+                               ("ix_donors_turnout_commune_key", Donor.commune_key, ["district_key"]),
+                               ("ix_donors_turnout_district_key", Donor.district_key, [])):
+    Index(_name, _column, postgresql_include=[*_extra, *_TURNOUT_COLUMNS],
+          postgresql_where=text("merged_into_id IS NULL")).ddl_if(dialect="postgresql")

@@ -91,8 +91,37 @@ def _any_order(session: Session, tokens: list[str], limit: int, chapters) -> lis
     indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
     if indexed and _index_is_cheaper(session, counts, indexed, limit):
         return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit, chapters)
-    found = _in_name_order(session, _name_clauses(tokens), limit, chapters)
+    if _trigrams_first(session, tokens, chapters):
+        found = _matches_first(session, _name_clauses(tokens), limit, chapters)
+    else:
+        found = _in_name_order(session, _name_clauses(tokens), limit, chapters)
     return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
+
+
+def _trigrams_first(session: Session, tokens: list[str], chapters) -> bool:
+    """On PostgreSQL, whether to find every match by trigrams before ordering (two words or
+    more, each of two letters or more: one letter is in nearly every name) rather than walk
+    names in order.
+
+    The walk assumes matches spread over the name order, but a family name is the first word:
+    'thanh vu' has its matches among the names starting with 'vu', and the walk read 943,000 of
+    1,000,000 names to reach them (2.4 s); the trigram index (0030) finds its 8,000 matches in
+    27 ms. One word alone is walked: a family name was found as typed, a given or middle name
+    is spread over the name order. Within a few chapters each chapter's names are read in
+    order, as before."""
+    return (session.get_bind().dialect.name == "postgresql" and len(tokens) > 1
+            and all(len(token) >= 2 for token in tokens)
+            and (chapters is None or len(chapters) > CHAPTER_SEEKS))
+
+
+def _matches_first(session: Session, clauses: list, limit: int, chapters) -> list[Donor]:
+    """The first `limit` donors in name order among all matches, found first (MATERIALIZED keeps
+    PostgreSQL from turning it back into the walk)."""
+    matches = (select(Donor.id, Donor.name_folded).where(_reach_filter(chapters), *clauses)
+               .cte("matches").prefix_with("MATERIALIZED"))
+    page = select(matches.c.id).order_by(matches.c.name_folded, matches.c.id).limit(limit)
+    query = select(Donor).where(Donor.id.in_(page))
+    return list(session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit)))
 
 
 def _index_is_cheaper(session: Session, counts: dict[str, int], indexed: list, limit: int) -> bool:

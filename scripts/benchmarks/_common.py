@@ -1,8 +1,9 @@
 """Shared by the benchmarks: an empty migrated SQLite file opened for a fast bulk load, and a
-local server's port and readiness."""
+local server's port and readiness; a PostgreSQL copy of a SQLite benchmark database."""
 
 import socket
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -45,3 +46,74 @@ def wait_for_health(base: str) -> None:
             pass
         time.sleep(0.1)
     raise SystemExit("serve did not start")
+
+
+# PostgreSQL: the local server (trust auth), one kept database a benchmark and size.
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+READY = "bench data complete"
+
+
+def engine_names(choice: str) -> list[str]:
+    """`--engine sqlite|postgres|both` as the engines to run, SQLite first."""
+    return ["sqlite", "postgres"] if choice == "both" else [choice]
+
+
+def postgres_copy(sqlite_path: Path, name: str) -> str:
+    """The URL of PostgreSQL database `name` holding exactly the rows of the SQLite file.
+
+    Built once: created, migrated, every non-empty table copied with COPY (foreign-key triggers
+    off while loading, sequences moved past the ids), VACUUM ANALYZE (what autovacuum would do
+    on a live server); then marked complete with a comment, so an interrupted build is redone
+    and a complete one is kept on the server between runs.
+    """
+    import psycopg
+
+    server = make_engine(PG_SERVER + "postgres")
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        ready = conn.exec_driver_sql(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)).scalar()
+        if ready == READY:
+            server.dispose()
+            engine = make_engine(PG_SERVER + name)
+            upgrade(engine)  # cached data from an earlier schema
+            engine.dispose()
+            return PG_SERVER + name
+        started = time.perf_counter()
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine = make_engine(PG_SERVER + name)
+        upgrade(engine)
+        engine.dispose()
+        source = sqlite3.connect(sqlite_path)
+        tables = [row[0] for row in source.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name != 'alembic_version'")]
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as pg, pg.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica; SET TimeZone = 'UTC'")
+            for table in tables:
+                if source.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None:
+                    continue
+                columns = [row[1] for row in source.execute(f'PRAGMA table_info("{table}")')]
+                quoted = ", ".join(f'"{column}"' for column in columns)
+                rows = source.execute(f'SELECT {quoted} FROM "{table}"')
+                with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                if "id" in columns:
+                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), max(id)) "
+                                   f'FROM "{table}" HAVING max(id) IS NOT NULL')
+        source.close()
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}", autocommit=True) as pg:
+            pg.execute("VACUUM ANALYZE")
+        conn.exec_driver_sql(f"COMMENT ON DATABASE \"{name}\" IS '{READY}'")
+        print(f"copied {sqlite_path} into PostgreSQL database {name} in {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
+    server.dispose()
+    return PG_SERVER + name
+
+
+def raw_postgres(url: str):
+    """A bare psycopg connection (autocommit) to a benchmark database: the raw-SQL baselines."""
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
