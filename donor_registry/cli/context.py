@@ -80,6 +80,16 @@ class AppContext:
             return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
         return dt.datetime.now(dt.UTC)
 
+    def pinned_clock(self):
+        """With $DONOR_REGISTRY_NOW, a clock that starts at that moment and runs on (for `serve` in
+        demos and tests); None without it."""
+        if not os.environ.get(NOW_ENV_VAR):
+            return None
+        import time
+
+        start, pinned = time.monotonic(), self.now()
+        return lambda: pinned + dt.timedelta(seconds=time.monotonic() - start)
+
     def actor(self) -> str:
         """Who the audit trail names for this command: cli:<login name>."""
         from donor_registry.audit.service import cli_actor

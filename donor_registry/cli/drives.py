@@ -23,8 +23,7 @@ from donor_registry.db import session_scope
 from donor_registry.emergency.hospitals import find_hospital
 from donor_registry.i18n import N_, _
 from donor_registry.privacy.files import private_file
-from donor_registry.slots import edits
-from donor_registry.slots import counts
+from donor_registry.slots import counts, edits
 from donor_registry.slots import service as slots
 from donor_registry.thanks import service as thanks
 

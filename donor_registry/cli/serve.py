@@ -41,6 +41,8 @@ def serve(
     from donor_registry.api import create_app
 
     api = create_app(settings, engine)
+    if (clock := app_ctx.pinned_clock()) is not None:
+        api.state.clock = clock  # the pages' and the API's time; the periodic jobs keep the real one
     api.state.scheduler_status = (
         (lambda: {"state": "disabled (--no-scheduler)", "jobs": []}) if scheduler is None
         else (lambda: scheduler_status(scheduler))

@@ -28,9 +28,10 @@ class Served:
         environment = {**os.environ, "DONOR_REGISTRY_DATABASE__URL": db_url,
                        "DONOR_REGISTRY_SMS__PUBLIC_BASE_URL": self.base_url,
                        "DONOR_REGISTRY_SMS__GATEWAY": "console",
-                       "DONOR_REGISTRY_EMERGENCY__JOB_EVERY_SECONDS": "1", "PYTHONUNBUFFERED": "1", **env}
+                       "DONOR_REGISTRY_EMERGENCY__JOB_EVERY_SECONDS": "1", "PYTHONUNBUFFERED": "1"}
         for name in ("DONOR_REGISTRY_CONFIG", "DONOR_REGISTRY_NOW"):
-            environment.pop(name, None)
+            environment.pop(name, None)  # only what the test gives: a pinned clock is `env`'s
+        environment.update(env)
         self._out = log.open("a", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "donor_registry", "serve", "--host", "127.0.0.1", "--port", str(port)],

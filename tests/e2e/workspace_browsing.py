@@ -51,7 +51,7 @@ def sign_in(page, base_url: str, login: str) -> None:
     page.click("button:has-text('Đăng nhập')")
 
 
-def _playwright():
+def playwright_or_missing():
     if not CHROMIUM.exists() and not shutil.which("chromium"):
         missing_tool("Debian's chromium is not installed")
     try:
@@ -72,7 +72,7 @@ def browsing(db_url: str, folder: Path, **context) -> Iterator[tuple[object, str
 def browsing_served(db_url: str, folder: Path, serve_env: dict[str, str] | None = None,
                     **context) -> Iterator[tuple[object, str, Served]]:
     """As `browsing`, with the serve process too (its console SMS), started with `serve_env`."""
-    playwright_api = _playwright()
+    playwright_api = playwright_or_missing()
     served = Served(db_url, free_port(), folder / "serve.log", **(serve_env or {}))
     try:
         with playwright_api.sync_playwright() as playwright:

@@ -16,11 +16,17 @@ from donor_registry.slots import service as slots
 from donor_registry.slots.models import DriveSlot, SlotWaitlist, WaitStatus
 from donor_registry.sms.models import OutboxMessage
 from tests.service import emergency_support as make
-from tests.service.test_waitlist import full  # noqa: F401  (fixture: three one-place slots, all booked)
+from tests.service.test_waitlist import full_drive
 
 pytestmark = pytest.mark.usefixtures("english")
 
 MINUTE = dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+def full(session, now):
+    """07:00–10:00, three one-place slots, all booked (by Anh, Bảo, Chi)."""
+    return full_drive(session, now)
 
 
 def _capacities(session, drive_id):

@@ -1,7 +1,6 @@
 """A donor who chose English on their record page gets their texts in English (where an English
 text is registered), every other donor in Vietnamese; on both engines."""
 
-import datetime as dt
 
 import pytest
 from sqlmodel import select

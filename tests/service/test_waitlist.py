@@ -36,6 +36,10 @@ HOA_TEXT = re.compile(
 
 @pytest.fixture
 def full(session, now):
+    return full_drive(session, now)
+
+
+def full_drive(session, now):
     """07:00–10:00, three one-place slots, all booked (by Anh, Bảo, Chi)."""
     data = DriveCreate(date=DAY, start_time=dt.time(7), end_time=dt.time(10), venue="Nhà văn hóa xã Tân Lập",
                        capacity=3)
