@@ -11,7 +11,7 @@ from donor_registry.i18n import _
 from donor_registry.sms.encoding import analyse
 from donor_registry.sms.registrations import cost_vnd
 from donor_registry.sms.reminders import audience
-from donor_registry.sms.templates import placeholders, render
+from donor_registry.sms.templates import placeholders, render, text_key
 from donor_registry.text import name_parts
 
 #: Stand-ins for a template's placeholders when there is nobody to send to yet.
@@ -43,7 +43,8 @@ def preview(
     """The texts a kind would send now, their encoding and segments; refused over the cap."""
     people = audience(session=session, settings=settings, now=now, kind=kind, drive_id=drive_id)
     texts = [
-        render(kind, settings, ten=name_parts(name)[2] or name, ho_ten=name, **fields)
+        render(text_key(kind, settings, has_link=bool(fields.get("link"))), settings,
+               ten=name_parts(name)[2] or name, ho_ten=name, **fields)
         for name, fields in people
     ]
     if not texts:

@@ -32,7 +32,7 @@ from donor_registry.sms.languages import ENGLISH, VIETNAMESE, english_speakers
 from donor_registry.sms.models import OutboxMessage, OutboxStatus
 from donor_registry.sms.outbox import enqueue_many
 from donor_registry.sms.settings import parse_hh_mm
-from donor_registry.sms.templates import placeholders, renderer, template_of
+from donor_registry.sms.templates import placeholders, renderer, template_of, text_key
 from donor_registry.text import name_parts
 
 WEEK = dt.timedelta(days=7)
@@ -148,7 +148,9 @@ class _Planner:
             return
         existing = self.existing_keys(kind)
         counts = self.week_counts()
-        fills = {VIETNAMESE: renderer(kind, self.settings), ENGLISH: renderer(kind, self.settings, language=ENGLISH)}
+        fills = {(has_link, language): renderer(text_key(kind, self.settings, has_link), self.settings,
+                                                language=language)
+                 for has_link in (False, True) for language in (VIETNAMESE, ENGLISH)}
         due = []
         for c in candidates:
             if c.key in existing:
@@ -163,7 +165,7 @@ class _Planner:
         rows = []
         english = self.english_speakers()
         for c in due:
-            fill = fills[ENGLISH if c.donor_id in english else VIETNAMESE]
+            fill = fills[(c.link_drive_id is not None, ENGLISH if c.donor_id in english else VIETNAMESE)]
             body = fill(ten=name_parts(c.full_name)[2] or c.full_name, ho_ten=c.full_name,
                         to_chuc=self.organisation(c.chapter_id),
                         **{"link": urls.get((c.link_drive_id, c.donor_id)), **c.fields})
@@ -182,7 +184,8 @@ class _Planner:
     def links(self, kind: str, due: list[Candidate]) -> dict[tuple[int, int], str]:
         """Personal drive links for the texts about to be queued, only when `kind`'s template
         (in either language) has {link} (a token is minted per text: slots/links.py keeps only its hash)."""
-        if not any("link" in placeholders(template_of(kind, self.settings, language) or "")
+        keyed = text_key(kind, self.settings, has_link=True)
+        if not any("link" in placeholders(template_of(keyed, self.settings, language) or "")
                    for language in (VIETNAMESE, ENGLISH)):
             return {}
         by_drive: dict[int, list[int]] = {}

@@ -17,13 +17,19 @@ MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 # Vietnam: carriers only pass brand-name (alphanumeric sender) traffic whose text matches a
 # template registered in advance, so change these only together with the registration.
 # invitation and reminder may also use {link}, the donor's personal drive link (slots/links.py;
-# empty for a drive without slots); it is left out here because it makes each text two parts.
+# empty for a drive without slots). It is left out of them because it makes a text two parts:
+# a drive with slots sends invitation_with_link and reminder_with_link instead (sms/templates.py).
 DEFAULT_TEMPLATES: dict[str, str] = {
     "invitation": (
         "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} lúc {gio} tại {dia_diem}. "
         "Cảm ơn bạn! Không nhận tin: soạn TU CHOI"
     ),
     "reminder": "{to_chuc} nhắc bạn {ten}: ngày mai {ngay} lúc {gio} hiến máu tại {dia_diem}. Hẹn gặp bạn!",
+    "invitation_with_link": (
+        "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} tại {dia_diem}. Chọn giờ: {link} "
+        "Không nhận tin: soạn TU CHOI"
+    ),
+    "reminder_with_link": "{to_chuc} nhắc bạn {ten}: ngày mai {ngay} lúc {gio} hiến máu tại {dia_diem}. Đổi, hủy: {link}",
     "thank_you": "{to_chuc} cảm ơn bạn {ten} đã hiến máu ngày {ngay}. Giọt máu của bạn cứu người!",
     "may_give_again": "{to_chuc}: từ ngày {ngay} bạn {ten} có thể hiến máu lại. Mong gặp bạn ở đợt tới!",
     "congratulation": (
@@ -49,6 +55,11 @@ DEFAULT_TEMPLATES_EN: dict[str, str] = {
         "Thank you! To stop these texts reply TU CHOI"
     ),
     "reminder": "{to_chuc}: {ten}, tomorrow {ngay} at {gio} you give blood at {dia_diem}. See you!",
+    "invitation_with_link": (
+        "{to_chuc} invites you, {ten}, to give blood on {ngay} at {dia_diem}. Choose a time: {link} "
+        "To stop these texts reply TU CHOI"
+    ),
+    "reminder_with_link": "{to_chuc}: {ten}, tomorrow {ngay} at {gio} you give blood at {dia_diem}. Move or cancel: {link}",
     "thank_you": "{to_chuc} thanks you, {ten}, for giving blood on {ngay}. Your blood saves lives!",
     "may_give_again": "{to_chuc}: from {ngay} you may give blood again, {ten}. Hope to see you at the next drive!",
     "congratulation": "{to_chuc} congratulates you, {ten}, on giving blood {so_lan} times: you are honoured. Thank you!",

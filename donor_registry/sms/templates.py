@@ -28,6 +28,17 @@ def placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
+#: The text a kind takes when its message carries the donor's personal drive link (a drive with
+#: slots), e.g. [sms.templates] invitation_with_link; without it, the kind's own text.
+WITH_LINK = "{kind}_with_link"
+
+
+def text_key(kind: str, settings, has_link: bool) -> str:
+    """Which [sms.templates] entry a `kind` message is written from."""
+    variant = WITH_LINK.format(kind=kind)
+    return variant if has_link and variant in sms_settings(settings).templates else kind
+
+
 def template_of(kind: str, settings, language: str = "vi") -> str | None:
     """The registered text of `kind` in the donor's language ([sms.templates_en] for "en"),
     else the Vietnamese one."""

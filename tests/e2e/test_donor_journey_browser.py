@@ -35,13 +35,12 @@ pytestmark = [pytest.mark.browser]
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # Invitations go out this many days before a drive (config.toml's invitation_days_before).
 DAYS_BEFORE = 5
-# The served registry sends at once, at any hour, and its invitation carries the drive link.
+# The served registry sends at once, at any hour (the invitation of a drive with slots carries the link).
 SERVE_ENV = {
     "DONOR_REGISTRY_SMS__CONSOLE_SHOWS_LINKS": "true",
     "DONOR_REGISTRY_SMS__QUIET_HOURS_START": "00:00",
     "DONOR_REGISTRY_SMS__QUIET_HOURS_END": "00:00",
     "DONOR_REGISTRY_SMS__REMINDERS__SEND_AT": "00:00",
-    "DONOR_REGISTRY_SMS__TEMPLATES__INVITATION": "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} tại {dia_diem}. Chọn giờ: {link}",
 }
 # Every question answered the way that defers nothing, but one: "a tattoo in the last 6 months".
 FINE_WITH_YES = ("feel_well", "weight")

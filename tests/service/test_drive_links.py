@@ -83,23 +83,25 @@ def test_an_invitation_carries_a_personal_link_only_for_a_drive_with_slots(sessi
     donor = make_donor(session, now, 1)
     with_slots = make_drive(session, now, days_ahead=3, capacity=4, slot_minutes=60)
     make_drive(session, now, days_ahead=4)  # walk-ins only: no slots
-    template = "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} tại {dia_diem}. Chọn giờ: {link}"
-    settings = Settings(sms={"public_base_url": BASE, "templates": {**DEFAULT_TEMPLATES, "invitation": template},
-                             "weekly_cap_per_donor": 5})
+    settings = Settings(sms={"public_base_url": BASE, "weekly_cap_per_donor": 5})  # the shipped texts
     assert plan_reminders(session=session, settings=settings, now=now).planned["invitation"] == 2
     booked_text, walk_in_text = (m.body for m in _outbox(session, "invitation"))
     head = "Hoi Chu thap do moi ban So1 hien mau ngay 04/06/2026 tai Nha van hoa phuong. Chon gio: "
-    assert booked_text.startswith(head)
-    _, who, where = links.open_link(session=session, token=_token(booked_text.removeprefix(head)), now=now)
+    tail = " Khong nhan tin: soan TU CHOI"
+    assert booked_text.startswith(head) and booked_text.endswith(tail)
+    token = _token(booked_text.removeprefix(head).removesuffix(tail))
+    _, who, where = links.open_link(session=session, token=token, now=now)
     assert (who.id, where.id) == (donor.id, with_slots.id)
-    assert walk_in_text == "Hoi Chu thap do moi ban So1 hien mau ngay 05/06/2026 tai Nha van hoa phuong. Chon gio: "
+    assert walk_in_text == ("Hoi Chu thap do moi ban So1 hien mau ngay 05/06/2026 luc 07:30 tai Nha van hoa phuong. "
+                            "Cam on ban! Khong nhan tin: soan TU CHOI")
     assert session.exec(select(DriveLink.drive_id)).all() == [with_slots.id]
 
 
-def test_the_default_invitation_has_no_link_and_mints_none(session, now):
+def test_without_the_texts_with_a_link_an_invitation_has_none_and_mints_none(session, now):
     make_donor(session, now, 1)
     make_drive(session, now, capacity=4, slot_minutes=60)
-    plan_reminders(session=session, settings=Settings(), now=now)
+    plain = {kind: text for kind, text in DEFAULT_TEMPLATES.items() if not kind.endswith("_with_link")}
+    plan_reminders(session=session, settings=Settings(sms={"templates": plain}), now=now)
     [message] = _outbox(session, "invitation")
     assert "/b/" not in message.body
     assert session.exec(select(DriveLink)).all() == []
@@ -114,7 +116,8 @@ def test_the_day_before_reminder_names_the_booked_time(session, now):
     nine_thirty, ten_thirty = slots.list_slots(session=session, drive_id=drive.id)[2:]
     slots.book(session=session, donor_id=booked.id, slot_id=nine_thirty.id, now=now)
     slots.book(session=session, donor_id=booked_not_invited.id, slot_id=ten_thirty.id, now=now)
-    settings = Settings(sms={"reminders": {"invitation_days_before": 1}})
+    plain = {kind: text for kind, text in DEFAULT_TEMPLATES.items() if not kind.endswith("_with_link")}
+    settings = Settings(sms={"reminders": {"invitation_days_before": 1}, "templates": plain})
     plan_reminders(session=session, settings=settings, now=now)
     texts = {m.donor_id: m.body for m in _outbox(session, "reminder")}
     assert texts == {
@@ -133,9 +136,24 @@ def test_a_preview_measures_the_link_at_its_real_length(session, now):
     make_donor(session, now, 1)
     drive = make_drive(session, now, capacity=4, slot_minutes=60)
     template = "{to_chuc} mời bạn {ten} hiến máu ngày {ngay} tại {dia_diem}. Chọn giờ: {link}"
-    settings = Settings(sms={"public_base_url": BASE, "templates": {**DEFAULT_TEMPLATES, "invitation": template}})
+    settings = Settings(sms={"public_base_url": BASE,
+                             "templates": {**DEFAULT_TEMPLATES, "invitation_with_link": template}})
     shown = preview(session=session, settings=settings, now=now, kind="invitation", drive_id=drive.id)
     assert shown.text == ("Hoi Chu thap do moi ban So1 hien mau ngay 04/06/2026 tai Nha van hoa phuong. "
                           f"Chon gio: {BASE}/b/{'x' * 22}")
     assert (shown.characters, shown.segments) == (138, 1)
     assert session.exec(select(DriveLink)).all() == []  # a preview mints nothing
+
+
+def test_the_day_before_reminder_of_a_booked_donor_carries_the_link_to_move_or_cancel(session, now):
+    booked = make_donor(session, now, 1)
+    drive = make_drive(session, now, days_ahead=1, capacity=4, slot_minutes=60)  # 07:30 08:30 09:30 10:30
+    slots.book(session=session, donor_id=booked.id, slot_id=slots.list_slots(session=session, drive_id=drive.id)[2].id,
+               now=now)
+    settings = Settings(sms={"public_base_url": BASE, "reminders": {"invitation_days_before": 1}})
+    plan_reminders(session=session, settings=settings, now=now)
+    [text] = [m.body for m in _outbox(session, "reminder")]
+    head = "Hoi Chu thap do nhac ban So1: ngay mai 02/06/2026 luc 09:30 hien mau tai Nha van hoa phuong. Doi, huy: "
+    assert text.startswith(head)
+    _, who, where = links.open_link(session=session, token=_token(text.removeprefix(head)), now=now)
+    assert (who.id, where.id) == (booked.id, drive.id)
