@@ -13,7 +13,7 @@ from donor_registry.chapters.placing import (
     chapter_of_new_donor,
     place_new_donors,
 )
-from donor_registry.donors.name_words import WORDS, word_rows
+from donor_registry.donors.name_words import WORDS, words_of
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.i18n import _
 from donor_registry.importing import bulk, checks, staging
@@ -47,10 +47,7 @@ from donor_registry.importing.rows import (
 )
 from donor_registry.importing.stats import NewDonorStats
 
-DONOR_INSERT = ("id", *DONOR_COLUMNS, "weight_measured_on", "standby", "donation_count",
-                "created_at", "updated_at", "consent_at")
-DONATION_INSERT = ("id", "donor_id", "donated_on", "type", "outcome", "volume_ml", "certificate_no",
-                   "site", "source", "created_at", "deferral_reason", "deferral_until")
+DONOR_INSERT, DONATION_INSERT = bulk.DONOR_INSERT, bulk.DONATION_INSERT
 _MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
                     "commune_key", "sex", "abo", "rh")
 
@@ -109,7 +106,10 @@ class ImportJob:
                 first_column=len(DONOR_COLUMNS) + 1)
             for weighed in (False, True) for consented in (False, True)}
         self.consenting: set[int] = set()  # known donors a row gives consent for
-        self.stats = NewDonorStats(rules) if rules is not None else None
+        # Each donor created: its id and the parser's ordinal of the donor part it came from,
+        # whose running stats (pipeline.ChunkParser) are its own unless it is in `multi`.
+        self.new_ids, self.new_ordinals = array("q"), array("q")
+        self.multi: set[int] = set()  # new donors found again by another donor part: counted from the table
         self.touched: set[int] = set()  # registered donors given a donation by this import
         self.recount: set[int] = set()  # new donors counted from the table: a deferral, or a row they lost
         self.written_ids, self.written_lines = array("q"), array("l")
@@ -126,16 +126,16 @@ class ImportJob:
         new_donations: list[tuple] = []
         next_donation_id = self.donation_ids.next
         line_ids, line_numbers = self.written_ids, self.written_lines
-        by_ordinal, touched, recount = self.by_ordinal, self.touched, self.recount
-        add_to_stats = self.stats.add if self.stats is not None else None
-        # The parser made each donation's values (pipeline.DonationValues): this loop runs once
-        # for every row, and only matches, numbers and collects.
-        for line, ordinal, donor, values, stats_key in chunk.good:
+        by_ordinal, touched = self.by_ordinal, self.touched
+        # The parser made each donation's values (pipeline.DonationValues) and counted them for
+        # the running stats: this loop runs once for every row, and only matches, numbers and
+        # collects.
+        for line, ordinal, donor, values, _stats_key, prepared in chunk.good:
             known = by_ordinal[ordinal] if donor is None else None
             if known is not None:
                 self.report.matched += 1
             else:
-                known = self._donor_of(line, ordinal, donor, new_donors)
+                known = self._donor_of(line, ordinal, donor, new_donors, prepared)
                 if known is None:
                     continue
             if values is None:
@@ -146,10 +146,6 @@ class ImportJob:
             line_numbers.append(line)
             if known.slot < 0:
                 touched.add(known.id)
-            elif stats_key is not None:
-                add_to_stats(known.slot, stats_key)
-            else:  # the running stats count donations only; a deferral's donor is counted from the table
-                recount.add(known.id)
         self._write(new_donors, new_donations)
         if self.refused:
             self.refused.sort(key=lambda error: error.line)
@@ -166,8 +162,10 @@ class ImportJob:
         if written < len(new_donations):  # ON CONFLICT skipped rows: their certificate is taken
             self._refuse_taken_certificates(new_donations)
 
-    def _donor_of(self, line: int, ordinal: int, donor: tuple | None, new_donors: list) -> Known | None:
-        """The donor of a row seen for the first time (or whose first row fitted several)."""
+    def _donor_of(self, line: int, ordinal: int, donor: tuple | None, new_donors: list,
+                  prepared: tuple | None = None) -> Known | None:
+        """The donor of a row seen for the first time (or whose first row fitted several);
+        prepared: the donor part's row values and name words (pipeline.DonorValues), if made."""
         if donor is None:
             donor = self.unresolved[ordinal]
         try:
@@ -184,9 +182,11 @@ class ImportJob:
             self.unresolved[ordinal] = donor
         else:
             if known is None:
-                known = self._create(line, donor, new_donors)
+                known = self._create(line, ordinal, donor, new_donors, prepared)
             else:
                 self.report.matched += 1
+                if known.slot >= 0:  # created from another donor part: its rows are counted under both
+                    self.multi.add(known.id)
                 if donor[CONSENT] is not None:
                     self.consenting.add(known.id)
                 if self.report.kind == "donors":
@@ -197,19 +197,25 @@ class ImportJob:
             self.by_ordinal.append(known)
         return known
 
-    def _create(self, line: int, donor: tuple, new_donors: list) -> Known:
+    def _create(self, line: int, ordinal: int, donor: tuple, new_donors: list, prepared: tuple | None) -> Known:
         donor_id = self.donor_ids.next()
-        slot = self.stats.new_donor(donor_id) if self.stats is not None else -1
+        slot = -1
+        if self.rules is not None:
+            slot = len(self.new_ids)
+            self.new_ids.append(donor_id)
+            self.new_ordinals.append(ordinal)
         # Years and communes repeat: one object each, not one per donor kept in memory.
         year, commune_key = self.shared.setdefault(donor[YEAR], donor[YEAR]), donor[COMMUNE_KEY]
         commune_key = self.shared.setdefault(commune_key, commune_key)
         known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], year, commune_key,
                       donor[SEX], donor[ABO], donor[RH], donor[PHONE], line, slot)
         self.matcher.add(known)
-        self.new_words += word_rows(donor_id, donor[FOLDED])
+        if prepared is None:  # parsed without DonorValues, or a donor part that fitted several before
+            prepared = self.donors.convert(donor, first_column=1), sorted(words_of(donor[FOLDED]))
+        values, words = prepared
+        self.new_words += [(word, donor_id) for word in words]
         consented = donor[CONSENT] is not None
-        new_donors.append((donor_id, *self.donors.convert(donor, first_column=1),
-                           *self.donor_tails[donor[WEIGHT] is not None, consented]))
+        new_donors.append((donor_id, *values, *self.donor_tails[donor[WEIGHT] is not None, consented]))
         self.report.created += 1
         self.report.consents += consented
         return known
@@ -278,9 +284,11 @@ class ImportJob:
     def _reject(self, line: int, column: str, reason: str) -> None:
         self.refused.append(RowError(line, column, reason))
 
-    def finish(self) -> None:
+    def finish(self, stats: NewDonorStats | None = None) -> None:
         """Drop repeated donations (same donor, same day), bring donors' stats up to date, put
-        the new donors in their chapters, and build again the indexes a bulk load put off."""
+        the new donors in their chapters, and build again the indexes a bulk load put off.
+        stats: the running stats of the donor parts (pipeline.ChunkParser), by ordinal."""
+        self._take_stats(stats)
         self.indexes.build(bulk.DONATIONS)
         if self.taken_certificates:  # a donor created only by rows not written is not kept
             self.report.created -= bulk.delete_new_donors_without_donations(
@@ -289,7 +297,8 @@ class ImportJob:
             bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
             self._drop_same_day_repeats()
             self._apply_recording_checks()
-            bulk.write_stats(self.conn, self.stats.rows(day_value=self.day_db, kind_value=self.kind_db))
+            bulk.write_stats(self.conn, stats.rows_of(zip(self.new_ids, self.new_ordinals),
+                                                      day_value=self.day_db, kind_value=self.kind_db))
             # Registered donors, and new ones that lost a counted row, from their donations.
             bulk.load_touched(self.conn, self.touched | self.recount)
             bulk.refresh_stats(self.conn, self.rules)
@@ -305,6 +314,20 @@ class ImportJob:
             writer.close()
         self.report.close()
 
+    def _take_stats(self, stats: NewDonorStats | None) -> None:
+        """Which new donors the recording checks judge (rows out of date order or inside an
+        interval, or counted under several donor parts) and which are counted from the table
+        (a deferral, or several donor parts) instead of by the running stats."""
+        self.unsettled: list[int] = []
+        if stats is None:
+            return
+        unsettled, uncounted, multi = stats.unsettled, stats.uncounted, self.multi
+        for donor_id, ordinal in zip(self.new_ids, self.new_ordinals, strict=True):
+            if ordinal in unsettled or donor_id in multi:
+                self.unsettled.append(donor_id)
+            if ordinal in uncounted or donor_id in multi:
+                self.recount.add(donor_id)
+
     def _apply_recording_checks(self) -> None:
         """Refuse imported donations that break a recording check (recording.py), or, with
         accept_violations, keep them with the reasons on the row."""
@@ -313,7 +336,7 @@ class ImportJob:
         self.refused = []
         for found in checks.violations(self.conn, self.rules, first_new_id=self.recorded_max + 1,
                                        first_new_donor=self.registered_max + 1,
-                                       unsettled=self.stats.unsettled_donors(), keep=self.accept_violations):
+                                       unsettled=self.unsettled, keep=self.accept_violations):
             if self.accept_violations:
                 accepted.append((found.donation_id, found.verdict.text()))
                 continue

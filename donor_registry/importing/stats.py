@@ -34,6 +34,7 @@ class NewDonorStats:
         self.last = array("q")  # day ordinal * 8 + rank of the type
         self.clear = array("l")  # day ordinal from which the donor may give again
         self.unsettled: set[int] = set()  # slots whose rows the recording checks must judge
+        self.uncounted: set[int] = set()  # slots with a row the running stats skip (a deferral)
 
     def new_donor(self, donor_id: int) -> int:
         """Start counting for a donor; returns its slot."""
@@ -56,6 +57,10 @@ class NewDonorStats:
         clear = ordinal + self.interval[key & 7]
         self.clear[slot] = max(self.clear[slot], clear)
 
+    def skip(self, slot: int) -> None:
+        """Note a row these figures do not count (a deferral): its donor is counted from the table."""
+        self.uncounted.add(slot)
+
     def unsettled_donors(self) -> list[int]:
         """Ids of the donors whose rows came out of date order or inside an interval."""
         return [self.ids[slot] for slot in sorted(self.unsettled)]
@@ -63,7 +68,14 @@ class NewDonorStats:
     def rows(self, *, day_value: Callable, kind_value: Callable) -> Iterator[tuple]:
         """(donation_count, last_donation_on, last_donation_type, eligible_again_on, id) of
         every donor with a donation, values as the database driver wants them."""
-        for donor_id, count, last, clear in zip(self.ids, self.count, self.last, self.clear, strict=True):
-            if count:
+        return self.rows_of(zip(self.ids, range(len(self.ids))), day_value=day_value, kind_value=kind_value)
+
+    def rows_of(self, donors, *, day_value: Callable, kind_value: Callable) -> Iterator[tuple]:
+        """rows() for (donor id, slot) pairs: the slots may be counted under other ids, as the
+        parser counts each distinct donor part (pipeline.ChunkParser) before it is matched."""
+        count_of, last_of, clear_of = self.count, self.last, self.clear
+        for donor_id, slot in donors:
+            if count := count_of[slot]:
+                last = last_of[slot]
                 yield (count, day_value(dt.date.fromordinal(last >> 3)), kind_value(_KINDS[last & 7]),
-                       day_value(dt.date.fromordinal(clear)), donor_id)
+                       day_value(dt.date.fromordinal(clear_of[slot])), donor_id)
