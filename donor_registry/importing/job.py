@@ -2,7 +2,7 @@
 
 import datetime as dt
 from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Callable
 
 from sqlmodel import Session
@@ -45,7 +45,7 @@ from donor_registry.importing.rows import (
     YEAR,
     RowError,
 )
-from donor_registry.importing.stats import NewDonorStats
+from donor_registry.importing.stats import UNCOUNTED, UNSETTLED, NewDonorStats
 
 DONOR_INSERT, DONATION_INSERT = bulk.DONOR_INSERT, bulk.DONATION_INSERT
 _MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
@@ -112,7 +112,10 @@ class ImportJob:
         self.multi: set[int] = set()  # new donors found again by another donor part: counted from the table
         self.touched: set[int] = set()  # registered donors given a donation by this import
         self.recount: set[int] = set()  # new donors counted from the table: a deferral, or a row they lost
-        self.written_ids, self.written_lines = array("q"), array("l")
+        # The donations written, as runs of consecutive ids (the ids are reserved in order, so
+        # on SQLite one run, on PostgreSQL one for each pool of ids): the first id of each run
+        # and where its rows start in written_lines, the line of each row written.
+        self.run_starts, self.run_at, self.written_lines = array("q"), array("q"), array("i")
         self.taken_certificates = 0  # rows not written because their certificate number was in use
 
     def _max_id(self, table) -> int:
@@ -125,7 +128,7 @@ class ImportJob:
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
         next_donation_id = self.donation_ids.next
-        line_ids, line_numbers = self.written_ids, self.written_lines
+        line_numbers, first_row = self.written_lines, len(self.written_lines)
         by_ordinal, touched = self.by_ordinal, self.touched
         # The parser made each donation's values (pipeline.DonationValues) and counted them for
         # the running stats: this loop runs once for every row, and only matches, numbers and
@@ -142,10 +145,10 @@ class ImportJob:
                 continue
             donation_id = next_donation_id()
             new_donations.append((donation_id, known.id, *values))
-            line_ids.append(donation_id)
             line_numbers.append(line)
             if known.slot < 0:
                 touched.add(known.id)
+        self._record_runs(new_donations, first_row)
         self._write(new_donors, new_donations)
         if self.refused:
             self.refused.sort(key=lambda error: error.line)
@@ -201,13 +204,15 @@ class ImportJob:
         donor_id = self.donor_ids.next()
         slot = -1
         if self.rules is not None:
-            slot = len(self.new_ids)
+            slot = 0  # a small int is one shared object: not a new one per donor kept in memory
             self.new_ids.append(donor_id)
             self.new_ordinals.append(ordinal)
-        # Years and communes repeat: one object each, not one per donor kept in memory.
-        year, commune_key = self.shared.setdefault(donor[YEAR], donor[YEAR]), donor[COMMUNE_KEY]
-        commune_key = self.shared.setdefault(commune_key, commune_key)
-        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], year, commune_key,
+        # Dates of birth, years and communes repeat: one object each, not one per donor kept in memory.
+        shared = self.shared
+        year, commune_key, born = donor[YEAR], donor[COMMUNE_KEY], donor[BORN]
+        year, commune_key = shared.setdefault(year, year), shared.setdefault(commune_key, commune_key)
+        born = shared.setdefault(born, born)
+        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], born, year, commune_key,
                       donor[SEX], donor[ABO], donor[RH], donor[PHONE], line, slot)
         self.matcher.add(known)
         if prepared is None:  # parsed without DonorValues, or a donor part that fitted several before
@@ -275,11 +280,31 @@ class ImportJob:
 
     def _wrote(self, donation_id: int) -> bool:
         """Whether this import wrote the donation (ids it reserved; another session's may be higher)."""
-        at = bisect_left(self.written_ids, donation_id)
-        return at < len(self.written_ids) and self.written_ids[at] == donation_id
+        run = bisect_right(self.run_starts, donation_id) - 1
+        if run < 0:
+            return False
+        end = self.run_at[run + 1] if run + 1 < len(self.run_at) else len(self.written_lines)
+        return donation_id - self.run_starts[run] < end - self.run_at[run]
 
     def _line_of_donation(self, donation_id: int) -> int:
-        return self.written_lines[bisect_left(self.written_ids, donation_id)]
+        """The line of a donation this import wrote."""
+        run = bisect_right(self.run_starts, donation_id) - 1
+        return self.written_lines[self.run_at[run] + donation_id - self.run_starts[run]]
+
+    def _record_runs(self, rows: list[tuple], first_row: int) -> None:
+        """Note the ids of these donation rows (in increasing order), the first at written_lines[first_row]."""
+        if rows and rows[-1][0] - rows[0][0] == len(rows) - 1:  # consecutive ids: one run
+            self._add_run(rows[0][0], first_row)
+            return
+        for at, row in enumerate(rows, start=first_row):
+            self._add_run(row[0], at)
+
+    def _add_run(self, first_id: int, at: int) -> None:
+        starts, run_at = self.run_starts, self.run_at
+        if starts and first_id == starts[-1] + (at - run_at[-1]):
+            return  # it continues the last run
+        starts.append(first_id)
+        run_at.append(at)
 
     def _reject(self, line: int, column: str, reason: str) -> None:
         self.refused.append(RowError(line, column, reason))
@@ -321,11 +346,12 @@ class ImportJob:
         self.unsettled: list[int] = []
         if stats is None:
             return
-        unsettled, uncounted, multi = stats.unsettled, stats.uncounted, self.multi
+        flags_of, multi = stats.flags, self.multi
         for donor_id, ordinal in zip(self.new_ids, self.new_ordinals, strict=True):
-            if ordinal in unsettled or donor_id in multi:
+            flags = flags_of[ordinal]
+            if flags & UNSETTLED or donor_id in multi:
                 self.unsettled.append(donor_id)
-            if ordinal in uncounted or donor_id in multi:
+            if flags & UNCOUNTED or donor_id in multi:
                 self.recount.add(donor_id)
 
     def _apply_recording_checks(self) -> None:

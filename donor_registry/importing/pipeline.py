@@ -177,6 +177,7 @@ def _work(table: Table, chunk_parser: ChunkParser, chunk_rows: int, sender) -> N
     try:
         for chunk in _parse_all(table, chunk_parser, chunk_rows):
             sender.send(chunk)
+        chunk_parser.ordinals = chunk_parser.born = None  # not needed any more: memory back before the last send
         sender.send(_Finished(chunk_parser.stats))
     except Exception as exc:  # noqa: BLE001 - any failure goes to the importing process, which raises it
         try:
