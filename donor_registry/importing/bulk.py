@@ -16,9 +16,37 @@ from donor_registry.donors.models import Donor
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.importing import staging
 from donor_registry.importing.matching import Person
+from donor_registry.importing.rows import DONOR_COLUMNS
 
 DONORS: Table = Donor.__table__
 DONATIONS: Table = Donation.__table__
+# The columns an import writes: a donor row is its id, the parsed donor part (rows.DONOR_COLUMNS)
+# and the tail job.ImportJob adds; a donation row is its id, its donor's and the parsed values.
+DONOR_INSERT = ("id", *DONOR_COLUMNS, "weight_measured_on", "standby", "donation_count",
+                "created_at", "updated_at", "consent_at")
+DONATION_INSERT = ("id", "donor_id", "donated_on", "type", "outcome", "volume_ml", "certificate_no",
+                   "site", "source", "created_at", "deferral_reason", "deferral_until")
+
+
+class RowConverter:
+    """Rows of some columns of a table as the database driver wants them: each typed value
+    converted the way SQLAlchemy's column type would bind it, once for each distinct value.
+    Needs only the dialect, so the parsing worker can convert rows too."""
+
+    def __init__(self, table: Table, columns: Sequence[str], dialect):
+        self.converters = [_Converter(table.c[name].type, dialect) for name in columns]
+        self.typed = [(index, conv) for index, conv in enumerate(self.converters) if conv.process is not None]
+
+    def convert(self, row: Sequence, *, first_column: int = 0) -> tuple:
+        """A row, or the part of one starting at first_column, as the database driver wants it."""
+        values = list(row)
+        stop = first_column + len(values)
+        for index, conv in self.typed:
+            if first_column <= index < stop:
+                value = values[index - first_column]
+                if value is not None:
+                    values[index - first_column] = conv(value)
+        return tuple(values)
 
 
 class BulkWriter:
@@ -37,19 +65,9 @@ class BulkWriter:
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                     f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")
-        self.converters = [_Converter(table.c[name].type, dialect) for name in columns]
-        self.typed = [(index, conv) for index, conv in enumerate(self.converters) if conv.process is not None]
-
-    def convert(self, row: Sequence, *, first_column: int = 0) -> tuple:
-        """A row, or the part of one starting at first_column, as the database driver wants it."""
-        values = list(row)
-        stop = first_column + len(values)
-        for index, conv in self.typed:
-            if first_column <= index < stop:
-                value = values[index - first_column]
-                if value is not None:
-                    values[index - first_column] = conv(value)
-        return tuple(values)
+        self.row_converter = RowConverter(table, columns, dialect)
+        self.converters = self.row_converter.converters
+        self.convert = self.row_converter.convert
 
     def insert(self, rows: list[tuple]) -> int:
         """Insert converted rows; a row breaking a unique rule is skipped. Returns rows written."""

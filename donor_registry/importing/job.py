@@ -2,7 +2,7 @@
 
 import datetime as dt
 from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Callable
 
 from sqlmodel import Session
@@ -13,7 +13,7 @@ from donor_registry.chapters.placing import (
     chapter_of_new_donor,
     place_new_donors,
 )
-from donor_registry.donors.name_words import WORDS, word_rows
+from donor_registry.donors.name_words import WORDS, words_of
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.i18n import _
 from donor_registry.importing import bulk, checks, staging
@@ -45,12 +45,9 @@ from donor_registry.importing.rows import (
     YEAR,
     RowError,
 )
-from donor_registry.importing.stats import NewDonorStats
+from donor_registry.importing.stats import UNCOUNTED, UNSETTLED, NewDonorStats
 
-DONOR_INSERT = ("id", *DONOR_COLUMNS, "weight_measured_on", "standby", "donation_count",
-                "created_at", "updated_at", "consent_at")
-DONATION_INSERT = ("id", "donor_id", "donated_on", "type", "outcome", "volume_ml", "certificate_no",
-                   "site", "source", "created_at", "deferral_reason", "deferral_until")
+DONOR_INSERT, DONATION_INSERT = bulk.DONOR_INSERT, bulk.DONATION_INSERT
 _MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
                     "commune_key", "sex", "abo", "rh")
 
@@ -109,10 +106,16 @@ class ImportJob:
                 first_column=len(DONOR_COLUMNS) + 1)
             for weighed in (False, True) for consented in (False, True)}
         self.consenting: set[int] = set()  # known donors a row gives consent for
-        self.stats = NewDonorStats(rules) if rules is not None else None
+        # Each donor created: its id and the parser's ordinal of the donor part it came from,
+        # whose running stats (pipeline.ChunkParser) are its own unless it is in `multi`.
+        self.new_ids, self.new_ordinals = array("q"), array("q")
+        self.multi: set[int] = set()  # new donors found again by another donor part: counted from the table
         self.touched: set[int] = set()  # registered donors given a donation by this import
         self.recount: set[int] = set()  # new donors counted from the table: a deferral, or a row they lost
-        self.written_ids, self.written_lines = array("q"), array("l")
+        # The donations written, as runs of consecutive ids (the ids are reserved in order, so
+        # on SQLite one run, on PostgreSQL one for each pool of ids): the first id of each run
+        # and where its rows start in written_lines, the line of each row written.
+        self.run_starts, self.run_at, self.written_lines = array("q"), array("q"), array("i")
         self.taken_certificates = 0  # rows not written because their certificate number was in use
 
     def _max_id(self, table) -> int:
@@ -125,31 +128,27 @@ class ImportJob:
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
         next_donation_id = self.donation_ids.next
-        line_ids, line_numbers = self.written_ids, self.written_lines
-        by_ordinal, touched, recount = self.by_ordinal, self.touched, self.recount
-        add_to_stats = self.stats.add if self.stats is not None else None
-        # The parser made each donation's values (pipeline.DonationValues): this loop runs once
-        # for every row, and only matches, numbers and collects.
-        for line, ordinal, donor, values, stats_key in chunk.good:
+        line_numbers, first_row = self.written_lines, len(self.written_lines)
+        by_ordinal, touched = self.by_ordinal, self.touched
+        # The parser made each donation's values (pipeline.DonationValues) and counted them for
+        # the running stats: this loop runs once for every row, and only matches, numbers and
+        # collects.
+        for line, ordinal, donor, values, _stats_key, prepared in chunk.good:
             known = by_ordinal[ordinal] if donor is None else None
             if known is not None:
                 self.report.matched += 1
             else:
-                known = self._donor_of(line, ordinal, donor, new_donors)
+                known = self._donor_of(line, ordinal, donor, new_donors, prepared)
                 if known is None:
                     continue
             if values is None:
                 continue
             donation_id = next_donation_id()
             new_donations.append((donation_id, known.id, *values))
-            line_ids.append(donation_id)
             line_numbers.append(line)
             if known.slot < 0:
                 touched.add(known.id)
-            elif stats_key is not None:
-                add_to_stats(known.slot, stats_key)
-            else:  # the running stats count donations only; a deferral's donor is counted from the table
-                recount.add(known.id)
+        self._record_runs(new_donations, first_row)
         self._write(new_donors, new_donations)
         if self.refused:
             self.refused.sort(key=lambda error: error.line)
@@ -166,8 +165,10 @@ class ImportJob:
         if written < len(new_donations):  # ON CONFLICT skipped rows: their certificate is taken
             self._refuse_taken_certificates(new_donations)
 
-    def _donor_of(self, line: int, ordinal: int, donor: tuple | None, new_donors: list) -> Known | None:
-        """The donor of a row seen for the first time (or whose first row fitted several)."""
+    def _donor_of(self, line: int, ordinal: int, donor: tuple | None, new_donors: list,
+                  prepared: tuple | None = None) -> Known | None:
+        """The donor of a row seen for the first time (or whose first row fitted several);
+        prepared: the donor part's row values and name words (pipeline.DonorValues), if made."""
         if donor is None:
             donor = self.unresolved[ordinal]
         try:
@@ -184,9 +185,11 @@ class ImportJob:
             self.unresolved[ordinal] = donor
         else:
             if known is None:
-                known = self._create(line, donor, new_donors)
+                known = self._create(line, ordinal, donor, new_donors, prepared)
             else:
                 self.report.matched += 1
+                if known.slot >= 0:  # created from another donor part: its rows are counted under both
+                    self.multi.add(known.id)
                 if donor[CONSENT] is not None:
                     self.consenting.add(known.id)
                 if self.report.kind == "donors":
@@ -197,19 +200,27 @@ class ImportJob:
             self.by_ordinal.append(known)
         return known
 
-    def _create(self, line: int, donor: tuple, new_donors: list) -> Known:
+    def _create(self, line: int, ordinal: int, donor: tuple, new_donors: list, prepared: tuple | None) -> Known:
         donor_id = self.donor_ids.next()
-        slot = self.stats.new_donor(donor_id) if self.stats is not None else -1
-        # Years and communes repeat: one object each, not one per donor kept in memory.
-        year, commune_key = self.shared.setdefault(donor[YEAR], donor[YEAR]), donor[COMMUNE_KEY]
-        commune_key = self.shared.setdefault(commune_key, commune_key)
-        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], donor[BORN], year, commune_key,
+        slot = -1
+        if self.rules is not None:
+            slot = 0  # a small int is one shared object: not a new one per donor kept in memory
+            self.new_ids.append(donor_id)
+            self.new_ordinals.append(ordinal)
+        # Dates of birth, years and communes repeat: one object each, not one per donor kept in memory.
+        shared = self.shared
+        year, commune_key, born = donor[YEAR], donor[COMMUNE_KEY], donor[BORN]
+        year, commune_key = shared.setdefault(year, year), shared.setdefault(commune_key, commune_key)
+        born = shared.setdefault(born, born)
+        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], born, year, commune_key,
                       donor[SEX], donor[ABO], donor[RH], donor[PHONE], line, slot)
         self.matcher.add(known)
-        self.new_words += word_rows(donor_id, donor[FOLDED])
+        if prepared is None:  # parsed without DonorValues, or a donor part that fitted several before
+            prepared = self.donors.convert(donor, first_column=1), sorted(words_of(donor[FOLDED]))
+        values, words = prepared
+        self.new_words += [(word, donor_id) for word in words]
         consented = donor[CONSENT] is not None
-        new_donors.append((donor_id, *self.donors.convert(donor, first_column=1),
-                           *self.donor_tails[donor[WEIGHT] is not None, consented]))
+        new_donors.append((donor_id, *values, *self.donor_tails[donor[WEIGHT] is not None, consented]))
         self.report.created += 1
         self.report.consents += consented
         return known
@@ -269,18 +280,40 @@ class ImportJob:
 
     def _wrote(self, donation_id: int) -> bool:
         """Whether this import wrote the donation (ids it reserved; another session's may be higher)."""
-        at = bisect_left(self.written_ids, donation_id)
-        return at < len(self.written_ids) and self.written_ids[at] == donation_id
+        run = bisect_right(self.run_starts, donation_id) - 1
+        if run < 0:
+            return False
+        end = self.run_at[run + 1] if run + 1 < len(self.run_at) else len(self.written_lines)
+        return donation_id - self.run_starts[run] < end - self.run_at[run]
 
     def _line_of_donation(self, donation_id: int) -> int:
-        return self.written_lines[bisect_left(self.written_ids, donation_id)]
+        """The line of a donation this import wrote."""
+        run = bisect_right(self.run_starts, donation_id) - 1
+        return self.written_lines[self.run_at[run] + donation_id - self.run_starts[run]]
+
+    def _record_runs(self, rows: list[tuple], first_row: int) -> None:
+        """Note the ids of these donation rows (in increasing order), the first at written_lines[first_row]."""
+        if rows and rows[-1][0] - rows[0][0] == len(rows) - 1:  # consecutive ids: one run
+            self._add_run(rows[0][0], first_row)
+            return
+        for at, row in enumerate(rows, start=first_row):
+            self._add_run(row[0], at)
+
+    def _add_run(self, first_id: int, at: int) -> None:
+        starts, run_at = self.run_starts, self.run_at
+        if starts and first_id == starts[-1] + (at - run_at[-1]):
+            return  # it continues the last run
+        starts.append(first_id)
+        run_at.append(at)
 
     def _reject(self, line: int, column: str, reason: str) -> None:
         self.refused.append(RowError(line, column, reason))
 
-    def finish(self) -> None:
+    def finish(self, stats: NewDonorStats | None = None) -> None:
         """Drop repeated donations (same donor, same day), bring donors' stats up to date, put
-        the new donors in their chapters, and build again the indexes a bulk load put off."""
+        the new donors in their chapters, and build again the indexes a bulk load put off.
+        stats: the running stats of the donor parts (pipeline.ChunkParser), by ordinal."""
+        self._take_stats(stats)
         self.indexes.build(bulk.DONATIONS)
         if self.taken_certificates:  # a donor created only by rows not written is not kept
             self.report.created -= bulk.delete_new_donors_without_donations(
@@ -289,7 +322,8 @@ class ImportJob:
             bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
             self._drop_same_day_repeats()
             self._apply_recording_checks()
-            bulk.write_stats(self.conn, self.stats.rows(day_value=self.day_db, kind_value=self.kind_db))
+            bulk.write_stats(self.conn, stats.rows_of(zip(self.new_ids, self.new_ordinals),
+                                                      day_value=self.day_db, kind_value=self.kind_db))
             # Registered donors, and new ones that lost a counted row, from their donations.
             bulk.load_touched(self.conn, self.touched | self.recount)
             bulk.refresh_stats(self.conn, self.rules)
@@ -305,6 +339,21 @@ class ImportJob:
             writer.close()
         self.report.close()
 
+    def _take_stats(self, stats: NewDonorStats | None) -> None:
+        """Which new donors the recording checks judge (rows out of date order or inside an
+        interval, or counted under several donor parts) and which are counted from the table
+        (a deferral, or several donor parts) instead of by the running stats."""
+        self.unsettled: list[int] = []
+        if stats is None:
+            return
+        flags_of, multi = stats.flags, self.multi
+        for donor_id, ordinal in zip(self.new_ids, self.new_ordinals, strict=True):
+            flags = flags_of[ordinal]
+            if flags & UNSETTLED or donor_id in multi:
+                self.unsettled.append(donor_id)
+            if flags & UNCOUNTED or donor_id in multi:
+                self.recount.add(donor_id)
+
     def _apply_recording_checks(self) -> None:
         """Refuse imported donations that break a recording check (recording.py), or, with
         accept_violations, keep them with the reasons on the row."""
@@ -313,7 +362,7 @@ class ImportJob:
         self.refused = []
         for found in checks.violations(self.conn, self.rules, first_new_id=self.recorded_max + 1,
                                        first_new_donor=self.registered_max + 1,
-                                       unsettled=self.stats.unsettled_donors(), keep=self.accept_violations):
+                                       unsettled=self.unsettled, keep=self.accept_violations):
             if self.accept_violations:
                 accepted.append((found.donation_id, found.verdict.text()))
                 continue

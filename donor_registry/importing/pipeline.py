@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
+from donor_registry.donors.name_words import words_of
 from donor_registry.importing import bulk
 from donor_registry.importing.readers import Table
-from donor_registry.importing.rows import ADDRESS_STATUS, BORN, RowError, RowParser
-from donor_registry.importing.stats import stats_key
+from donor_registry.importing.rows import ADDRESS_STATUS, BORN, FOLDED, RowError, RowParser
+from donor_registry.importing.stats import NewDonorStats, stats_key
 
 WORKER_MIN_ROWS = 50_000  # below this, starting a process costs more than it saves
 
@@ -28,10 +29,11 @@ class ParsedChunk:
 
     rows_read: int
     position: int  # how far into the file (bytes or rows), for the progress bar
-    # (line, donor ordinal, donor part or None, donation values or None, stats key or None) of
-    # each good row. A row repeating the donor cells of an earlier good row has its ordinal and
-    # no donor part. The donation values (DonationValues) follow a donation row's id and donor
-    # id; the stats key (stats.stats_key) is None for a deferral, which the running stats skip.
+    # (line, donor ordinal, donor part or None, donation values or None, stats key or None,
+    # prepared donor or None) of each good row. A row repeating the donor cells of an earlier
+    # good row has its ordinal and no donor part. The donation values (DonationValues) follow a
+    # donation row's id and donor id; the stats key (stats.stats_key) is None for a deferral,
+    # which the running stats skip; the prepared donor (DonorValues) comes with a donor part.
     good: list[tuple]
     errors: list[RowError]
     # How the addresses of the donor parts parsed in this chunk resolved: status value -> count.
@@ -64,19 +66,38 @@ class DonationValues:
                  None if deferral_until is None else self.until(deferral_until)), None)
 
 
+class DonorValues:
+    """What the importing process writes for a donor it creates from a parsed donor part: the
+    part as the values of its row after the id (bulk.DONOR_INSERT, as the driver wants them)
+    and the sorted words of its folded name (donors.name_words). Made where the file is
+    parsed, for each distinct donor part, whether or not it turns out to be a new donor."""
+
+    def __init__(self, dialect):
+        self.converter = bulk.RowConverter(bulk.DONORS, bulk.DONOR_INSERT, dialect)
+
+    def __call__(self, donor: tuple) -> tuple[tuple, list[str]]:
+        return self.converter.convert(donor, first_column=1), sorted(words_of(donor[FOLDED]))
+
+
 class ChunkParser:
     """Parses rows, each distinct donor once: a donation list repeats its donors many times."""
 
-    def __init__(self, parser: RowParser, *, donations: bool, values: DonationValues | None = None):
+    def __init__(self, parser: RowParser, *, donations: bool, values: DonationValues | None = None,
+                 donor_values: DonorValues | None = None, stats: NewDonorStats | None = None):
         self.parser = parser
         self.donations = donations
         self.values = values  # None: the donation parts as parsed, stats key None
+        self.donor_values = donor_values  # None: the importing process converts new donors' rows
+        # The running stats (stats.py) of each distinct donor part, its ordinal for slot, of the
+        # good rows: the importing process takes them for the donors it creates. After the
+        # last chunk, the worker's figures replace these (parsed_chunks).
+        self.stats = stats
         self.ordinals: dict[object, int] = {}  # donor cells -> ordinal (donation lists only)
         self.born: list = []  # ordinal -> date of birth, to check the donation dates of repeats
 
     def parse(self, chunk: list[tuple[int, list]], position: int) -> ParsedChunk:
         parser, ordinals, born_of, donations = self.parser, self.ordinals, self.born, self.donations
-        values = self.values
+        values, donor_values, stats = self.values, self.donor_values, self.stats
         good: list[tuple] = []
         errors: list[RowError] = []
         addresses: dict[str, int] = {}
@@ -93,6 +114,7 @@ class ChunkParser:
                 errors += [*(donor if donor.__class__ is list else ()),
                            *(donation if donation.__class__ is list else ())]
                 continue
+            prepared = None
             if ordinal is None:
                 status = donor[ADDRESS_STATUS].value
                 addresses[status] = addresses.get(status, 0) + 1
@@ -100,10 +122,20 @@ class ChunkParser:
                 born_of.append(born)
                 if donations:
                     ordinals[key] = ordinal
+                if donor_values is not None:
+                    prepared = donor_values(donor)
+                if stats is not None:
+                    stats.new_donor(ordinal)
             if values is not None and donation is not None:
-                good.append((line, ordinal, donor, *values(donation)))
+                donation, key = values(donation)
+                if stats is not None:
+                    if key is None:
+                        stats.skip(ordinal)
+                    else:
+                        stats.add(ordinal, key)
+                good.append((line, ordinal, donor, donation, key, prepared))
             else:
-                good.append((line, ordinal, donor, donation, None))
+                good.append((line, ordinal, donor, donation, None, prepared))
         return ParsedChunk(len(chunk), position, good, errors, addresses)
 
 
@@ -127,7 +159,7 @@ def parsed_chunks(table: Table, chunk_parser: ChunkParser, *, chunk_rows: int,
     worker.start()
     sender.close()
     try:
-        yield _received(receiver)
+        yield _received(receiver, chunk_parser)
     finally:
         if worker.is_alive():  # the import stopped early (an error, Ctrl-C): the rows are not wanted
             worker.terminate()
@@ -145,7 +177,8 @@ def _work(table: Table, chunk_parser: ChunkParser, chunk_rows: int, sender) -> N
     try:
         for chunk in _parse_all(table, chunk_parser, chunk_rows):
             sender.send(chunk)
-        sender.send(None)
+        chunk_parser.ordinals = chunk_parser.born = None  # not needed any more: memory back before the last send
+        sender.send(_Finished(chunk_parser.stats))
     except Exception as exc:  # noqa: BLE001 - any failure goes to the importing process, which raises it
         try:
             sender.send(exc)
@@ -157,13 +190,21 @@ def _work(table: Table, chunk_parser: ChunkParser, chunk_rows: int, sender) -> N
         sender.close()
 
 
-def _received(receiver) -> Iterator[ParsedChunk]:
+@dataclass(slots=True)
+class _Finished:
+    """The worker's last message: every chunk is sent; its running stats."""
+
+    stats: NewDonorStats | None
+
+
+def _received(receiver, chunk_parser: ChunkParser) -> Iterator[ParsedChunk]:
     while True:
         try:
             item = receiver.recv()
         except EOFError:
             raise RuntimeError("the process parsing the file stopped unexpectedly") from None
-        if item is None:
+        if item.__class__ is _Finished:
+            chunk_parser.stats = item.stats
             return
         if isinstance(item, BaseException):
             raise item

@@ -19,6 +19,7 @@ from donor_registry.importing.job import ImportJob
 from donor_registry.importing.readers import Table, open_table
 from donor_registry.importing.report import Duplicate, ImportReport
 from donor_registry.importing.rows import RowError, RowParser
+from donor_registry.importing.stats import NewDonorStats
 
 __all__ = ["Duplicate", "ImportReport", "Placement", "import_donations", "import_donors"]
 
@@ -97,10 +98,12 @@ def _load(session: Session, table: Table, report: ImportReport, header_map: Head
           placement: Placement = BY_PLACE) -> None:
     """Read, match and write every row; the report says what happened to each."""
     donations = kind == "donations"
+    dialect = session.get_bind().dialect
     parser = pipeline.ChunkParser(RowParser(header_map, kind=kind, today=today, text_cells=table.encoding != "xlsx"),
                                   donations=donations,
-                                  values=pipeline.DonationValues(session.get_bind().dialect, now=now)
-                                  if donations else None)
+                                  values=pipeline.DonationValues(dialect, now=now) if donations else None,
+                                  donor_values=pipeline.DonorValues(dialect),
+                                  stats=NewDonorStats(rules) if donations and rules is not None else None)
     # The parsing worker is forked before the job loads the registered donors: touched by
     # matching, their pages would otherwise be copied, and counted twice.
     with (_without_cycle_collection(),
@@ -115,7 +118,7 @@ def _load(session: Session, table: Table, report: ImportReport, header_map: Head
                 report.count_addresses(chunk.addresses)
                 if progress is not None:
                     progress(chunk.position)
-            job.finish()
+            job.finish(parser.stats)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from donor_registry.types import DonationType
 # The type of the last donation is the greatest by (day, type), as donor_stats sorts them.
 _KINDS = sorted(DonationType, key=lambda kind: kind.value)
 _RANK = {kind: rank for rank, kind in enumerate(_KINDS)}
+UNSETTLED, UNCOUNTED = 1, 2  # NewDonorStats.flags
 
 
 def stats_key(day: dt.date, kind: DonationType) -> int:
@@ -29,11 +30,14 @@ class NewDonorStats:
 
     def __init__(self, rules: EligibilityRules):
         self.interval = [int(rules.interval_days[kind]) for kind in _KINDS]  # by rank
+        # 32-bit figures: a day ordinal * 8 stays below 2**31 until the year 9999.
         self.ids = array("q")
-        self.count = array("l")
-        self.last = array("q")  # day ordinal * 8 + rank of the type
-        self.clear = array("l")  # day ordinal from which the donor may give again
-        self.unsettled: set[int] = set()  # slots whose rows the recording checks must judge
+        self.count = array("i")
+        self.last = array("i")  # day ordinal * 8 + rank of the type
+        self.clear = array("i")  # day ordinal from which the donor may give again
+        # A byte a slot (a set of a million slots would take 40 MB): UNSETTLED, its rows the
+        # recording checks must judge; UNCOUNTED, it has a row these figures skip (a deferral).
+        self.flags = bytearray()
 
     def new_donor(self, donor_id: int) -> int:
         """Start counting for a donor; returns its slot."""
@@ -41,6 +45,7 @@ class NewDonorStats:
         self.count.append(0)
         self.last.append(0)
         self.clear.append(0)
+        self.flags.append(0)
         return len(self.ids) - 1
 
     def add(self, slot: int, key: int) -> None:
@@ -50,20 +55,31 @@ class NewDonorStats:
             # Inside the wait of an earlier row, or before one (the wait ends after every day
             # seen): the recording checks must look. Rows in date order, each after the waits
             # before it, break no interval.
-            self.unsettled.add(slot)
+            self.flags[slot] |= UNSETTLED
         self.count[slot] += 1
         self.last[slot] = max(self.last[slot], key)
         clear = ordinal + self.interval[key & 7]
         self.clear[slot] = max(self.clear[slot], clear)
 
+    def skip(self, slot: int) -> None:
+        """Note a row these figures do not count (a deferral): its donor is counted from the table."""
+        self.flags[slot] |= UNCOUNTED
+
     def unsettled_donors(self) -> list[int]:
         """Ids of the donors whose rows came out of date order or inside an interval."""
-        return [self.ids[slot] for slot in sorted(self.unsettled)]
+        return [donor_id for donor_id, flags in zip(self.ids, self.flags, strict=True) if flags & UNSETTLED]
 
     def rows(self, *, day_value: Callable, kind_value: Callable) -> Iterator[tuple]:
         """(donation_count, last_donation_on, last_donation_type, eligible_again_on, id) of
         every donor with a donation, values as the database driver wants them."""
-        for donor_id, count, last, clear in zip(self.ids, self.count, self.last, self.clear, strict=True):
-            if count:
+        return self.rows_of(zip(self.ids, range(len(self.ids))), day_value=day_value, kind_value=kind_value)
+
+    def rows_of(self, donors, *, day_value: Callable, kind_value: Callable) -> Iterator[tuple]:
+        """rows() for (donor id, slot) pairs: the slots may be counted under other ids, as the
+        parser counts each distinct donor part (pipeline.ChunkParser) before it is matched."""
+        count_of, last_of, clear_of = self.count, self.last, self.clear
+        for donor_id, slot in donors:
+            if count := count_of[slot]:
+                last = last_of[slot]
                 yield (count, day_value(dt.date.fromordinal(last >> 3)), kind_value(_KINDS[last & 7]),
-                       day_value(dt.date.fromordinal(clear)), donor_id)
+                       day_value(dt.date.fromordinal(clear_of[slot])), donor_id)

@@ -119,6 +119,25 @@ def test_rows_of_one_new_person_make_one_donor_with_right_stats(session, now, ru
     assert donor.eligible_again_on == dt.date(2025, 9, 1) + dt.timedelta(days=84)
 
 
+def test_a_new_donor_written_two_ways_is_counted_and_checked_as_one(session, now, rules, tmp_path):
+    # The parser counts each distinct way of writing a donor on its own; the second spelling
+    # finds the donor the first created (by CCCD), so its rows must be counted and checked together.
+    first = ["Đỗ Thị Lan", "1992", "0987000009", "001192000009", ""]
+    second = ["DO THI LAN", "1992", "", "001192000009", ""]
+    path = write_csv(tmp_path / "d.csv", [
+        [*first, "01/01/2025", "Máu toàn phần"],
+        [*second, "01/06/2025", "Máu toàn phần"],
+        # 160 days after the first spelling's row, but 9 days after the second's.
+        [*first, "10/06/2025", "Máu toàn phần"],
+    ])
+    report = run(session, path, now, rules, accept_violations=True)
+    assert (report.created, report.matched, report.imported, report.accepted_violations) == (1, 2, 3, 1)
+    donor = session.scalars(select(Donor)).one()
+    assert (donor.donation_count, donor.last_donation_on) == (3, dt.date(2025, 6, 10))
+    assert donor.eligible_again_on == dt.date(2025, 6, 10) + dt.timedelta(days=84)
+    assert [d.violations is not None for d in donations_of(session, donor.id)] == [False, False, True]
+
+
 def test_a_row_fitting_two_registered_donors_is_refused_naming_both(session, now, rules, tmp_path):
     first = add_donor(session, now, "Vũ Thị Lan", birth_year=1990)
     second = add_donor(session, now, "Vũ Thị Lan", birth_year=1990)
