@@ -61,6 +61,9 @@ _YES_NO = {True: NP_("yes/no", "yes"), False: NP_("yes/no", "no")}
 # SMS kinds are plain strings (config.toml's [sms.templates] keys), not an enum.
 _MESSAGE_KINDS = {
     "invitation": NP_("sms kind", "invitation"), "reminder": NP_("sms kind", "reminder"),
+    # The texts of those two for a drive with slots (they carry the drive link); sent as their kind.
+    "invitation_with_link": NP_("sms kind", "invitation with the drive link"),
+    "reminder_with_link": NP_("sms kind", "reminder with the drive link"),
     "thank_you": NP_("sms kind", "thank-you"), "may_give_again": NP_("sms kind", "may give again"),
     "congratulation": NP_("sms kind", "congratulation"), "emergency_call": NP_("sms kind", "emergency call"),
     "emergency_filled": NP_("sms kind", "emergency covered"),

@@ -28,6 +28,7 @@ from donor_registry.web import (
     imports,
     outcomes,
     pages,
+    slot_edits,
 )
 from donor_registry.web import settings as settings_pages
 from donor_registry.web import sms as sms_pages
@@ -39,7 +40,7 @@ from donor_registry.web.templating import render_error
 def routers():
     return [pages.router, admin.router, settings_pages.router, duplicates.router, donor_forms.router, donations.router, consents.router,
             donors.router,
-            drives.router, check_in.router, drive_release.router, outcomes.router, campaigns.router, call_lists.router, honours.router, imports.router,
+            drives.router, check_in.router, drive_release.router, outcomes.router, slot_edits.router, campaigns.router, call_lists.router, honours.router, imports.router,
             sms_pages.router, emergency.router, addresses.router]
 
 

@@ -106,6 +106,8 @@ ACCESS = {
     ("POST", "/drives/{drive_id}/close"): DRIVE_PLANNER,
     ("POST", "/drives/{drive_id}/check-in"): DRIVE_PLANNER,  # a booking of that drive, by its code
     ("POST", "/drives/{drive_id}/release"): DRIVE_PLANNER,  # that drive's units, to a hospital
+    ("POST", "/drives/{drive_id}/slots/{slot_id}/capacity"): DRIVE_PLANNER,  # a slot of that drive
+    ("POST", "/drives/{drive_id}/slots"): DRIVE_PLANNER,
     # a checked-in booking of that drive, of a donor whose records the user may write (donors.write)
     ("POST", "/drives/{drive_id}/bookings/{booking_id}/outcome"): DRIVE_PLANNER,
     ("GET", "/drives/{drive_id}/call-list.xlsx"): SIGNED_IN,  # phones masked for a viewer

@@ -90,7 +90,7 @@ def _call(world, client, csrf, method, path):
     url = path.replace("{user_id}", str(world["target"])).replace("{donor_id}", str(world["donors"]["home"])) \
         .replace("{drive_id}", str(world["drive"])).replace("{ceremony_id}", str(world["ceremony"])) \
         .replace("{message_id}", "999999").replace("{request_id}", "999999").replace("{campaign_id}", "999999") \
-        .replace("{booking_id}", "999999")
+        .replace("{booking_id}", "999999").replace("{slot_id}", "999999")
     if method == "GET":
         return client.get(url)
     return client.post(url, data={"csrftoken": csrf, "password": "short"})  # a weak password: 422, no change
