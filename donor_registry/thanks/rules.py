@@ -9,9 +9,18 @@ KIND = "blood_reached"
 MAX_MARKS = 200
 
 
+#: The largest donation number there can be: donations.id is a 32-bit INTEGER on PostgreSQL,
+#: which refuses to compare with a larger one (an error, not "no such row").
+MAX_DONATION_ID = 2**31 - 1
+
+
 def as_number(ref: str) -> int | None:
-    """A donation number typed in ASCII digits (at most 18, so any database can compare it), else None."""
-    return int(ref) if re.fullmatch(r"[0-9]{1,18}", ref) else None
+    """A donation number typed in ASCII digits that a donation can have, else None (the text may
+    still be a certificate number)."""
+    if not re.fullmatch(r"[0-9]{1,10}", ref):
+        return None
+    number = int(ref)
+    return number if number <= MAX_DONATION_ID else None
 
 
 def thank_you_key(donation_id: int) -> str:

@@ -54,3 +54,13 @@ def test_only_the_drives_given_units_are_releasable(facts, allowed):
 ])
 def test_refs_resolve_to_the_requests_donations_or_are_named_wrong(refs, ids, wrong):
     assert resolve(refs, BY_ID, BY_CERTIFICATE, REQUEST) == (ids, wrong)
+
+
+@pytest.mark.parametrize("ref, number", [
+    ("12", 12), ("2147483647", 2147483647), ("2147483648", None), ("99999999999", None), ("HM-12", None),
+    ("１２", None), ("", None),
+])
+def test_a_number_is_a_donation_number_only_within_the_ids_range(ref, number):
+    from donor_registry.thanks.rules import as_number
+
+    assert as_number(ref) == number
