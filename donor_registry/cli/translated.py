@@ -36,7 +36,7 @@ USAGE_PREFIX = N_("Usage: ")
 # The type column of help, in words a coordinator reads ('<int>' means nothing to most of them).
 TYPE_WORDS = {"<str>": N_("<text>"), "<int>": N_("<number>"), "<float>": N_("<number>"),
               "<list[int]>": N_("<numbers>"), "<file>": N_("<file>"), "<directory>": N_("<folder>"),
-              "<path>": N_("<path>")}
+              "<path>": N_("<path>"), "<int range>": N_("<number>"), "<float range>": N_("<number>")}
 
 
 def _translated(text: str | None) -> str | None:

@@ -106,3 +106,9 @@ def test_outbox_shows_vietnam_time_and_status_labels(cli, sqlite_url, lang, stat
     assert "01/06/2026 10:00" in shown and "03:00" not in shown  # 10:00 in Hanoi, not UTC
     assert status in shown
     assert cli("sms", "outbox", "list", "--json").json()[0]["status"] == "queued"
+
+
+@pytest.mark.parametrize("lang, number", [("vi", "<số>"), ("en", "<number>")])
+def test_a_bounded_number_reads_as_a_number_too(cli, lang, number):
+    shown = _flat(cli("--lang", lang, "drives", "add", "--help").stdout)
+    assert "int range" not in shown and f"--capacity {number} [x>=0]" in shown
