@@ -11,7 +11,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Cookie, Depends, Form, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from donor_registry.api.deps import SessionDep, SettingsDep, speak
@@ -157,17 +157,26 @@ def _plain(exc: Exception) -> str:
     return _("The date and time needed are not valid.")
 
 
-@router.get("/requests/{request_id}", response_class=HTMLResponse)
-def status_page(request_id: RequestId, http: Request, session: SessionDep, settings: SettingsDep,
-                token: TokenCookie = None):
-    """The live status of one request (refreshes itself)."""
+def _own_request(http: Request, session, token: str | None, request_id: int):
+    """(the signed-in hospital, its request), or the page to answer instead: the sign-in form
+    for no hospital, "not found" for a request that is not its own."""
     hospital = _signed_in(session, token)
     if hospital is None:
         return redirect(http, "/h")
     try:
-        request = service.get_request(session=session, request_id=request_id, hospital_id=hospital.id)
+        return hospital, service.get_request(session=session, request_id=request_id, hospital_id=hospital.id)
     except NotFound:
         return _not_found(http)
+
+
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def status_page(request_id: RequestId, http: Request, session: SessionDep, settings: SettingsDep,
+                token: TokenCookie = None):
+    """The live status of one request (refreshes itself)."""
+    found = _own_request(http, session, token, request_id)
+    if isinstance(found, Response):
+        return found
+    hospital, request = found
     return _status(http, session, settings, hospital, request)
 
 
@@ -190,13 +199,10 @@ def mark_used(request_id: RequestId, http: Request, session: SessionDep, setting
               donation: Annotated[list[str] | None, Form()] = None, numbers: Annotated[str, Form()] = "",
               token: TokenCookie = None):
     """Mark the units of the ticked (or typed) donations used; each donor is thanked once."""
-    hospital = _signed_in(session, token)
-    if hospital is None:
-        return redirect(http, "/h")
-    try:
-        request = service.get_request(session=session, request_id=request_id, hospital_id=hospital.id)
-    except NotFound:
-        return _not_found(http)
+    found = _own_request(http, session, token, request_id)
+    if isinstance(found, Response):
+        return found
+    hospital, request = found
     refs = [*(donation or []), *thanks_rules.refs_of(numbers)]
     try:
         outcome = thanks.mark_used(session=session, settings=settings, now=now_of(http), request_id=request.id,

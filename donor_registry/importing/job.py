@@ -2,7 +2,6 @@
 
 import datetime as dt
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable
 
 from sqlmodel import Session
@@ -46,6 +45,7 @@ from donor_registry.importing.rows import (
     RowError,
 )
 from donor_registry.importing.stats import UNCOUNTED, UNSETTLED, NewDonorStats
+from donor_registry.importing.written import WrittenDonations
 
 DONOR_INSERT, DONATION_INSERT = bulk.DONOR_INSERT, bulk.DONATION_INSERT
 _MATCHER_COLUMNS = ("id", "national_id", "phone_e164", "name_folded", "date_of_birth", "birth_year",
@@ -112,10 +112,7 @@ class ImportJob:
         self.multi: set[int] = set()  # new donors found again by another donor part: counted from the table
         self.touched: set[int] = set()  # registered donors given a donation by this import
         self.recount: set[int] = set()  # new donors counted from the table: a deferral, or a row they lost
-        # The donations written, as runs of consecutive ids (the ids are reserved in order, so
-        # on SQLite one run, on PostgreSQL one for each pool of ids): the first id of each run
-        # and where its rows start in written_lines, the line of each row written.
-        self.run_starts, self.run_at, self.written_lines = array("q"), array("q"), array("i")
+        self.written = WrittenDonations()  # the donations written and the line of each
         self.taken_certificates = 0  # rows not written because their certificate number was in use
 
     def _max_id(self, table) -> int:
@@ -128,7 +125,7 @@ class ImportJob:
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
         next_donation_id = self.donation_ids.next
-        line_numbers, first_row = self.written_lines, len(self.written_lines)
+        line_numbers, first_row = self.written.lines, len(self.written.lines)
         by_ordinal, touched = self.by_ordinal, self.touched
         # The parser made each donation's values (pipeline.DonationValues) and counted them for
         # the running stats: this loop runs once for every row, and only matches, numbers and
@@ -148,7 +145,7 @@ class ImportJob:
             line_numbers.append(line)
             if known.slot < 0:
                 touched.add(known.id)
-        self._record_runs(new_donations, first_row)
+        self.written.record(new_donations, first_row)
         self._write(new_donors, new_donations)
         if self.refused:
             self.refused.sort(key=lambda error: error.line)
@@ -238,14 +235,14 @@ class ImportJob:
         people = bulk.identities(self.conn, {donor for pair in strangers for donor in pair}) if strangers else {}
         for donation_id, donor_id, day, kind, _outcome, volume, number, *_rest in skipped:
             holder, holder_donor, holder_day, holder_kind, holder_volume = holders[number]
-            line = self._line_of_donation(donation_id)
+            line = self.written.line_of(donation_id)
             differ = (identity_conflicts(people[holder_donor], people[donor_id])
                       if holder_donor != donor_id else [])
             if (not differ and self.day_db(holder_day) == day and self.kind_db(holder_kind) == kind
                     and (volume is None or holder_volume is None or volume == holder_volume)):
                 self.report.repeat(Duplicate(line, self._repeats(holder)))
             else:
-                where = (_("line {line}").format(line=self._line_of_donation(holder)) if self._wrote(holder)
+                where = (_("line {line}").format(line=self.written.line_of(holder)) if self.written.wrote(holder)
                          else _("donation #{id} in the registry").format(id=holder))
                 if differ:
                     reason = _("certificate {number} is already used ({where}) by donor #{id} {holder}; this row "
@@ -277,34 +274,6 @@ class ImportJob:
         if known.line:
             return _("the new donor of line {line}").format(line=known.line)
         return _("donor #{id}").format(id=known.id)
-
-    def _wrote(self, donation_id: int) -> bool:
-        """Whether this import wrote the donation (ids it reserved; another session's may be higher)."""
-        run = bisect_right(self.run_starts, donation_id) - 1
-        if run < 0:
-            return False
-        end = self.run_at[run + 1] if run + 1 < len(self.run_at) else len(self.written_lines)
-        return donation_id - self.run_starts[run] < end - self.run_at[run]
-
-    def _line_of_donation(self, donation_id: int) -> int:
-        """The line of a donation this import wrote."""
-        run = bisect_right(self.run_starts, donation_id) - 1
-        return self.written_lines[self.run_at[run] + donation_id - self.run_starts[run]]
-
-    def _record_runs(self, rows: list[tuple], first_row: int) -> None:
-        """Note the ids of these donation rows (in increasing order), the first at written_lines[first_row]."""
-        if rows and rows[-1][0] - rows[0][0] == len(rows) - 1:  # consecutive ids: one run
-            self._add_run(rows[0][0], first_row)
-            return
-        for at, row in enumerate(rows, start=first_row):
-            self._add_run(row[0], at)
-
-    def _add_run(self, first_id: int, at: int) -> None:
-        starts, run_at = self.run_starts, self.run_at
-        if starts and first_id == starts[-1] + (at - run_at[-1]):
-            return  # it continues the last run
-        starts.append(first_id)
-        run_at.append(at)
 
     def _reject(self, line: int, column: str, reason: str) -> None:
         self.refused.append(RowError(line, column, reason))
@@ -366,7 +335,7 @@ class ImportJob:
             if self.accept_violations:
                 accepted.append((found.donation_id, found.verdict.text()))
                 continue
-            self._reject(self._line_of_donation(found.donation_id), column, found.verdict.text())
+            self._reject(self.written.line_of(found.donation_id), column, found.verdict.text())
             refused.append(found.donation_id)
             if found.donor_id > self.registered_max:
                 self.recount.add(found.donor_id)
@@ -393,7 +362,7 @@ class ImportJob:
             donation_id, donor_id, day, kind, outcome, volume, certificate = row
             if (donor_id, day, kind, outcome) != group_key:
                 group_key, kept = (donor_id, day, kind, outcome), []
-            if not self._wrote(donation_id):  # recorded before this import: never touched
+            if not self.written.wrote(donation_id):  # recorded before this import: never touched
                 kept.append(row)
                 continue
             first = next((other for other in kept if _same_donation(other, volume, certificate)), None)
@@ -403,15 +372,15 @@ class ImportJob:
             repeats.append(donation_id)
             if donor_id > self.registered_max:
                 self.recount.add(donor_id)
-            self.report.repeat(Duplicate(self._line_of_donation(donation_id), self._repeats(first[0])))
+            self.report.repeat(Duplicate(self.written.line_of(donation_id), self._repeats(first[0])))
         if repeats:
             bulk.delete_donations(self.conn, repeats)
             self.report.imported -= len(repeats)
 
     def _repeats(self, donation_id: int) -> str:
-        if not self._wrote(donation_id):
+        if not self.written.wrote(donation_id):
             return _("already recorded as donation #{id}").format(id=donation_id)
-        return _("the same donation as line {line}").format(line=self._line_of_donation(donation_id))
+        return _("the same donation as line {line}").format(line=self.written.line_of(donation_id))
 
 
 def _same_donation(other: tuple, volume, certificate) -> bool:
