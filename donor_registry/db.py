@@ -8,6 +8,7 @@ from sqlalchemy import Engine, Enum, Index, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from donor_registry import lengths  # noqa: F401 (refuses text longer than its column at every flush)
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
 from donor_registry.privacy.files import create_private_if_missing
