@@ -20,6 +20,7 @@ from donor_registry.emergency.service import get_request
 from donor_registry.errors import UserError
 from donor_registry.i18n import N_, _, formatting
 from donor_registry.i18n.labels import label
+from donor_registry.slots.outcome import link_recorded
 from donor_registry.sms.reminders import withdraw_stale_reminders
 from donor_registry.types import DonationType
 
@@ -76,13 +77,15 @@ def record(
             session=session, donor_id=donor_id, data=data, rules=app_ctx.settings.eligibility,
             now=app_ctx.now(), actor=_actor(), override=override,
         )
+        booking = link_recorded(session=session, donation=donation, now=app_ctx.now(), actor=cli_actor())
         if emergency_request is not None and not deferred:
             link_donation(session=session, now=app_ctx.now(), request_id=emergency_request,
                           donor_id=donor_id, actor=cli_actor())
         result = views.donation_summary(donation)
         donor = views.donor_summary(get_donor(session=session, donor_id=donor_id))
     if as_json:
-        print_json({"donation": result, "donor": donor, "warnings": warnings})
+        print_json({"donation": result, "donor": donor, "warnings": warnings,
+                    "booking_id": booking.id if booking else None})
         return
     for warning in warnings:
         err_console.print(_("warning: {warning}").format(warning=warning), highlight=False, markup=False)
@@ -94,6 +97,8 @@ def record(
     console.print(
         _("recorded {what} #{id} for #{donor_id} {full_name}: {donation_count} donations, may give again from {value6}").format(what=what, id=result['id'], donor_id=donor_id, full_name=donor['full_name'], donation_count=donor['donation_count'], value6=again)
     )
+    if booking is not None:
+        console.print(_("recorded as the outcome of the donor's booking at drive #{drive}").format(drive=drive))
 
 
 @app.command("list")

@@ -88,23 +88,57 @@ def record_outcome(
         booking, linked = open_booking(session=session, drive=drive, booking_id=booking_id)
         donation = record_donation(session=session, donor_id=booking.donor_id, data=outcome_data(drive, data),
                                    rules=rules, now=now, source=source, actor=actor, override=override)
-        unlinked = SlotBooking.donation_id.is_(None) if linked is None else SlotBooking.donation_id == linked.id
-        claimed = session.execute(
-            update(SlotBooking).where(SlotBooking.id == booking.id, SlotBooking.status == BookingStatus.active,
-                                      SlotBooking.checked_in_at.is_not(None), unlinked)
-            .values(donation_id=donation.id, updated_at=now).execution_options(synchronize_session=False)).rowcount
-        if claimed != 1:
+        if not _claim(session=session, booking=booking, linked=linked, donation=donation, now=now):
             raise Refused("already")
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
+    _recorded(session=session, booking=booking, linked=linked, donation=donation, now=now, actor=actor,
+              source=source)
+    return Recorded(booking=booking, donation=donation, replaced=linked.id if linked else None)
+
+
+def _claim(*, session: Session, booking: SlotBooking, linked: Donation | None, donation: Donation,
+           now: dt.datetime) -> bool:
+    """Link the booking to the donation unless another outcome got there first (one row or none)."""
+    unlinked = SlotBooking.donation_id.is_(None) if linked is None else SlotBooking.donation_id == linked.id
+    return session.execute(
+        update(SlotBooking).where(SlotBooking.id == booking.id, SlotBooking.status == BookingStatus.active,
+                                  SlotBooking.checked_in_at.is_not(None), unlinked)
+        .values(donation_id=donation.id, updated_at=now).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _recorded(*, session: Session, booking: SlotBooking, linked: Donation | None, donation: Donation,
+              now: dt.datetime, actor: str, source: str) -> None:
     session.refresh(booking)
     audit(session=session, now=now, actor=actor, action="booking.outcome", subject_type="booking",
-          subject_id=booking.id, detail={"donor_id": booking.donor_id, "drive_id": drive.id,
+          subject_id=booking.id, detail={"donor_id": booking.donor_id, "drive_id": booking.drive_id,
                                          "donation_id": donation.id, "outcome": donation.outcome.value,
                                          "replaced": linked.id if linked else None, "via": source})
-    return Recorded(booking=booking, donation=donation, replaced=linked.id if linked else None)
+
+
+def link_recorded(*, session: Session, donation: Donation, now: dt.datetime, actor: str,
+                  source: str = "cli") -> SlotBooking | None:
+    """A donation recorded with its drive (`donations record --drive`) on the drive's day becomes
+    the outcome of the donor's checked-in booking there, if one waits for an outcome (or its
+    outcome was voided). No booking, one not checked in, or one already recorded: left alone."""
+    drive = session.get(Drive, donation.drive_id) if donation.drive_id is not None else None
+    if drive is None or drive.date != donation.donated_on:
+        return None
+    booking = session.exec(select(SlotBooking).where(
+        SlotBooking.drive_id == drive.id, SlotBooking.donor_id == donation.donor_id,
+        SlotBooking.status == BookingStatus.active, SlotBooking.checked_in_at.is_not(None))).first()
+    if booking is None:
+        return None
+    linked = session.get(Donation, booking.donation_id) if booking.donation_id is not None else None
+    if linked is not None and linked.voided_at is None:
+        return None
+    if not _claim(session=session, booking=booking, linked=linked, donation=donation, now=now):
+        return None
+    _recorded(session=session, booking=booking, linked=linked, donation=donation, now=now, actor=actor,
+              source=source)
+    return booking
 
 
 def describe(donation: Donation) -> str:

@@ -77,3 +77,20 @@ def test_drives_outcome_records_a_bookings_outcome_by_its_code_once(cli, sqlite_
     assert counted == {"booked": 2, "checked_in": 2, "donated": 1, "deferred": 1, "no_show": 0}
     donations = cli("donations", "list", "--drive", str(added["id"]), "--json").json()
     assert len(donations) == 2
+
+
+def test_donations_record_with_the_drive_is_the_checked_in_bookings_outcome(cli, sqlite_url, monkeypatch):
+    added = cli("drives", "add", "--date", "01/06/2026", "--venue", "Trường THPT", "--start", "07:00",
+                "--end", "11:00", "--capacity", "4", "--slot-minutes", "240", "--json").json()
+    donor = cli("donors", "add", "Lê Văn An", "--born", "1990-03-04", "--sex", "male", "--weight", "60",
+                "--json").json()["id"]
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        booking = slots.book(session=session, donor_id=donor, slot_id=added["slots"][0]["id"], now=EARLIER)
+        check_in.check_in(session=session, drive=session.get(Drive, added["id"]), typed=booking.check_in_code,
+                          now=NOW, actor="t")
+    engine.dispose()
+    recorded = cli("donations", "record", donor, "--date", "01/06/2026", "--drive", added["id"], "--json").json()
+    assert recorded["booking_id"] == booking.id
+    counted = cli("drives", "bookings", added["id"], "--counts", "--json").json()["total"]
+    assert (counted["checked_in"], counted["donated"]) == (1, 1)

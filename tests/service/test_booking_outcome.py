@@ -261,3 +261,46 @@ def test_a_drive_without_bookings_keeps_the_donors_who_may_give(session, now, ru
     drive, _slots = _drive(session, now, dt.date(2026, 6, 10), None)
     turnout = expected_turnout(session=session, drive=drive, rules=rules, today=TODAY)
     assert turnout.forecast is None and turnout.booked is None and turnout.total == turnout.eligible
+
+
+def _recorded_with_drive(session, now, rules, drive, booking, day=TODAY, override=None):
+    donation = record_donation(session=session, donor_id=booking.donor_id, rules=rules, now=now, actor="cli:a",
+                               override=override,
+                               data=GIVEN.model_copy(update={"drive_id": drive.id, "donated_on": day}))
+    return donation, outcome.link_recorded(session=session, donation=donation, now=now, actor="cli:a")
+
+
+def test_a_donation_recorded_with_its_drive_is_the_checked_in_bookings_outcome(session, now, rules, today_drive):
+    drive, _made, booked = today_drive
+    donation, booking = _recorded_with_drive(session, now, rules, drive, booked["E"])
+    session.commit()
+    assert booking.id == booked["E"].id and session.get(SlotBooking, booked["E"].id).donation_id == donation.id
+    assert counts.drive_counts(session=session, drive=drive, now=now).total.donated == 2  # A and now E
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "booking.outcome",
+                                                  AuditEntry.subject_id == booked["E"].id)).one()
+    assert (entry.actor, entry.detail["donation_id"], entry.detail["via"]) == ("cli:a", donation.id, "cli")
+
+
+def test_a_voided_outcome_is_replaced_by_a_donation_recorded_with_its_drive(session, now, rules, today_drive):
+    drive, _made, booked = today_drive
+    voided = session.get(SlotBooking, booked["G"].id).donation_id
+    donation, booking = _recorded_with_drive(session, now, rules, drive, booked["G"])
+    session.commit()
+    assert booking is not None and session.get(SlotBooking, booked["G"].id).donation_id == donation.id != voided
+
+
+@pytest.mark.parametrize("who", ["B", "D"])  # not checked in; cancelled
+def test_a_booking_not_checked_in_or_cancelled_is_left_alone(session, now, rules, today_drive, who):
+    drive, _made, booked = today_drive
+    _donation, booking = _recorded_with_drive(session, now, rules, drive, booked[who])
+    session.commit()
+    assert booking is None and session.get(SlotBooking, booked[who].id).donation_id is None
+
+
+def test_a_booking_with_an_outcome_or_a_donation_of_another_day_is_left_alone(session, now, rules, today_drive):
+    drive, _made, booked = today_drive
+    first = session.get(SlotBooking, booked["A"].id).donation_id
+    _donation, booking = _recorded_with_drive(session, now, rules, drive, booked["A"], override="nhập hai lần")
+    assert booking is None and session.get(SlotBooking, booked["A"].id).donation_id == first
+    _donation, booking = _recorded_with_drive(session, now, rules, drive, booked["E"], day=TODAY - dt.timedelta(days=1))
+    assert booking is None and session.get(SlotBooking, booked["E"].id).donation_id is None
