@@ -3,10 +3,11 @@
 The order is decided by pure rules (distance rings, preference rank, wave size) and carried
 out in SQL, so the database does the filtering over a million donors: a ring is a list of
 commune codes (places/rings.py finds them in memory) or of province codes, read through the
-partial standby indexes on (group, commune_code) and (province_code, group, id). Nearby rings of
-communes share one query ordered by ring (ring_groups); wider rings get one query each, a ring
-of provinces reading at most `limit` donors of each (province, group) (province_ring.py).
-Within a ring, universal donors (O−) come last.
+partial standby indexes on (group, commune_code) and (province_code, group, id). Each ring gets
+one query (nearby rings of communes may share one, ring_groups), a ring of provinces reading at
+most `limit` donors of each (province, group) (province_ring.py); the statements are built once
+per shape and run with the pick's values bound (candidate_sql.py). Within a ring, universal
+donors (O−) come last.
 """
 
 import datetime as dt
@@ -91,16 +92,19 @@ def candidate_query(
     return CandidateQuery(tuple(ranked_groups(request.abo, request.rh, request.product)), rotation, values)
 
 
-MERGE_COMMUNES = 24  # rings of communes share one query while they hold at most this many communes
+# Rings of communes share one query while they hold at most this many communes. 0: never, each
+# ring is read alone. With the statements built once (candidate_sql) a query more costs less
+# than reading every candidate of the km rings when the commune suffices (README Benchmarks).
+MERGE_COMMUNES = 0
 
 
 def ring_groups(areas: Sequence[RingArea], *, merge_communes: int | None = None) -> list[list[tuple[int, RingArea]]]:
     """The rings searched by one query each, as (ring index, area) lists, nearest first.
 
     Consecutive rings given by commune lists (the commune, the km rings) share one query ordered
-    by ring while together they hold at most `merge_communes` communes: it saves a query when the
-    nearest ring runs short, but reads every candidate of the merged rings even when it does not
-    (measured in the README's Benchmarks). A ring by province (the province, its neighbours,
+    by ring while together they hold at most `merge_communes` communes (MERGE_COMMUNES, none by
+    default): it saves a query when the nearest ring runs short, but reads every candidate of the
+    merged rings even when it does not (measured in the README's Benchmarks). A ring by province (the province, its neighbours,
     everywhere) holds thousands of candidates, so it is read alone, only when the nearer run out.
     The grouping changes the cost, never the order: a donor belongs to the nearest ring holding it.
     """
