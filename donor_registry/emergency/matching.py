@@ -3,30 +3,29 @@
 The order is decided by pure rules (distance rings, preference rank, wave size) and carried
 out in SQL, so the database does the filtering over a million donors: a ring is a list of
 commune codes (places/rings.py finds them in memory) or of province codes, read through the
-partial standby indexes on (group, commune_code) and (province_code, group, id). Nearby rings of
-communes share one query ordered by ring (ring_groups); wider rings get one query each, a ring
-of provinces reading at most `limit` donors of each (province, group) (province_ring.py).
-Within a ring, universal donors (O−) come last.
+partial standby indexes on (group, commune_code) and (province_code, group, id). Each ring gets
+one query (nearby rings of communes may share one, ring_groups), a ring of provinces reading at
+most `limit` donors of each (province, group) (province_ring.py); the statements are built once
+per shape and run with the pick's values bound (candidate_sql.py). Within a ring, universal
+donors (O−) come last.
 """
 
 import datetime as dt
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, case, exists, false, literal, or_, select, true
 from sqlmodel import Session
 
-from donor_registry.donors.eligibility_sql import eligible_on_clause
-from donor_registry.donors.models import Donor
+from donor_registry.donors.eligibility_sql import eligible_values
 from donor_registry.eligibility import EligibilityRules
-from donor_registry.emergency import province_ring
+from donor_registry.emergency import candidate_sql
 from donor_registry.emergency.compatibility import compatible_donors, donor_preference_rank
-from donor_registry.emergency.models import CallOut, DonorClaim, EmergencyRequest
+from donor_registry.emergency.models import EmergencyRequest
 from donor_registry.places import rings as places_rings
 from donor_registry.places.rings import RingArea
-from donor_registry.portal.availability_sql import available_clause
-from donor_registry.sms.audience import contactable_clause
+from donor_registry.portal.availability_sql import available_clause_bound, available_values
 from donor_registry.types import ABO, Rh
 
 
@@ -47,18 +46,17 @@ def wave_size(*, units: int, accepted: int, margin: float) -> int:
 
 def request_rings(request: EmergencyRequest, rings: Sequence[str], *, neighbour_km: float = 15.0) -> list[RingArea]:
     """The rings to search around the request's hospital, nearest first (pure but for the units data)."""
-    place = places_rings.origin(commune_code=request.commune_code, province_code=request.province_code,
-                                latitude=request.latitude, longitude=request.longitude)
-    return places_rings.ring_areas(place, rings, neighbour_km=neighbour_km)
+    return list(_ring_areas(request.commune_code, request.province_code, request.latitude, request.longitude,
+                            tuple(rings), neighbour_km))
 
 
-def ring_clause(area: RingArea):
-    """The donors living in one ring's area."""
-    if area.everywhere:
-        return true()
-    if area.communes is not None:
-        return Donor.commune_code.in_(area.communes) if area.communes else false()
-    return Donor.province_code.in_(area.provinces) if area.provinces else false()
+@lru_cache(maxsize=4096)
+def _ring_areas(commune_code: str | None, province_code: str | None, latitude: float | None,
+                longitude: float | None, rings: tuple[str, ...], neighbour_km: float) -> tuple[RingArea, ...]:
+    """The rings of one origin and configuration: the same for every request from there."""
+    place = places_rings.origin(commune_code=commune_code, province_code=province_code, latitude=latitude,
+                                longitude=longitude)
+    return tuple(places_rings.ring_areas(place, rings, neighbour_km=neighbour_km))
 
 
 def ranked_groups(abo: ABO, rh: Rh, product: str) -> list[tuple[tuple[ABO, Rh], int]]:
@@ -71,60 +69,42 @@ def ranked_groups(abo: ABO, rh: Rh, product: str) -> list[tuple[tuple[ABO, Rh], 
 
 @dataclass(frozen=True)
 class CandidateQuery:
-    """Every donor who may be called (`select`, no area, no order, no limit), their call order
-    within a ring (`order`: preference rank, then donor number), and the same without the
-    blood groups (`base`) with the compatible groups and their ranks (`groups`), for the
-    rings read one (province, group) at a time."""
+    """Every donor who may be called, as the parts of a statement built once per shape
+    (candidate_sql): the compatible groups with their call order within a ring (`groups`:
+    preference rank, then donor number), whether the rotation rule applies, and the values of
+    the pick (`values`: the day, the moment, the request, the rotation cut-off)."""
 
-    select: Select
-    order: tuple
-    base: Select | None = None
-    groups: tuple[tuple[tuple[ABO, Rh], int], ...] = ()
+    groups: candidate_sql.Groups
+    rotation: bool
+    values: dict
 
 
 def candidate_query(
     *, request: EmergencyRequest, now: dt.datetime, on: dt.date, rules: EligibilityRules,
     rotation_days: int, include_recent: bool,
 ) -> CandidateQuery:
-    """Every donor who may be called for the request, with their order within a ring.
-
-    Built once per pass and narrowed per ring: building the expression costs more
-    than running the indexed query.
-    """
-    ranked = ranked_groups(request.abo, request.rh, request.product)
-    rank = case(*[(and_(Donor.abo == g[0], Donor.rh == g[1]), r) for g, r in ranked], else_=99)
-    base = (
-        select(Donor.id, Donor.full_name, Donor.phone_e164, Donor.abo, Donor.rh)
-        .where(
-            Donor.standby.is_(True),
-            Donor.merged_into_id.is_(None),
-            eligible_on_clause(on, rules),
-            contactable_clause(),
-            available_clause(now),  # the donor's own windows and "not until" (portal)
-            ~exists().where(DonorClaim.donor_id == Donor.id),
-            ~exists().where(CallOut.request_id == request.id, CallOut.donor_id == Donor.id),
-        )
-    )
-    if not include_recent and rotation_days > 0:
-        since = now - dt.timedelta(days=rotation_days)
-        base = base.where(~exists().where(CallOut.donor_id == Donor.id, CallOut.asked_at >= since))
-    # Compatible groups are always every compatible ABO × every compatible Rh, so two IN lists
-    # are exact, and they let the partial indexes seek (an OR of pairs does not).
-    query = base.where(Donor.abo.in_(sorted({g[0] for g, _ in ranked})),
-                       Donor.rh.in_(sorted({g[1] for g, _ in ranked})))
-    return CandidateQuery(query, (rank, Donor.id), base, tuple(ranked))
+    """Every donor who may be called for the request, with their order within a ring; narrowed
+    per ring by find_candidates."""
+    rotation = not include_recent and rotation_days > 0
+    values = {**eligible_values(on, rules), **available_values(now), candidate_sql.REQUEST: request.id}
+    if rotation:
+        values[candidate_sql.SINCE] = now - dt.timedelta(days=rotation_days)
+    return CandidateQuery(tuple(ranked_groups(request.abo, request.rh, request.product)), rotation, values)
 
 
-MERGE_COMMUNES = 24  # rings of communes share one query while they hold at most this many communes
+# Rings of communes share one query while they hold at most this many communes. 0: never, each
+# ring is read alone. With the statements built once (candidate_sql) a query more costs less
+# than reading every candidate of the km rings when the commune suffices (README Benchmarks).
+MERGE_COMMUNES = 0
 
 
 def ring_groups(areas: Sequence[RingArea], *, merge_communes: int | None = None) -> list[list[tuple[int, RingArea]]]:
     """The rings searched by one query each, as (ring index, area) lists, nearest first.
 
     Consecutive rings given by commune lists (the commune, the km rings) share one query ordered
-    by ring while together they hold at most `merge_communes` communes: it saves a query when the
-    nearest ring runs short, but reads every candidate of the merged rings even when it does not
-    (measured in the README's Benchmarks). A ring by province (the province, its neighbours,
+    by ring while together they hold at most `merge_communes` communes (MERGE_COMMUNES, none by
+    default): it saves a query when the nearest ring runs short, but reads every candidate of the
+    merged rings even when it does not (measured in the README's Benchmarks). A ring by province (the province, its neighbours,
     everywhere) holds thousands of candidates, so it is read alone, only when the nearer run out.
     The grouping changes the cost, never the order: a donor belongs to the nearest ring holding it.
     """
@@ -150,24 +130,11 @@ def find_candidates(
     its ring (a donor living in two rings' areas belongs to the nearer one)."""
     if limit <= 0:
         return []
-    if len(areas) == 1 and areas[0][1].provinces and query.base is not None:
-        statement = province_ring.statement(
-            query.base, query.groups, areas[0][1].provinces, ring=areas[0][0], limit=limit, exclude=exclude,
-            dialect=session.get_bind().dialect.name)
-        return [(Candidate(*row[:-1]), row[-1]) for row in session.execute(statement)]
-    if len(areas) == 1:
-        ring, where, order = literal(areas[0][0]), ring_clause(areas[0][1]), query.order
-    else:
-        ring = case(*[(ring_clause(area), index) for index, area in areas[:-1]], else_=areas[-1][0])
-        if all(area.communes is not None for _, area in areas):  # one IN list: the index seeks each commune
-            where = Donor.commune_code.in_([code for _, area in areas for code in area.communes])
-        else:
-            where = or_(*[ring_clause(area) for _, area in areas])
-        order = (ring, *query.order)
-    statement = query.select.add_columns(ring).where(where).order_by(*order).limit(limit)
-    if exclude:
-        statement = statement.where(Donor.id.not_in(list(exclude)))
-    return [(Candidate(*row[:-1]), row[-1]) for row in session.execute(statement)]
+    statement = candidate_sql.statement(
+        query.groups, query.rotation, candidate_sql.ring_shape(areas), bool(exclude),
+        session.get_bind().dialect.name, available_clause_bound)
+    values = {**query.values, **candidate_sql.area_values(areas), **candidate_sql.run_values(limit, exclude)}
+    return [(Candidate(*row[:-1]), row[-1]) for row in session.execute(statement, values)]
 
 
 def pick(

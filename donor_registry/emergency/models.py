@@ -139,7 +139,7 @@ class DonorClaim(SQLModel, table=True):
 
 # Matching reads only active standby donors of a few groups in one area: partial indexes keep
 # that fast over a million donors on both backends. The WHERE must match the query's terms
-# exactly for SQLite to use them (matching.find_candidates writes `standby IS 1`).
+# exactly for SQLite to use them (emergency/candidate_sql.py writes `standby IS 1`).
 _donors = Donor.__table__
 _STANDBY = _donors.c.standby.is_(True) & _donors.c.merged_into_id.is_(None)
 STANDBY_BY_GROUP = Index(

@@ -16,9 +16,9 @@ of keys, in the form each planner runs once per key row:
   a correlated list subquery run once per key row, each a SEARCH of the partial index.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
-from sqlalchemy import Select, String, literal, select, true, union_all
+from sqlalchemy import Integer, Select, String, bindparam, literal, select, true, union_all
 
 from donor_registry.donors.models import Donor
 from donor_registry.types import ABO, Rh
@@ -26,26 +26,38 @@ from donor_registry.types import ABO, Rh
 # The donors table once more, for SQLite's outer read by id: built once (its column collection
 # costs milliseconds; an ORM alias more, adapting each column).
 _PICKED = Donor.__table__.alias("picked")
+# The statement's values are bind parameters (it is built once per shape, emergency/candidate_sql.py):
+# the provinces (province_values), the limit and the donors left out.
+LIMIT, EXCLUDE = "m_limit", "m_exclude"
 
 
-def keys(groups: Sequence[tuple[tuple[ABO, Rh], int]], provinces: Sequence[str]):
-    """The (province, abo, rh, rank) rows to read, as a common table expression."""
-    rows = [select(literal(province, String).label("province"), literal(abo.value, String).label("abo"),
-                   literal(rh.value, String).label("rh"), literal(rank).label("rank"))
-            for province in provinces for (abo, rh), rank in groups]
+def province_values(provinces: Sequence[str]) -> dict[str, str]:
+    """The bind parameters naming the ring's provinces, for a statement built for len(provinces)."""
+    return {f"m_province_{i}": code for i, code in enumerate(provinces)}
+
+
+def keys(groups: Sequence[tuple[tuple[ABO, Rh], int]], provinces: int):
+    """The (province, abo, rh, rank) rows to read, as a common table expression: `provinces`
+    provinces by bind parameter (province_values) times the groups."""
+    rows = [select(bindparam(f"m_province_{i}", type_=String).label("province"),
+                   literal(abo.value, String).label("abo"), literal(rh.value, String).label("rh"),
+                   literal(rank).label("rank"))
+            for i in range(provinces) for (abo, rh), rank in groups]
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("ring_keys")
 
 
 def statement(
-    base: Select, groups: Sequence[tuple[tuple[ABO, Rh], int]], provinces: Sequence[str], *, ring: int,
-    limit: int, exclude: Collection[int], dialect: str,
+    base: Select, groups: Sequence[tuple[tuple[ABO, Rh], int]], provinces: int, *, ring: int, exclude: bool,
+    dialect: str,
 ) -> Select:
-    """The first `limit` donors of `base` living in `provinces`, in (rank, id) order, each row
-    ending with `ring`: base's columns (Donor.id first) then the ring."""
+    """The first `m_limit` donors of `base` living in the provinces, in (rank, id) order, each
+    row ending with `ring`: base's columns (Donor.id first) then the ring; without the donors
+    of `m_exclude` when `exclude`."""
     table = keys(groups, provinces)
+    limit = bindparam(LIMIT, type_=Integer)
     arm = base.where(Donor.province_code == table.c.province, Donor.abo == table.c.abo, Donor.rh == table.c.rh)
     if exclude:
-        arm = arm.where(Donor.id.not_in(list(exclude)))
+        arm = arm.where(Donor.id.not_in(bindparam(EXCLUDE, expanding=True)))
     arm = arm.order_by(Donor.id).limit(limit)
     if dialect == "postgresql":
         picked = arm.lateral("picked")
