@@ -62,9 +62,10 @@ def postgres_copy(sqlite_path: Path, name: str) -> str:
     """The URL of PostgreSQL database `name` holding exactly the rows of the SQLite file.
 
     Built once: created, migrated, every non-empty table copied with COPY (foreign-key triggers
-    off while loading, sequences moved past the ids), VACUUM ANALYZE (what autovacuum would do
-    on a live server); then marked complete with a comment, so an interrupted build is redone
-    and a complete one is kept on the server between runs.
+    off and secondary indexes dropped while loading, then built again; sequences moved past
+    the ids), VACUUM ANALYZE (what autovacuum would do on a live server); then marked complete
+    with a comment, so an interrupted build is redone and a complete one is kept on the server
+    between runs.
     """
     import psycopg
 
@@ -89,7 +90,9 @@ def postgres_copy(sqlite_path: Path, name: str) -> str:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "AND name != 'alembic_version'")]
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as pg, pg.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica; SET TimeZone = 'UTC'")
+            cursor.execute("SET session_replication_role = replica; SET TimeZone = 'UTC'; "
+                           "SET maintenance_work_mem = '256MB'")
+            indexes = _drop_secondary_indexes(cursor)
             for table in tables:
                 if source.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is None:
                     continue
@@ -102,6 +105,8 @@ def postgres_copy(sqlite_path: Path, name: str) -> str:
                 if "id" in columns:
                     cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), max(id)) "
                                    f'FROM "{table}" HAVING max(id) IS NOT NULL')
+            for definition in indexes:
+                cursor.execute(definition)
         source.close()
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}", autocommit=True) as pg:
             pg.execute("VACUUM ANALYZE")
@@ -110,6 +115,20 @@ def postgres_copy(sqlite_path: Path, name: str) -> str:
               file=sys.stderr)
     server.dispose()
     return PG_SERVER + name
+
+
+def _drop_secondary_indexes(cursor) -> list[str]:
+    """Drop the indexes that back no constraint and return their definitions: building each
+    once after the COPY is many times faster than keeping two dozen of them (a trigram GIN
+    among them) current row by row (5 M donors: 18 min with them)."""
+    cursor.execute("""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+        JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""")
+    found = cursor.fetchall()
+    for index, _ in found:
+        cursor.execute(f"DROP INDEX {index}")
+    return [definition for _, definition in found]
 
 
 def raw_postgres(url: str):
