@@ -6,6 +6,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -51,6 +52,26 @@ def wait_for_health(base: str) -> None:
 # PostgreSQL: the local server (trust auth), one kept database a benchmark and size.
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 READY = "bench data complete"
+
+
+# The README's PostgreSQL settings (Running on PostgreSQL) that a connection can set itself, as
+# a role's `ALTER ROLE … SET` would; shared_buffers needs a server restart and stays as it is.
+RECOMMENDED = {"work_mem": "64MB", "effective_cache_size": "18GB", "random_page_cost": "1.1",
+               "max_parallel_workers_per_gather": "1", "jit": "off"}
+
+
+def with_settings(url: str, settings: str) -> str:
+    """`url` whose connections start with the README's settings (`--pg-settings recommended`)."""
+    if settings == "server":
+        return url
+    options = " ".join(f"-c {name}={value}" for name, value in RECOMMENDED.items())
+    return f"{url}?options={quote(options)}"
+
+
+def settings_text(settings: str) -> str:
+    if settings == "server":
+        return "the server's settings: the defaults, work_mem 4MB, shared_buffers 128MB"
+    return ", ".join(f"{name} {value}" for name, value in RECOMMENDED.items()) + " (shared_buffers 128MB)"
 
 
 def engine_names(choice: str) -> list[str]:
@@ -119,8 +140,9 @@ def postgres_copy(sqlite_path: Path, name: str) -> str:
 
 def _drop_secondary_indexes(cursor) -> list[str]:
     """Drop the indexes that back no constraint and return their definitions: building each
-    once after the COPY is many times faster than keeping two dozen of them (a trigram GIN
-    among them) current row by row (5 M donors: 18 min with them)."""
+    once after the COPY is faster than keeping two dozen of them (a trigram GIN among them)
+    current row by row (5 M donors, at load 9-12: their COPY took 19 min that way; the whole
+    turnout copy, indexes and VACUUM included, 16 min this way)."""
     cursor.execute("""
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
