@@ -49,6 +49,10 @@ class Donor(DonorBase, table=True):
         # "Donors of this chapter and below": chapter_id IN (the subtree). No merged_into_id
         # after it: SQLite would skip-scan it for `merged_into_id IS NULL` (migration 0030).
         Index("ix_donors_chapter_id", "chapter_id"),
+        # PostgreSQL only (0043): a chapter's honour candidates as one index-only range.
+        Index("ix_donors_honours", "chapter_id", "donation_count",
+              postgresql_include=["id", "deceased_on", "full_name", "district"],
+              postgresql_where=text("merged_into_id IS NULL")).ddl_if(dialect="postgresql"),
         # The active donors by name (`donors find`, lists): `merged_into_id IS NULL` selects it.
         Index("ix_donors_active_name", "name_folded", "id",
               sqlite_where=text("merged_into_id IS NULL"), postgresql_where=text("merged_into_id IS NULL")),

@@ -11,6 +11,7 @@ Each drive is timed cold first (a new connection, DISCARD ALL on PostgreSQL, the
 never read before in this run), then warm (one session for all). Target: p95 under 200 ms cold.
 
     PYTHONPATH=. .venv/bin/python scripts/benchmarks/turnout.py [--engine sqlite|postgres|both] [--donors N]
+        [--pg-settings server|recommended]
 """
 
 import argparse
@@ -36,6 +37,8 @@ from scripts.benchmarks._common import (
     engine_names,
     postgres_copy,
     raw_postgres,
+    settings_text,
+    with_settings,
 )
 
 COMMUNES, DISTRICTS = 2_000, 200
@@ -140,18 +143,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def database(engine_name: str, donors: int) -> str:
+def database(engine_name: str, donors: int, pg_settings: str = "server") -> str:
     path = Path(f"bench-data/turnout-v3-{donors}.db")
     if not path.exists():
         started = time.perf_counter()
         build(path, donors)
         print(f"built {path} with {donors:,} donors in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    return f"sqlite:///{path}" if engine_name == "sqlite" else postgres_copy(path, f"bench_turnout_{donors}")
+    if engine_name == "sqlite":
+        return f"sqlite:///{path}"
+    return with_settings(postgres_copy(path, f"bench_turnout_{donors}"), pg_settings)
 
 
-def measure(engine_name: str, donors: int) -> tuple[list[str], bool]:
+def measure(engine_name: str, donors: int, pg_settings: str = "server") -> tuple[list[str], bool]:
     rules = EligibilityRules()
-    url = database(engine_name, donors)
+    url = database(engine_name, donors, pg_settings)
     engine = make_engine(url)
     raw = sqlite3.connect(url.removeprefix("sqlite:///")) if engine_name == "sqlite" else raw_postgres(url)
     sql = baseline_sql(rules, engine.dialect.name)
@@ -180,7 +185,7 @@ def measure(engine_name: str, donors: int) -> tuple[list[str], bool]:
             assert got == expected, (drive.date, drive.commune_key, got, expected)
     raw.close()
     engine.dispose()
-    name = "SQLite" if engine_name == "sqlite" else "PostgreSQL"
+    name = "SQLite" if engine_name == "sqlite" else f"PostgreSQL ({settings_text(pg_settings)})"
     title = (f"{name}: {donors:,} donors; {DRIVES} drives (40 commune, 10 district); eligible donors a drive: "
              f"median {statistics.median(totals):.0f}, max {max(totals)}; load average {os.getloadavg()[0]:.1f}")
     lines = [title, "",
@@ -197,10 +202,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--donors", type=int, default=1_000_000)
+    parser.add_argument("--pg-settings", choices=["server", "recommended"], default="server",
+                        help="PostgreSQL: the server's settings, or the README's per-connection ones")
     args = parser.parse_args()
     failed = False
     for engine_name in engine_names(args.engine):
-        lines, engine_failed = measure(engine_name, args.donors)
+        lines, engine_failed = measure(engine_name, args.donors, args.pg_settings)
         failed |= engine_failed
         print("\n".join(lines))
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -184,6 +184,47 @@ def test_as_of_counts_donations_up_to_that_day(session, now, rules):
         listed(session, as_of=TODAY + dt.timedelta(days=1))
 
 
+def test_as_of_in_a_chapter_counts_its_own_donors_up_to_that_day(session, now, rules):
+    """A chapter's (or district's, or named donors') count as of a day reads only its donors'
+    donations: the same rows as the whole country's list keeps for them, written out by hand."""
+    vn = chapters.create_chapter(session=session, now=now, kind="national")
+    can_tho = chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="92")
+    ward = chapters.create_chapter(session=session, now=now, kind="commune", parent_id=can_tho.id, commune_code="31507")
+    chapters.create_chapter(session=session, now=now, kind="province", parent_id=vn.id, province_code="15")
+    in_ward = donor(session, now, "Lâm Thị Mai", commune="Phường Sóc Trăng", province="TP Cần Thơ")
+    in_province = donor(session, now, "Lâm Văn Tư", commune="Phường Ninh Kiều", province="TP Cần Thơ",
+                        district="Quận Ninh Kiều")
+    deferred = donor(session, now, "Lâm Văn Năm", commune="Phường Ninh Kiều", province="TP Cần Thơ")
+    elsewhere = donor(session, now, "Hà Thị Lan", commune="Phường Yên Bái", province="Lào Cai")
+    give(session, now, rules, in_ward, 5, start=dt.date(2025, 12, 1))  # the 5th on 2025-12-29
+    give(session, now, rules, in_province, 12, start=dt.date(2025, 1, 6))  # the 10th on 2025-03-10
+    give(session, now, rules, deferred, 4, start=dt.date(2024, 1, 1))
+    give(session, now, rules, deferred, 1, start=dt.date(2024, 6, 1), outcome=Outcome.deferred, deferral_reason="x")
+    give(session, now, rules, elsewhere, 7, start=dt.date(2020, 1, 6))
+    held = ceremony(session, now, "Tôn vinh 2024")
+    session.add(HonourAward(donor_id=in_province.id, tier=5, ceremony_id=held.id, donation_count=5,
+                            awarded_on=dt.date(2025, 2, 10), created_at=now))
+    session.flush()
+    country = [(in_ward.id, 5), (in_province.id, 10), (elsewhere.id, 5)]
+    expected = [  # (as of, chapter, candidates)
+        (dt.date(2025, 12, 31), can_tho, [(in_ward.id, 5), (in_province.id, 10)]),
+        (dt.date(2025, 12, 28), can_tho, [(in_province.id, 10)]),
+        (dt.date(2025, 3, 10), can_tho, [(in_province.id, 10)]),
+        (dt.date(2025, 3, 9), can_tho, []),
+        (dt.date(2025, 12, 31), ward, [(in_ward.id, 5)]),
+        (dt.date(2025, 12, 31), vn, country),
+    ]
+    for day, chapter, want in expected:
+        assert listed(session, as_of=day, chapter=chapter) == want, (day, chapter.code)
+    assert listed(session, as_of=dt.date(2025, 12, 31)) == country
+    assert listed(session, as_of=dt.date(2025, 12, 31), district="quận ninh kiều") == [(in_province.id, 10)]
+    assert listed(session, as_of=dt.date(2025, 12, 31), donor_ids=[in_ward.id, elsewhere.id]) == [
+        (in_ward.id, 5), (elsewhere.id, 5)]
+    whole_blood_only = HonoursSettings(counted_types=[DonationType.whole_blood])
+    assert listed(session, whole_blood_only, as_of=dt.date(2025, 12, 31), chapter=can_tho) == [
+        (in_ward.id, 5), (in_province.id, 10)]
+
+
 def test_merged_duplicates_keep_their_awards_without_double_listing(session, now, rules):
     keep, dup = donor(session, now, "Phan Văn Hùng"), donor(session, now, "Phan Van Hung")
     give(session, now, rules, keep, 5)

@@ -235,3 +235,16 @@ def test_the_national_indexes_migration_goes_down_and_up_again(engine):
     with engine.connect() as conn:
         assert names & {i["name"] for i in inspect(conn).get_indexes("donors")} == expected
     test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_honours_index_migration_goes_down_and_up_again(engine):
+    """0043 (PostgreSQL only: the covering index of honour candidates) down to 0041, then up; on
+    SQLite it changes nothing."""
+    expected = {"ix_donors_honours"} if engine.dialect.name == "postgresql" else set()
+    command.downgrade(_alembic_config(engine), "0041_pg_national")
+    with engine.connect() as conn:
+        assert "ix_donors_honours" not in {i["name"] for i in inspect(conn).get_indexes("donors")}
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert {"ix_donors_honours"} & {i["name"] for i in inspect(conn).get_indexes("donors")} == expected
+    test_migrated_schema_matches_the_models(engine)
