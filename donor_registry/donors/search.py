@@ -94,6 +94,9 @@ def _any_order(session: Session, tokens: list[str], limit: int, chapters) -> lis
     counts = name_words.entry_counts(session, tokens, RARE_WORD_DONORS)
     indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
     if indexed and _index_is_cheaper(session, counts, indexed, limit):
+        family = first_words.only_first_word(session, tokens) if _range_is_cheaper(session, indexed, limit) else None
+        if family is not None:
+            return _rank_in_range(session, tokens, family, limit, chapters)
         return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit, chapters)
     family = first_words.only_first_word(session, tokens)
     if family is not None:  # every match starts with it: walk that range of names only
@@ -182,6 +185,31 @@ def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], lim
                       for token in tokens)
     query = select(Donor).where(Donor.id.in_(candidates), *_name_clauses(tokens), _reach_filter(chapters))
     return list(session.exec(query.order_by(whole_words.desc(), Donor.name_folded, Donor.id).limit(limit)))
+
+
+def _range_is_cheaper(session: Session, indexed: list, limit: int) -> bool:
+    """Whether a page of the rarest word's donors is read sooner from a family name's range of
+    names (about limit / its share, spread as it is over the names) than its donors fetched by
+    key: 'toan nguyen' at 1 M donors, 19,800 of them read in 70 ms on SQLite, or 2,500 names."""
+    total = max(session.scalar(select(func.max(Donor.id))) or 1, 1)
+    rarest = max(indexed[0][0], 1)
+    return limit * total / rarest < rarest * CANDIDATE_COST
+
+
+def _rank_in_range(session: Session, tokens: list[str], family: str, limit: int, chapters) -> list[Donor]:
+    """_rank_candidates' page (whole-word matches first, then by name) when every match starts
+    with `family` (first_words): that range of names read in name order once per number of
+    whole words, most first, each read stopping at what the page still lacks."""
+    spaced = " " + Donor.name_folded + " "
+    whole_words = sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0)
+                      for token in tokens)
+    clauses = [*first_words.starting_with(family), *_walk_words(session, [t for t in tokens if t != family])]
+    found: list[Donor] = []
+    for whole in range(len(tokens), -1, -1):
+        found += _in_name_order(session, [*clauses, whole_words == whole], limit - len(found), chapters)
+        if len(found) == limit:
+            break
+    return found
 
 
 def _whole_word_hits(name_folded: str, tokens: list[str]) -> int:
