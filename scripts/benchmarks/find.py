@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session
 
-from donor_registry.db import make_engine
+from donor_registry.db import make_engine, upgrade
 from donor_registry.donors.search import find_donors
 from donor_registry.phones import normalize_phone
 from donor_registry.text import fold, strip_diacritics
@@ -96,6 +96,9 @@ def data_path(donors: int) -> Path:
     path = ROOT / "bench-data" / f"find-v3-{donors}.db"
     if not path.exists():
         build(path, donors)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)  # cached data from an earlier schema
+    engine.dispose()
     return path
 
 

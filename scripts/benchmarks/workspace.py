@@ -38,6 +38,7 @@ from donor_registry.accounts.models import Role
 from donor_registry.accounts.users import add_user
 from donor_registry.chapters.service import create_chapter
 from donor_registry.db import make_engine, session_scope, upgrade
+from donor_registry.donors.name_words import words_of
 from donor_registry.donors.service import find_donors
 from donor_registry.text import fold, strip_diacritics
 from scripts.benchmarks._common import free_port as _free_port
@@ -111,7 +112,7 @@ def build(url: str, donors: int) -> None:
         session.execute(text(SEQUENCE[dialect] + DONORS_SQL), {"n": donors, "names": len(names), "stamp": stamp})
         session.execute(text("CREATE TEMP TABLE bench_words (i INTEGER, word TEXT)"))
         session.execute(text("INSERT INTO bench_words VALUES (:i, :w)"),
-                        [{"i": i, "w": w} for i, _f, folded, _s in names for w in sorted(set(folded.split()))])
+                        [{"i": i, "w": w} for i, _f, folded, _s in names for w in sorted(words_of(folded))])
         session.execute(text("INSERT INTO donor_name_words (word, donor_id) SELECT w.word, d.id FROM donors d "
                              "JOIN bench_words w ON w.i = (d.id * 2654435761) % :names"), {"names": len(names)})
         national = create_chapter(session=session, now=NOW, kind="national")

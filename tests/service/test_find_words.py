@@ -9,7 +9,7 @@ from donor_registry.db import make_engine, upgrade
 from donor_registry.donors import search
 from donor_registry.donors.duplicates import merge_donors
 from donor_registry.donors.models import DonorCreate, DonorNameWord, DonorUpdate
-from donor_registry.donors.name_words import words_of
+from donor_registry.donors.name_words import LATER, words_of
 from donor_registry.donors.service import create_donor, find_donors, update_donor
 from donor_registry.importing.service import import_donors
 
@@ -53,6 +53,30 @@ def test_common_words_only_walk_names_in_order(session, crowd, rare_limit):
     assert found(session, "ng v") == found(session, "nguyen van")
 
 
+def test_a_family_name_finds_its_range_of_names_while_no_one_has_it_later(session, now, rules, rare_limit):
+    """'thanh vu', both words common: while 'vu' is only ever a first word, the matches are the
+    names starting with it (one range of the names index, first_words); once a donor has it
+    later in the name, the walk of every name finds that donor too, and after a rename or a
+    merge takes it away the range is enough again. Ranked as the walk ranks: name order."""
+    for name in ("Vũ Văn Thành", "Vũ Thị Lan", "Vũ Thị Hoa", "Vũ Minh Thành", "Lê Thanh Hà", "Trần Văn Thành"):
+        add(session, now, name)
+    session.commit()
+    assert found(session, "thanh vu") == ["Vũ Minh Thành", "Vũ Văn Thành"]
+    later = add(session, now, "Đỗ Thanh Vũ")
+    session.commit()
+    assert found(session, "thanh vu") == ["Đỗ Thanh Vũ", "Vũ Minh Thành", "Vũ Văn Thành"]
+    update_donor(session=session, donor_id=later.id, changes=DonorUpdate(full_name="Đỗ Thanh Vĩnh"), now=now)
+    session.commit()
+    assert found(session, "thanh vu") == ["Vũ Minh Thành", "Vũ Văn Thành"]
+    twin = add(session, now, "Bùi Vũ Thành")
+    keep = add(session, now, "Bùi Vũ Thành")
+    session.commit()
+    assert found(session, "thanh vu") == ["Bùi Vũ Thành", "Bùi Vũ Thành", "Vũ Minh Thành", "Vũ Văn Thành"]
+    merge_donors(session=session, keep_id=keep.id, duplicate_id=twin.id, rules=rules, now=now, command="t")
+    session.commit()
+    assert found(session, "thanh vu") == ["Bùi Vũ Thành", "Vũ Minh Thành", "Vũ Văn Thành"]
+
+
 @pytest.mark.parametrize("query", ["xyz", "nguyen xyz", "van hoa", "an%", "a_"])
 def test_no_match_on_either_path(session, crowd, rare_limit, query):
     assert found(session, query) == []
@@ -69,14 +93,14 @@ def test_merged_duplicate_is_not_found_and_leaves_no_words(session, now, rules, 
     session.commit()
     assert [donor.id for donor in find_donors(session=session, query="minh tuan")] == [keep.id]
     assert words_in_index(session, duplicate.id) == set()
-    assert words_in_index(session, keep.id) == {"pham", "minh", "tuan"}
+    assert words_in_index(session, keep.id) == {"pham", "minh", "tuan", LATER + "minh", LATER + "tuan"}
 
 
 def test_renaming_a_donor_changes_its_words(session, now, crowd):
     donor = add(session, now, "Đỗ Thu Hà")
     update_donor(session=session, donor_id=donor.id, changes=DonorUpdate(full_name="Đỗ Thu Hằng"), now=now)
     session.commit()
-    assert words_in_index(session, donor.id) == {"do", "thu", "hang"}
+    assert words_in_index(session, donor.id) == {"do", "thu", "hang", LATER + "thu", LATER + "hang"}
     assert found(session, "ha do") == ["Đỗ Thu Hằng"]  # 'ha' is a prefix of 'hang'
     update_donor(session=session, donor_id=donor.id, changes=DonorUpdate(full_name="Đỗ Lan"), now=now)
     session.commit()
@@ -108,3 +132,4 @@ def test_migration_fills_words_of_existing_donors(tmp_path):
         rows = set(conn.execute(text("SELECT donor_id, word FROM donor_name_words")))
     engine.dispose()
     assert rows == {(1, word) for word in words_of("ngo bao chau")}
+    assert rows == {(1, "ngo"), (1, "bao"), (1, "chau"), (1, LATER + "bao"), (1, LATER + "chau")}

@@ -248,3 +248,34 @@ def test_the_honours_index_migration_goes_down_and_up_again(engine):
     with engine.connect() as conn:
         assert {"ix_donors_honours"} & {i["name"] for i in inspect(conn).get_indexes("donors")} == expected
     test_migrated_schema_matches_the_models(engine)
+
+
+def test_the_later_name_words_migration_marks_the_words_after_the_first(engine):
+    """0044 down to 0043 and up: the active donors' words after the first get a marked entry
+    each (cut to the column's 50 characters with the mark), a merged donor none; down removes
+    exactly those."""
+    long_word = "x" * 55
+    config = _alembic_config(engine)
+    command.downgrade(config, "0043_pg_honours")
+    with engine.begin() as conn:
+        for donor_id, name_folded, merged in ((901, "vu thi lan", None), (902, f"ngo {long_word}", None),
+                                              (903, "ngo bao", 901), (904, "lan lan", None)):
+            conn.execute(text(
+                "INSERT INTO donors (id, full_name, sex, phone_sms_capable, standby, donation_count, name_folded,"
+                " merged_into_id, created_at, updated_at) VALUES (:id, :name, 'unknown', false, false, 0, :name,"
+                " :merged, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+                {"id": donor_id, "name": name_folded, "merged": merged})
+            for word in set(name_folded.split()):
+                if merged is None:
+                    conn.execute(text("INSERT INTO donor_name_words (word, donor_id) VALUES (:w, :d)"),
+                                 {"w": word[:50], "d": donor_id})
+    plain = {(901, "vu"), (901, "thi"), (901, "lan"), (902, "ngo"), (902, "x" * 50), (904, "lan")}
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = set(conn.execute(text("SELECT donor_id, word FROM donor_name_words WHERE donor_id > 900")))
+    assert rows == plain | {(901, "\x1fthi"), (901, "\x1flan"), (902, "\x1f" + "x" * 49), (904, "\x1flan")}
+    command.downgrade(config, "0043_pg_honours")
+    with engine.connect() as conn:
+        assert set(conn.execute(text("SELECT donor_id, word FROM donor_name_words WHERE donor_id > 900"))) == plain
+    upgrade(engine)
+    test_migrated_schema_matches_the_models(engine)

@@ -11,6 +11,7 @@ ANALYZE, where `merged_into_id IS NULL` once made SQLite skip-scan an area index
 import datetime as dt
 import json
 from contextlib import contextmanager
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given
@@ -80,6 +81,8 @@ def _load_postgres(conn) -> None:
          "nm": len(MIDDLE), "given": GIVEN, "ng": len(GIVEN)})
     conn.execute(text("INSERT INTO donor_name_words (word, donor_id) SELECT DISTINCT w, id FROM donors,"
                       " unnest(string_to_array(name_folded, ' ')) w WHERE merged_into_id IS NULL"))
+    conn.execute(text("INSERT INTO donor_name_words (word, donor_id) SELECT DISTINCT chr(31) || w, id FROM donors,"
+                      " unnest((string_to_array(name_folded, ' '))[2:]) w WHERE merged_into_id IS NULL"))
     conn.execute(text("""
         INSERT INTO donations (donor_id, donated_on, type, outcome, source, created_at)
         SELECT d.id, DATE '2010-01-01' + (d.id % 97 + 100 * k), 'whole_blood', 'donated', 'test', :t
@@ -195,21 +198,51 @@ def test_find_words_are_the_trigram_index_expression_on_postgresql(pg_engine):
 
 
 def test_common_words_in_another_order_are_found_by_trigrams_on_postgresql(pg_engine, monkeypatch):
-    """'hoa tran': both words common (the word index is not used past a few donors here), the
-    family name last. Walking names in order until a page of matches reads every name before the
-    family's (at 1 M donors 'thanh vu' read 943,000 names, 2.4 s); on PostgreSQL every match is
-    found by the trigram index first (27 ms)."""
+    """'thanh hoa': both words common (the word index is not used past a few donors here), and
+    each some donors' word after the first (so no one range of names holds the matches).
+    Walking names in order until a page of matches reads every name before a family's when the
+    matches sit there (at 1 M donors 'minh ly' has them where 'ly' starts the sort); on
+    PostgreSQL every match is found by the trigram index first."""
     monkeypatch.setattr(search, "RARE_WORD_DONORS", 3)
     with Session(pg_engine) as session, _statements(pg_engine) as sent:
-        found = find_donors(session=session, query="hoa tran")
+        found = find_donors(session=session, query="thanh hoa")
         assert found and all(any(w.startswith("hoa") for w in d.name_folded.split())
-                             and any(w.startswith("tran") for w in d.name_folded.split()) for d in found)
+                             and any(w.startswith("thanh") for w in d.name_folded.split()) for d in found)
         statement, params = sent[-1]  # after the names typed in order and the word counts
         assert statement.lstrip().startswith("WITH matches AS MATERIALIZED")
         plan = _plan(session, statement, params)
     used = {node.get("Index Name") for node in _nodes(plan)}
     assert "ix_donors_name_trigrams" in used
     assert not used & {"ix_donors_name_folded", "ix_donors_active_name"}
+
+
+def test_a_family_name_in_another_order_reads_its_range_of_names_on_postgresql(pg_engine, monkeypatch):
+    """'lan pham': 'pham' is no donor's word but the first of the name, so every match starts
+    with it (first_words): the page is read from that range of the active donors' name index,
+    (no trigrams, no scan of every donor). Here, 1,700 names, PostgreSQL reads the range whole and
+    sorts it; at 1 M donors it walks the range's index entries in name order until a page."""
+    monkeypatch.setattr(search, "RARE_WORD_DONORS", 3)
+    with Session(pg_engine) as session, _statements(pg_engine) as sent:
+        found = find_donors(session=session, query="lan pham")
+        assert found and all(d.name_folded.startswith("pham ") and d.name_folded.endswith(" lan") for d in found)
+        statement, params = sent[-1]
+        plan = _plan(session, statement, params)
+    ranges = [node for node in _nodes(plan) if node.get("Index Name") in ("ix_donors_active_name", "ix_donors_name_folded")
+              and "'pham'" in node.get("Index Cond", "") and "'pham\uffff'" in node["Index Cond"]]
+    assert ranges
+    assert "ix_donors_name_trigrams" not in {node.get("Index Name") for node in _nodes(plan)}
+    assert "Seq Scan" not in {node["Node Type"] for node in _nodes(plan)}
+
+
+def test_a_family_name_in_another_order_reads_its_range_of_names_on_sqlite(sqlite_engine, monkeypatch):
+    monkeypatch.setattr(search, "RARE_WORD_DONORS", 3)
+    with Session(sqlite_engine) as session, _statements(sqlite_engine) as sent:
+        found = find_donors(session=session, query="lan pham")
+        assert found and all(d.name_folded.startswith("pham ") and d.name_folded.endswith(" lan") for d in found)
+        lines = _sqlite_plan(session, sent[-1:])
+    assert [line for line in lines if "ix_donors_active_name" in line] == [
+        "SEARCH donors USING INDEX ix_donors_active_name (name_folded>? AND name_folded<?)"]
+    assert _bad_sqlite_reads(lines) == []
 
 
 _WORDS = sorted({word[:k] for word in [*FAMILY, *MIDDLE, *GIVEN, RARE] for k in (2, len(word))})
@@ -224,6 +257,27 @@ def test_matches_first_gives_the_page_the_walk_gives_on_postgresql(pg_engine, wo
     with Session(pg_engine) as session:
         walked = [donor.id for donor in _in_name_order(session, clauses, 50, None)]
         assert [donor.id for donor in search._matches_first(session, clauses, 50, None)] == walked
+
+
+@hsettings(max_examples=30, deadline=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3))
+def test_a_family_names_range_gives_the_page_the_whole_registry_gives_on_postgresql(pg_engine, words):
+    """Property: reading the range of names of a word only ever first (first_words) gives the same
+    ranked page as finding the matches among every name (the walk or trigrams first; for a rare
+    word, its donors by key ranked whole words first)."""
+    with Session(pg_engine) as session:
+        ranged = [donor.id for donor in search._any_order(session, words, 50, None)]
+        with patch.object(search.first_words, "only_first_word", lambda session, tokens: None):
+            assert [donor.id for donor in search._any_order(session, words, 50, None)] == ranged
+
+
+@hsettings(max_examples=30, deadline=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3))
+def test_a_family_names_range_gives_the_page_the_whole_registry_gives_on_sqlite(sqlite_engine, words):
+    with Session(sqlite_engine) as session:
+        ranged = [donor.id for donor in search._any_order(session, words, 50, None)]
+        with patch.object(search.first_words, "only_first_word", lambda session, tokens: None):
+            assert [donor.id for donor in search._any_order(session, words, 50, None)] == ranged
 
 
 def test_honour_candidates_of_a_province_read_its_donors_only_on_postgresql(pg_engine):
@@ -317,6 +371,9 @@ def sqlite_engine(sqlite_template, tmp_path_factory):
         conn.exec_driver_sql("INSERT INTO donor_name_words (word, donor_id) SELECT DISTINCT w.value, d.id FROM donors d,"
                              " json_each('[\"' || replace(d.name_folded, ' ', '\",\"') || '\"]') w"
                              " WHERE d.merged_into_id IS NULL")
+        conn.exec_driver_sql("INSERT INTO donor_name_words (word, donor_id) SELECT DISTINCT char(31) || w.value, d.id"
+                             " FROM donors d, json_each('[\"' || replace(d.name_folded, ' ', '\",\"') || '\"]') w"
+                             " WHERE d.merged_into_id IS NULL AND w.key > 0")
         conn.exec_driver_sql(f"""
             WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 40)
             INSERT INTO donations (donor_id, donated_on, type, outcome, source, created_at)
