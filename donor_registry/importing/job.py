@@ -126,7 +126,9 @@ class ImportJob:
         self.refused = list(chunk.errors)
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
-        ids = self.donation_ids.take(len(chunk.good))  # unused ones go back after the loop
+        # A chunk's donation ids at once, the unused ones given back after the loop (a donor
+        # list takes none: on PostgreSQL that would use up sequence numbers).
+        ids = self.donation_ids.take(len(chunk.good)) if self.report.kind == "donations" else []
         next_donation_id, add_donation = iter(ids).__next__, new_donations.append
         line_numbers, first_row = self.written.lines, len(self.written.lines)
         add_line = line_numbers.append
