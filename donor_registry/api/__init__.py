@@ -4,6 +4,7 @@ workspace (donor_registry/web). Routers per domain."""
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from donor_registry.accounts import passwords
 from donor_registry.api import guards
 from donor_registry.config import Settings
 from donor_registry.db import make_engine
@@ -18,6 +19,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    passwords.prepare()  # the first sign-in with an unknown name takes as long as any other
     app.state.engine = engine or make_engine(
         settings.database.url, busy_timeout_ms=settings.database.sqlite_busy_timeout_ms
     )

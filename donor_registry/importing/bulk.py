@@ -54,14 +54,15 @@ class BulkWriter:
     on SQLite, COPY through a staging table on PostgreSQL (staging.py)."""
 
     def __init__(self, conn: Connection, table: Table, columns: Sequence[str],
-                 computed: tuple[str, str, dict] | None = None):
-        """`computed`: a column worked out from the others as rows move from PostgreSQL's
-        staging table (staging.StagedInsert); ignored on SQLite."""
+                 computed: tuple[str, str, dict] | None = None, *, hold: bool = False,
+                 extra: Sequence[str] = ()):
+        """`computed`, `hold` and `extra`: PostgreSQL's staging (staging.StagedInsert); ignored
+        on SQLite."""
         dialect = conn.dialect
         self.conn = conn
         self.cursor = conn.connection.driver_connection.cursor()
-        self.staged = (staging.StagedInsert(conn, table, columns, computed) if staging.is_postgres(conn)
-                       else None)
+        self.staged = (staging.StagedInsert(conn, table, columns, computed, hold=hold, extra=extra)
+                       if staging.is_postgres(conn) else None)
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                     f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")
@@ -164,6 +165,8 @@ class DeferredIndexes:
 class IdReserver:
     """Ids for rows about to be inserted, known before the insert so rows can refer to them."""
 
+    POOL = 20_000  # ids taken from a PostgreSQL sequence at a time
+
     def __init__(self, conn: Connection, table: Table):
         self.conn, self.table = conn, table
         self.sqlite = conn.dialect.name == "sqlite"
@@ -177,10 +180,27 @@ class IdReserver:
             self.last += 1
             return self.last
         if not self.pool:
-            self.pool = list(reversed(self.conn.exec_driver_sql(
-                f"SELECT nextval(pg_get_serial_sequence('{self.table.name}', 'id')) "
-                "FROM generate_series(1, 5000)").scalars().all()))
+            cursor = self.conn.connection.driver_connection.cursor()
+            cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table.name}', 'id'))"
+                           f" FROM generate_series(1, {self.POOL})")
+            self.pool = [row[0] for row in reversed(cursor.fetchall())]
         return self.pool.pop()
+
+    def take(self, count: int) -> list[int]:
+        """The next `count` ids, in increasing order."""
+        if self.sqlite:
+            first, self.last = self.last + 1, self.last + count
+            return list(range(first, self.last + 1))
+        return [self.next() for _ in range(count)]
+
+    def give_back(self, ids: list[int]) -> None:
+        """Return the last ids `take` gave, unused: the next ones handed out are these again."""
+        if not ids:
+            return
+        if self.sqlite:
+            self.last = ids[0] - 1
+        else:
+            self.pool += reversed(ids)
 
 
 _PAGE = 5000

@@ -88,10 +88,12 @@ class ImportJob:
         self.postgres = staging.is_postgres(self.conn)
         self.chapter = chapter_of_new_donor(self.conn, placement, staging.stage_name("donors") if self.postgres
                                             else "donors")
+        # On PostgreSQL the rows stay in staging until finish (staging.py, `hold`).
         self.donors = bulk.BulkWriter(self.conn, bulk.DONORS, DONOR_INSERT, computed=(
-            ("chapter_id", *self.chapter) if self.postgres and self.chapter else None))
-        self.donations = bulk.BulkWriter(self.conn, bulk.DONATIONS, DONATION_INSERT)
-        self.words = bulk.BulkWriter(self.conn, WORDS, ("word", "donor_id"))
+            ("chapter_id", *self.chapter) if self.postgres and self.chapter else None), hold=True,
+            extra=("last_donation_on", "last_donation_type", "eligible_again_on"))
+        self.donations = bulk.BulkWriter(self.conn, bulk.DONATIONS, DONATION_INSERT, hold=True)
+        self.words = bulk.BulkWriter(self.conn, WORDS, ("word", "donor_id"), hold=True)
         self.new_words: list[tuple[str, int]] = []  # name words of the donors created in this chunk
         self.by_ordinal: list[Known | None] = []  # donor ordinal of the parser -> its donor
         self.unresolved: dict[int, tuple] = {}  # ordinal -> donor part that fitted several donors
@@ -124,34 +126,35 @@ class ImportJob:
         self.refused = list(chunk.errors)
         new_donors: list[tuple] = []
         new_donations: list[tuple] = []
-        next_donation_id = self.donation_ids.next
+        # A chunk's donation ids at once, the unused ones given back after the loop (a donor
+        # list takes none: on PostgreSQL that would use up sequence numbers).
+        ids = self.donation_ids.take(len(chunk.good)) if self.report.kind == "donations" else []
+        next_donation_id, add_donation = iter(ids).__next__, new_donations.append
         line_numbers, first_row = self.written.lines, len(self.written.lines)
-        by_ordinal, touched = self.by_ordinal, self.touched
+        add_line = line_numbers.append
+        by_ordinal, touched, matched = self.by_ordinal, self.touched, 0
         # The parser made each donation's values (pipeline.DonationValues) and counted them for
         # the running stats: this loop runs once for every row, and only matches, numbers and
         # collects.
         for line, ordinal, donor, values, _stats_key, prepared in chunk.good:
             known = by_ordinal[ordinal] if donor is None else None
             if known is not None:
-                self.report.matched += 1
+                matched += 1
             else:
                 known = self._donor_of(line, ordinal, donor, new_donors, prepared)
                 if known is None:
                     continue
             if values is None:
                 continue
-            donation_id = next_donation_id()
-            new_donations.append((donation_id, known.id, *values))
-            line_numbers.append(line)
+            add_donation((next_donation_id(), known.id, *values))
+            add_line(line)
             if known.slot < 0:
                 touched.add(known.id)
+        self.report.matched += matched
+        self.donation_ids.give_back(ids[len(new_donations):])
         self.written.record(new_donations, first_row)
         self._write(new_donors, new_donations)
-        if self.refused:
-            self.refused.sort(key=lambda error: error.line)
-            self.report.refuse(self.refused)
-            if self.on_refused is not None:
-                self.on_refused(self.refused)
+        self._report_refused()
 
     def _write(self, new_donors: list[tuple], new_donations: list[tuple]) -> None:
         self.donors.insert(new_donors)
@@ -223,13 +226,16 @@ class ImportJob:
         return known
 
     def _refuse_taken_certificates(self, rows: list[tuple]) -> None:
-        """The rows of this chunk whose insert was skipped because their certificate number is
-        taken. A certificate number is a strong identifier: the row repeats the donation holding
-        it when that is the same donation (same day, type, and no volume known on both that
-        differs) of the same donor, or of a donor whose name, birth, sex and blood group do not
-        conflict with the row's donor; else the row is refused, naming who holds the number."""
+        """The rows of this chunk whose insert was skipped because their certificate number is taken."""
         written = bulk.present_donations(self.conn, [row[0] for row in rows])
-        skipped = [row for row in rows if row[0] not in written]
+        self._refuse_skipped([row for row in rows if row[0] not in written])
+
+    def _refuse_skipped(self, skipped: list[tuple]) -> None:
+        """Donation rows not written because their certificate number is taken. A certificate
+        number is a strong identifier: the row repeats the donation holding it when that is the
+        same donation (same day, type, and no volume known on both that differs) of the same
+        donor, or of a donor whose name, birth, sex and blood group do not conflict with the
+        row's donor; else the row is refused, naming who holds the number."""
         holders = bulk.holders_of_certificates(self.conn, [row[6] for row in skipped])
         strangers = {ids for row in skipped if (ids := (row[1], holders[row[6]][1]))[0] != ids[1]}
         people = bulk.identities(self.conn, {donor for pair in strangers for donor in pair}) if strangers else {}
@@ -261,6 +267,9 @@ class ImportJob:
         known = exc.known
         row = self.conn.execute(bulk.DONORS.select().with_only_columns(bulk.DONORS.c.full_name)
                                 .where(bulk.DONORS.c.id == known.id)).first()
+        if row is None and self.postgres:  # created by an earlier chunk, still in staging
+            row = self.conn.exec_driver_sql(f"SELECT full_name FROM {staging.stage_name('donors')} WHERE id = %s",
+                                            (known.id,)).first()
         # A donor created earlier in this chunk is not written yet.
         name = row[0] if row else next(new[1] for new in new_donors if new[0] == known.id)
         return _("CCCD {prefix}… belongs to {holder} {identity}; this row says {row} ({fields} differ)").format(
@@ -283,6 +292,10 @@ class ImportJob:
         the new donors in their chapters, and build again the indexes a bulk load put off.
         stats: the running stats of the donor parts (pipeline.ChunkParser), by ordinal."""
         self._take_stats(stats)
+        new_stats = (stats.rows_of(zip(self.new_ids, self.new_ordinals), day_value=self.day_db,
+                                   kind_value=self.kind_db) if stats is not None else ())
+        if self.postgres:
+            self._move_held(new_stats)
         self.indexes.build(bulk.DONATIONS)
         if self.taken_certificates:  # a donor created only by rows not written is not kept
             self.report.created -= bulk.delete_new_donors_without_donations(
@@ -291,8 +304,8 @@ class ImportJob:
             bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
             self._drop_same_day_repeats()
             self._apply_recording_checks()
-            bulk.write_stats(self.conn, stats.rows_of(zip(self.new_ids, self.new_ordinals),
-                                                      day_value=self.day_db, kind_value=self.kind_db))
+            if not self.postgres:  # set in staging there
+                bulk.write_stats(self.conn, new_stats)
             # Registered donors, and new ones that lost a counted row, from their donations.
             bulk.load_touched(self.conn, self.touched | self.recount)
             bulk.refresh_stats(self.conn, self.rules)
@@ -307,6 +320,25 @@ class ImportJob:
         for writer in (self.donors, self.donations, self.words):
             writer.close()
         self.report.close()
+
+    def _move_held(self, new_stats) -> None:
+        """PostgreSQL: the new donors' stats set in staging, then every held row moved."""
+        if self.report.kind == "donations":
+            staging.write_stats(self.conn, new_stats, table=self.donors.staged.stage)
+        self.donors.staged.move_held()
+        self.words.staged.move_held()
+        held, written = self.donations.staged.move_held()
+        if written < held:  # ON CONFLICT skipped donations: their certificate is taken
+            self.refused = []
+            self._refuse_skipped(self.donations.staged.skipped())
+            self._report_refused()
+
+    def _report_refused(self) -> None:
+        if self.refused:
+            self.refused.sort(key=lambda error: error.line)
+            self.report.refuse(self.refused)
+            if self.on_refused is not None:
+                self.on_refused(self.refused)
 
     def _take_stats(self, stats: NewDonorStats | None) -> None:
         """Which new donors the recording checks judge (rows out of date order or inside an
@@ -342,10 +374,7 @@ class ImportJob:
         self.report.accepted_violations += len(accepted)
         bulk.mark_violations(self.conn, accepted, reason="accepted at import (--accept-violations)")
         if refused:
-            self.refused.sort(key=lambda error: error.line)
-            self.report.refuse(self.refused)
-            if self.on_refused is not None:
-                self.on_refused(self.refused)
+            self._report_refused()
             bulk.delete_donations(self.conn, refused)
             self.report.imported -= len(refused)
             self.report.created -= bulk.delete_new_donors_without_donations(

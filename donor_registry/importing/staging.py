@@ -3,9 +3,14 @@
 psycopg's `executemany` sends one statement per row (221,000 of them for a 100,000-row
 file); COPY streams the same rows in one command. Rows are copied into a temporary table
 shaped like the columns written (no constraints, no indexes, no WAL), then moved into the
-real table with one `INSERT … SELECT … ON CONFLICT DO NOTHING` per chunk, in the import's own
+real table with one `INSERT … SELECT … ON CONFLICT DO NOTHING`, in the import's own
 transaction: the same rows are written, the same rows are skipped by a unique rule (the first
 by id wins, as with executemany), and a failing import still rolls back all of it.
+
+An import holds its rows in staging until the file is read (`hold`), then moves each table
+once: the new donors' running counts (stats.py) are known only then, and set in staging (no
+indexes) they cost little, where an UPDATE of the moved rows wrote every donor again with its
+23 index entries (47 of 316 s of a 250,000-row import at load 9, pyinstrument).
 
 SQLite keeps executemany (bulk.py): there it is already the fastest path.
 """
@@ -46,14 +51,17 @@ class StagedInsert:
     """Inserts of ready tuples into one table through a staging table (see the module)."""
 
     def __init__(self, conn: Connection, table: Table, columns: Sequence[str],
-                 computed: tuple[str, str, dict] | None = None):
+                 computed: tuple[str, str, dict] | None = None, *, hold: bool = False,
+                 extra: Sequence[str] = ()):
         """`computed`: (column, SQL expression over the staging table, its :named parameters),
-        one more column worked out as the rows move (a new donor's chapter, chapters.placing)."""
-        self.conn, self.columns = conn, tuple(columns)
-        self.stage = stage_name(table.name)
+        one more column worked out as the rows move (a new donor's chapter, chapters.placing).
+        `hold`: rows stay in staging until move_held (see the module). `extra`: columns of the
+        staging table the rows do not carry, set there before they move (NULL otherwise)."""
+        self.conn, self.columns, self.hold, self.held = conn, tuple(columns), hold, 0
+        self.stage, self.table = stage_name(table.name), table.name
         self.cursor = cursor_of(conn)
-        create_stage(conn, self.stage, table.name, self.columns)
-        listed = target = ", ".join(self.columns)
+        create_stage(conn, self.stage, table.name, (*self.columns, *extra))
+        listed = target = ", ".join((*self.columns, *extra))
         self.params = None
         if computed is not None:
             column, expression, self.params = computed
@@ -68,12 +76,31 @@ class StagedInsert:
         if not rows:
             return 0
         copy_rows(self.cursor, self.stage, self.columns, rows)
+        if self.hold:
+            self.held += len(rows)
+            return len(rows)
+        return self._move()
+
+    def move_held(self) -> tuple[int, int]:
+        """Move the rows held in staging: (rows held, rows written). Those skipped by a unique
+        rule stay in staging (skipped) until drop."""
+        held, self.held = self.held, 0
+        return held, self._move(empty=False) if held else 0
+
+    def skipped(self) -> list[tuple]:
+        """The rows move_held left in staging (a unique rule skipped them), by id."""
+        self.cursor.execute(f"SELECT {', '.join(self.columns)} FROM {self.stage} s WHERE NOT EXISTS"
+                            f" (SELECT 1 FROM {self.table} t WHERE t.id = s.id) ORDER BY s.id")
+        return self.cursor.fetchall()
+
+    def _move(self, *, empty: bool = True) -> int:
         if self.params is not None:
             written = self.conn.execute(text(self.move), self.params).rowcount
         else:
             self.cursor.execute(self.move)
             written = self.cursor.rowcount
-        self.cursor.execute(f"TRUNCATE {self.stage}")
+        if empty:
+            self.cursor.execute(f"TRUNCATE {self.stage}")
         return written
 
     def drop(self) -> None:
@@ -96,12 +123,13 @@ def load_ids(conn: Connection, name: str, ids: Iterable[int], *, more: str | Non
 _STATS = ("donation_count", "last_donation_on", "last_donation_type", "eligible_again_on", "id")
 
 
-def write_stats(conn: Connection, rows: Iterable[tuple]) -> None:
-    """bulk.write_stats by COPY into a staging table and one UPDATE … FROM."""
+def write_stats(conn: Connection, rows: Iterable[tuple], *, table: str = "donors") -> None:
+    """bulk.write_stats by COPY into a staging table and one UPDATE … FROM; `table`: donors, or
+    the donors' staging table (StagedInsert with hold), before its rows move."""
     create_stage(conn, "import_stage_stats", "donors", _STATS)
     copy_rows(cursor_of(conn), "import_stage_stats", _STATS, rows)
     conn.exec_driver_sql(
-        "UPDATE donors SET donation_count = s.donation_count, last_donation_on = s.last_donation_on,"
+        f"UPDATE {table} SET donation_count = s.donation_count, last_donation_on = s.last_donation_on,"
         " last_donation_type = s.last_donation_type, eligible_again_on = s.eligible_again_on"
-        " FROM import_stage_stats s WHERE donors.id = s.id")
+        f" FROM import_stage_stats s WHERE {table}.id = s.id")
     conn.exec_driver_sql("DROP TABLE import_stage_stats")

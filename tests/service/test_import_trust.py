@@ -10,6 +10,7 @@ from donor_registry.donors.duplicates import find_duplicates
 from donor_registry.donors.models import Donor, DonorCreate
 from donor_registry.donors.service import create_donor
 from donor_registry.donors.settings import DuplicateSettings
+from donor_registry.importing import service as import_service
 from donor_registry.importing.service import import_donations
 from donor_registry.types import DonationType, Sex
 from tests.service.test_import import write_csv
@@ -67,6 +68,22 @@ def test_a_national_id_with_another_persons_identity_is_refused_naming_both(sess
     assert [day for _, day, _, _ in donations_of(session, thuy.id)] == [dt.date(2025, 1, 5), dt.date(2026, 3, 2)]
     assert session.get(Donor, thuy.id).donation_count == 2
     assert adds_up(report)
+
+
+def test_a_national_id_of_a_donor_the_file_created_in_an_earlier_chunk_is_refused_naming_both(
+        session, now, rules, tmp_path, monkeypatch):
+    # One row a chunk: on PostgreSQL the donor of line 2 is still in staging when line 3 is read.
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 1)
+    path = write_csv(tmp_path / "d.csv", [
+        ["Nguyễn Văn An", "1990", "Nam", "", "", "001090000001", "", "01/03/2026"],
+        ["Trần Thị Bình", "1990", "Nữ", "", "", "001090000001", "", "02/03/2026"],
+    ], headers=HEADERS)
+    report = run(session, path, now, rules, skip_invalid=True)
+    reason = ("CCCD 001… belongs to the new donor of line 2 Nguyễn Văn An (male, 1990); "
+              "this row says Trần Thị Bình (female, 1990) (name, sex differ)")
+    assert [(e.line, e.column, e.reason) for e in report.rejected] == [(3, "CCCD", reason)]
+    assert (report.imported, report.created) == (1, 1)
+    assert session.scalar(select(func.count()).select_from(Donor)) == 1
 
 
 def test_a_conflicting_birth_year_on_a_national_id_is_refused(session, now, rules, tmp_path):
