@@ -14,6 +14,11 @@ from donor_registry.i18n import _
 from donor_registry.privacy.files import create_private_if_missing
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: A connection execution option (SQLite): the transaction it begins skips the foreign key
+#: checks, which look up the parent row of every row written. For a bulk load that only
+#: refers to rows it wrote or read itself under the write lock (importing/service.py); the
+#: next transaction on the connection has them again.
+UNCHECKED_FOREIGN_KEYS = "donor_registry_unchecked_foreign_keys"
 
 
 def is_sqlite(engine_or_url) -> bool:
@@ -69,7 +74,21 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        # Enforcement can change only outside a transaction: set here, before the BEGIN, when
+        # this transaction wants it other than the last one on this connection did.
+        unchecked = bool(conn.get_execution_options().get(UNCHECKED_FOREIGN_KEYS))
+        info = conn.connection.info
+        if info.get(UNCHECKED_FOREIGN_KEYS, False) != unchecked:
+            conn.exec_driver_sql(f"PRAGMA foreign_keys = {'OFF' if unchecked else 'ON'}")
+            info[UNCHECKED_FOREIGN_KEYS] = unchecked
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn, record):
+        # Back in the pool (after its rollback) with the checks on, whatever uses it next.
+        if dbapi_conn is not None and record.info.get(UNCHECKED_FOREIGN_KEYS):
+            dbapi_conn.execute("PRAGMA foreign_keys = ON")
+            record.info[UNCHECKED_FOREIGN_KEYS] = False
 
 
 @contextmanager

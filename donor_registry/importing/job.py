@@ -301,7 +301,9 @@ class ImportJob:
             self.report.created -= bulk.delete_new_donors_without_donations(
                 self.conn, new_from=self.registered_max + 1)
         if self.report.kind == "donations" and self.report.imported:
-            bulk.load_touched(self.conn, self.touched, new_from=self.registered_max + 1)
+            # A new donor's rows repeat on a day only if the running stats saw a row inside an
+            # earlier one's wait (every interval is a day or more), a deferral or several donor parts.
+            bulk.load_touched(self.conn, self.touched | self.recount | set(self.unsettled))
             self._drop_same_day_repeats()
             self._apply_recording_checks()
             if not self.postgres:  # set in staging there

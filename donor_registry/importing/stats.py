@@ -78,8 +78,17 @@ class NewDonorStats:
         """rows() for (donor id, slot) pairs: the slots may be counted under other ids, as the
         parser counts each distinct donor part (pipeline.ChunkParser) before it is matched."""
         count_of, last_of, clear_of = self.count, self.last, self.clear
+        # A few thousand distinct days and (day, type) keys among hundreds of thousands of donors:
+        # each converted once.
+        lasts: dict[int, tuple] = {}
+        days: dict[int, object] = {}
         for donor_id, slot in donors:
             if count := count_of[slot]:
                 last = last_of[slot]
-                yield (count, day_value(dt.date.fromordinal(last >> 3)), kind_value(_KINDS[last & 7]),
-                       day_value(dt.date.fromordinal(clear_of[slot])), donor_id)
+                if (last_values := lasts.get(last)) is None:
+                    last_values = lasts[last] = (day_value(dt.date.fromordinal(last >> 3)),
+                                                 kind_value(_KINDS[last & 7]))
+                clear = clear_of[slot]
+                if (clear_value := days.get(clear)) is None:
+                    clear_value = days[clear] = day_value(dt.date.fromordinal(clear))
+                yield (count, *last_values, clear_value, donor_id)

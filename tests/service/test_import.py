@@ -202,6 +202,31 @@ def test_repeated_rows_and_a_second_import_of_the_same_file_add_nothing_twice(se
     assert counts(session) == (1, 2) and donor.donation_count == 2
 
 
+def test_a_new_donors_repeats_are_found_across_chunks_and_among_deferrals(session, now, rules, tmp_path, monkeypatch):
+    """The running stats decide which new donors are searched for same-day repeats: a repeat
+    in a later chunk (out of date order too) and two identical deferrals, which the stats do not
+    count, must still be found; a donor whose rows are all apart is left alone."""
+    from donor_registry.importing import service as import_service
+
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 2)
+    path = write_csv(tmp_path / "d.csv", [
+        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/03/2026", "", "350", "", "", ""],
+        ["Đặng Thị Thảo", "1990", "", "", "", "02/01/2026", "", "", "", "Huyết áp thấp", ""],
+        ["Phạm Văn Tú", "1985", "0912000003", "", "", "01/01/2025", "", "", "", "", ""],
+        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/10/2025", "", "", "", "", ""],
+        ["Đặng Thị Thảo", "1990", "", "", "", "02/01/2026", "", "", "", "Huyết áp thấp", ""],
+        ["Phạm Văn Tú", "1985", "0912000003", "", "", "01/06/2025", "", "", "", "", ""],
+        ["Lý Văn Sơn", "1970", "0987000002", "", "", "01/03/2026", "", "", "", "", ""],
+    ])
+    report = run(session, path, now, rules, skip_invalid=True)
+    assert sorted((d.line, d.reason) for d in report.duplicates) == [
+        (6, "the same donation as line 3"), (8, "the same donation as line 2")]
+    assert report.rejected_rows == 0 and report.imported == 5
+    assert report.rows_read == report.imported + len(report.duplicates)
+    counted = {donor.full_name: donor.donation_count for donor in session.scalars(select(Donor))}
+    assert counted == {"Lý Văn Sơn": 2, "Đặng Thị Thảo": 0, "Phạm Văn Tú": 2}
+
+
 def test_a_certificate_number_is_used_once(session, now, rules, tmp_path):
     donor = add_donor(session, now, "Dương Văn Vinh")
     held = record_donation(session=session, donor_id=donor.id, rules=rules, now=now,
