@@ -73,8 +73,8 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
         # bad row, is rolled back at the end, after the whole report has been computed.
         if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
             # Every reference the import writes is to a row it wrote or read under the write
-            # lock (ids it reserved): SQLite's lookup of each row's parent cost about a tenth
-            # of the inserts. The whole transaction runs without it (db.UNCHECKED_FOREIGN_KEYS).
+            # lock (ids it reserved): SQLite's lookup of each row's parent is a fifth of the
+            # writing. The whole transaction runs without it (db.UNCHECKED_FOREIGN_KEYS).
             session.connection(execution_options={UNCHECKED_FOREIGN_KEYS: True})
         savepoint = session.begin_nested()
         try:
