@@ -83,13 +83,6 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             info[UNCHECKED_FOREIGN_KEYS] = unchecked
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_conn, record):
-        # Back in the pool (after its rollback) with the checks on, whatever uses it next.
-        if dbapi_conn is not None and record.info.get(UNCHECKED_FOREIGN_KEYS):
-            dbapi_conn.execute("PRAGMA foreign_keys = ON")
-            record.info[UNCHECKED_FOREIGN_KEYS] = False
-
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
