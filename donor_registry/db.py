@@ -14,11 +14,6 @@ from donor_registry.i18n import _
 from donor_registry.privacy.files import create_private_if_missing
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-#: A connection execution option (SQLite): the transaction it begins skips the foreign key
-#: checks, which look up the parent row of every row written. For a bulk load that only
-#: refers to rows it wrote or read itself under the write lock (importing/service.py); the
-#: next transaction on the connection has them again.
-UNCHECKED_FOREIGN_KEYS = "donor_registry_unchecked_foreign_keys"
 
 
 def is_sqlite(engine_or_url) -> bool:
@@ -74,13 +69,6 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Enforcement can change only outside a transaction: set here, before the BEGIN, when
-        # this transaction wants it other than the last one on this connection did.
-        unchecked = bool(conn.get_execution_options().get(UNCHECKED_FOREIGN_KEYS))
-        info = conn.connection.info
-        if info.get(UNCHECKED_FOREIGN_KEYS, False) != unchecked:
-            conn.exec_driver_sql(f"PRAGMA foreign_keys = {'OFF' if unchecked else 'ON'}")
-            info[UNCHECKED_FOREIGN_KEYS] = unchecked
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from donor_registry.audit import service as audit
 from donor_registry.chapters.placing import BY_PLACE, Placement
-from donor_registry.db import UNCHECKED_FOREIGN_KEYS
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.errors import UserError
 from donor_registry.i18n import _
@@ -71,11 +70,6 @@ def _import(kind: str, *, session: Session, path: Path, rules: EligibilityRules 
                               unknown_columns=list(header_map.unknown))
         # Rows are written as they are read, inside a savepoint: a dry run, or a file with a
         # bad row, is rolled back at the end, after the whole report has been computed.
-        if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
-            # Every reference the import writes is to a row it wrote or read under the write
-            # lock (ids it reserved): SQLite's lookup of each row's parent is a fifth of the
-            # writing. The whole transaction runs without it (db.UNCHECKED_FOREIGN_KEYS).
-            session.connection(execution_options={UNCHECKED_FOREIGN_KEYS: True})
         savepoint = session.begin_nested()
         try:
             _load(session, table, report, header_map, kind=kind, rules=rules, now=now, today=today,
