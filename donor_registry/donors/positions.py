@@ -39,6 +39,12 @@ CANDIDATE_ENTRIES = {"sqlite": 6, "postgresql": 30}
 # before giving up on it for search.py's own plan.
 WALK_BUDGET = 4
 INTERSECT, WALK = "intersect", "walk"
+# The most the union reads (word index entries, or names), whatever the plan before is estimated
+# to cost: those estimates grow with the registry (a common word's count is only known as 'past
+# 20,000'), while entries read cold cost more. At 5 M donors 'van ngo' intersected 690,000
+# marked entries in 640 ms where trigrams found every match in 235 ms; at 1 M the largest union
+# of the benchmark read 131,000 ('binh ngo', 59 ms against 134 ms).
+UNION_ENTRIES = 150_000
 
 
 def plan(session: Session, tokens: list[str], counts: dict[str, int], total: int, limit: int,
@@ -53,6 +59,7 @@ def plan(session: Session, tokens: list[str], counts: dict[str, int], total: int
     distinct = sorted(set(tokens))
     if len(distinct) < 2 or any(len(token) < 2 for token in distinct):
         return None
+    cost_now = min(cost_now, UNION_ENTRIES)
     ranges = sum(_range_cost(token, counts, total, limit, common) for token in distinct)
     if ranges >= cost_now:
         return None

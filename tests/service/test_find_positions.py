@@ -36,7 +36,8 @@ def forced(how: str, names: int = 10**6):
     real = positions.plan
 
     def plan(session, tokens, counts, total, limit, common, chapters, cost_now, walk_allowed):
-        chosen = real(session, tokens, counts, total, limit, common, chapters, 10**12, walk_allowed)
+        with patch.object(positions, "UNION_ENTRIES", 10**12):
+            chosen = real(session, tokens, counts, total, limit, common, chapters, 10**12, walk_allowed)
         if chosen is not None and how == positions.WALK and walk_allowed and chapters is None:
             return positions.WALK, names
         return chosen
@@ -135,6 +136,8 @@ def test_the_union_is_taken_only_when_estimated_cheaper(session, people):
     # Minh Trần Khoa, Phạm Trần Minh), 'minh' 8 (all but Minh Trần Khoa of its donors).
     assert plan(1_000) == (positions.INTERSECT, ("tran", "minh"))
     assert plan(10) is None
+    with patch.object(positions, "UNION_ENTRIES", 20):  # never more, whatever the plan before costs
+        assert plan(1_000) is None
     assert plan(1_000, tokens=("minh", "minh")) is None  # one word: its range was tried as typed
     assert plan(1_000, tokens=("minh", "t")) is None  # one letter begins most names' words
     assert plan(20) is None  # 15 + 4, and 'minh''s 8 are past the 1 left; a walk costs 11
