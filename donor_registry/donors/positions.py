@@ -39,11 +39,12 @@ CANDIDATE_ENTRIES = {"sqlite": 6, "postgresql": 30}
 # before giving up on it for search.py's own plan.
 WALK_BUDGET = 4
 INTERSECT, WALK = "intersect", "walk"
-# The most the union reads (word index entries, or names), whatever the plan before is estimated
-# to cost: those estimates grow with the registry (a common word's count is only known as 'past
-# 20,000'), while entries read cold cost more. At 5 M donors 'van ngo' intersected 690,000
-# marked entries in 640 ms where trigrams found every match in 235 ms; at 1 M the largest union
-# of the benchmark read 131,000 ('binh ngo', 59 ms against 134 ms).
+# The most the union reads (marked entries counted and intersected, or names walked), whatever
+# the plan before is estimated to cost: those estimates grow with the registry (a common word's
+# count is only known as 'past 20,000'), and so do the later-word entries of common words, read
+# colder. At 5 M donors 'van ngo' intersected 690,000 marked entries in 640 ms where trigrams
+# found every match in 235 ms; at 1 M the largest union of the benchmark read 131,000
+# ('binh ngo', 59 ms against 134 ms).
 UNION_ENTRIES = 150_000
 
 
@@ -59,15 +60,15 @@ def plan(session: Session, tokens: list[str], counts: dict[str, int], total: int
     distinct = sorted(set(tokens))
     if len(distinct) < 2 or any(len(token) < 2 for token in distinct):
         return None
-    cost_now = min(cost_now, UNION_ENTRIES)
+    most = min(cost_now, UNION_ENTRIES)
     ranges = sum(_range_cost(token, counts, total, limit, common) for token in distinct)
-    if ranges >= cost_now:
+    if ranges >= most:
         return None
     # The marked entries of the rarest words first, each counted only as far as could still pay.
     later: dict[str, int] = {}  # a count past its budget: at least that many
     counted: list[tuple[int, str]] = []
     for token in sorted(distinct, key=lambda token: (counts[token], token)):
-        budget = int(cost_now - ranges - sum(later.values()))
+        budget = int(most - ranges - sum(later.values()))
         if budget <= 0:
             break
         later[token] = _later_entries(session, token, budget)
@@ -88,7 +89,8 @@ def plan(session: Session, tokens: list[str], counts: dict[str, int], total: int
     # reads at most every name.
     every_later = total * _share([later.get(token, 0) for token in distinct], total)
     walk = min(limit * total / every_later, total) if every_later > 0 else total
-    return (WALK, int(WALK_BUDGET * walk)) if ranges + walk < cost_now else None
+    names = int(WALK_BUDGET * walk)
+    return (WALK, names) if ranges + walk < cost_now and names <= UNION_ENTRIES else None
 
 
 def every_later_clauses(session: Session, name_folded, tokens: list[str]) -> list:
