@@ -161,7 +161,7 @@ def _by_position(session: Session, tokens: list[str], counts: dict[str, int], to
         if later_ids is None:
             return None
     else:
-        later = (select(Donor.id).where(Donor.id.in_(positions.intersect_every_later(how[1])),
+        later = (select(Donor.id).where(positions.among_every_later(session, Donor.id, how[1]),
                                         *_name_clauses(tokens), _reach_filter(chapters))
                  .order_by(*_rank_order(tokens, rank)).limit(limit))
         later_ids = list(session.scalars(later))
