@@ -8,7 +8,7 @@ from unittest.mock import patch
 import pytest
 from sqlalchemy import text
 
-from donor_registry.donors import positions, search
+from donor_registry.donors import name_words, positions, search
 from donor_registry.donors.duplicates import merge_donors
 from donor_registry.donors.models import DonorCreate
 from donor_registry.donors.service import create_donor, find_donors
@@ -168,3 +168,12 @@ def test_a_search_leaves_the_transactions_planner_settings_as_they_were(session,
         assert found(session, "minh tran") == RANKED
     assert seen == ["0"]
     assert session.scalar(text("SHOW max_parallel_workers_per_gather")) == "1"
+
+
+def test_word_counts_and_later_words_in_one_statement_each(session, people):
+    """name_words.entry_counts stops past the cap (cap + 1: 'at least'); have_later_words tells
+    the words some donor has after the first word of the name (hand-counted from NAMES)."""
+    assert name_words.entry_counts(session, ["minh", "tran", "xyz", "minh"], 8) == {"minh": 9, "tran": 8, "xyz": 0}
+    assert name_words.have_later_words(session, ["minh", "khoa", "vo", "ha", "tram"]) == {
+        "minh": True, "khoa": True, "vo": False, "ha": False, "tram": True}
+    assert name_words.have_later_words(session, []) == {}
