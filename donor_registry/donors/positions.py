@@ -32,8 +32,9 @@ from donor_registry.donors import first_words, name_words
 from donor_registry.donors.models import Donor
 
 # A donor fetched by key (its row read to check the name) costs about this many word index
-# entries read in order, index only: 9x on SQLite, 34x on PostgreSQL at 1 M donors (19,841 donors
-# by key in 40 / 113 ms; 126,984 entries intersected in 28 / 21 ms).
+# entries intersected, index only: 19,841 donors by key took 40 / 113 ms on SQLite / PostgreSQL
+# at 1 M donors, 126,984 entries intersected 28 / 21 ms (9x, 34x). SQLite's is taken lower for
+# the union's other reads (counting, each range, the merge), which there are most of its cost.
 CANDIDATE_ENTRIES = {"sqlite": 6, "postgresql": 30}
 # A walk of names for those with every word later reads at most this many times its estimate
 # before giving up on it for search.py's own plan.
