@@ -19,8 +19,9 @@ from donor_registry.donors.models import Donor
 def only_first_word(session: Session, tokens: Iterable[str]) -> str | None:
     """A token that no active donor has but as the start of the first word of the name, or None.
     The longest such: its range of names is the narrowest."""
-    for token in sorted(set(tokens), key=lambda token: (-len(token), token)):
-        if not name_words.has_later_word(session, token):
+    later = name_words.have_later_words(session, tokens)
+    for token in sorted(later, key=lambda token: (-len(token), token)):
+        if not later[token]:
             return token
     return None
 

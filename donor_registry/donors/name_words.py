@@ -7,7 +7,7 @@ index, so `donors find` reads that range rather than every name before it."""
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlmodel import Session
 
 from donor_registry.donors.models import DonorNameWord
@@ -32,6 +32,15 @@ def has_later_word(session: Session, token: str) -> bool:
     (a token as long as an entry: whether a later word starts with its cut prefix)."""
     later = select(WORDS.c.donor_id).where(prefix_clause(LATER + token)).limit(1)
     return session.scalar(later) is not None
+
+
+def have_later_words(session: Session, tokens: Iterable[str]) -> dict[str, bool]:
+    """has_later_word of each token, in one statement."""
+    tokens = sorted(set(tokens))
+    if not tokens:
+        return {}
+    probes = [exists(select(WORDS.c.donor_id).where(prefix_clause(LATER + token))) for token in tokens]
+    return {token: bool(found) for token, found in zip(tokens, session.execute(select(*probes)).one(), strict=True)}
 
 
 def word_rows(donor_id: int, name_folded: str) -> list[tuple[str, int]]:
@@ -65,8 +74,16 @@ def donors_with_prefix(token: str):
 
 def entry_counts(session: Session, tokens: Iterable[str], cap: int) -> dict[str, int]:
     """Index entries of each token's prefix, counted up to cap + 1 (so > cap means 'at least')."""
+    tokens = sorted(set(tokens))
+    if session.get_bind().dialect.name == "postgresql" and tokens:
+        # One statement, each token's entries read once up to the cap: there a statement's round
+        # trip and planning cost as much as reading 20,000 entries (1.4-1.7 ms each at 1 M donors).
+        columns = [select(func.count()).select_from(select(WORDS.c.word).where(prefix_clause(token))
+                                                    .limit(cap + 1).subquery()).scalar_subquery()
+                   for token in tokens]
+        return dict(zip(tokens, session.execute(select(*columns)).one(), strict=True))
     counts = {}
-    for token in set(tokens):
+    for token in tokens:
         # A common word (most of those typed) is told by the entry past the cap alone, which
         # reads the entries but counts none: a third of counting them on both engines.
         entries = select(WORDS.c.word).where(prefix_clause(token))

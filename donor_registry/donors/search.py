@@ -8,16 +8,19 @@ and the pages merged; a large reach (a province and its many chapters) holds a l
 donors, so the registry's names are read in order and the reach checked on each row.
 
 Words in another order ('thanh vu') are read from the range of names starting with a word that
-is only ever a family name (first_words), else walked in name order or, on PostgreSQL, found by
-trigrams first; a rare word is looked up in the word index (name_words)."""
+is only ever a family name (first_words). When every word is also a later word of some names
+('hoa tran': Trần Thị Hoa, Lê Thị Trang), each word's range and the donors with every word later
+(positions), if estimated cheaper than the plan before: a rare word's donors looked up in the word
+index (name_words) and fetched by key, or a walk in name order, on PostgreSQL trigrams first."""
 
 import re
 from collections.abc import Collection
+from contextlib import contextmanager
 
-from sqlalchemy import case, func, or_, true, union_all
+from sqlalchemy import case, func, or_, text, true, union_all
 from sqlmodel import Session, select
 
-from donor_registry.donors import first_words, name_words, normalize
+from donor_registry.donors import first_words, name_words, normalize, positions
 from donor_registry.donors.first_words import escape_like as _escape_like
 from donor_registry.donors.models import Donor
 from donor_registry.errors import UserError
@@ -53,12 +56,30 @@ def find_donors(*, session: Session, query: str, limit: int = 50,
     if chapters is not None and not chapters:
         return []
     tokens = fold(query).split()
-    in_order = _typed_in_order(session, tokens, limit, chapters)
-    if len(in_order) == limit:
-        return in_order
-    seen = {donor.id for donor in in_order}
-    rest = [donor for donor in _any_order(session, tokens, limit, chapters) if donor.id not in seen]
+    with _serial(session):
+        in_order = _typed_in_order(session, tokens, limit, chapters)
+        if len(in_order) == limit:
+            return in_order
+        seen = {donor.id for donor in in_order}
+        rest = [donor for donor in _any_order(session, tokens, limit, chapters) if donor.id not in seen]
     return in_order + rest[: limit - len(in_order)]
+
+
+@contextmanager
+def _serial(session: Session):
+    """On PostgreSQL, no parallel plans while searching names: each query reads a page, or a few
+    thousand index entries, and the planner, which cannot estimate how soon a walk in name order
+    meets a page of matches, chose to start two workers for a range of names (Gather Merge:
+    26 ms for 'cuong bui' at 1 M donors against 11 ms without). The setting is the
+    transaction's own and put back afterwards (not after an error of the database, which ends the
+    transaction and the setting with it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = session.scalar(text("SELECT current_setting('max_parallel_workers_per_gather')"))
+    session.execute(text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
+    yield
+    session.execute(text("SELECT set_config('max_parallel_workers_per_gather', :before, true)"), {"before": before})
 
 
 def _reach_filter(chapters: Collection[int] | None):
@@ -93,20 +114,90 @@ def _any_order(session: Session, tokens: list[str], limit: int, chapters) -> lis
     """Every word as a word prefix, in any order, through the rarest words' index or a walk."""
     counts = name_words.entry_counts(session, tokens, RARE_WORD_DONORS)
     indexed = sorted((count, token) for token, count in counts.items() if count <= RARE_WORD_DONORS)
-    if indexed and _index_is_cheaper(session, counts, indexed, limit):
-        family = first_words.only_first_word(session, tokens) if _range_is_cheaper(session, indexed, limit) else None
+    total = max(session.scalar(select(func.max(Donor.id))) or 1, 1)  # the registry's size
+    if indexed and indexed[0][0] * CANDIDATE_COST <= _walk_cost(counts, total, limit):
+        family = first_words.only_first_word(session, tokens) if _range_is_cheaper(total, indexed, limit) else None
         if family is not None:
             return _rank_in_range(session, tokens, family, limit, chapters)
+        cost = _candidates_cost(session, indexed, total)
+        found = _by_position(session, tokens, counts, total, limit, chapters, cost, rank=True)
+        if found is not None:
+            return found
         return _rank_candidates(session, tokens, [token for _, token in indexed[:2]], limit, chapters)
     family = first_words.only_first_word(session, tokens)
+    found = None
     if family is not None:  # every match starts with it: walk that range of names only
         clauses = [*first_words.starting_with(family), *_walk_words(session, [t for t in tokens if t != family])]
         found = _in_name_order(session, clauses, limit, chapters)
-    elif _trigrams_first(session, tokens, chapters):
-        found = _matches_first(session, _name_clauses(tokens), limit, chapters)
     else:
+        cost = _walk_cost(counts, total, limit)
+        found = _by_position(session, tokens, counts, total, limit, chapters, cost, rank=False)
+    if found is None and _trigrams_first(session, tokens, chapters):
+        found = _matches_first(session, _name_clauses(tokens), limit, chapters)
+    elif found is None:
         found = _in_name_order(session, _walk_clauses(session, tokens), limit, chapters)
     return sorted(found, key=lambda donor: -_whole_word_hits(donor.name_folded, tokens))
+
+
+def _by_position(session: Session, tokens: list[str], counts: dict[str, int], total: int, limit: int,
+                 chapters, cost_now: float, rank: bool) -> list[Donor] | None:
+    """The page from each word's range of names and the donors with every word later
+    (positions), in _rank_candidates' order if `rank` else in name order; None when that union
+    is not estimated to cost less than cost_now, or its bounded walk fell short."""
+    how = positions.plan(session, tokens, counts, total, limit, RARE_WORD_DONORS, chapters, cost_now,
+                         walk_allowed=not rank)
+    if how is None:
+        return None
+    pages = []
+    for family in sorted(set(tokens)):
+        if rank:
+            pages.append(_rank_in_range(session, tokens, family, limit, chapters))
+        else:
+            clauses = [*first_words.starting_with(family), *_walk_words(session, [t for t in tokens if t != family])]
+            pages.append(_in_name_order(session, clauses, limit, chapters))
+    if how[0] == positions.WALK:
+        ends = [page[-1].name_folded for page in pages if len(page) == limit]
+        later_ids = positions.walk_every_later(session, tokens, limit, how[1], ends)
+        if later_ids is None:
+            return None
+    else:
+        later = (select(Donor.id).where(positions.among_every_later(session, Donor.id, how[1]),
+                                        *_name_clauses(tokens), _reach_filter(chapters))
+                 .order_by(*_rank_order(tokens, rank)).limit(limit))
+        later_ids = list(session.scalars(later))
+    ids = {*later_ids, *(donor.id for page in pages for donor in page)}
+    if not ids:
+        return []
+    page = select(Donor).where(Donor.id.in_(sorted(ids))).order_by(*_rank_order(tokens, rank)).limit(limit)
+    return list(session.exec(page))
+
+
+def _rank_order(tokens: list[str], rank: bool) -> list:
+    """_rank_candidates' order (whole-word matches first, then by name) or name order."""
+    return [_whole_words(tokens).desc(), Donor.name_folded, Donor.id] if rank else [Donor.name_folded, Donor.id]
+
+
+def _whole_words(tokens: list[str]):
+    spaced = " " + Donor.name_folded + " "
+    return sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0) for token in tokens)
+
+
+def _candidates_cost(session: Session, indexed: list, total: int) -> float:
+    """_rank_candidates' reading, in word index entries: the rarest words' entries and their
+    donors fetched by key (positions.candidate_entries each)."""
+    if len(indexed) == 1:
+        return indexed[0][0] * positions.candidate_entries(session)
+    both = indexed[0][0] * indexed[1][0] / total
+    return indexed[0][0] + indexed[1][0] + both * positions.candidate_entries(session)
+
+
+def _walk_cost(counts: dict[str, int], total: int, limit: int) -> float:
+    """Names read in order until a page of matches, if the words occurred independently: whether
+    reading the rarest words' donors is cheaper is weighed against it (CANDIDATE_COST)."""
+    share = 1.0
+    for count in counts.values():
+        share *= min(count / total, 1.0)
+    return limit / share if share else float("inf")
 
 
 def _trigrams_first(session: Session, tokens: list[str], chapters) -> bool:
@@ -133,17 +224,6 @@ def _matches_first(session: Session, clauses: list, limit: int, chapters) -> lis
     page = select(matches.c.id).order_by(matches.c.name_folded, matches.c.id).limit(limit)
     query = select(Donor).where(Donor.id.in_(page))
     return list(session.exec(query.order_by(Donor.name_folded, Donor.id).limit(limit)))
-
-
-def _index_is_cheaper(session: Session, counts: dict[str, int], indexed: list, limit: int) -> bool:
-    """Whether reading the rarest words' donors beats reading donors in name order until a page of
-    matches, estimating the matches as if words occurred independently."""
-    total = max(session.scalar(select(func.max(Donor.id))) or 1, 1)
-    share = 1.0
-    for count in counts.values():
-        share *= min(count / total, 1.0)
-    walk = limit / share if share else float("inf")
-    return indexed[0][0] * CANDIDATE_COST <= walk
 
 
 def _walk_clauses(session: Session, tokens: list[str]) -> list:
@@ -180,18 +260,14 @@ def _rank_candidates(session: Session, tokens: list[str], rarest: list[str], lim
     candidates = name_words.donors_with_prefix(rarest[0])
     if len(rarest) > 1:
         candidates = candidates.intersect(name_words.donors_with_prefix(rarest[1]))
-    spaced = " " + Donor.name_folded + " "
-    whole_words = sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0)
-                      for token in tokens)
     query = select(Donor).where(Donor.id.in_(candidates), *_name_clauses(tokens), _reach_filter(chapters))
-    return list(session.exec(query.order_by(whole_words.desc(), Donor.name_folded, Donor.id).limit(limit)))
+    return list(session.exec(query.order_by(*_rank_order(tokens, True)).limit(limit)))
 
 
-def _range_is_cheaper(session: Session, indexed: list, limit: int) -> bool:
+def _range_is_cheaper(total: int, indexed: list, limit: int) -> bool:
     """Whether a page of the rarest word's donors is read sooner from a family name's range of
     names (about limit / its share, spread as it is over the names) than its donors fetched by
     key: 'toan nguyen' at 1 M donors, 19,800 of them read in 70 ms on SQLite, or 2,500 names."""
-    total = max(session.scalar(select(func.max(Donor.id))) or 1, 1)
     rarest = max(indexed[0][0], 1)
     return limit * total / rarest < rarest * CANDIDATE_COST
 
@@ -200,9 +276,7 @@ def _rank_in_range(session: Session, tokens: list[str], family: str, limit: int,
     """_rank_candidates' page (whole-word matches first, then by name) when every match starts
     with `family` (first_words): that range of names read in name order once per number of
     whole words, most first, each read stopping at what the page still lacks."""
-    spaced = " " + Donor.name_folded + " "
-    whole_words = sum(case((spaced.like(f"% {_escape_like(token)} %", escape="\\"), 1), else_=0)
-                      for token in tokens)
+    whole_words = _whole_words(tokens)
     clauses = [*first_words.starting_with(family), *_walk_words(session, [t for t in tokens if t != family])]
     found: list[Donor] = []
     for whole in range(len(tokens), -1, -1):

@@ -5,9 +5,10 @@ the word index, the walk) gives the same donors, and never one of another chapte
 import pytest
 
 from donor_registry.chapters.service import create_chapter
-from donor_registry.donors import search
+from donor_registry.donors import positions, search
 from donor_registry.donors.models import Donor, DonorCreate
 from donor_registry.donors.service import create_donor, find_donors
+from tests.service.test_find_positions import forced
 
 # name, chapter (None: no chapter), phone
 PEOPLE = [
@@ -71,10 +72,12 @@ def chapter_plan(request, monkeypatch):
     return request.param
 
 
-@pytest.fixture(params=["word index", "walk"])
+@pytest.fixture(params=["word index", "walk", "word index by position", "walk by position"])
 def word_plan(request, monkeypatch):
-    if request.param == "walk":
+    if request.param.startswith("walk"):
         monkeypatch.setattr(search, "RARE_WORD_DONORS", 0)
+    if request.param.endswith("by position"):  # each word's range and the marked later entries
+        monkeypatch.setattr(positions, "plan", forced(positions.INTERSECT))
     return request.param
 
 

@@ -33,6 +33,7 @@ from donor_registry.honours.settings import HonoursSettings
 from donor_registry.places import units
 from donor_registry.types import ABO, Rh
 from tests.conftest import sqlite_copy
+from tests.service.test_find_positions import forced
 
 DONORS = 40_000
 TODAY = dt.date(2026, 6, 1)
@@ -165,6 +166,8 @@ FIND_QUERIES = [
     ("nguyen van an", "a name as typed: the active donors' name index range"),
     (f"{RARE} nguyen", "a rare word first: the word index, then the donors by key"),
     ("an nguyen", "common words in another order: the trigram index or the name walk"),
+    ("thanh hoa", "words some donors have later in the name: each word's range, the marked entries"),
+    ("hoa thanh nguyen", "three words, one of them a family name only"),
     ("thi h", "a fragment"),
     ("Xyzabc Qwerty", "no match"),
     ("+84900001234", "a phone number"),
@@ -202,8 +205,11 @@ def test_common_words_in_another_order_are_found_by_trigrams_on_postgresql(pg_en
     each some donors' word after the first (so no one range of names holds the matches).
     Walking names in order until a page of matches reads every name before a family's when the
     matches sit there (at 1 M donors 'minh ly' has them where 'ly' starts the sort); on
-    PostgreSQL every match is found by the trigram index first."""
+    PostgreSQL every match is found by the trigram index first, when the union of each word's
+    range of names and the donors with both words later (positions) is not estimated cheaper:
+    here it is, so it is turned off (its plans are in FIND_QUERIES)."""
     monkeypatch.setattr(search, "RARE_WORD_DONORS", 3)
+    monkeypatch.setattr(search.positions, "plan", lambda *args, **kwargs: None)
     with Session(pg_engine) as session, _statements(pg_engine) as sent:
         found = find_donors(session=session, query="thanh hoa")
         assert found and all(any(w.startswith("hoa") for w in d.name_folded.split())
@@ -245,6 +251,27 @@ def test_a_family_name_in_another_order_reads_its_range_of_names_on_sqlite(sqlit
     assert _bad_sqlite_reads(lines) == []
 
 
+@pytest.mark.parametrize("how", ["intersect", "walk"])
+def test_find_by_word_position_reads_indexes_only_on_postgresql(pg_engine, monkeypatch, how):
+    """'thanh hoa', both words common: each word's range of names and the donors with both
+    later (the marked entries intersected, or names walked in order up to a bound)."""
+    monkeypatch.setattr(search, "RARE_WORD_DONORS", 3)
+    monkeypatch.setattr(search.positions, "plan", forced(how))
+    with Session(pg_engine) as session, _statements(pg_engine) as sent:
+        assert find_donors(session=session, query="thanh hoa")
+        assert _full_scans(session, sent) == []
+
+
+@pytest.mark.parametrize("how", ["intersect", "walk"])
+def test_find_by_word_position_reads_donors_by_index_on_sqlite(sqlite_engine, monkeypatch, how):
+    monkeypatch.setattr(search, "RARE_WORD_DONORS", 3)
+    monkeypatch.setattr(search.positions, "plan", forced(how))
+    with Session(sqlite_engine) as session, _statements(sqlite_engine) as sent:
+        assert find_donors(session=session, query="thanh hoa")
+        lines = _sqlite_plan(session, sent)
+    assert _bad_sqlite_reads(lines) == []
+
+
 _WORDS = sorted({word[:k] for word in [*FAMILY, *MIDDLE, *GIVEN, RARE] for k in (2, len(word))})
 
 
@@ -278,6 +305,30 @@ def test_a_family_names_range_gives_the_page_the_whole_registry_gives_on_sqlite(
         ranged = [donor.id for donor in search._any_order(session, words, 50, None)]
         with patch.object(search.first_words, "only_first_word", lambda session, tokens: None):
             assert [donor.id for donor in search._any_order(session, words, 50, None)] == ranged
+
+
+@hsettings(max_examples=30, deadline=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=2, max_size=3), common=st.booleans(),
+       how=st.sampled_from(["intersect", "walk"]))
+def test_the_union_by_word_position_gives_the_page_of_the_plan_before_on_postgresql(pg_engine, words, common, how):
+    """Property: each word's range of names with the donors having every word later (positions)
+    gives the page the rarest words' donors or the walk / trigrams give, in the same order."""
+    _same_page_by_position(pg_engine, words, common, how)
+
+
+@hsettings(max_examples=30, deadline=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=2, max_size=3), common=st.booleans(),
+       how=st.sampled_from(["intersect", "walk"]))
+def test_the_union_by_word_position_gives_the_page_of_the_plan_before_on_sqlite(sqlite_engine, words, common, how):
+    _same_page_by_position(sqlite_engine, words, common, how)
+
+
+def _same_page_by_position(engine, words: list[str], common: bool, how: str) -> None:
+    with patch.object(search, "RARE_WORD_DONORS", 3 if common else search.RARE_WORD_DONORS), Session(engine) as session:
+        with patch.object(search.positions, "plan", lambda *args, **kwargs: None):
+            before = [donor.id for donor in search._any_order(session, words, 50, None)]
+        with patch.object(search.positions, "plan", forced(how)):
+            assert [donor.id for donor in search._any_order(session, words, 50, None)] == before
 
 
 def test_honour_candidates_of_a_province_read_its_donors_only_on_postgresql(pg_engine):
