@@ -326,9 +326,10 @@ class ImportJob:
         """PostgreSQL: the new donors' stats set in staging, then every held row moved."""
         if self.report.kind == "donations":
             staging.write_stats(self.conn, new_stats, table=self.donors.staged.stage)
-        self.donors.staged.move_held()
-        staging.move_name_words(self.conn, self.donors.staged.stage)
-        held, written = self.donations.staged.move_held()
+        with staging.sort_memory(self.conn):
+            self.donors.staged.move_held()
+            staging.move_name_words(self.conn, self.donors.staged.stage)
+            held, written = self.donations.staged.move_held()
         if written < held:  # ON CONFLICT skipped donations: their certificate is taken
             self.refused = []
             self._refuse_skipped(self.donations.staged.skipped())
