@@ -331,9 +331,10 @@ class ImportJob:
             staging.move_name_words(self.conn, self.donors.staged.stage)
             held, written = self.donations.staged.move_held()
         if written < held:  # ON CONFLICT skipped donations: their certificate is taken
-            self.refused = []
-            self._refuse_skipped(self.donations.staged.skipped())
-            self._report_refused()
+            for rows in self.donations.staged.skipped():  # in id order, so in line order
+                self.refused = []
+                self._refuse_skipped(rows)
+                self._report_refused()
 
     def _report_refused(self) -> None:
         if self.refused:

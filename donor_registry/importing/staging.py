@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, text
 from donor_registry.donors.name_words import LATER, WORD_LENGTH, WORDS
 
 SORT_MEMORY = "256MB"
+SKIPPED_PAGE = 20_000
 
 
 def is_postgres(conn: Connection) -> bool:
@@ -107,11 +108,18 @@ class StagedInsert:
         held, self.held = self.held, 0
         return held, self._move(empty=False) if held else 0
 
-    def skipped(self) -> list[tuple]:
-        """The rows move_held left in staging (a unique rule skipped them), by id."""
-        self.cursor.execute(f"SELECT {', '.join(self.columns)} FROM {self.stage} s WHERE NOT EXISTS"
-                            f" (SELECT 1 FROM {self.table} t WHERE t.id = s.id) ORDER BY s.id")
-        return self.cursor.fetchall()
+    def skipped(self) -> Iterator[list[tuple]]:
+        """The rows move_held left in staging (a unique rule skipped them), by id, SKIPPED_PAGE
+        at a time through a server-side cursor: importing a file again skips every row, and a
+        million of them held at once, with their holders, took 1.5 GB."""
+        cursor = self.conn.connection.driver_connection.cursor(name=f"{self.stage}_skipped")
+        try:
+            cursor.execute(f"SELECT {', '.join(self.columns)} FROM {self.stage} s WHERE NOT EXISTS"
+                           f" (SELECT 1 FROM {self.table} t WHERE t.id = s.id) ORDER BY s.id")
+            while rows := cursor.fetchmany(SKIPPED_PAGE):
+                yield rows
+        finally:
+            cursor.close()
 
     def _move(self, *, empty: bool = True) -> int:
         if self.params is not None:
