@@ -197,21 +197,9 @@ class IdReserver:
         return taken
 
     def _fill(self, count: int) -> None:
-        """PostgreSQL: `count` more ids from the table's sequence, below those in the pool (the
-        pool is popped from its end). A run of numbers with no other session's between them
-        comes back as its first and last alone."""
-        cursor = self.conn.connection.driver_connection.cursor()
-        if self.sequence is None:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", (self.table.name,))
-            self.sequence = cursor.fetchone()[0]
-        # The sequence named once (pg_get_serial_sequence in the list ran for every row: 5x slower).
-        cursor.execute(f"SELECT min(id), max(id), count(*), CASE WHEN max(id) - min(id) + 1 <> count(*)"
-                       " THEN array_agg(id ORDER BY id DESC) END"
-                       f" FROM (SELECT nextval({int(self.sequence)}::oid::regclass) AS id"
-                       f" FROM generate_series(1, {int(count)})) t")
-        first, last, _count, scattered = cursor.fetchone()
-        # Numbers between them that another session took meanwhile are not ours: then all listed.
-        ids = list(range(last, first - 1, -1)) if scattered is None else scattered
+        """PostgreSQL: `count` more ids (staging.take_ids), below those in the pool (the pool
+        is popped from its end)."""
+        self.sequence, ids = staging.take_ids(self.conn, self.table.name, count, self.sequence)
         self.pool[:0] = ids
 
     def give_back(self, ids: list[int]) -> None:
