@@ -173,17 +173,15 @@ class IdReserver:
         if self.sqlite:
             # The import holds SQLite's write lock (BEGIN IMMEDIATE), so max(id) stays ours.
             self.last = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar()
-        self.pool: list[int] = []
+        self.pool: list[int] = []  # PostgreSQL: ids taken from the sequence, the next one last
+        self.sequence: int | None = None
 
     def next(self) -> int:
         if self.sqlite:
             self.last += 1
             return self.last
         if not self.pool:
-            cursor = self.conn.connection.driver_connection.cursor()
-            cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table.name}', 'id'))"
-                           f" FROM generate_series(1, {self.POOL})")
-            self.pool = [row[0] for row in reversed(cursor.fetchall())]
+            self._fill(self.POOL)
         return self.pool.pop()
 
     def take(self, count: int) -> list[int]:
@@ -191,7 +189,18 @@ class IdReserver:
         if self.sqlite:
             first, self.last = self.last + 1, self.last + count
             return list(range(first, self.last + 1))
-        return [self.next() for _ in range(count)]
+        if len(self.pool) < count:
+            self._fill(max(self.POOL, count - len(self.pool)))
+        taken = self.pool[-count:] if count else []
+        del self.pool[len(self.pool) - count:]
+        taken.reverse()
+        return taken
+
+    def _fill(self, count: int) -> None:
+        """PostgreSQL: `count` more ids (staging.take_ids), below those in the pool (the pool
+        is popped from its end)."""
+        self.sequence, ids = staging.take_ids(self.conn, self.table.name, count, self.sequence)
+        self.pool[:0] = ids
 
     def give_back(self, ids: list[int]) -> None:
         """Return the last ids `take` gave, unused: the next ones handed out are these again."""

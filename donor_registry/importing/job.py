@@ -218,7 +218,8 @@ class ImportJob:
         if prepared is None:  # parsed without DonorValues, or a donor part that fitted several before
             prepared = self.donors.convert(donor, first_column=1), sorted(words_of(donor[FOLDED]))
         values, words = prepared
-        self.new_words += [(word, donor_id) for word in words]
+        if not self.postgres:  # PostgreSQL works them out from the moved donors (staging.py)
+            self.new_words += [(word, donor_id) for word in words]
         consented = donor[CONSENT] is not None
         new_donors.append((donor_id, *values, *self.donor_tails[donor[WEIGHT] is not None, consented]))
         self.report.created += 1
@@ -327,13 +328,15 @@ class ImportJob:
         """PostgreSQL: the new donors' stats set in staging, then every held row moved."""
         if self.report.kind == "donations":
             staging.write_stats(self.conn, new_stats, table=self.donors.staged.stage)
-        self.donors.staged.move_held()
-        self.words.staged.move_held()
-        held, written = self.donations.staged.move_held()
+        with staging.sort_memory(self.conn):
+            self.donors.staged.move_held()
+            staging.move_name_words(self.conn, self.donors.staged.stage)
+            held, written = self.donations.staged.move_held()
         if written < held:  # ON CONFLICT skipped donations: their certificate is taken
-            self.refused = []
-            self._refuse_skipped(self.donations.staged.skipped())
-            self._report_refused()
+            for rows in self.donations.staged.skipped():  # in id order, so in line order
+                self.refused = []
+                self._refuse_skipped(rows)
+                self._report_refused()
 
     def _report_refused(self) -> None:
         if self.refused:
