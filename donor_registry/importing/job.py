@@ -15,7 +15,7 @@ from donor_registry.chapters.placing import (
 from donor_registry.donors.name_words import WORDS, words_of
 from donor_registry.eligibility import EligibilityRules
 from donor_registry.i18n import _
-from donor_registry.importing import bulk, checks, staging
+from donor_registry.importing import bulk, checks, consents, repeats, staging
 from donor_registry.importing.headers import HeaderMap
 from donor_registry.importing.matching import (
     Ambiguous,
@@ -317,8 +317,8 @@ class ImportJob:
             self.report.chapters = place_new_donors(self.conn, None if self.postgres else self.chapter,
                                                     new_from=self.registered_max + 1)
         if self.consenting:
-            self.report.consents += bulk.record_consents(self.conn, self.consenting, now=self.now)
-        bulk.record_new_donor_consents(self.conn, new_from=self.registered_max + 1, now=self.now)
+            self.report.consents += consents.record_consents(self.conn, self.consenting, now=self.now)
+        consents.record_new_donor_consents(self.conn, new_from=self.registered_max + 1, now=self.now)
         self.indexes.build()
         for writer in (self.donors, self.donations, self.words):
             writer.close()
@@ -386,39 +386,19 @@ class ImportJob:
                 self.conn, new_from=self.registered_max + 1)
 
     def _drop_same_day_repeats(self) -> None:
-        """Drop the donations this import wrote that repeat another one (README, "Repeated
-        rows"): same donor, day, type and outcome, and no certificate number or volume known
-        on both that differs. Only rows of this import go; recorded donations stay as they are,
-        even two on one day as legacy systems left them."""
-        repeats = array("q")
-        group_key, kept = None, []
-        for row in bulk.same_day_groups(self.conn):
-            donation_id, donor_id, day, kind, outcome, volume, certificate = row
-            if (donor_id, day, kind, outcome) != group_key:
-                group_key, kept = (donor_id, day, kind, outcome), []
-            if not self.written.wrote(donation_id):  # recorded before this import: never touched
-                kept.append(row)
-                continue
-            first = next((other for other in kept if _same_donation(other, volume, certificate)), None)
-            if first is None:
-                kept.append(row)
-                continue
-            repeats.append(donation_id)
+        """Drop the donations this import wrote that repeat another one (repeats.py)."""
+        found = array("q")
+        for donation_id, donor_id, first in repeats.same_day_repeats(bulk.same_day_groups(self.conn), self.written):
+            found.append(donation_id)
             if donor_id > self.registered_max:
                 self.recount.add(donor_id)
-            self.report.repeat(Duplicate(self.written.line_of(donation_id), self._repeats(first[0])))
-        if repeats:
-            bulk.delete_donations(self.conn, repeats)
-            self.report.imported -= len(repeats)
+            self.report.repeat(Duplicate(self.written.line_of(donation_id), self._repeats(first)))
+        if found:
+            bulk.delete_donations(self.conn, found)
+            self.report.imported -= len(found)
 
     def _repeats(self, donation_id: int) -> str:
         if not self.written.wrote(donation_id):
             return _("already recorded as donation #{id}").format(id=donation_id)
         return _("the same donation as line {line}").format(line=self.written.line_of(donation_id))
 
-
-def _same_donation(other: tuple, volume, certificate) -> bool:
-    """Whether a donation of the same donor, day, type and outcome is the one a row repeats."""
-    _, _, _, _, _, other_volume, other_certificate = other
-    return ((volume is None or other_volume is None or volume == other_volume)
-            and (certificate is None or other_certificate is None or certificate == other_certificate))
