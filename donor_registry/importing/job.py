@@ -22,6 +22,7 @@ from donor_registry.importing.matching import (
     Conflict,
     Known,
     Matcher,
+    compact,
     describe,
     fields_text,
     identity,
@@ -212,8 +213,8 @@ class ImportJob:
         year, commune_key, born = donor[YEAR], donor[COMMUNE_KEY], donor[BORN]
         year, commune_key = shared.setdefault(year, year), shared.setdefault(commune_key, commune_key)
         born = shared.setdefault(born, born)
-        known = Known(donor_id, donor[NATIONAL_ID], donor[FOLDED], born, year, commune_key,
-                      donor[SEX], donor[ABO], donor[RH], donor[PHONE], line, slot)
+        known = Known(donor_id, compact(donor[NATIONAL_ID]), donor[FOLDED], born, year, commune_key,
+                      donor[SEX], donor[ABO], donor[RH], compact(donor[PHONE]), line, slot)
         self.matcher.add(known)
         if prepared is None:  # parsed without DonorValues, or a donor part that fitted several before
             prepared = self.donors.convert(donor, first_column=1), sorted(words_of(donor[FOLDED]))

@@ -28,11 +28,24 @@ from donor_registry.importing.rows import (
 from donor_registry.types import Sex
 
 
+def compact(text: str | None):
+    """A national ID or an E.164 phone as an int, equal exactly when the texts are equal: a
+    million-row import keeps one of each for every donor it creates, and an int takes 32 bytes
+    where the text takes 64 (15 MB of a 250,000-donor import). Other text is kept as it is."""
+    if not text or not text.isascii():
+        return text
+    if text.isdigit():
+        return int("1" + text)  # the leading 1 keeps leading zeros: 036… is not 36…
+    if text[0] == "+" and text[1:].isdigit():
+        return -int("1" + text[1:])
+    return text
+
+
 class Known(NamedTuple):
-    """The compact facts about a donor that matching needs."""
+    """The compact facts about a donor that matching needs (national ID and phone as compact())."""
 
     id: int
-    national_id: str | None
+    national_id: int | str | None
     name_folded: str
     date_of_birth: object  # dt.date | None
     birth_year: int | None
@@ -40,7 +53,7 @@ class Known(NamedTuple):
     sex: object = None  # Sex | None
     abo: object = None  # ABO | None
     rh: object = None  # Rh | None
-    phone: str | None = None
+    phone: int | str | None = None
     line: int = 0  # the row of the file that created it; 0 for a registered donor
     slot: int = -1  # 0 for a donor the import created (its running stats are kept, stats.py), else -1
 
@@ -100,7 +113,8 @@ class Matcher:
         for donor_id, national_id, phone, folded, born, year, commune_key, sex, abo, rh in rows:
             born, year = shared.setdefault(born, born), shared.setdefault(year, year)
             commune_key = shared.setdefault(commune_key, commune_key)
-            self.add(Known(donor_id, national_id, folded, born, year, commune_key, sex, abo, rh, phone))
+            self.add(Known(donor_id, compact(national_id), folded, born, year, commune_key, sex, abo, rh,
+                           compact(phone)))
 
     def add(self, known: Known) -> None:
         """Make a donor findable by every key it has."""
@@ -113,7 +127,7 @@ class Matcher:
 
     def match(self, donor: tuple) -> Known | None:
         """The one donor this row's donor part is, None for a new donor; raise Ambiguous or Conflict."""
-        national_id = donor[NATIONAL_ID]
+        national_id = compact(donor[NATIONAL_ID])
         if national_id:
             found = self.by_national_id.get(national_id)
             if found is not None:
@@ -121,7 +135,7 @@ class Matcher:
                 if disagree:
                     raise Conflict(found, disagree)
                 return found
-        phone = donor[PHONE]
+        phone = compact(donor[PHONE])
         if phone and phone in self.by_phone:
             # A phone is often shared in a family: it identifies a donor only together with
             # the same folded name, and nothing else known on both sides may disagree.
@@ -154,9 +168,9 @@ def conflicts(known: Known, donor: tuple, fields: tuple[str, ...]) -> list[str]:
         elif field == "blood group":
             differ = _differ(donor[ABO], known.abo) or _differ(donor[RH], known.rh)
         elif field == "national ID":
-            differ = _differ(donor[NATIONAL_ID], known.national_id)
+            differ = _differ(compact(donor[NATIONAL_ID]), known.national_id)
         elif field == "phone":
-            differ = _differ(donor[PHONE], known.phone)
+            differ = _differ(compact(donor[PHONE]), known.phone)
         else:  # commune
             differ = _differ(donor[COMMUNE_KEY], known.commune_key)
         if differ:
@@ -176,8 +190,10 @@ def _agrees(known: Known, donor: tuple, *, strict: bool) -> bool:
     value, other = donor[SEX], known.sex
     if value in _KNOWN_SEXES and other in _KNOWN_SEXES and value != other:
         return False
-    for value, other in ((donor[ABO], known.abo), (donor[RH], known.rh), (donor[NATIONAL_ID], known.national_id),
-                         *(((donor[PHONE], known.phone), (donor[COMMUNE_KEY], known.commune_key)) if strict else ())):
+    for value, other in ((donor[ABO], known.abo), (donor[RH], known.rh),
+                         (compact(donor[NATIONAL_ID]), known.national_id),
+                         *(((compact(donor[PHONE]), known.phone), (donor[COMMUNE_KEY], known.commune_key))
+                           if strict else ())):
         if value is not None and other is not None and value != other:
             return False
     return True

@@ -14,6 +14,7 @@ from donor_registry.importing.matching import (
     Known,
     Matcher,
     _agrees,
+    compact,
     conflicts,
 )
 from donor_registry.types import ABO, Rh, Sex
@@ -26,8 +27,8 @@ def row(folded, *, born=None, year=None, sex=Sex.unknown, abo=None, rh=None, pho
             None, None, None, None, None, None, None)
 
 
-LAN = Known(1, "001190000001", "nguyen thi lan", None, 1990, "xa tan lap", Sex.female, ABO.A, Rh.positive,
-            "+84912000001")
+LAN = Known(1, compact("001190000001"), "nguyen thi lan", None, 1990, "xa tan lap", Sex.female, ABO.A, Rh.positive,
+            compact("+84912000001"))
 
 # (what the row says, the donor it is: 1, None for a new donor, or the exception)
 CASES = [
@@ -94,3 +95,19 @@ def test_the_written_out_check_is_the_rule_table(born, year, sex, abo, rh, phone
     for known in (LAN, LAN._replace(date_of_birth=dt.date(1990, 1, 1), sex=Sex.unknown, abo=None, phone=None)):
         expected = not conflicts(known, donor, NAME_AND_BIRTH if strict else PHONE_AND_NAME)
         assert _agrees(known, donor, strict=strict) == expected
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("036190000001", "36190000001"),  # a leading zero is kept
+    ("001190000001", "+001190000001"),  # an ID and a phone-like text never meet
+    ("+84912000001", "+84912000002"),
+    ("123456789", "000123456789"),  # CMND (9 digits) and CCCD (12)
+])
+def test_compact_keys_are_equal_only_for_equal_texts(one, other):
+    assert compact(one) == compact(one) and compact(other) == compact(other)
+    assert compact(one) != compact(other)
+
+
+def test_compact_keeps_what_is_not_ascii_digits():
+    assert [compact(text) for text in (None, "", "AB123", "١٢٣", "+84 912")] == [None, "", "AB123", "١٢٣", "+84 912"]
+    assert isinstance(compact("001190000001"), int) and isinstance(compact("+84912000001"), int)
