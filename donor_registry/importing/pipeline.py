@@ -101,9 +101,11 @@ class DonationCells:
         """(values, stats key) of the row's donation, or its problems."""
         try:
             key = self.pick(cells) if self.pick is not None else None
+            known = self.known.get(key) if key is not None else None
         except IndexError:  # a short row
-            key = None
-        known = self.known.get(key) if key is not None else None
+            key = known = None
+        except TypeError:  # an unhashable cell from a spreadsheet library
+            key = known = None
         if known is not None:
             day, head, tail, stats_key = known
             if self.certificate is None:

@@ -114,3 +114,11 @@ def test_remembering_never_changes_an_answer(generated):
     rows = [(["An", *(cells[header] for header in HEADERS[1:])][:width], born) for cells, born, width in generated]
     remembered, fresh = both(HEADERS, rows)
     assert remembered == fresh
+
+
+def test_an_unhashable_cell_is_parsed_afresh():
+    cells = ["An", "05/05/2026", "", "350", "HM-1", ["a", "list"], "", ""]  # as a spreadsheet library might give
+    remembering = pipeline.DonationCells(parser_for(HEADERS), pipeline.DonationValues(sqlite.dialect(), now=NOW))
+    assert remembering(2, cells, None) == afresh(parser_for(HEADERS), pipeline.DonationValues(sqlite.dialect(), now=NOW),
+                                                 2, cells, None)
+    assert remembering.known == {}
