@@ -102,18 +102,15 @@ class DonationCells:
         try:
             key = self.pick(cells) if self.pick is not None else None
             known = self.known.get(key) if key is not None else None
-        except IndexError:  # a short row
+        except (IndexError, TypeError):  # a short row, or an unhashable cell from a spreadsheet library
             key = known = None
-        except TypeError:  # an unhashable cell from a spreadsheet library
-            key = known = None
-        if known is not None:
-            day, head, tail, stats_key = known
+        if known is not None and (born is None or known[0] >= born):
+            _day, head, tail, stats_key = known
             if self.certificate is None:
                 return (*head, None, *tail), stats_key
             raw = cells[self.certificate] if self.certificate < len(cells) else ""
             # As RowParser.parse_donation takes a plain certificate number.
-            if (raw.__class__ is str and len(raw) <= 50 and raw.isprintable()
-                    and (born is None or day >= born)):
+            if raw.__class__ is str and len(raw) <= 50 and raw.isprintable():
                 return (*head, raw.strip() or None, *tail), stats_key
         return self._parse(line, cells, born, key)
 
@@ -149,7 +146,7 @@ class ChunkParser:
                  donor_values: DonorValues | None = None, stats: NewDonorStats | None = None):
         self.parser = parser
         self.donations = donations
-        # None: the donation parts as parsed, stats key None
+        # None (no DonationValues): the donation parts as parsed, stats key None
         self.donation_cells = DonationCells(parser, values) if values is not None and donations else None
         self.donor_values = donor_values  # None: the importing process converts new donors' rows
         # The running stats (stats.py) of each distinct donor part, its ordinal for slot, of the

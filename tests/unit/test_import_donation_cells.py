@@ -81,9 +81,11 @@ def test_deferrals_short_rows_and_files_without_a_certificate_column():
     assert remembered[1][0].column == "Số chứng nhận"
     without = [header for header in HEADERS if header != "Số chứng nhận"]
     row = ["An", "05/05/2026", "", "450", "Bệnh viện", "", ""]
-    remembered, fresh = both(without, [(row, None), (row, None)], dialect=postgresql.dialect())
+    born_later = dt.date(2026, 5, 6)  # after the donation day
+    remembered, fresh = both(without, [(row, None), (row, None), (row, born_later)], dialect=postgresql.dialect())
     assert remembered == fresh
     assert remembered[1][0][4] is None
+    assert remembered[2][0].column == "Ngày hiến"
 
 
 def test_a_full_memory_starts_again(monkeypatch):
